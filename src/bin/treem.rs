@@ -1,0 +1,193 @@
+//! `treem`: the command line over the core library, for scripting and checks.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use treem::plan::{self, import, period::Period};
+use treem::{demo, overview, text, Source, Store};
+
+#[derive(Parser)]
+#[command(name = "treem", about = "Công tác Trẻ em — dòng lệnh", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Db {
+    /// Tệp cơ sở dữ liệu (mặc định: thư mục dữ liệu của người dùng)
+    #[arg(long)]
+    db: Option<PathBuf>,
+}
+
+impl Db {
+    async fn open(&self) -> treem::Result<Store> {
+        Store::open(self.db.clone().unwrap_or_else(treem::default_db_path)).await
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Tạo cơ sở dữ liệu mới (với --demo: phường Nguyễn Nghiêm và kế hoạch năm 2024)
+    Init {
+        #[command(flatten)]
+        db: Db,
+        /// Nạp dữ liệu mẫu
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Kế hoạch
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
+    /// Việc sắp đến hạn và quá hạn
+    Status {
+        #[command(flatten)]
+        db: Db,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
+        /// Ngày tham chiếu (dd/mm/yyyy), mặc định hôm nay
+        #[arg(long)]
+        today: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PlanCommand {
+    /// Nhập kế hoạch từ tệp .txt hoặc .docx
+    Import {
+        /// Tệp kế hoạch
+        file: PathBuf,
+        #[command(flatten)]
+        db: Db,
+        /// Chỉ in những gì đọc được, không lưu
+        #[arg(long)]
+        dry_run: bool,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// In cây kế hoạch với đơn vị và tình trạng
+    Show {
+        #[command(flatten)]
+        db: Db,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn print_json(value: &impl Serialize) {
+    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    }
+}
+
+async fn run(cli: Cli) -> treem::Result<()> {
+    match cli.command {
+        Command::Init { db, demo } => {
+            let store = db.open().await?;
+            if demo && demo::load(&store).await? {
+                println!("Đã tạo dữ liệu mẫu: phường Nguyễn Nghiêm, kế hoạch năm 2024.");
+            } else {
+                println!("Cơ sở dữ liệu đã sẵn sàng.");
+            }
+            store.close().await;
+        }
+        Command::Plan { command: PlanCommand::Import { file, db, dry_run, json } } => {
+            let bytes = std::fs::read(&file).map_err(|e| treem::Error::File { path: file.display().to_string(), source: e })?;
+            let draft = import::read_file(&file.to_string_lossy(), &bytes)?;
+            if json {
+                print_json(&draft);
+            } else {
+                println!("Kế hoạch năm {}: {}", draft.year, draft.title);
+                println!("Phần: {}; hoạt động: {}; đơn vị: {}", draft.nodes.len(), draft.activities().len(), draft.units.len());
+                for d in &draft.deadlines {
+                    let what = if d.period == "half" { "6 tháng" } else { "cả năm" };
+                    println!("Hạn báo cáo {what}: {}", text::format_date(d.due_on));
+                }
+                for w in &draft.warnings {
+                    println!("Lưu ý: {w}");
+                }
+            }
+            if !dry_run {
+                let store = db.open().await?;
+                let saved = plan::save_draft(&store, Source::Cli, &draft).await?;
+                if !json {
+                    println!("Đã lưu kế hoạch ({}).", saved.id);
+                }
+                store.close().await;
+            }
+        }
+        Command::Plan { command: PlanCommand::Show { db, json } } => {
+            let store = db.open().await?;
+            let plan = plan::current(store.pool()).await?.ok_or(treem::Error::NotFound { what: "kế hoạch nào" })?;
+            let tree = plan::tree(store.pool(), &plan.id).await?;
+            if json {
+                print_json(&tree);
+            } else {
+                println!("KẾ HOẠCH — {} (năm {})", tree.plan.title, tree.plan.year);
+                for n in &tree.nodes {
+                    let depth = std::iter::successors(n.parent_id.as_ref(), |p| {
+                        tree.nodes.iter().find(|x| &x.id == *p).and_then(|x| x.parent_id.as_ref())
+                    })
+                    .count();
+                    let label = if n.label.is_empty() { "-".to_owned() } else { format!("{}.", n.label) };
+                    let mut line = format!("{}{} {}", "  ".repeat(depth), label, short(&n.text, 90));
+                    if n.is_activity {
+                        line.push_str(&format!(" [{}]", Period::parse(&n.period).label()));
+                        for a in tree.assignments.iter().filter(|a| a.node_id == n.id) {
+                            let role = if a.role == "lead" { "chủ trì" } else { "phối hợp" };
+                            line.push_str(&format!("\n{}  · {} ({role}): {}", "  ".repeat(depth), a.unit_name, a.status.label()));
+                        }
+                    }
+                    println!("{line}");
+                }
+            }
+            store.close().await;
+        }
+        Command::Status { db, json, today } => {
+            let today = match today {
+                Some(t) => text::parse_date("today", &t)?,
+                None => treem::today_in_vietnam(),
+            };
+            let store = db.open().await?;
+            let plan = plan::current(store.pool()).await?.ok_or(treem::Error::NotFound { what: "kế hoạch nào" })?;
+            let o = overview::overview(store.pool(), &plan.id, today).await?;
+            if json {
+                print_json(&o);
+            } else {
+                println!("Ngày {}: {} việc sắp đến hạn, {} việc quá hạn.", text::format_date(today), o.due_soon.len(), o.late.len());
+                for (title, items) in [("SẮP ĐẾN HẠN (14 ngày tới)", &o.due_soon), ("QUÁ HẠN", &o.late)] {
+                    println!("\n{title}");
+                    for i in items {
+                        println!("  {}  {}  {} — {}", text::format_date(i.due_on), i.label, i.unit_name, short(&i.text, 70));
+                    }
+                }
+            }
+            store.close().await;
+        }
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Lỗi: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Files the app keeps (evidence, received reports): copied into `files/` in the data folder,
+//! named by their SHA-256 so the same file is stored once and a changed copy is noticed.
+
+use std::path::Path;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+use ts_rs::TS;
+
+use crate::store::{new_id, Changes, Op, Write};
+use crate::{Error, Result};
+
+/// A kept file as the window lists it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, TS)]
+#[ts(export)]
+pub struct StoredFile {
+    /// Id.
+    pub id: String,
+    /// The name the user's file had.
+    pub file_name: String,
+    /// Path relative to the data folder.
+    pub stored_path: String,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// Size.
+    pub size_bytes: i64,
+}
+
+/// Largest file kept (a scanned report can be big; a film is not evidence).
+const MAX_BYTES: u64 = 100 * 1024 * 1024;
+
+/// Copies `path` into the data folder and records it, inside the caller's write.
+pub(crate) async fn keep(w: &mut Write<'_>, path: &Path) -> Result<StoredFile> {
+    let meta = tokio::fs::metadata(path).await.map_err(|e| Error::file(path, e))?;
+    if meta.len() > MAX_BYTES {
+        return Err(crate::text::InvalidInput::new("file", "Tệp lớn hơn 100 MB; hãy nén hoặc chụp lại với độ phân giải thấp hơn.").into());
+    }
+    let bytes = tokio::fs::read(path).await.map_err(|e| Error::file(path, e))?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let file_name = crate::text::nfc(&path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "tệp".into()));
+    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy().to_lowercase())).unwrap_or_default();
+    let stored_path = format!("files/{}/{}{}", &sha256[..2], sha256, ext);
+    let target = w.store().data_dir().join(&stored_path);
+    if !target.exists() {
+        if let Some(dir) = target.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(|e| Error::file(dir, e))?;
+        }
+        tokio::fs::write(&target, &bytes).await.map_err(|e| Error::file(&target, e))?;
+    }
+    let file = StoredFile { id: new_id(), file_name, stored_path, sha256, size_bytes: bytes.len() as i64 };
+    let (now, device) = (w.now(), w.device_id().to_owned());
+    sqlx::query("INSERT INTO files (id, file_name, stored_path, sha256, size_bytes, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(&file.id)
+        .bind(&file.file_name)
+        .bind(&file.stored_path)
+        .bind(&file.sha256)
+        .bind(file.size_bytes)
+        .bind(now)
+        .bind(now)
+        .bind(device)
+        .execute(w.conn())
+        .await?;
+    w.log("files", &file.id, Op::Insert, Changes::inserted(&file)).await?;
+    Ok(file)
+}
+
+/// Files linked from `table` (which has a `file_id` column) where `column` = `value`.
+pub(crate) async fn list_for(pool: &SqlitePool, table: &'static str, column: &'static str, value: &str) -> Result<Vec<StoredFile>> {
+    Ok(sqlx::query_as::<_, StoredFile>(&format!(
+        "SELECT f.id, f.file_name, f.stored_path, f.sha256, f.size_bytes FROM {table} l JOIN files f ON f.id = l.file_id
+         WHERE l.{column} = ? AND l.deleted_at IS NULL ORDER BY l.created_at"
+    ))
+    .bind(value)
+    .fetch_all(pool)
+    .await?)
+}

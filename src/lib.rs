@@ -1,0 +1,33 @@
+//! Công tác Trẻ em: the core of the ward child-protection app. Everything that is not a window
+//! lives here, so the desktop shell, the command line and the tests share one implementation.
+//!
+//! Open a [`Store`], then call the domain modules: [`ward`] (settings, units, signers),
+//! [`plan`] (the year's plan, its import and reporting), [`overview`] (what is due and late).
+#![deny(missing_docs)]
+
+pub mod demo;
+pub mod error;
+pub mod files;
+pub mod overview;
+pub mod plan;
+pub mod store;
+pub mod text;
+pub mod ward;
+
+pub use error::{Error, ErrorCode, ErrorPayload, Result};
+pub use store::{Source, Store};
+
+/// The database file in the user's data folder (e.g. `~/.local/share/cong-tac-tre-em/treem.db`,
+/// `%APPDATA%\cong-tac-tre-em\treem.db` on Windows). `TREEM_DATA_DIR` overrides the folder.
+pub fn default_db_path() -> std::path::PathBuf {
+    let dir = std::env::var_os("TREEM_DATA_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| dirs::data_dir().map(|d| d.join("cong-tac-tre-em")))
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    dir.join("treem.db")
+}
+
+/// Today in Vietnam (UTC+7), the reference day for "due" and "late".
+pub fn today_in_vietnam() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+}

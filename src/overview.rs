@@ -1,0 +1,167 @@
+//! What is due and what is late: the overview screen and `treem status`.
+
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+use sqlx::SqlitePool;
+use ts_rs::TS;
+
+use crate::plan::{self, reporting, Status};
+use crate::Result;
+
+/// How far ahead "due soon" looks.
+pub const DUE_SOON_DAYS: i64 = 14;
+
+/// Something a unit owes: an activity or a report.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DueItem {
+    /// "activity" or "report".
+    pub kind: String,
+    /// The activity's node (activities only).
+    pub node_id: Option<String>,
+    /// "II.4.a" or "Báo cáo 6 tháng".
+    pub label: String,
+    /// The activity's text, shortened.
+    pub text: String,
+    /// The unit.
+    pub unit_name: String,
+    /// Deadline.
+    pub due_on: NaiveDate,
+    /// For activities, the unit's status.
+    pub status: Option<Status>,
+}
+
+/// Progress of one unit across the plan.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct UnitTally {
+    /// The unit.
+    pub unit_id: String,
+    /// Its name.
+    pub unit_name: String,
+    /// Activities it takes part in.
+    pub total: i64,
+    /// Done.
+    pub done: i64,
+    /// In progress.
+    pub in_progress: i64,
+    /// Not started.
+    pub not_started: i64,
+    /// Not applicable.
+    pub not_applicable: i64,
+}
+
+/// The overview on a reference day.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Overview {
+    /// The plan's id.
+    pub plan_id: String,
+    /// The plan's title.
+    pub plan_title: String,
+    /// The reference day.
+    pub today: NaiveDate,
+    /// Due in the next [`DUE_SOON_DAYS`] days.
+    pub due_soon: Vec<DueItem>,
+    /// Past their deadline and not done.
+    pub late: Vec<DueItem>,
+    /// Progress by unit.
+    pub by_unit: Vec<UnitTally>,
+}
+
+/// "II.4.a" from the labels of a node and its ancestors.
+pub fn outline_label(tree: &plan::PlanTree, node: &plan::Node) -> String {
+    let mut labels = vec![];
+    let mut current = Some(node);
+    while let Some(n) = current {
+        if !n.label.is_empty() {
+            labels.push(n.label.clone());
+        }
+        current = n.parent_id.as_ref().and_then(|p| tree.nodes.iter().find(|x| &x.id == p));
+    }
+    labels.reverse();
+    labels.join(".")
+}
+
+fn short(text: &str) -> String {
+    const MAX: usize = 140;
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>().trim_end())
+    }
+}
+
+/// The overview of a plan as of `today`.
+pub async fn overview(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Result<Overview> {
+    let tree = plan::tree(pool, plan_id).await?;
+    let horizon = today + Duration::days(DUE_SOON_DAYS);
+    let mut due_soon = vec![];
+    let mut late = vec![];
+    for a in tree.assignments.iter().filter(|a| a.status.is_open()) {
+        let Some(node) = tree.nodes.iter().find(|n| n.id == a.node_id) else { continue };
+        let item = DueItem {
+            kind: "activity".into(),
+            node_id: Some(node.id.clone()),
+            label: outline_label(&tree, node),
+            text: short(&node.text),
+            unit_name: a.unit_name.clone(),
+            due_on: node.ends_on,
+            status: Some(a.status),
+        };
+        if node.ends_on < today {
+            late.push(item);
+        } else if node.ends_on <= horizon {
+            due_soon.push(item);
+        }
+    }
+    let reports = reporting::table(pool, plan_id, today).await?;
+    for row in &reports.rows {
+        for (cell, d) in row.cells.iter().zip(&reports.deadlines) {
+            let label = if d.period == "half" { "Báo cáo 6 tháng" } else { "Báo cáo năm" };
+            let item = DueItem {
+                kind: "report".into(),
+                node_id: None,
+                label: label.into(),
+                text: format!("{label} gửi UBND phường"),
+                unit_name: row.unit.name.clone(),
+                due_on: d.due_on,
+                status: None,
+            };
+            match cell.state {
+                reporting::ReportState::Missing => late.push(item),
+                reporting::ReportState::Pending if d.due_on <= horizon => due_soon.push(item),
+                _ => {}
+            }
+        }
+    }
+    due_soon.sort_by_key(|i| i.due_on);
+    late.sort_by_key(|i| i.due_on);
+    let mut by_unit: Vec<UnitTally> = vec![];
+    for a in &tree.assignments {
+        let i = match by_unit.iter().position(|t| t.unit_id == a.unit_id) {
+            Some(i) => i,
+            None => {
+                by_unit.push(UnitTally {
+                    unit_id: a.unit_id.clone(),
+                    unit_name: a.unit_name.clone(),
+                    total: 0,
+                    done: 0,
+                    in_progress: 0,
+                    not_started: 0,
+                    not_applicable: 0,
+                });
+                by_unit.len() - 1
+            }
+        };
+        let t = &mut by_unit[i];
+        t.total += 1;
+        match a.status {
+            Status::Done => t.done += 1,
+            Status::InProgress => t.in_progress += 1,
+            Status::NotStarted => t.not_started += 1,
+            Status::NotApplicable => t.not_applicable += 1,
+        }
+    }
+    Ok(Overview { plan_id: plan_id.to_owned(), plan_title: tree.plan.title, today, due_soon, late, by_unit })
+}

@@ -1,0 +1,604 @@
+//! Reading a plan document (text or Word) in the customary form into a [`PlanDraft`]: a pure
+//! function, so the user can look at and correct what was understood before anything is saved.
+//!
+//! The customary form: "Số: …/KH-UBND", the place and date line, "KẾ HOẠCH" and its summary,
+//! legal bases ("Căn cứ …") or a preamble ("Thực hiện …"), then parts "I.", "II." … holding
+//! items "1.", "2." … and sub-items "a.", "b.", … "đ." …; part "Tổ chức thực hiện" lists the
+//! units with their tasks; part "Chế độ báo cáo" gives the reporting deadlines; then "Trên đây
+//! …", "Nơi nhận:" and the signature block.
+
+use chrono::NaiveDate;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::period::Period;
+use crate::text::{fold, nfc};
+
+/// Why a file could not be read as a plan. Nothing is written when this happens.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    /// Not UTF-8 text.
+    #[error("Tệp không phải văn bản Unicode (UTF-8). Hãy mở tệp bằng Word và lưu lại dạng .docx hoặc .txt (Unicode).")]
+    NotText,
+    /// A .docx that is not one.
+    #[error("Tệp .docx bị hỏng hoặc không phải tệp Word. Hãy mở bằng Word và lưu lại.")]
+    NotADocx,
+    /// An extension the importer does not read.
+    #[error("Chỉ nhập được kế hoạch dạng .txt hoặc .docx.")]
+    UnknownFormat,
+    /// Text without the shape of a plan.
+    #[error("Không nhận ra đây là một kế hoạch: {0}")]
+    NotAPlan(&'static str),
+}
+
+/// What kind of line of the outline a node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum NodeKind {
+    /// "I.", "II." …
+    Part,
+    /// "1.", "2." …
+    Item,
+    /// "a.", "b." …
+    SubItem,
+    /// A unit named in part "Tổ chức thực hiện".
+    UnitEntry,
+    /// A task paragraph under a unit entry.
+    Task,
+    /// Any other paragraph.
+    Paragraph,
+}
+
+impl NodeKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Part => "part",
+            NodeKind::Item => "item",
+            NodeKind::SubItem => "sub_item",
+            NodeKind::UnitEntry => "unit_entry",
+            NodeKind::Task => "task",
+            NodeKind::Paragraph => "paragraph",
+        }
+    }
+
+}
+
+/// One node of the outline as understood.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DraftNode {
+    /// What it is.
+    pub kind: NodeKind,
+    /// "II", "4", "đ"; empty for paragraphs and tasks.
+    pub label: String,
+    /// The text, NFC, without the label.
+    pub text: String,
+    /// Whether units report progress on it.
+    pub is_activity: bool,
+    /// When it happens.
+    pub period: Period,
+    /// Index into [`PlanDraft::units`] of the unit this entry names (unit entries) or leads (activities).
+    pub lead_unit: Option<usize>,
+    /// Indexes of the units suggested to coordinate.
+    pub coordinating_units: Vec<usize>,
+    /// Its children in order.
+    pub children: Vec<DraftNode>,
+}
+
+/// A reporting deadline found in the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DraftDeadline {
+    /// "half" (6 tháng) or "year" (cả năm).
+    pub period: String,
+    /// The day reports are due.
+    pub due_on: NaiveDate,
+}
+
+/// Everything understood from a plan document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PlanDraft {
+    /// The plan's year.
+    pub year: i32,
+    /// The number, if the document has one yet.
+    pub number: Option<i32>,
+    /// "KH-UBND".
+    pub symbol: String,
+    /// The date, if the document has a full one.
+    pub issued_on: Option<NaiveDate>,
+    /// "Phường Nguyễn Nghiêm".
+    pub place: String,
+    /// The summary under "KẾ HOẠCH".
+    pub title: String,
+    /// "Căn cứ …" lines.
+    pub legal_bases: Vec<String>,
+    /// Other paragraphs before part I ("Thực hiện …").
+    pub preamble: String,
+    /// The outline.
+    pub nodes: Vec<DraftNode>,
+    /// Units named in part "Tổ chức thực hiện", in order.
+    pub units: Vec<String>,
+    /// Reporting deadlines.
+    pub deadlines: Vec<DraftDeadline>,
+    /// "Trên đây là …".
+    pub closing: String,
+    /// "Nơi nhận" lines, without the leading "- ".
+    pub recipients: Vec<String>,
+    /// "KT. CHỦ TỊCH".
+    pub signer_prefix: String,
+    /// "PHÓ CHỦ TỊCH".
+    pub signer_title: String,
+    /// "Võ Thùy Dương".
+    pub signer_name: String,
+    /// Things worth a look before saving (a skipped letter, a missing deadline …).
+    pub warnings: Vec<String>,
+}
+
+impl PlanDraft {
+    /// Every activity in outline order.
+    pub fn activities(&self) -> Vec<&DraftNode> {
+        fn walk<'a>(nodes: &'a [DraftNode], out: &mut Vec<&'a DraftNode>) {
+            for n in nodes {
+                if n.is_activity {
+                    out.push(n);
+                }
+                walk(&n.children, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.nodes, &mut out);
+        out
+    }
+}
+
+/// Reads a plan from a file's bytes; `file_name` tells .txt from .docx.
+pub fn read_file(file_name: &str, bytes: &[u8]) -> Result<PlanDraft, ImportError> {
+    let lower = file_name.to_lowercase();
+    let text = if lower.ends_with(".docx") {
+        super::docx::paragraphs(bytes)?
+    } else if lower.ends_with(".txt") || lower.ends_with(".md") {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        String::from_utf8(bytes.to_vec()).map_err(|_| ImportError::NotText)?
+    } else {
+        return Err(ImportError::UnknownFormat);
+    };
+    parse(&text)
+}
+
+/// The role of a part, from its title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PartRole {
+    Purpose,
+    Activities,
+    Funding,
+    Organisation,
+    Reporting,
+}
+
+fn part_role(title: &str) -> PartRole {
+    let f = fold(title);
+    if f.contains("muc dich") {
+        PartRole::Purpose
+    } else if f.contains("kinh phi") {
+        PartRole::Funding
+    } else if f.contains("to chuc thuc hien") {
+        PartRole::Organisation
+    } else if f.contains("bao cao") {
+        PartRole::Reporting
+    } else {
+        PartRole::Activities
+    }
+}
+
+/// The sub-item letters in Vietnamese order (no f, j, w, z).
+const LETTERS: [&str; 18] = ["a", "b", "c", "d", "đ", "e", "g", "h", "i", "k", "l", "m", "n", "o", "p", "q", "r", "s"];
+
+fn roman(n: &str) -> Option<u32> {
+    let vals: Vec<i64> = n
+        .chars()
+        .map(|c| match c {
+            'I' => Some(1),
+            'V' => Some(5),
+            'X' => Some(10),
+            'L' => Some(50),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let total: i64 = vals
+        .iter()
+        .enumerate()
+        .map(|(i, v)| if vals.get(i + 1).is_some_and(|next| next > v) { -v } else { *v })
+        .sum();
+    u32::try_from(total).ok().filter(|t| *t > 0)
+}
+
+/// Lines of the document: NFC, trimmed, emphasis marks removed, and a paragraph that a blank
+/// line broke in two ("… giai đoạn 2022 -" / "2025, tầm nhìn …") joined again.
+fn lines(text: &str, heading: &Regex) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut last_blank = false;
+    for raw in text.lines() {
+        let line = nfc(&raw.replace('*', "").replace('\u{a0}', " "));
+        if line.is_empty() {
+            last_blank = true;
+            continue;
+        }
+        let continues = out.last().is_some_and(|prev: &String| {
+            let ends_open = !prev.ends_with(['.', ':', ';', '!', '?', '…', '"', '”', ')']);
+            let starts_low = line.chars().next().is_some_and(|c| c.is_lowercase() || c.is_ascii_digit());
+            ends_open && starts_low && !heading.is_match(&line)
+        });
+        match out.last_mut() {
+            Some(prev) if continues => {
+                prev.push(' ');
+                prev.push_str(&line);
+            }
+            _ => out.push(line),
+        }
+        let _ = last_blank;
+        last_blank = false;
+    }
+    out
+}
+
+fn is_upper(s: &str) -> bool {
+    s.chars().any(char::is_alphabetic) && s.chars().all(|c| !c.is_lowercase())
+}
+
+/// The unit's name as a list names it: without "Đề nghị", "tham mưu" and the trailing "phường".
+fn unit_name(entry: &str) -> String {
+    let mut s = entry.trim().trim_end_matches([':', '.']).trim().to_string();
+    for prefix in ["Đề nghị ", "đề nghị "] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            s = rest.to_string();
+        }
+    }
+    for suffix in [" tham mưu", " phường"] {
+        if let Some(rest) = s.strip_suffix(suffix) {
+            s = rest.trim().to_string();
+        }
+    }
+    s
+}
+
+/// Words in an activity's text that suggest a unit coordinates it, keyed by words of the unit's
+/// name. These are suggestions shown before saving, for the officer to correct.
+const UNIT_HINTS: &[(&str, &[&str])] = &[
+    ("truong hoc", &["truong hoc", "nha truong", "hoc duong", "hoc sinh", "den truong", "giao vien"]),
+    ("y te", &["y te", "suc khoe", "kham benh", "tiem chung"]),
+    ("tai chinh", &["kinh phi", "nguon luc", "tai chinh"]),
+    ("van phong", &["khen thuong", "bieu duong", "thong ke"]),
+    ("tu phap", &["tu phap", "phap ly", "khai sinh", "con nuoi", "giao duc phap luat"]),
+    ("cong an", &["cong an", "vi pham phap luat", "toi pham", "ma tuy", "moi truong mang", "mua ban"]),
+    ("doan thanh nien", &["doan thanh nien", "nghi he", "mua he", "dien dan tre em", "thieu nhi"]),
+    ("phu nu", &["phu nu", "ky nang lam cha me", "gia dinh"]),
+    ("mat tran", &["mat tran", "to chuc thanh vien", "doan vien", "hoi vien"]),
+    ("mttq", &["mat tran", "to chuc thanh vien", "doan vien", "hoi vien"]),
+];
+
+fn has_phrase(folded: &str, phrase: &str) -> bool {
+    let padded = format!(" {} ", folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" "));
+    padded.contains(&format!(" {phrase} "))
+}
+
+fn suggested_units(units: &[String], text: &str, lead: Option<usize>) -> Vec<usize> {
+    let f = fold(text);
+    units
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != lead)
+        .filter(|(_, name)| {
+            let name = fold(name);
+            UNIT_HINTS.iter().any(|(key, hints)| has_phrase(&name, key) && hints.iter().any(|h| has_phrase(&f, h)))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Parses the text of a plan document.
+pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
+    let part_re = Regex::new(r"^([IVXL]+)\.\s*(.*)$").expect("static regex");
+    let item_re = Regex::new(r"^(\d{1,2})\.\s*(.*)$").expect("static regex");
+    let sub_re = Regex::new(r"^(đ|[a-s])[\.\)]\s+(.*)$").expect("static regex");
+    let heading = Regex::new(r"^([IVXL]+|\d{1,2}|đ|[a-s])[\.\)]\s").expect("static regex");
+    let number_re = Regex::new(r"^Số:\s*(\d*)\s*/\s*(\S+)").expect("static regex");
+    let date_re = Regex::new(r"^(.+?),\s*ngày\s*(\d{0,2})\s*tháng\s*(\d{0,2})\s*năm\s*(\d{4})").expect("static regex");
+    let year_re = Regex::new(r"năm\s+(\d{4})").expect("static regex");
+    let lines = lines(text, &heading);
+    if lines.is_empty() {
+        return Err(ImportError::NotAPlan("tệp trống."));
+    }
+
+    let mut draft = PlanDraft {
+        year: 0,
+        number: None,
+        symbol: "KH-UBND".into(),
+        issued_on: None,
+        place: String::new(),
+        title: String::new(),
+        legal_bases: vec![],
+        preamble: String::new(),
+        nodes: vec![],
+        units: vec![],
+        deadlines: vec![],
+        closing: String::new(),
+        recipients: vec![],
+        signer_prefix: String::new(),
+        signer_title: String::new(),
+        signer_name: String::new(),
+        warnings: vec![],
+    };
+
+    // The header, up to the first part.
+    let type_at = lines
+        .iter()
+        .position(|l| fold(l) == "ke hoach")
+        .ok_or(ImportError::NotAPlan("không thấy dòng “KẾ HOẠCH”."))?;
+    let first_part = lines
+        .iter()
+        .position(|l| part_re.captures(l).is_some_and(|c| roman(&c[1]) == Some(1)))
+        .ok_or(ImportError::NotAPlan("không thấy phần “I.” của nội dung."))?;
+    if first_part < type_at {
+        return Err(ImportError::NotAPlan("phần “I.” đứng trước dòng “KẾ HOẠCH”."));
+    }
+    for line in &lines[..type_at] {
+        if let Some(c) = number_re.captures(line) {
+            draft.number = c[1].parse().ok();
+            draft.symbol = c[2].to_string();
+        } else if let Some(c) = date_re.captures(line) {
+            draft.place = c[1].trim().to_string();
+            let (d, m, y) = (c[2].parse::<u32>().ok(), c[3].parse::<u32>().ok(), c[4].parse::<i32>().ok());
+            if let Some(y) = y {
+                draft.year = y;
+                draft.issued_on = d.zip(m).and_then(|(d, m)| NaiveDate::from_ymd_opt(y, m, d));
+            }
+        }
+    }
+    let mut preamble = Vec::new();
+    for (i, line) in lines[type_at + 1..first_part].iter().enumerate() {
+        if i == 0 {
+            draft.title = line.clone();
+        } else if fold(line).starts_with("can cu") {
+            draft.legal_bases.push(line.clone());
+        } else {
+            preamble.push(line.clone());
+        }
+    }
+    draft.preamble = preamble.join("\n");
+    if draft.title.is_empty() {
+        return Err(ImportError::NotAPlan("không thấy trích yếu dưới dòng “KẾ HOẠCH”."));
+    }
+    if let Some(c) = year_re.captures(&draft.title) {
+        draft.year = c[1].parse().unwrap_or(draft.year);
+    }
+    if draft.year == 0 {
+        return Err(ImportError::NotAPlan("không xác định được năm của kế hoạch."));
+    }
+
+    // The end: closing paragraph, recipients, signature block.
+    let end = lines[first_part..]
+        .iter()
+        .position(|l| fold(l).starts_with("tren day") || fold(l).starts_with("noi nhan"))
+        .map(|p| p + first_part)
+        .unwrap_or(lines.len());
+    let mut tail = lines[end..].iter().peekable();
+    if let Some(l) = tail.peek() {
+        if fold(l).starts_with("tren day") {
+            draft.closing = l.to_string();
+            tail.next();
+        }
+    }
+    if tail.peek().is_some_and(|l| fold(l).starts_with("noi nhan")) {
+        tail.next();
+        while let Some(l) = tail.peek() {
+            let Some(item) = l.strip_prefix('-') else { break };
+            draft.recipients.push(item.trim().to_string());
+            tail.next();
+        }
+    }
+    let sign: Vec<&String> = tail.collect();
+    if let Some((name, titles)) = sign.split_last() {
+        draft.signer_name = name.to_string();
+        let titles: Vec<&&String> = titles.iter().filter(|l| is_upper(l)).collect();
+        match titles.as_slice() {
+            [] => {}
+            [only] => draft.signer_title = only.to_string(),
+            [prefix @ .., title] => {
+                draft.signer_prefix = prefix.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" / ");
+                draft.signer_title = title.to_string();
+            }
+        }
+    }
+
+    // The outline.
+    let mut role = PartRole::Activities;
+    let mut last_roman = 0;
+    for line in &lines[first_part..end] {
+        if let Some(c) = part_re.captures(line).filter(|c| roman(&c[1]).is_some_and(|n| n == last_roman + 1)) {
+            last_roman += 1;
+            let text = c[2].trim_end_matches(':').trim().to_string();
+            role = part_role(&text);
+            draft.nodes.push(node(NodeKind::Part, &c[1], text));
+            continue;
+        }
+        let Some(part) = draft.nodes.last_mut() else { continue };
+        if let Some(c) = item_re.captures(line) {
+            let text = c[2].trim_end_matches(':').trim().to_string();
+            let expected = part.children.iter().filter(|n| n.kind != NodeKind::Paragraph).count() + 1;
+            if c[1].parse::<usize>().ok() != Some(expected) {
+                draft.warnings.push(format!("Phần {}: sau mục {} là mục {}.", part.label, expected - 1, &c[1]));
+            }
+            let mut item = node(NodeKind::Item, &c[1], text);
+            if role == PartRole::Organisation {
+                item.kind = NodeKind::UnitEntry;
+                item.lead_unit = Some(draft.units.len());
+                draft.units.push(unit_name(&c[2]));
+            }
+            part.children.push(item);
+            continue;
+        }
+        let item = part.children.last_mut().filter(|n| n.kind != NodeKind::Paragraph);
+        if let (Some(item), Some(c)) = (item, sub_re.captures(line)) {
+            let letter = c[1].to_string();
+            let before = item.children.iter().rev().find(|n| n.kind == NodeKind::SubItem).map(|n| n.label.clone());
+            let expected = match &before {
+                Some(b) => LETTERS.iter().position(|l| l == b).and_then(|i| LETTERS.get(i + 1)).copied(),
+                None => Some("a"),
+            };
+            if expected != Some(letter.as_str()) {
+                let after = before.map(|b| format!("sau {b}")).unwrap_or_else(|| "đầu tiên".into());
+                draft.warnings.push(format!(
+                    "Mục {}.{}: tiểu mục {after} là “{letter}”, theo thứ tự phải là “{}”.",
+                    part.label,
+                    item.label,
+                    expected.unwrap_or("?")
+                ));
+            }
+            item.children.push(node(NodeKind::SubItem, &letter, c[2].to_string()));
+            continue;
+        }
+        // A paragraph: a task under a unit entry, else body of the deepest open node.
+        let target = match part.children.last_mut() {
+            Some(item) if item.kind != NodeKind::Paragraph => match item.children.last_mut() {
+                Some(sub) if sub.kind == NodeKind::SubItem => sub,
+                _ => item,
+            },
+            _ => part,
+        };
+        let kind = if target.kind == NodeKind::UnitEntry { NodeKind::Task } else { NodeKind::Paragraph };
+        let mut para = node(kind, "", line.clone());
+        para.lead_unit = if kind == NodeKind::Task { target.lead_unit } else { None };
+        target.children.push(para);
+    }
+    if draft.nodes.len() < 2 {
+        return Err(ImportError::NotAPlan("chỉ thấy một phần; kế hoạch phải có các phần I., II., …"));
+    }
+
+    // Reporting deadlines, in the reporting part (or anywhere if there is none).
+    let reporting_text: String = draft
+        .nodes
+        .iter()
+        .filter(|p| part_role(&p.text) == PartRole::Reporting)
+        .flat_map(|p| std::iter::once(p.text.clone()).chain(p.children.iter().map(|c| c.text.clone())))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for (period, pattern) in [("half", r"6 tháng[^0-9]{0,40}?(\d{1,2})/(\d{1,2})/(\d{4})"), ("year", r"cả năm[^0-9]{0,40}?(\d{1,2})/(\d{1,2})/(\d{4})")] {
+        let re = Regex::new(pattern).expect("static regex");
+        match re.captures(&reporting_text).and_then(|c| {
+            NaiveDate::from_ymd_opt(c[3].parse().ok()?, c[2].parse().ok()?, c[1].parse().ok()?)
+        }) {
+            Some(due_on) => draft.deadlines.push(DraftDeadline { period: period.into(), due_on }),
+            None => draft.warnings.push(format!(
+                "Không thấy hạn báo cáo {}; hãy nhập hạn trước khi lưu.",
+                if period == "half" { "6 tháng" } else { "cả năm" }
+            )),
+        }
+    }
+    if draft.units.is_empty() {
+        draft.warnings.push("Không thấy danh sách đơn vị ở phần “Tổ chức thực hiện”.".into());
+    }
+
+    mark_activities(&mut draft);
+    Ok(draft)
+}
+
+fn node(kind: NodeKind, label: &str, text: String) -> DraftNode {
+    DraftNode {
+        kind,
+        label: label.to_string(),
+        text,
+        is_activity: false,
+        period: Period::WholeYear,
+        lead_unit: None,
+        coordinating_units: vec![],
+        children: vec![],
+    }
+}
+
+/// Marks the activities (sub-items of the activities part, or its items without sub-items, and
+/// the units' tasks), with their period and the units suggested for them.
+fn mark_activities(draft: &mut PlanDraft) {
+    // The unit that drafts the plan ("… tham mưu"), else the first: it leads the activities part.
+    let lead = draft
+        .nodes
+        .iter()
+        .flat_map(|p| &p.children)
+        .find(|n| n.kind == NodeKind::UnitEntry && fold(&n.text).contains("tham muu"))
+        .and_then(|n| n.lead_unit)
+        .or(if draft.units.is_empty() { None } else { Some(0) });
+    let units = draft.units.clone();
+    for part in &mut draft.nodes {
+        let role = part_role(&part.text);
+        for item in &mut part.children {
+            let item_period = Period::named_in(&fold(&item.text));
+            let has_subs = item.children.iter().any(|c| c.kind == NodeKind::SubItem);
+            match (role, item.kind) {
+                (PartRole::Activities, NodeKind::Item) if !has_subs => {
+                    set_activity(item, item_period, lead, &units);
+                }
+                (PartRole::Activities, NodeKind::Item) => {
+                    for sub in item.children.iter_mut().filter(|c| c.kind == NodeKind::SubItem) {
+                        let period = Period::named_in(&fold(&sub.text)).or(item_period);
+                        set_activity(sub, period, lead, &units);
+                    }
+                }
+                (PartRole::Organisation, NodeKind::UnitEntry) => {
+                    let unit = item.lead_unit;
+                    for task in item.children.iter_mut().filter(|c| c.kind == NodeKind::Task) {
+                        task.is_activity = true;
+                        task.period = Period::named_in(&fold(&task.text)).unwrap_or(Period::WholeYear);
+                        task.lead_unit = unit;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn set_activity(node: &mut DraftNode, period: Option<Period>, lead: Option<usize>, units: &[String]) {
+    node.is_activity = true;
+    node.period = period.unwrap_or(Period::WholeYear);
+    node.lead_unit = lead;
+    let text = std::iter::once(node.text.as_str()).chain(node.children.iter().map(|c| c.text.as_str())).collect::<Vec<_>>().join(" ");
+    node.coordinating_units = suggested_units(units, &text, lead);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roman_numerals() {
+        assert_eq!(roman("IV"), Some(4));
+        assert_eq!(roman("IX"), Some(9));
+        assert_eq!(roman("XII"), Some(12));
+        assert_eq!(roman("ABC"), None);
+    }
+
+    #[test]
+    fn unit_names_lose_request_words() {
+        assert_eq!(unit_name("Đề nghị Đoàn Thanh niên phường"), "Đoàn Thanh niên");
+        assert_eq!(unit_name("Văn hóa - Xã hội, Đài truyền thanh phường tham mưu"), "Văn hóa - Xã hội, Đài truyền thanh");
+        assert_eq!(unit_name("Các trường học"), "Các trường học");
+    }
+
+    #[test]
+    fn a_broken_paragraph_is_joined() {
+        let heading = Regex::new(r"^([IVXL]+|\d{1,2}|đ|[a-s])[\.\)]\s").unwrap();
+        let l = lines("e. giai đoạn 2022 -\n\n2025, tầm nhìn.\n\n1. Mục", &heading);
+        assert_eq!(l, vec!["e. giai đoạn 2022 - 2025, tầm nhìn.", "1. Mục"]);
+    }
+
+    #[test]
+    fn text_without_outline_is_refused() {
+        assert!(matches!(parse("KẾ HOẠCH\nVề việc gì đó\nMột đoạn văn."), Err(ImportError::NotAPlan(_))));
+        assert!(matches!(parse(""), Err(ImportError::NotAPlan(_))));
+        assert_eq!(read_file("x.txt", &[0xff, 0xfe, 0x00]).unwrap_err(), ImportError::NotText);
+        assert_eq!(read_file("x.docx", b"not a zip").unwrap_err(), ImportError::NotADocx);
+        assert_eq!(read_file("x.pdf", b"%PDF").unwrap_err(), ImportError::UnknownFormat);
+    }
+}

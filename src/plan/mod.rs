@@ -1,0 +1,589 @@
+//! The year's plan: its outline of activities, which units carry each out, their status, dated
+//! progress notes and evidence files. Import lives in [`import`], reporting in [`reporting`].
+
+pub mod docx;
+pub mod import;
+pub mod period;
+pub mod reporting;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sqlx::SqlitePool;
+use ts_rs::TS;
+
+use crate::files::{self, StoredFile};
+use crate::store::{new_id, Changes, Op, Source, Store, Write};
+use crate::text::{self, InvalidInput};
+use crate::ward;
+use crate::{Error, Result};
+use import::{DraftNode, NodeKind, PlanDraft};
+use period::Period;
+
+/// How far a unit has got with an activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Status {
+    /// Chưa bắt đầu.
+    NotStarted,
+    /// Đang thực hiện.
+    InProgress,
+    /// Hoàn thành.
+    Done,
+    /// Không áp dụng.
+    NotApplicable,
+}
+
+impl Status {
+    /// All statuses in the order the window lists them.
+    pub const ALL: [Status; 4] = [Status::NotStarted, Status::InProgress, Status::Done, Status::NotApplicable];
+
+    /// The Vietnamese word.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::NotStarted => "Chưa bắt đầu",
+            Status::InProgress => "Đang thực hiện",
+            Status::Done => "Hoàn thành",
+            Status::NotApplicable => "Không áp dụng",
+        }
+    }
+
+    /// The value stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::NotStarted => "not_started",
+            Status::InProgress => "in_progress",
+            Status::Done => "done",
+            Status::NotApplicable => "not_applicable",
+        }
+    }
+
+    /// Reads a stored or typed value ("done", "hoàn thành" …).
+    pub fn parse(s: &str) -> Option<Status> {
+        let f = text::fold(s);
+        Status::ALL.into_iter().find(|st| st.as_str() == f || text::fold(st.label()) == f)
+    }
+
+    /// Whether the unit still has something to do.
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::NotStarted | Status::InProgress)
+    }
+}
+
+/// A plan as the lists show it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, TS)]
+#[ts(export)]
+pub struct Plan {
+    /// Id.
+    pub id: String,
+    /// Year.
+    pub year: i64,
+    /// Register number, once issued.
+    pub number: Option<i64>,
+    /// "KH-UBND".
+    pub symbol: String,
+    /// Date, once issued.
+    pub issued_on: Option<NaiveDate>,
+    /// Summary.
+    pub title: String,
+    /// Paragraph(s) before part I.
+    pub preamble: String,
+    /// JSON array of "Căn cứ" lines.
+    pub legal_bases: String,
+    /// "Trên đây là …".
+    pub closing: String,
+    /// JSON array of "Nơi nhận" lines.
+    pub recipients: String,
+    /// "KT. CHỦ TỊCH".
+    pub signer_prefix: String,
+    /// "PHÓ CHỦ TỊCH".
+    pub signer_title: String,
+    /// Signer's name.
+    pub signer_name: String,
+}
+
+/// One node of the plan's outline, flat in outline order.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, TS)]
+#[ts(export)]
+pub struct Node {
+    /// Id.
+    pub id: String,
+    /// Parent node, none for parts.
+    pub parent_id: Option<String>,
+    /// Order in the plan.
+    pub position: i64,
+    /// part, item, sub_item, unit_entry, task, paragraph.
+    pub kind: String,
+    /// "II", "4", "đ".
+    pub label: String,
+    /// Text.
+    pub text: String,
+    /// Whether units report on it.
+    pub is_activity: bool,
+    /// whole_year, action_month, summer, mid_autumn, custom.
+    pub period: String,
+    /// First day.
+    pub starts_on: NaiveDate,
+    /// Deadline.
+    pub ends_on: NaiveDate,
+    /// The unit a part IV entry names.
+    pub unit_id: Option<String>,
+}
+
+/// A unit's part in an activity.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, TS)]
+#[ts(export)]
+pub struct Assignment {
+    /// Id.
+    pub id: String,
+    /// The activity.
+    pub node_id: String,
+    /// The unit.
+    pub unit_id: String,
+    /// The unit's name.
+    pub unit_name: String,
+    /// lead or coordinating.
+    pub role: String,
+    /// Status.
+    pub status: Status,
+}
+
+impl sqlx::Type<sqlx::Sqlite> for Status {
+    fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+        <String as sqlx::Type<sqlx::Sqlite>>::type_info()
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for Status {
+    fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let s = <&str as sqlx::Decode<sqlx::Sqlite>>::decode(value)?;
+        Status::parse(s).ok_or_else(|| format!("unknown status {s}").into())
+    }
+}
+
+/// A dated progress note.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, TS)]
+#[ts(export)]
+pub struct Note {
+    /// Id.
+    pub id: String,
+    /// The assignment it belongs to.
+    pub assignment_id: String,
+    /// The day it speaks of.
+    pub noted_on: NaiveDate,
+    /// Text.
+    pub text: String,
+}
+
+/// Everything the activity page shows.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ActivityPage {
+    /// The activity.
+    pub node: Node,
+    /// Its ancestors from the part down: "II. Nội dung hoạt động", "4. Tổ chức …".
+    pub path: Vec<Node>,
+    /// Units with their status, notes and evidence.
+    pub units: Vec<UnitProgress>,
+}
+
+/// One unit's progress on one activity.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct UnitProgress {
+    /// The assignment.
+    pub assignment: Assignment,
+    /// Notes, oldest first.
+    pub notes: Vec<Note>,
+    /// Evidence files.
+    pub evidence: Vec<StoredFile>,
+}
+
+/// The whole plan for the tree view.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PlanTree {
+    /// The plan.
+    pub plan: Plan,
+    /// Nodes in outline order.
+    pub nodes: Vec<Node>,
+    /// Every unit's part in every activity.
+    pub assignments: Vec<Assignment>,
+}
+
+const ASSIGNMENT_SELECT: &str = "SELECT a.id, a.node_id, a.unit_id, u.name AS unit_name, a.role, a.status
+     FROM assignments a JOIN units u ON u.id = a.unit_id
+     WHERE a.deleted_at IS NULL";
+
+/// The plan shown by default: the latest year's.
+pub async fn current(pool: &SqlitePool) -> Result<Option<Plan>> {
+    Ok(sqlx::query_as::<_, Plan>("SELECT * FROM plans WHERE deleted_at IS NULL ORDER BY year DESC, created_at DESC LIMIT 1")
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// One plan.
+pub async fn get(pool: &SqlitePool, plan_id: &str) -> Result<Plan> {
+    sqlx::query_as::<_, Plan>("SELECT * FROM plans WHERE id = ? AND deleted_at IS NULL")
+        .bind(plan_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(Error::NotFound { what: "kế hoạch" })
+}
+
+/// The plan's outline and assignments.
+pub async fn tree(pool: &SqlitePool, plan_id: &str) -> Result<PlanTree> {
+    let plan = get(pool, plan_id).await?;
+    let nodes = sqlx::query_as::<_, Node>("SELECT * FROM plan_nodes WHERE plan_id = ? AND deleted_at IS NULL ORDER BY position")
+        .bind(plan_id)
+        .fetch_all(pool)
+        .await?;
+    let assignments = sqlx::query_as::<_, Assignment>(&format!(
+        "{ASSIGNMENT_SELECT} AND a.node_id IN (SELECT id FROM plan_nodes WHERE plan_id = ?) ORDER BY a.role DESC, u.position"
+    ))
+    .bind(plan_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(PlanTree { plan, nodes, assignments })
+}
+
+async fn node(pool: &SqlitePool, node_id: &str) -> Result<Node> {
+    sqlx::query_as::<_, Node>("SELECT * FROM plan_nodes WHERE id = ? AND deleted_at IS NULL")
+        .bind(node_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(Error::NotFound { what: "hoạt động" })
+}
+
+async fn assignment(conn: &mut sqlx::SqliteConnection, id: &str) -> Result<Assignment> {
+    sqlx::query_as::<_, Assignment>(&format!("{ASSIGNMENT_SELECT} AND a.id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(Error::NotFound { what: "đơn vị thực hiện của hoạt động" })
+}
+
+/// The activity page: the node, its ancestors, and each unit's status, notes and evidence.
+pub async fn activity(pool: &SqlitePool, node_id: &str) -> Result<ActivityPage> {
+    let node = node(pool, node_id).await?;
+    let mut path = Vec::new();
+    let mut parent = node.parent_id.clone();
+    while let Some(id) = parent {
+        let n = self::node(pool, &id).await?;
+        parent = n.parent_id.clone();
+        path.insert(0, n);
+    }
+    let assignments = sqlx::query_as::<_, Assignment>(&format!("{ASSIGNMENT_SELECT} AND a.node_id = ? ORDER BY a.role DESC, u.position"))
+        .bind(node_id)
+        .fetch_all(pool)
+        .await?;
+    let mut units = Vec::new();
+    for assignment in assignments {
+        let notes = sqlx::query_as::<_, Note>(
+            "SELECT id, assignment_id, noted_on, text FROM progress_notes WHERE assignment_id = ? AND deleted_at IS NULL ORDER BY noted_on, created_at",
+        )
+        .bind(&assignment.id)
+        .fetch_all(pool)
+        .await?;
+        let evidence = files::list_for(pool, "evidence", "assignment_id", &assignment.id).await?;
+        units.push(UnitProgress { assignment, notes, evidence });
+    }
+    Ok(ActivityPage { node, path, units })
+}
+
+/// Sets a unit's status on an activity.
+pub async fn set_status(store: &Store, source: Source, assignment_id: &str, status: Status) -> Result<Assignment> {
+    let mut w = store.write(source).await?;
+    let before = assignment(w.conn(), assignment_id).await?;
+    if before.status != status {
+        let now = w.now();
+        let device = w.device_id().to_owned();
+        sqlx::query("UPDATE assignments SET status = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
+            .bind(status.as_str())
+            .bind(now)
+            .bind(device)
+            .bind(assignment_id)
+            .execute(w.conn())
+            .await?;
+        w.log("assignments", assignment_id, Op::Update, Changes::default().field("status", before.status, status)).await?;
+    }
+    let after = assignment(w.conn(), assignment_id).await?;
+    w.commit().await?;
+    Ok(after)
+}
+
+/// Adds a dated progress note to a unit's part in an activity.
+pub async fn add_note(store: &Store, source: Source, assignment_id: &str, noted_on: NaiveDate, text: &str) -> Result<Note> {
+    let text = text::required("text", "nội dung ghi chú", text, 5000)?;
+    let mut w = store.write(source).await?;
+    assignment(w.conn(), assignment_id).await?;
+    let note = Note { id: new_id(), assignment_id: assignment_id.to_owned(), noted_on, text };
+    let (now, device) = (w.now(), w.device_id().to_owned());
+    sqlx::query("INSERT INTO progress_notes (id, assignment_id, noted_on, text, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(&note.id)
+        .bind(&note.assignment_id)
+        .bind(note.noted_on)
+        .bind(&note.text)
+        .bind(now)
+        .bind(now)
+        .bind(device)
+        .execute(w.conn())
+        .await?;
+    w.log("progress_notes", &note.id, Op::Insert, Changes::inserted(&note)).await?;
+    w.commit().await?;
+    Ok(note)
+}
+
+/// Copies a file into the data folder and attaches it as evidence of a unit's work.
+pub async fn add_evidence(store: &Store, source: Source, assignment_id: &str, path: &std::path::Path) -> Result<StoredFile> {
+    let mut w = store.write(source).await?;
+    assignment(w.conn(), assignment_id).await?;
+    let file = files::keep(&mut w, path).await?;
+    let id = new_id();
+    let (now, device) = (w.now(), w.device_id().to_owned());
+    sqlx::query("INSERT INTO evidence (id, assignment_id, file_id, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(&id)
+        .bind(assignment_id)
+        .bind(&file.id)
+        .bind(now)
+        .bind(now)
+        .bind(device)
+        .execute(w.conn())
+        .await?;
+    w.log("evidence", &id, Op::Insert, Changes::default().field("assignment_id", (), assignment_id).field("file_id", (), &file.id)).await?;
+    w.commit().await?;
+    Ok(file)
+}
+
+/// Adds a unit to an activity (as coordinating unless `lead`).
+pub async fn assign_unit(store: &Store, source: Source, node_id: &str, unit_id: &str, lead: bool) -> Result<Assignment> {
+    let mut w = store.write(source).await?;
+    let existing: Option<(String, Option<String>)> = sqlx::query_as("SELECT id, deleted_at FROM assignments WHERE node_id = ? AND unit_id = ?")
+        .bind(node_id)
+        .bind(unit_id)
+        .fetch_optional(w.conn())
+        .await?;
+    let id = match existing {
+        Some((id, None)) => id,
+        Some((id, Some(_))) => {
+            let (now, device) = (w.now(), w.device_id().to_owned());
+            sqlx::query("UPDATE assignments SET deleted_at = NULL, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
+                .bind(now)
+                .bind(device)
+                .bind(&id)
+                .execute(w.conn())
+                .await?;
+            w.log("assignments", &id, Op::Update, Changes::default().field("deleted_at", "deleted", ())).await?;
+            id
+        }
+        None => insert_assignment(&mut w, node_id, unit_id, if lead { "lead" } else { "coordinating" }).await?,
+    };
+    let a = assignment(w.conn(), &id).await?;
+    w.commit().await?;
+    Ok(a)
+}
+
+/// Takes a unit off an activity (a tombstone: its notes and history stay).
+pub async fn unassign(store: &Store, source: Source, assignment_id: &str) -> Result<()> {
+    let mut w = store.write(source).await?;
+    assignment(w.conn(), assignment_id).await?;
+    let (now, device) = (w.now(), w.device_id().to_owned());
+    sqlx::query("UPDATE assignments SET deleted_at = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
+        .bind(now)
+        .bind(now)
+        .bind(device)
+        .bind(assignment_id)
+        .execute(w.conn())
+        .await?;
+    w.log("assignments", assignment_id, Op::Delete, Changes::default().field("deleted_at", (), now)).await?;
+    w.commit().await
+}
+
+/// Sets when an activity happens: a named period, or custom dates.
+pub async fn set_timing(store: &Store, source: Source, node_id: &str, period: Period, dates: Option<(NaiveDate, NaiveDate)>) -> Result<Node> {
+    let before = node(store.pool(), node_id).await?;
+    let year = get(store.pool(), &plan_of(store.pool(), node_id).await?).await?.year as i32;
+    let (starts_on, ends_on) = match (period, dates) {
+        (Period::Custom, Some((s, e))) if s <= e => (s, e),
+        (Period::Custom, Some(_)) => return Err(InvalidInput::new("ends_on", "Ngày kết thúc phải sau ngày bắt đầu.").into()),
+        (Period::Custom, None) => return Err(InvalidInput::new("starts_on", "Nhập ngày bắt đầu và ngày kết thúc.").into()),
+        (p, _) => p.range(year),
+    };
+    let mut w = store.write(source).await?;
+    let (now, device) = (w.now(), w.device_id().to_owned());
+    sqlx::query("UPDATE plan_nodes SET period = ?, starts_on = ?, ends_on = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
+        .bind(period.as_str())
+        .bind(starts_on)
+        .bind(ends_on)
+        .bind(now)
+        .bind(device)
+        .bind(node_id)
+        .execute(w.conn())
+        .await?;
+    let changes = Changes::default()
+        .field("period", &before.period, period)
+        .field("starts_on", before.starts_on, starts_on)
+        .field("ends_on", before.ends_on, ends_on);
+    w.log("plan_nodes", node_id, Op::Update, changes).await?;
+    w.commit().await?;
+    node(store.pool(), node_id).await
+}
+
+async fn plan_of(pool: &SqlitePool, node_id: &str) -> Result<String> {
+    sqlx::query_scalar("SELECT plan_id FROM plan_nodes WHERE id = ?")
+        .bind(node_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(Error::NotFound { what: "hoạt động" })
+}
+
+async fn insert_assignment(w: &mut Write<'_>, node_id: &str, unit_id: &str, role: &str) -> Result<String> {
+    let id = new_id();
+    let (now, device) = (w.now(), w.device_id().to_owned());
+    sqlx::query("INSERT INTO assignments (id, node_id, unit_id, role, status, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, 'not_started', ?, ?, ?)")
+        .bind(&id)
+        .bind(node_id)
+        .bind(unit_id)
+        .bind(role)
+        .bind(now)
+        .bind(now)
+        .bind(device)
+        .execute(w.conn())
+        .await?;
+    let changes = Changes::default()
+        .field("node_id", (), node_id)
+        .field("unit_id", (), unit_id)
+        .field("role", (), role)
+        .field("status", (), Status::NotStarted);
+    w.log("assignments", &id, Op::Insert, changes).await?;
+    Ok(id)
+}
+
+/// Saves a plan draft (as understood and corrected) in one transaction: the units it names
+/// (matched by name, created when new), the plan, its outline, assignments and deadlines.
+pub async fn save_draft(store: &Store, source: Source, draft: &PlanDraft) -> Result<Plan> {
+    if !(2000..=2100).contains(&draft.year) {
+        return Err(InvalidInput::new("year", "Năm của kế hoạch phải trong khoảng 2000–2100.").into());
+    }
+    let title = text::required("title", "trích yếu của kế hoạch", &draft.title, 500)?;
+    let mut w = store.write(source).await?;
+    let mut unit_ids = Vec::new();
+    for name in &draft.units {
+        let name = text::required("units", "tên đơn vị", name, 200)?;
+        unit_ids.push(ward::ensure_unit(&mut w, &name, ward::UnitKind::Agency).await?);
+    }
+    let plan = Plan {
+        id: new_id(),
+        year: draft.year.into(),
+        number: draft.number.map(i64::from),
+        symbol: text::nfc(&draft.symbol),
+        issued_on: draft.issued_on,
+        title,
+        preamble: text::nfc(&draft.preamble),
+        legal_bases: serde_json::to_string(&draft.legal_bases.iter().map(|s| text::nfc(s)).collect::<Vec<_>>()).unwrap_or_default(),
+        closing: text::nfc(&draft.closing),
+        recipients: serde_json::to_string(&draft.recipients.iter().map(|s| text::nfc(s)).collect::<Vec<_>>()).unwrap_or_default(),
+        signer_prefix: text::nfc(&draft.signer_prefix),
+        signer_title: text::nfc(&draft.signer_title),
+        signer_name: text::nfc(&draft.signer_name),
+    };
+    let (now, device) = (w.now(), w.device_id().to_owned());
+    sqlx::query(
+        "INSERT INTO plans (id, year, number, symbol, issued_on, title, preamble, legal_bases, closing, recipients,
+            signer_prefix, signer_title, signer_name, created_at, updated_at, device_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&plan.id)
+    .bind(plan.year)
+    .bind(plan.number)
+    .bind(&plan.symbol)
+    .bind(plan.issued_on)
+    .bind(&plan.title)
+    .bind(&plan.preamble)
+    .bind(&plan.legal_bases)
+    .bind(&plan.closing)
+    .bind(&plan.recipients)
+    .bind(&plan.signer_prefix)
+    .bind(&plan.signer_title)
+    .bind(&plan.signer_name)
+    .bind(now)
+    .bind(now)
+    .bind(device)
+    .execute(w.conn())
+    .await?;
+    w.log("plans", &plan.id, Op::Insert, Changes::inserted(&plan)).await?;
+
+    let mut position = 0;
+    for n in &draft.nodes {
+        save_node(&mut w, &plan, None, n, &unit_ids, &mut position).await?;
+    }
+    for d in &draft.deadlines {
+        reporting::insert_deadline(&mut w, &plan.id, &d.period, d.due_on).await?;
+    }
+    w.commit().await?;
+    Ok(plan)
+}
+
+async fn save_node(
+    w: &mut Write<'_>,
+    plan: &Plan,
+    parent: Option<&str>,
+    n: &DraftNode,
+    unit_ids: &[String],
+    position: &mut i64,
+) -> Result<()> {
+    let unit = |i: &usize| {
+        unit_ids.get(*i).cloned().ok_or_else(|| Error::from(InvalidInput::new("units", "Hoạt động gắn với một đơn vị không có trong danh sách.")))
+    };
+    let (starts_on, ends_on) = n.period.range(plan.year as i32);
+    let node = Node {
+        id: new_id(),
+        parent_id: parent.map(str::to_owned),
+        position: *position,
+        kind: n.kind.as_str().to_owned(),
+        label: text::nfc(&n.label),
+        text: text::nfc(&n.text),
+        is_activity: n.is_activity,
+        period: n.period.as_str().to_owned(),
+        starts_on,
+        ends_on,
+        unit_id: if n.kind == NodeKind::UnitEntry { n.lead_unit.as_ref().map(unit).transpose()? } else { None },
+    };
+    *position += 1;
+    let (now, device) = (w.now(), w.device_id().to_owned());
+    sqlx::query(
+        "INSERT INTO plan_nodes (id, plan_id, parent_id, position, kind, label, text, is_activity, period, starts_on, ends_on, unit_id,
+            created_at, updated_at, device_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&node.id)
+    .bind(&plan.id)
+    .bind(&node.parent_id)
+    .bind(node.position)
+    .bind(&node.kind)
+    .bind(&node.label)
+    .bind(&node.text)
+    .bind(node.is_activity)
+    .bind(&node.period)
+    .bind(node.starts_on)
+    .bind(node.ends_on)
+    .bind(&node.unit_id)
+    .bind(now)
+    .bind(now)
+    .bind(device)
+    .execute(w.conn())
+    .await?;
+    w.log("plan_nodes", &node.id, Op::Insert, Changes::inserted(&node)).await?;
+    if n.is_activity {
+        if let Some(lead) = &n.lead_unit {
+            insert_assignment(w, &node.id, &unit(lead)?, "lead").await?;
+        }
+        for c in n.coordinating_units.iter().filter(|c| Some(*c) != n.lead_unit.as_ref()) {
+            insert_assignment(w, &node.id, &unit(c)?, "coordinating").await?;
+        }
+    }
+    for child in &n.children {
+        Box::pin(save_node(w, plan, Some(&node.id), child, unit_ids, position)).await?;
+    }
+    Ok(())
+}
