@@ -67,7 +67,7 @@ impl Period {
         let named: Vec<Period> = [
             (Period::ActionMonth, has("thang hanh dong")),
             (Period::MidAutumn, has("trung thu")),
-            (Period::Summer, ["mua he", "nghi he", "hoat dong he", "sinh hoat he", "ky he"].iter().any(|p| has(p))),
+            (Period::Summer, ["mua he", "nghi he", "hoat dong he", "sinh hoat he", "ky he", "trong he", "dip he"].iter().any(|p| has(p))),
         ]
         .into_iter()
         .filter_map(|(p, found)| found.then_some(p))

@@ -1,0 +1,188 @@
+//! The seed plan and other plans in the customary form import into the expected tree.
+
+use chrono::NaiveDate;
+use treem::plan::import::{self, ImportError, NodeKind, PlanDraft};
+use treem::plan::period::Period;
+use treem::{plan, Source};
+
+use crate::support::{self, seed_draft};
+
+fn labels(nodes: &[import::DraftNode], kind: NodeKind) -> Vec<String> {
+    nodes.iter().filter(|n| n.kind == kind).map(|n| n.label.clone()).collect()
+}
+
+#[test]
+fn seed_header_is_understood() {
+    let d = seed_draft();
+    assert_eq!(d.year, 2024);
+    assert_eq!(d.symbol, "KH-UBND");
+    assert_eq!(d.number, None);
+    assert_eq!(d.place, "Phường Nguyễn Nghiêm");
+    assert_eq!(d.title, "Triển khai thực hiện công tác trẻ em trên địa bàn phường Nguyễn Nghiêm năm 2024");
+    assert!(d.preamble.starts_with("Thực hiện Kế hoạch số 90/KH-UBND ngày 08/4/2024"), "{}", d.preamble);
+    assert!(d.closing.starts_with("Trên đây là Kế hoạch"));
+    assert_eq!(d.recipients.len(), 6);
+    assert_eq!(d.recipients[0], "Phòng Lao động - TB và XH;");
+    assert_eq!(d.signer_prefix, "KT. CHỦ TỊCH");
+    assert_eq!(d.signer_title, "PHÓ CHỦ TỊCH");
+    assert_eq!(d.signer_name, "Võ Thùy Dương");
+}
+
+#[test]
+fn seed_outline_has_every_part_item_and_sub_item_in_place() {
+    let d = seed_draft();
+    assert_eq!(labels(&d.nodes, NodeKind::Part), ["I", "II", "III", "IV", "V"]);
+    let texts: Vec<&str> = d.nodes.iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(texts, ["Mục đích, yêu cầu", "Nội dung hoạt động", "Kinh phí", "Tổ chức thực hiện", "Chế độ báo cáo"]);
+
+    let part1 = &d.nodes[0];
+    assert_eq!(labels(&part1.children, NodeKind::Item), ["1", "2"]);
+    assert_eq!(labels(&part1.children[1].children, NodeKind::SubItem), ["a", "b"]);
+
+    let part2 = &d.nodes[1];
+    assert_eq!(labels(&part2.children, NodeKind::Item), ["1", "2", "3", "4", "5"]);
+    let subs: Vec<Vec<String>> = part2.children.iter().map(|i| labels(&i.children, NodeKind::SubItem)).collect();
+    assert_eq!(subs[0], ["a", "b", "c", "d", "đ", "e", "g"]);
+    assert_eq!(subs[1], ["a", "b", "c", "d", "đ", "e", "g"]);
+    assert_eq!(subs[2], ["a", "b", "c", "d", "đ", "e"]);
+    assert_eq!(subs[3], ["a", "b", "d"], "the seed skips c in II.4; it is kept as written");
+    assert_eq!(subs[4], ["a", "b"]);
+    // The paragraph split by a blank line in II.3.e is one sub-item again.
+    let e = &part2.children[2].children[5];
+    assert!(e.text.contains("giai đoạn 2022 - 2025, tầm nhìn đến năm 2030"), "{}", e.text);
+    // Emphasis marks are not text.
+    assert!(part2.children[3].children[0].text.contains("chủ đề: “Hành động thiết thực, ưu tiên nguồn lực cho trẻ em”"));
+
+    assert_eq!(labels(&d.nodes[2].children, NodeKind::Item), ["1", "2"]);
+    assert!(d.warnings.iter().any(|w| w.contains("II.4") && w.contains("“c”")), "{:?}", d.warnings);
+}
+
+#[test]
+fn seed_units_of_part_four_are_found_with_their_tasks() {
+    let d = seed_draft();
+    assert_eq!(
+        d.units,
+        [
+            "Văn hóa - Xã hội, Đài truyền thanh",
+            "Các trường học",
+            "Trạm Y tế",
+            "Tài chính - Kế toán",
+            "Văn phòng - Thông kê",
+            "Tư pháp - Hộ tịch",
+            "Công an",
+            "Đoàn Thanh niên",
+            "Hội Liên hiệp Phụ nữ",
+            "UBMTTQ Việt Nam và các đoàn thể",
+        ]
+    );
+    let part4 = &d.nodes[3];
+    let tasks: Vec<usize> = part4.children.iter().map(|u| u.children.iter().filter(|t| t.kind == NodeKind::Task).count()).collect();
+    assert_eq!(tasks, [10, 4, 2, 1, 1, 1, 4, 2, 2, 2]);
+    for (i, entry) in part4.children.iter().enumerate() {
+        assert_eq!(entry.kind, NodeKind::UnitEntry);
+        assert_eq!(entry.lead_unit, Some(i));
+        assert!(entry.children.iter().all(|t| t.is_activity && t.lead_unit == Some(i)));
+    }
+    // The drafting unit leads the activities of part II; units named in them coordinate.
+    let schools = 1;
+    let police = 6;
+    let part2 = &d.nodes[1];
+    assert!(part2.children.iter().flat_map(|i| &i.children).all(|s| s.lead_unit == Some(0)));
+    let violence = &part2.children[0].children[4]; // II.1.đ: schools, violence, online
+    assert!(violence.coordinating_units.contains(&schools), "{:?}", violence.coordinating_units);
+    assert!(violence.coordinating_units.contains(&police), "{:?}", violence.coordinating_units);
+}
+
+#[test]
+fn seed_deadlines_and_periods_are_found() {
+    let d = seed_draft();
+    let deadlines: Vec<(String, NaiveDate)> = d.deadlines.iter().map(|x| (x.period.clone(), x.due_on)).collect();
+    assert_eq!(
+        deadlines,
+        [
+            ("half".to_string(), NaiveDate::from_ymd_opt(2024, 5, 19).unwrap()),
+            ("year".to_string(), NaiveDate::from_ymd_opt(2024, 11, 17).unwrap())
+        ]
+    );
+    let action_month = &d.nodes[1].children[3].children[0];
+    assert_eq!(action_month.period, Period::ActionMonth);
+    assert_eq!(d.activities().len(), 25 + 29);
+}
+
+#[test]
+fn a_plan_in_the_same_form_with_other_content_imports() {
+    let text = "ỦY BAN NHÂN DÂN\nSố: 12/KH-UBND\nPhường Trần Phú, ngày 05 tháng 01 năm 2025\nKẾ HOẠCH\nCông tác trẻ em năm 2025\n\
+        Căn cứ Luật Trẻ em năm 2016;\nCăn cứ Nghị định số 56/2017/NĐ-CP.\n\
+        I. Mục đích\n1. Bảo vệ trẻ em.\nII. Nhiệm vụ\n1. Tổ chức Tết Trung thu cho thiếu nhi.\n2. Truyền thông\na) Phát thanh hằng tháng.\nb) Tổ chức diễn đàn trẻ em trong hè.\n\
+        III. Tổ chức thực hiện\n1. Văn hóa - Xã hội phường tham mưu\nTổng hợp, báo cáo.\n2. Đề nghị Đoàn Thanh niên phường\nTổ chức sinh hoạt hè.\n\
+        IV. Chế độ báo cáo\nBáo cáo 6 tháng trước ngày 15/6/2025, cả năm trước ngày 15/12/2025.\nNơi nhận:\n- Như trên;\n- Lưu: VT.\nCHỦ TỊCH\nNguyễn Văn A\n";
+    let d: PlanDraft = import::parse(text).unwrap();
+    assert_eq!((d.year, d.number, d.symbol.as_str()), (2025, Some(12), "KH-UBND"));
+    assert_eq!(d.issued_on, NaiveDate::from_ymd_opt(2025, 1, 5));
+    assert_eq!(d.legal_bases.len(), 2);
+    assert_eq!(d.units, ["Văn hóa - Xã hội", "Đoàn Thanh niên"]);
+    assert_eq!(d.deadlines.len(), 2);
+    assert_eq!(d.signer_title, "CHỦ TỊCH");
+    assert_eq!(d.signer_name, "Nguyễn Văn A");
+    let acts = d.activities();
+    assert_eq!(acts.len(), 5);
+    assert_eq!(acts[0].period, Period::MidAutumn);
+    assert_eq!(acts[2].period, Period::Summer);
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+}
+
+fn docx_of(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut body = String::new();
+    for line in text.lines() {
+        let escaped = line.replace('&', "&amp;").replace('<', "&lt;");
+        body.push_str(&format!("<w:p><w:r><w:t xml:space=\"preserve\">{escaped}</w:t></w:r></w:p>"));
+    }
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+    );
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut buf);
+    zip.start_file("word/document.xml", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.write_all(xml.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    buf.into_inner()
+}
+
+#[test]
+fn the_seed_as_a_word_file_imports_the_same() {
+    let from_docx = import::read_file("ke-hoach.docx", &docx_of(treem::demo::SEED_PLAN)).unwrap();
+    assert_eq!(from_docx, seed_draft());
+}
+
+#[test]
+fn decomposed_input_is_stored_as_nfc() {
+    use unicode_normalization::UnicodeNormalization;
+    let decomposed: String = treem::demo::SEED_PLAN.nfd().collect();
+    assert_ne!(decomposed, treem::demo::SEED_PLAN);
+    assert_eq!(import::parse(&decomposed).unwrap(), seed_draft());
+}
+
+#[tokio::test]
+async fn a_malformed_plan_file_is_refused_and_nothing_is_written() {
+    let t = support::demo().await;
+    let before = support::row_counts(&t.store).await;
+    for (name, bytes) in [
+        ("hong.docx", b"PK\x03\x04 not really".to_vec()),
+        ("ghi-chu.txt", "Danh sách đi chợ\n- rau\n- cá".as_bytes().to_vec()),
+        ("latin1.txt", vec![0x4b, 0xc9, 0x20, 0xff, 0xfe]),
+        ("anh.png", vec![0x89, 0x50, 0x4e, 0x47]),
+    ] {
+        let err = import::read_file(name, &bytes).unwrap_err();
+        let message = treem::Error::from(err.clone()).payload().message;
+        assert!(!message.is_empty() && message.chars().any(|c| "ếệểễớờởỡợ".contains(c)), "Vietnamese message: {message}");
+        assert!(matches!(err, ImportError::NotADocx | ImportError::NotAPlan(_) | ImportError::NotText | ImportError::UnknownFormat));
+    }
+    // A draft with a bad unit reference fails inside the transaction: nothing lands.
+    let mut draft = seed_draft();
+    draft.nodes[3].children[9].children[1].lead_unit = Some(99);
+    draft.units.push("Đơn vị mới chưa có".into());
+    let err = plan::save_draft(&t.store, Source::Import, &draft).await.unwrap_err();
+    assert_eq!(err.code(), treem::ErrorCode::InvalidInput);
+    assert_eq!(support::row_counts(&t.store).await, before);
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the core on real SQLite files.
+
+mod import;
+mod plan;
+mod store;
+mod support;
