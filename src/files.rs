@@ -27,6 +27,29 @@ pub struct StoredFile {
     pub size_bytes: i64,
 }
 
+/// A file handed to the app: a path on disk (command line) or bytes (the window).
+#[derive(Debug, Clone, Copy)]
+pub enum Upload<'a> {
+    /// A file on disk.
+    Path(&'a Path),
+    /// A file's name and content.
+    Bytes {
+        /// The file's name.
+        name: &'a str,
+        /// Its content.
+        bytes: &'a [u8],
+    },
+}
+
+impl Upload<'_> {
+    pub(crate) async fn keep(self, w: &mut Write<'_>) -> Result<StoredFile> {
+        match self {
+            Upload::Path(path) => keep(w, path).await,
+            Upload::Bytes { name, bytes } => keep_bytes(w, name, bytes).await,
+        }
+    }
+}
+
 /// Largest file kept (a scanned report can be big; a film is not evidence).
 const MAX_BYTES: u64 = 100 * 1024 * 1024;
 
@@ -34,19 +57,33 @@ const MAX_BYTES: u64 = 100 * 1024 * 1024;
 pub(crate) async fn keep(w: &mut Write<'_>, path: &Path) -> Result<StoredFile> {
     let meta = tokio::fs::metadata(path).await.map_err(|e| Error::file(path, e))?;
     if meta.len() > MAX_BYTES {
-        return Err(crate::text::InvalidInput::new("file", "Tệp lớn hơn 100 MB; hãy nén hoặc chụp lại với độ phân giải thấp hơn.").into());
+        return Err(too_big());
     }
     let bytes = tokio::fs::read(path).await.map_err(|e| Error::file(path, e))?;
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    let file_name = crate::text::nfc(&path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "tệp".into()));
-    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy().to_lowercase())).unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    keep_bytes(w, &name, &bytes).await
+}
+
+fn too_big() -> Error {
+    crate::text::InvalidInput::new("file", "Tệp lớn hơn 100 MB; hãy nén hoặc chụp lại với độ phân giải thấp hơn.").into()
+}
+
+/// Stores `bytes` under the data folder as a file called `name`, inside the caller's write.
+pub(crate) async fn keep_bytes(w: &mut Write<'_>, name: &str, bytes: &[u8]) -> Result<StoredFile> {
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(too_big());
+    }
+    let name = crate::text::nfc(name);
+    let file_name = if name.is_empty() { "tệp".to_owned() } else { name };
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let ext = Path::new(&file_name).extension().map(|e| format!(".{}", e.to_string_lossy().to_lowercase())).unwrap_or_default();
     let stored_path = format!("files/{}/{}{}", &sha256[..2], sha256, ext);
     let target = w.store().data_dir().join(&stored_path);
     if !target.exists() {
         if let Some(dir) = target.parent() {
             tokio::fs::create_dir_all(dir).await.map_err(|e| Error::file(dir, e))?;
         }
-        tokio::fs::write(&target, &bytes).await.map_err(|e| Error::file(&target, e))?;
+        tokio::fs::write(&target, bytes).await.map_err(|e| Error::file(&target, e))?;
     }
     let file = StoredFile { id: new_id(), file_name, stored_path, sha256, size_bytes: bytes.len() as i64 };
     let (now, device) = (w.now(), w.device_id().to_owned());

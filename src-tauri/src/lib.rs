@@ -1,1 +1,113 @@
+//! The desktop shell: the window, the app state and one thin command per core operation.
+//! The list of commands below is the one place a command is named: it makes the Tauri
+//! handlers and the TypeScript functions the UI calls.
 
+pub mod api;
+
+use treem::{ErrorPayload, Store};
+
+/// What every command reaches: the open database.
+pub struct AppState {
+    /// The store.
+    pub store: Store,
+}
+
+macro_rules! commands {
+    ($( $name:ident ( $req:ty ) -> $resp:ty ; )*) => {
+        /// The `#[tauri::command]` wrappers.
+        pub mod ipc {
+            use super::*;
+            $(
+                #[tauri::command]
+                pub async fn $name(state: tauri::State<'_, AppState>, req: $req) -> Result<$resp, ErrorPayload> {
+                    api::$name(&state.store, req).await.map_err(|e| e.payload())
+                }
+            )*
+        }
+
+        /// The invoke handler with every command.
+        pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$( ipc::$name ),*]
+        }
+
+        /// The TypeScript functions the UI calls, one per command, typed by the generated bindings.
+        pub fn typescript() -> String {
+            let mut out = String::new();
+            $(
+                out.push_str(&ts_function(
+                    stringify!($name),
+                    &<$req as ts_rs::TS>::name(),
+                    &<$resp as ts_rs::TS>::name(),
+                ));
+            )*
+            out
+        }
+    };
+}
+
+fn ts_function(name: &str, req: &str, resp: &str) -> String {
+    let camel: String = name
+        .split('_')
+        .enumerate()
+        .map(|(i, w)| if i == 0 { w.to_owned() } else { w[..1].to_uppercase() + &w[1..] })
+        .collect();
+    if req == "null" {
+        format!("export const {camel} = (): Promise<{resp}> => call(\"{name}\", null);\n")
+    } else {
+        format!("export const {camel} = (req: {req}): Promise<{resp}> => call(\"{name}\", req);\n")
+    }
+}
+
+commands! {
+    overview(api::OverviewRequest) -> treem::overview::Overview;
+    plan_tree(()) -> treem::plan::PlanTree;
+    activity(api::NodeRequest) -> treem::plan::ActivityPage;
+    set_status(api::SetStatusRequest) -> treem::plan::Assignment;
+    add_note(api::AddNoteRequest) -> treem::plan::Note;
+    add_evidence(api::AddEvidenceRequest) -> treem::files::StoredFile;
+    assign_unit(api::AssignRequest) -> treem::plan::Assignment;
+    unassign(api::AssignmentRequest) -> ();
+    set_timing(api::SetTimingRequest) -> treem::plan::Node;
+    units(()) -> Vec<treem::ward::Unit>;
+    add_unit(api::AddUnitRequest) -> treem::ward::Unit;
+    rename_unit(api::RenameUnitRequest) -> treem::ward::Unit;
+    ward(()) -> Option<treem::ward::Ward>;
+    save_ward(treem::ward::Ward) -> treem::ward::Ward;
+    signers(()) -> Vec<treem::ward::Signer>;
+    save_signer(treem::ward::Signer) -> treem::ward::Signer;
+    report_table(api::OverviewRequest) -> treem::plan::reporting::ReportTable;
+    set_report_due(api::SetDueRequest) -> ();
+    record_report(api::RecordReportRequest) -> ();
+    import_preview(api::ImportPreviewRequest) -> treem::plan::import::PlanDraft;
+    import_save(treem::plan::import::PlanDraft) -> treem::plan::Plan;
+    history(api::HistoryRequest) -> Vec<treem::store::ChangeEntry>;
+}
+
+/// Opens the database (creating the demo ward on first start) for the app.
+pub async fn open_state(path: std::path::PathBuf) -> treem::Result<AppState> {
+    let store = Store::open(path).await?;
+    treem::demo::load(&store).await?;
+    Ok(AppState { store })
+}
+
+/// Adds the state and the commands to a builder of any runtime (the real one, or the mock one
+/// in tests).
+pub fn builder<R: tauri::Runtime>(base: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    base.manage(state).invoke_handler(handler())
+}
+
+/// Starts the desktop app. `TREEM_DB` names another database file (tests, demos).
+pub fn run() {
+    let path = std::env::var_os("TREEM_DB").map(std::path::PathBuf::from).unwrap_or_else(treem::default_db_path);
+    let state = match tauri::async_runtime::block_on(open_state(path.clone())) {
+        Ok(state) => state,
+        Err(e) => {
+            eprintln!("Không mở được dữ liệu tại {}: {e}", path.display());
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = builder(tauri::Builder::default(), state).run(tauri::generate_context!()) {
+        eprintln!("Không khởi động được ứng dụng: {e}");
+        std::process::exit(1);
+    }
+}

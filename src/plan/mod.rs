@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use ts_rs::TS;
 
-use crate::files::{self, StoredFile};
+use crate::files::{self, StoredFile, Upload};
 use crate::store::{new_id, Changes, Op, Source, Store, Write};
 use crate::text::{self, InvalidInput};
 use crate::ward;
@@ -335,10 +335,10 @@ pub async fn add_note(store: &Store, source: Source, assignment_id: &str, noted_
 }
 
 /// Copies a file into the data folder and attaches it as evidence of a unit's work.
-pub async fn add_evidence(store: &Store, source: Source, assignment_id: &str, path: &std::path::Path) -> Result<StoredFile> {
+pub async fn add_evidence(store: &Store, source: Source, assignment_id: &str, upload: Upload<'_>) -> Result<StoredFile> {
     let mut w = store.write(source).await?;
     assignment(w.conn(), assignment_id).await?;
-    let file = files::keep(&mut w, path).await?;
+    let file = upload.keep(&mut w).await?;
     let id = new_id();
     let (now, device) = (w.now(), w.device_id().to_owned());
     sqlx::query("INSERT INTO evidence (id, assignment_id, file_id, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?)")

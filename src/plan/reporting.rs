@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::SqlitePool;
 use ts_rs::TS;
 
-use crate::files::{self, StoredFile};
+use crate::files::{StoredFile, Upload};
 use crate::store::{new_id, Changes, Op, Source, Store, Write};
 use crate::{ward, Error, Result};
 
@@ -187,11 +187,11 @@ pub async fn record_received(
     deadline_id: &str,
     unit_id: &str,
     received_on: NaiveDate,
-    file: Option<&std::path::Path>,
+    file: Option<Upload<'_>>,
 ) -> Result<()> {
     let mut w = store.write(source).await?;
     let file_id = match file {
-        Some(path) => Some(files::keep(&mut w, path).await?.id),
+        Some(upload) => Some(upload.keep(&mut w).await?.id),
         None => None,
     };
     let existing: Option<String> = sqlx::query_scalar("SELECT id FROM unit_reports WHERE deadline_id = ? AND unit_id = ?")

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use treem::plan::{self, reporting::{self, ReportState}, Status};
+use treem::files::Upload;
 use treem::{overview, store, ward, Source, Store};
 
 use crate::support;
@@ -43,7 +44,7 @@ async fn status_notes_and_evidence_survive_reopening() {
     plan::add_note(&t.store, Source::Window, &a.id, day(3, 6, 2024), "Đã tổ chức lễ phát động tại Nhà văn hóa.").await.unwrap();
     let evidence = t.dir.path().join("bien-ban.txt");
     std::fs::write(&evidence, "Biên bản lễ phát động").unwrap();
-    let kept = plan::add_evidence(&t.store, Source::Window, &a.id, &evidence).await.unwrap();
+    let kept = plan::add_evidence(&t.store, Source::Window, &a.id, Upload::Path(&evidence)).await.unwrap();
     assert!(t.dir.path().join(&kept.stored_path).exists());
     assert_eq!(kept.sha256.len(), 64);
     let path = t.db_path();
@@ -76,7 +77,7 @@ async fn bad_input_is_refused_with_a_message_and_nothing_changes() {
     assert!(err.to_string().contains("5000"), "{err}");
     let err = plan::set_status(&t.store, Source::Window, "khong-co", Status::Done).await.unwrap_err();
     assert_eq!(err.code(), treem::ErrorCode::NotFound);
-    let err = plan::add_evidence(&t.store, Source::Window, &a.id, std::path::Path::new("/khong/co/tep.pdf")).await.unwrap_err();
+    let err = plan::add_evidence(&t.store, Source::Window, &a.id, Upload::Path(std::path::Path::new("/khong/co/tep.pdf"))).await.unwrap_err();
     assert_eq!(err.code(), treem::ErrorCode::File);
     let err = ward::rename_unit(&t.store, Source::Window, &a.unit_id, &"Đ".repeat(10_000)).await.unwrap_err();
     assert_eq!(err.code(), treem::ErrorCode::InvalidInput);
@@ -95,7 +96,7 @@ async fn reports_are_received_late_or_missing() {
     let (on_time, late) = (&table.rows[0].unit, &table.rows[1].unit);
     let report = t.dir.path().join("bao-cao-6-thang.docx");
     std::fs::write(&report, b"bao cao").unwrap();
-    reporting::record_received(&t.store, Source::Window, &half, &on_time.id, day(18, 5, 2024), Some(&report)).await.unwrap();
+    reporting::record_received(&t.store, Source::Window, &half, &on_time.id, day(18, 5, 2024), Some(Upload::Path(&report))).await.unwrap();
     reporting::record_received(&t.store, Source::Window, &half, &late.id, day(25, 5, 2024), None).await.unwrap();
     let table = reporting::table(t.store.pool(), &p.id, day(1, 6, 2024)).await.unwrap();
     let state = |unit: &str| table.rows.iter().find(|r| r.unit.id == unit).unwrap().cells[0].clone();

@@ -1,0 +1,280 @@
+//! The command bodies: each takes the store and one request, and calls the core. No business
+//! rule lives here; this layer only turns UI input (dates as typed, file bytes) into core calls.
+
+use serde::Deserialize;
+use treem::files::{StoredFile, Upload};
+use treem::overview::Overview;
+use treem::plan::import::PlanDraft;
+use treem::plan::period::Period;
+use treem::plan::reporting::{self, ReportTable};
+use treem::plan::{self, ActivityPage, Assignment, Node, Note, Plan, PlanTree, Status};
+use treem::store::ChangeEntry;
+use treem::ward::{self, Signer, Unit, UnitKind, Ward};
+use treem::{text, Error, Result, Source, Store};
+use ts_rs::TS;
+
+async fn current_plan(store: &Store) -> Result<Plan> {
+    plan::current(store.pool()).await?.ok_or(Error::NotFound { what: "kế hoạch nào; hãy nhập kế hoạch của năm" })
+}
+
+fn date(field: &'static str, s: &str) -> Result<chrono::NaiveDate> {
+    Ok(text::parse_date(field, s)?)
+}
+
+/// The overview, as of a day the officer may pick (dd/mm/yyyy), else today.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct OverviewRequest {
+    /// dd/mm/yyyy.
+    pub today: Option<String>,
+}
+
+pub async fn overview(store: &Store, req: OverviewRequest) -> Result<Overview> {
+    let today = match req.today.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => date("today", s)?,
+        None => treem::today_in_vietnam(),
+    };
+    let plan = current_plan(store).await?;
+    treem::overview::overview(store.pool(), &plan.id, today).await
+}
+
+pub async fn plan_tree(store: &Store, _req: ()) -> Result<PlanTree> {
+    let plan = current_plan(store).await?;
+    plan::tree(store.pool(), &plan.id).await
+}
+
+/// One activity.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct NodeRequest {
+    /// The node.
+    pub node_id: String,
+}
+
+pub async fn activity(store: &Store, req: NodeRequest) -> Result<ActivityPage> {
+    plan::activity(store.pool(), &req.node_id).await
+}
+
+/// Set a unit's status on an activity.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct SetStatusRequest {
+    /// The assignment.
+    pub assignment_id: String,
+    /// The new status.
+    pub status: Status,
+}
+
+pub async fn set_status(store: &Store, req: SetStatusRequest) -> Result<Assignment> {
+    plan::set_status(store, Source::Window, &req.assignment_id, req.status).await
+}
+
+/// Add a progress note.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct AddNoteRequest {
+    /// The assignment.
+    pub assignment_id: String,
+    /// dd/mm/yyyy.
+    pub noted_on: String,
+    /// The note.
+    pub text: String,
+}
+
+pub async fn add_note(store: &Store, req: AddNoteRequest) -> Result<Note> {
+    let noted_on = date("noted_on", &req.noted_on)?;
+    plan::add_note(store, Source::Window, &req.assignment_id, noted_on, &req.text).await
+}
+
+/// Attach an evidence file.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct AddEvidenceRequest {
+    /// The assignment.
+    pub assignment_id: String,
+    /// The file's name.
+    pub file_name: String,
+    /// Its content.
+    pub bytes: Vec<u8>,
+}
+
+pub async fn add_evidence(store: &Store, req: AddEvidenceRequest) -> Result<StoredFile> {
+    let upload = Upload::Bytes { name: &req.file_name, bytes: &req.bytes };
+    plan::add_evidence(store, Source::Window, &req.assignment_id, upload).await
+}
+
+/// Add a unit to an activity.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct AssignRequest {
+    /// The activity.
+    pub node_id: String,
+    /// The unit.
+    pub unit_id: String,
+}
+
+pub async fn assign_unit(store: &Store, req: AssignRequest) -> Result<Assignment> {
+    plan::assign_unit(store, Source::Window, &req.node_id, &req.unit_id, false).await
+}
+
+/// Take a unit off an activity.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct AssignmentRequest {
+    /// The assignment.
+    pub assignment_id: String,
+}
+
+pub async fn unassign(store: &Store, req: AssignmentRequest) -> Result<()> {
+    plan::unassign(store, Source::Window, &req.assignment_id).await
+}
+
+/// Set when an activity happens.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct SetTimingRequest {
+    /// The activity.
+    pub node_id: String,
+    /// A named period, or custom.
+    pub period: Period,
+    /// dd/mm/yyyy, for custom.
+    pub starts_on: Option<String>,
+    /// dd/mm/yyyy, for custom.
+    pub ends_on: Option<String>,
+}
+
+pub async fn set_timing(store: &Store, req: SetTimingRequest) -> Result<Node> {
+    let dates = match (req.starts_on.as_deref(), req.ends_on.as_deref()) {
+        (Some(s), Some(e)) if req.period == Period::Custom => Some((date("starts_on", s)?, date("ends_on", e)?)),
+        _ => None,
+    };
+    plan::set_timing(store, Source::Window, &req.node_id, req.period, dates).await
+}
+
+pub async fn units(store: &Store, _req: ()) -> Result<Vec<Unit>> {
+    ward::units(store.pool()).await
+}
+
+/// Add a unit.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct AddUnitRequest {
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: UnitKind,
+}
+
+pub async fn add_unit(store: &Store, req: AddUnitRequest) -> Result<Unit> {
+    ward::add_unit(store, Source::Window, &req.name, req.kind).await
+}
+
+/// Rename a unit.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct RenameUnitRequest {
+    /// The unit.
+    pub unit_id: String,
+    /// New name.
+    pub name: String,
+}
+
+pub async fn rename_unit(store: &Store, req: RenameUnitRequest) -> Result<Unit> {
+    ward::rename_unit(store, Source::Window, &req.unit_id, &req.name).await
+}
+
+pub async fn ward(store: &Store, _req: ()) -> Result<Option<Ward>> {
+    ward::get(store.pool()).await
+}
+
+pub async fn save_ward(store: &Store, req: Ward) -> Result<Ward> {
+    ward::save(store, Source::Window, &req).await
+}
+
+pub async fn signers(store: &Store, _req: ()) -> Result<Vec<Signer>> {
+    ward::signers(store.pool()).await
+}
+
+pub async fn save_signer(store: &Store, req: Signer) -> Result<Signer> {
+    ward::save_signer(store, Source::Window, &req).await
+}
+
+pub async fn report_table(store: &Store, req: OverviewRequest) -> Result<ReportTable> {
+    let today = match req.today.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => date("today", s)?,
+        None => treem::today_in_vietnam(),
+    };
+    let plan = current_plan(store).await?;
+    reporting::table(store.pool(), &plan.id, today).await
+}
+
+/// Change a reporting deadline.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct SetDueRequest {
+    /// The deadline.
+    pub deadline_id: String,
+    /// dd/mm/yyyy.
+    pub due_on: String,
+}
+
+pub async fn set_report_due(store: &Store, req: SetDueRequest) -> Result<()> {
+    reporting::set_due(store, Source::Window, &req.deadline_id, date("due_on", &req.due_on)?).await
+}
+
+/// Record a unit's report as received.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct RecordReportRequest {
+    /// The deadline.
+    pub deadline_id: String,
+    /// The unit.
+    pub unit_id: String,
+    /// dd/mm/yyyy.
+    pub received_on: String,
+    /// The report's file name, if attached.
+    pub file_name: Option<String>,
+    /// Its content.
+    pub bytes: Option<Vec<u8>>,
+}
+
+pub async fn record_report(store: &Store, req: RecordReportRequest) -> Result<()> {
+    let received_on = date("received_on", &req.received_on)?;
+    let upload = match (&req.file_name, &req.bytes) {
+        (Some(name), Some(bytes)) => Some(Upload::Bytes { name, bytes }),
+        _ => None,
+    };
+    reporting::record_received(store, Source::Window, &req.deadline_id, &req.unit_id, received_on, upload).await
+}
+
+/// A plan file to read.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportPreviewRequest {
+    /// The file's name (.txt or .docx).
+    pub file_name: String,
+    /// Its content.
+    pub bytes: Vec<u8>,
+}
+
+pub async fn import_preview(_store: &Store, req: ImportPreviewRequest) -> Result<PlanDraft> {
+    Ok(plan::import::read_file(&req.file_name, &req.bytes)?)
+}
+
+pub async fn import_save(store: &Store, req: PlanDraft) -> Result<Plan> {
+    plan::save_draft(store, Source::Import, &req).await
+}
+
+/// A record's history.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct HistoryRequest {
+    /// The table.
+    pub table: String,
+    /// The record.
+    pub record_id: String,
+}
+
+pub async fn history(store: &Store, req: HistoryRequest) -> Result<Vec<ChangeEntry>> {
+    treem::store::history(store.pool(), &req.table, &req.record_id).await
+}

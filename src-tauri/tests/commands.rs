@@ -1,0 +1,137 @@
+//! The commands through Tauri's mock runtime: arguments and results cross as JSON, errors as
+//! `{code, message}`; and the TypeScript bindings of the command list are current.
+
+use serde_json::{json, Value};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+
+struct App {
+    _app: tauri::App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+    _dir: tempfile::TempDir,
+}
+
+fn app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let state = tauri::async_runtime::block_on(treem_app::open_state(dir.path().join("treem.db"))).unwrap();
+    let app = treem_app::builder(mock_builder(), state).build(mock_context(noop_assets())).unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    App { _app: app, webview, _dir: dir }
+}
+
+fn invoke(app: &App, cmd: &str, req: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        &app.webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Json(json!({ "req": req })),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn first_start_shows_the_demo_ward() {
+    let app = app();
+    let ward = invoke(&app, "ward", Value::Null).unwrap();
+    assert_eq!(ward["name"], "Phường Nguyễn Nghiêm");
+    let tree = invoke(&app, "plan_tree", Value::Null).unwrap();
+    assert_eq!(tree["plan"]["year"], 2024);
+    let o = invoke(&app, "overview", json!({ "today": "20/6/2024" })).unwrap();
+    assert_eq!(o["today"], "2024-06-20");
+    assert!(!o["due_soon"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_status_and_a_note_set_through_commands_are_read_back() {
+    let app = app();
+    let tree = invoke(&app, "plan_tree", Value::Null).unwrap();
+    let a = &tree["assignments"][0];
+    let set = invoke(&app, "set_status", json!({ "assignment_id": a["id"], "status": "done" })).unwrap();
+    assert_eq!(set["status"], "done");
+    invoke(&app, "add_note", json!({ "assignment_id": a["id"], "noted_on": "3/6/2024", "text": "Đã hoàn thành." })).unwrap();
+    invoke(&app, "add_evidence", json!({ "assignment_id": a["id"], "file_name": "anh.jpg", "bytes": [1, 2, 3] })).unwrap();
+    let page = invoke(&app, "activity", json!({ "node_id": a["node_id"] })).unwrap();
+    let unit = page["units"].as_array().unwrap().iter().find(|u| u["assignment"]["id"] == a["id"]).unwrap();
+    assert_eq!(unit["assignment"]["status"], "done");
+    assert_eq!(unit["notes"][0]["text"], "Đã hoàn thành.");
+    assert_eq!(unit["notes"][0]["noted_on"], "2024-06-03");
+    assert_eq!(unit["evidence"][0]["file_name"], "anh.jpg");
+    let history = invoke(&app, "history", json!({ "table": "assignments", "record_id": a["id"] })).unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn errors_cross_as_code_and_vietnamese_message() {
+    let app = app();
+    let tree = invoke(&app, "plan_tree", Value::Null).unwrap();
+    let a = &tree["assignments"][0];
+    let err = invoke(&app, "add_note", json!({ "assignment_id": a["id"], "noted_on": "31/02/2024", "text": "x" })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert_eq!(err["message"], "Ngày 31/02/2024 không có trên lịch; hãy kiểm tra lại.");
+    let err = invoke(&app, "set_status", json!({ "assignment_id": "khong-co", "status": "done" })).unwrap_err();
+    assert_eq!(err["code"], "not_found");
+    let err = invoke(&app, "import_preview", json!({ "file_name": "a.docx", "bytes": [1, 2] })).unwrap_err();
+    assert_eq!(err["code"], "unreadable_plan");
+    assert!(err["message"].as_str().unwrap().contains("Word"));
+}
+
+#[test]
+fn a_plan_is_previewed_then_saved() {
+    let app = app();
+    let bytes: Vec<u8> = treem::demo::SEED_PLAN.as_bytes().to_vec();
+    let draft = invoke(&app, "import_preview", json!({ "file_name": "ke-hoach.txt", "bytes": bytes })).unwrap();
+    assert_eq!(draft["units"].as_array().unwrap().len(), 10);
+    let mut corrected = draft.clone();
+    corrected["year"] = json!(2025);
+    corrected["title"] = json!("Triển khai thực hiện công tác trẻ em năm 2025");
+    let saved = invoke(&app, "import_save", corrected).unwrap();
+    assert_eq!(saved["year"], 2025);
+    let tree = invoke(&app, "plan_tree", Value::Null).unwrap();
+    assert_eq!(tree["plan"]["title"], "Triển khai thực hiện công tác trẻ em năm 2025");
+    // The units were matched by name, not created again.
+    assert_eq!(invoke(&app, "units", Value::Null).unwrap().as_array().unwrap().len(), 14);
+}
+
+#[test]
+fn reports_are_recorded_through_commands() {
+    let app = app();
+    let table = invoke(&app, "report_table", json!({ "today": "1/5/2024" })).unwrap();
+    let deadline = table["deadlines"][0]["id"].clone();
+    let unit = table["rows"][0]["unit"]["id"].clone();
+    invoke(&app, "record_report", json!({ "deadline_id": deadline, "unit_id": unit, "received_on": "18/5/2024", "file_name": "bc.pdf", "bytes": [37, 80] })).unwrap();
+    let table = invoke(&app, "report_table", json!({ "today": "1/6/2024" })).unwrap();
+    assert_eq!(table["rows"][0]["cells"][0]["state"], "received");
+    assert_eq!(table["rows"][1]["cells"][0]["state"], "missing");
+}
+
+/// Regenerates `ui/src/bindings/commands.ts`; CI fails when the committed file differs.
+#[test]
+fn typescript_command_bindings_are_written() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut types: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".ts").map(str::to_owned))
+        .filter(|n| n != "commands")
+        .collect();
+    types.sort();
+    let mut out = String::from("// Generated by `cargo test -p treem-app` from the command list in src-tauri/src/lib.rs. Do not edit.\n");
+    out.push_str("import { call } from \"../ipc\";\n");
+    for t in &types {
+        out.push_str(&format!("import type {{ {t} }} from \"./{t}\";\n"));
+    }
+    out.push('\n');
+    let functions = treem_app::typescript();
+    assert!(functions.contains("export const setStatus = (req: SetStatusRequest): Promise<Assignment> => call(\"set_status\", req);"), "{functions}");
+    assert!(functions.contains("export const planTree = (): Promise<PlanTree> =>"));
+    out.push_str(&functions);
+    std::fs::write(dir.join("commands.ts"), out).unwrap();
+}
