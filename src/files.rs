@@ -24,7 +24,7 @@ pub struct StoredFile {
     /// SHA-256, hex.
     pub sha256: String,
     /// Size.
-    pub size_bytes: i64,
+    pub size_bytes: i32,
 }
 
 /// A file handed to the app: a path on disk (command line) or bytes (the window).
@@ -85,7 +85,7 @@ pub(crate) async fn keep_bytes(w: &mut Write<'_>, name: &str, bytes: &[u8]) -> R
         }
         tokio::fs::write(&target, bytes).await.map_err(|e| Error::file(&target, e))?;
     }
-    let file = StoredFile { id: new_id(), file_name, stored_path, sha256, size_bytes: bytes.len() as i64 };
+    let file = StoredFile { id: new_id(), file_name, stored_path, sha256, size_bytes: bytes.len() as i32 };
     let (now, device) = (w.now(), w.device_id().to_owned());
     sqlx::query("INSERT INTO files (id, file_name, stored_path, sha256, size_bytes, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(&file.id)

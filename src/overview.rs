@@ -40,15 +40,15 @@ pub struct UnitTally {
     /// Its name.
     pub unit_name: String,
     /// Activities it takes part in.
-    pub total: i64,
+    pub total: i32,
     /// Done.
-    pub done: i64,
+    pub done: i32,
     /// In progress.
-    pub in_progress: i64,
+    pub in_progress: i32,
     /// Not started.
-    pub not_started: i64,
+    pub not_started: i32,
     /// Not applicable.
-    pub not_applicable: i64,
+    pub not_applicable: i32,
 }
 
 /// The overview on a reference day.

@@ -52,7 +52,7 @@ pub struct Unit {
     /// agency or residential_group.
     pub kind: String,
     /// Order in lists.
-    pub position: i64,
+    pub position: i32,
 }
 
 /// A person who signs.
@@ -140,7 +140,7 @@ pub(crate) async fn ensure_unit(w: &mut Write<'_>, name: &str, kind: UnitKind) -
     {
         return Ok(id);
     }
-    let position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM units").fetch_one(w.conn()).await?;
+    let position: i32 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM units").fetch_one(w.conn()).await?;
     let unit = Unit { id: new_id(), name: name.to_owned(), kind: kind.as_str().to_owned(), position };
     let (now, device) = (w.now(), w.device_id().to_owned());
     sqlx::query("INSERT INTO units (id, name, kind, position, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)")

@@ -77,9 +77,9 @@ pub struct Plan {
     /// Id.
     pub id: String,
     /// Year.
-    pub year: i64,
+    pub year: i32,
     /// Register number, once issued.
-    pub number: Option<i64>,
+    pub number: Option<i32>,
     /// "KH-UBND".
     pub symbol: String,
     /// Date, once issued.
@@ -111,7 +111,7 @@ pub struct Node {
     /// Parent node, none for parts.
     pub parent_id: Option<String>,
     /// Order in the plan.
-    pub position: i64,
+    pub position: i32,
     /// part, item, sub_item, unit_entry, task, paragraph.
     pub kind: String,
     /// "II", "4", "đ".
@@ -402,7 +402,7 @@ pub async fn unassign(store: &Store, source: Source, assignment_id: &str) -> Res
 /// Sets when an activity happens: a named period, or custom dates.
 pub async fn set_timing(store: &Store, source: Source, node_id: &str, period: Period, dates: Option<(NaiveDate, NaiveDate)>) -> Result<Node> {
     let before = node(store.pool(), node_id).await?;
-    let year = get(store.pool(), &plan_of(store.pool(), node_id).await?).await?.year as i32;
+    let year = get(store.pool(), &plan_of(store.pool(), node_id).await?).await?.year;
     let (starts_on, ends_on) = match (period, dates) {
         (Period::Custom, Some((s, e))) if s <= e => (s, e),
         (Period::Custom, Some(_)) => return Err(InvalidInput::new("ends_on", "Ngày kết thúc phải sau ngày bắt đầu.").into()),
@@ -474,8 +474,8 @@ pub async fn save_draft(store: &Store, source: Source, draft: &PlanDraft) -> Res
     }
     let plan = Plan {
         id: new_id(),
-        year: draft.year.into(),
-        number: draft.number.map(i64::from),
+        year: draft.year,
+        number: draft.number,
         symbol: text::nfc(&draft.symbol),
         issued_on: draft.issued_on,
         title,
@@ -530,12 +530,12 @@ async fn save_node(
     parent: Option<&str>,
     n: &DraftNode,
     unit_ids: &[String],
-    position: &mut i64,
+    position: &mut i32,
 ) -> Result<()> {
     let unit = |i: &usize| {
         unit_ids.get(*i).cloned().ok_or_else(|| Error::from(InvalidInput::new("units", "Hoạt động gắn với một đơn vị không có trong danh sách.")))
     };
-    let (starts_on, ends_on) = n.period.range(plan.year as i32);
+    let (starts_on, ends_on) = n.period.range(plan.year);
     let node = Node {
         id: new_id(),
         parent_id: parent.map(str::to_owned),

@@ -82,6 +82,7 @@ pub struct ChangeEntry {
     /// The device that wrote it.
     pub device_id: String,
     /// Its sequence number on that device.
+    #[ts(type = "number")]
     pub seq: i64,
     /// The table.
     pub table_name: String,

@@ -11,7 +11,7 @@ device_id: string,
 /**
  * Its sequence number on that device.
  */
-seq: bigint, 
+seq: number, 
 /**
  * The table.
  */

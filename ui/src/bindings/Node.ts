@@ -15,7 +15,7 @@ parent_id: string | null,
 /**
  * Order in the plan.
  */
-position: bigint, 
+position: number, 
 /**
  * part, item, sub_item, unit_entry, task, paragraph.
  */

@@ -11,11 +11,11 @@ id: string,
 /**
  * Year.
  */
-year: bigint, 
+year: number, 
 /**
  * Register number, once issued.
  */
-number: bigint | null, 
+number: number | null, 
 /**
  * "KH-UBND".
  */

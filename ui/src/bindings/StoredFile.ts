@@ -23,4 +23,4 @@ sha256: string,
 /**
  * Size.
  */
-size_bytes: bigint, };
+size_bytes: number, };

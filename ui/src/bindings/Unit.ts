@@ -19,4 +19,4 @@ kind: string,
 /**
  * Order in lists.
  */
-position: bigint, };
+position: number, };

@@ -15,20 +15,20 @@ unit_name: string,
 /**
  * Activities it takes part in.
  */
-total: bigint, 
+total: number, 
 /**
  * Done.
  */
-done: bigint, 
+done: number, 
 /**
  * In progress.
  */
-in_progress: bigint, 
+in_progress: number, 
 /**
  * Not started.
  */
-not_started: bigint, 
+not_started: number, 
 /**
  * Not applicable.
  */
-not_applicable: bigint, };
+not_applicable: number, };

@@ -1,0 +1,23 @@
+// The one door to the app's commands: every call goes through here, and every failure comes
+// back as an ErrorPayload with a Vietnamese message.
+import { invoke } from "@tauri-apps/api/core";
+import type { ErrorPayload } from "./bindings/ErrorPayload";
+
+export function isErrorPayload(e: unknown): e is ErrorPayload {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+export async function call<T>(command: string, req: unknown): Promise<T> {
+  try {
+    return await invoke<T>(command, { req });
+  } catch (e) {
+    if (isErrorPayload(e)) throw e;
+    const message = typeof e === "string" ? e : "Đã có lỗi không mong muốn. Hãy thử lại; nếu vẫn lỗi, hãy khởi động lại ứng dụng.";
+    throw { code: "database", message } satisfies ErrorPayload;
+  }
+}
+
+/** The message to show for any failure. */
+export function messageOf(e: unknown): string {
+  return isErrorPayload(e) ? e.message : String(e);
+}
