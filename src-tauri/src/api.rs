@@ -278,3 +278,19 @@ pub struct HistoryRequest {
 pub async fn history(store: &Store, req: HistoryRequest) -> Result<Vec<ChangeEntry>> {
     treem::store::history(store.pool(), &req.table, &req.record_id).await
 }
+
+static PROCESS_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Notes when the process started, for [`first_screen_shown`].
+pub fn mark_process_start() {
+    PROCESS_START.get_or_init(std::time::Instant::now);
+}
+
+/// Called once by the UI when the first screen shows its data; with `TREEM_TIMING` set, prints
+/// how long that took after the process started (the start-up benchmark reads it).
+pub async fn first_screen_shown(_store: &Store, _req: ()) -> Result<()> {
+    if let (Some(start), Some(_)) = (PROCESS_START.get(), std::env::var_os("TREEM_TIMING")) {
+        eprintln!("first-screen-ms {}", start.elapsed().as_millis());
+    }
+    Ok(())
+}

@@ -81,6 +81,7 @@ commands! {
     import_preview(api::ImportPreviewRequest) -> treem::plan::import::PlanDraft;
     import_save(treem::plan::import::PlanDraft) -> treem::plan::Plan;
     history(api::HistoryRequest) -> Vec<treem::store::ChangeEntry>;
+    first_screen_shown(()) -> ();
 }
 
 /// Opens the database (creating the demo ward on first start) for the app.
@@ -98,6 +99,7 @@ pub fn builder<R: tauri::Runtime>(base: tauri::Builder<R>, state: AppState) -> t
 
 /// Starts the desktop app. `TREEM_DB` names another database file (tests, demos).
 pub fn run() {
+    api::mark_process_start();
     let path = std::env::var_os("TREEM_DB").map(std::path::PathBuf::from).unwrap_or_else(treem::default_db_path);
     let state = match tauri::async_runtime::block_on(open_state(path.clone())) {
         Ok(state) => state,

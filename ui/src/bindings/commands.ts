@@ -67,3 +67,4 @@ export const recordReport = (req: RecordReportRequest): Promise<null> => call("r
 export const importPreview = (req: ImportPreviewRequest): Promise<PlanDraft> => call("import_preview", req);
 export const importSave = (req: PlanDraft): Promise<Plan> => call("import_save", req);
 export const history = (req: HistoryRequest): Promise<Array<ChangeEntry>> => call("history", req);
+export const firstScreenShown = (): Promise<null> => call("first_screen_shown", null);
