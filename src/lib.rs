@@ -6,9 +6,11 @@
 #![deny(missing_docs)]
 
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod files;
 pub mod overview;
+pub mod pdf;
 pub mod plan;
 pub mod store;
 pub mod text;

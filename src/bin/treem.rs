@@ -43,6 +43,11 @@ enum Command {
         #[command(subcommand)]
         command: PlanCommand,
     },
+    /// Văn bản: in, cấp số, ký
+    Doc {
+        #[command(subcommand)]
+        command: DocCommand,
+    },
     /// Việc sắp đến hạn và quá hạn
     Status {
         #[command(flatten)]
@@ -53,6 +58,18 @@ enum Command {
         /// Ngày tham chiếu (dd/mm/yyyy), mặc định hôm nay
         #[arg(long)]
         today: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocCommand {
+    /// In kế hoạch ra PDF
+    Plan {
+        #[command(flatten)]
+        db: Db,
+        /// Tệp PDF ra
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -83,6 +100,10 @@ enum PlanCommand {
 
 fn print_json(value: &impl Serialize) {
     println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> treem::Result<()> {
+    std::fs::write(path, bytes).map_err(|e| treem::Error::File { path: path.display().to_string(), source: e })
 }
 
 fn short(s: &str, max: usize) -> String {
@@ -154,6 +175,14 @@ async fn run(cli: Cli) -> treem::Result<()> {
                     println!("{line}");
                 }
             }
+            store.close().await;
+        }
+        Command::Doc { command: DocCommand::Plan { db, out } } => {
+            let store = db.open().await?;
+            let plan = plan::current(store.pool()).await?.ok_or(treem::Error::NotFound { what: "kế hoạch nào" })?;
+            let pdf = treem::documents::plan_pdf(store.pool(), &plan.id).await?;
+            write_file(&out, &pdf)?;
+            println!("Đã ghi {}.", out.display());
             store.close().await;
         }
         Command::Status { db, json, today } => {

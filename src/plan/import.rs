@@ -419,14 +419,14 @@ pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
     for line in &lines[first_part..end] {
         if let Some(c) = part_re.captures(line).filter(|c| roman(&c[1]).is_some_and(|n| n == last_roman + 1)) {
             last_roman += 1;
-            let text = c[2].trim_end_matches(':').trim().to_string();
+            let text = c[2].trim().to_string();
             role = part_role(&text);
             draft.nodes.push(node(NodeKind::Part, &c[1], text));
             continue;
         }
         let Some(part) = draft.nodes.last_mut() else { continue };
         if let Some(c) = item_re.captures(line) {
-            let text = c[2].trim_end_matches(':').trim().to_string();
+            let text = c[2].trim().to_string();
             let expected = part.children.iter().filter(|n| n.kind != NodeKind::Paragraph).count() + 1;
             if c[1].parse::<usize>().ok() != Some(expected) {
                 draft.warnings.push(format!("Phần {}: sau mục {} là mục {}.", part.label, expected - 1, &c[1]));

@@ -25,6 +25,11 @@ pub fn nfc(s: &str) -> String {
     s.trim().nfc().collect()
 }
 
+/// NFC without trimming, for text whose spacing matters (document runs).
+pub fn nfc_keep_spaces(s: &str) -> String {
+    s.nfc().collect()
+}
+
 /// A required text field: NFC, not empty, at most `max` characters.
 pub fn required(field: &'static str, label: &str, s: &str, max: usize) -> Result<String, InvalidInput> {
     let s = nfc(s);

@@ -33,7 +33,8 @@ fn seed_outline_has_every_part_item_and_sub_item_in_place() {
     let d = seed_draft();
     assert_eq!(labels(&d.nodes, NodeKind::Part), ["I", "II", "III", "IV", "V"]);
     let texts: Vec<&str> = d.nodes.iter().map(|n| n.text.as_str()).collect();
-    assert_eq!(texts, ["Mục đích, yêu cầu", "Nội dung hoạt động", "Kinh phí", "Tổ chức thực hiện", "Chế độ báo cáo"]);
+    // Headings keep their punctuation as written, for a faithful printed copy.
+    assert_eq!(texts, ["Mục đích, yêu cầu:", "Nội dung hoạt động:", "Kinh phí:", "Tổ chức thực hiện:", "Chế độ báo cáo:"]);
 
     let part1 = &d.nodes[0];
     assert_eq!(labels(&part1.children, NodeKind::Item), ["1", "2"]);

@@ -1,0 +1,179 @@
+//! The frame of a Vietnamese administrative document (Decree 30/2020, Annex I): the two-column
+//! header, number and date, type and summary, legal bases, body, signature block, recipients.
+//! A document kind fills a [`Frame`]; the frame turns it into layout blocks.
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::pdf::{mm, Align, Block, Column, Paragraph, Rule, Run, Style};
+
+/// Who signs, and how the signature block reads.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Signature {
+    /// Authority lines above the title: "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH".
+    pub authority: Vec<String>,
+    /// "PHÓ CHỦ TỊCH".
+    pub title: String,
+    /// "Võ Thùy Dương".
+    pub name: String,
+    /// Once digitally signed: who and when, shown in the space for the signature.
+    pub signed: Option<String>,
+}
+
+/// Everything a document shows around its body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    /// The parent authority: "Thành phố Quảng Ngãi".
+    pub parent_authority: String,
+    /// The ward: "Phường Nguyễn Nghiêm".
+    pub ward: String,
+    /// The place in the date line.
+    pub place: String,
+    /// Register number, once issued.
+    pub number: Option<i32>,
+    /// "KH-UBND".
+    pub symbol: String,
+    /// The date, once issued; drafts show blanks and the year.
+    pub date: Option<NaiveDate>,
+    /// The year, for drafts.
+    pub year: i32,
+    /// "KẾ HOẠCH", "BÁO CÁO".
+    pub doc_type: String,
+    /// The summary under the type.
+    pub summary: String,
+    /// "Căn cứ …" lines.
+    pub bases: Vec<String>,
+    /// The body.
+    pub body: Vec<Block>,
+    /// The signature block.
+    pub signature: Signature,
+    /// "Nơi nhận" lines, without the dash.
+    pub recipients: Vec<String>,
+}
+
+/// The room left for a number or a day a clerk writes in by hand: spaces that do not collapse.
+const BLANK: &str = "\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}";
+
+/// The room for a day or month written in by hand.
+const DAY_BLANK: &str = "\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}";
+
+fn upper(s: &str) -> String {
+    crate::text::nfc(&s.to_uppercase())
+}
+
+/// "Số: 05/KH-UBND" (numbers under 10 take a leading 0); drafts leave the number blank.
+pub fn number_line(number: Option<i32>, symbol: &str) -> String {
+    match number {
+        Some(n) => format!("Số: {n:02}/{symbol}"),
+        None => format!("Số:{BLANK}/{symbol}"),
+    }
+}
+
+/// "Phường Nguyễn Nghiêm, ngày 08 tháng 4 năm 2024": days under 10 and months 1–2 take a leading 0.
+pub fn date_line(place: &str, date: Option<NaiveDate>, year: i32) -> String {
+    match date {
+        Some(d) => {
+            let month = if d.month() <= 2 { format!("{:02}", d.month()) } else { d.month().to_string() };
+            format!("{place}, ngày {:02} tháng {month} năm {}", d.day(), d.year())
+        }
+        None => format!("{place}, ngày{DAY_BLANK}tháng{DAY_BLANK}năm {year}"),
+    }
+}
+
+/// A heading of the body: bold, indented, kept with what follows.
+pub fn heading(text: &str) -> Block {
+    Block::Paragraph(Paragraph::body(vec![Run::bold(text)]).keep_with_next())
+}
+
+/// A body paragraph.
+pub fn para(text: &str) -> Block {
+    Block::Paragraph(Paragraph::body(vec![Run::regular(text)]))
+}
+
+impl Frame {
+    /// The document as layout blocks.
+    pub fn blocks(&self) -> Vec<Block> {
+        let fonts = crate::pdf::fonts::Fonts::get();
+        // Decree 30 lets the parent authority's name be shortened ("UBND"); the issuing body is
+        // written in full, on two lines.
+        let parent = format!("UBND {}", upper(&self.parent_authority));
+        let body_name = upper(&self.ward);
+        let motto = "Độc lập - Tự do - Hạnh phúc";
+        let left = vec![
+            Block::Paragraph(Paragraph::centered(vec![Run::regular(parent)], 12.0)),
+            Block::Paragraph(Paragraph::centered(vec![Run::bold(format!("ỦY BAN NHÂN DÂN\n{body_name}"))], 12.5)),
+            Block::Rule(Rule { length: fonts.width(Style::Bold, &body_name, 12.5).min(mm(70.0)) * 0.4, space_before: 2.0, space_after: 6.0 }),
+            Block::Paragraph(Paragraph::centered(vec![Run::regular(number_line(self.number, &self.symbol))], 13.0)),
+        ];
+        let right = vec![
+            Block::Paragraph(Paragraph::centered(vec![Run::bold("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], 12.5)),
+            Block::Paragraph(Paragraph::centered(vec![Run::bold(motto)], 13.5)),
+            Block::Rule(Rule { length: fonts.width(Style::Bold, motto, 13.5), space_before: 2.0, space_after: 8.0 }),
+            Block::Paragraph(Paragraph::centered(vec![Run::italic(date_line(&self.place, self.date, self.year))], 13.0)),
+        ];
+        let mut blocks = vec![
+            Block::Columns(vec![Column { share: 0.40, blocks: left }, Column { share: 0.60, blocks: right }]),
+            Block::Space(18.0),
+            Block::Paragraph(Paragraph::centered(vec![Run::bold(self.doc_type.clone())], 14.0).keep_with_next()),
+            Block::Paragraph(Paragraph { balance: true, ..Paragraph::centered(vec![Run::bold(self.summary.clone())], 14.0).keep_with_next() }),
+            Block::Rule(Rule { length: mm(35.0), space_before: 3.0, space_after: 12.0 }),
+        ];
+        for b in &self.bases {
+            blocks.push(Block::Paragraph(Paragraph::body(vec![Run::italic(b.clone())]).spacing(0.0, 3.0)));
+        }
+        if !self.bases.is_empty() {
+            blocks.push(Block::Space(6.0));
+        }
+        blocks.extend(self.body.iter().cloned());
+        blocks.push(Block::Space(6.0));
+        blocks.push(Block::KeepTogether(vec![self.signature_row()]));
+        blocks
+    }
+
+    fn signature_row(&self) -> Block {
+        let mut recipients = vec![Block::Paragraph(
+            Paragraph { align: Align::Left, first_indent: 0.0, ..Paragraph::body(vec![Run::new("Nơi nhận:", Style::BoldItalic)]) }
+                .size(12.0)
+                .spacing(0.0, 0.0),
+        )];
+        for r in &self.recipients {
+            recipients.push(Block::Paragraph(
+                Paragraph { align: Align::Left, first_indent: 0.0, ..Paragraph::body(vec![Run::regular(format!("- {r}"))]) }
+                    .size(11.0)
+                    .spacing(0.0, 0.0),
+            ));
+        }
+        let mut sign: Vec<Block> = self
+            .signature
+            .authority
+            .iter()
+            .chain(std::iter::once(&self.signature.title))
+            .filter(|l| !l.is_empty())
+            .map(|l| Block::Paragraph(Paragraph::centered(vec![Run::bold(upper(l))], 14.0)))
+            .collect();
+        match &self.signature.signed {
+            Some(note) => {
+                sign.push(Block::Space(14.0));
+                sign.push(Block::Paragraph(Paragraph::centered(vec![Run::italic(note.clone())], 10.0)));
+                sign.push(Block::Space(14.0));
+            }
+            None => sign.push(Block::Space(72.0)),
+        }
+        sign.push(Block::Paragraph(Paragraph::centered(vec![Run::bold(self.signature.name.clone())], 14.0)));
+        Block::Columns(vec![Column { share: 0.5, blocks: recipients }, Column { share: 0.5, blocks: sign }])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_dates_take_leading_zeros_as_decree_30_says() {
+        assert_eq!(number_line(Some(5), "BC-UBND"), "Số: 05/BC-UBND");
+        assert_eq!(number_line(Some(123), "KH-UBND"), "Số: 123/KH-UBND");
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(date_line("Phường Nguyễn Nghiêm", d(2024, 4, 8), 2024), "Phường Nguyễn Nghiêm, ngày 08 tháng 4 năm 2024");
+        assert_eq!(date_line("Phường X", d(2024, 2, 15), 2024), "Phường X, ngày 15 tháng 02 năm 2024");
+        assert_eq!(date_line("Phường X", d(2024, 11, 17), 2024), "Phường X, ngày 17 tháng 11 năm 2024");
+    }
+}

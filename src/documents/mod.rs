@@ -1,0 +1,16 @@
+//! Official documents: the Decree 30 frame ([`frame`]) and each kind of document, built from
+//! domain data into layout blocks for the PDF engine. Adding a document is adding a module
+//! that fills a [`frame::Frame`] (or builds blocks) and a [`Kind`].
+
+pub mod frame;
+pub mod plan_doc;
+
+use sqlx::SqlitePool;
+
+use crate::Result;
+
+/// Renders the plan as a PDF.
+pub async fn plan_pdf(pool: &SqlitePool, plan_id: &str) -> Result<Vec<u8>> {
+    let blocks = plan_doc::blocks(pool, plan_id).await?;
+    Ok(crate::pdf::render("Kế hoạch", &blocks))
+}

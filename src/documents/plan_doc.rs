@@ -1,0 +1,78 @@
+//! The plan itself (Kế hoạch), printed from the plan tree as a faithful official copy.
+
+use sqlx::SqlitePool;
+
+use super::frame::{heading, para, Frame, Signature};
+use crate::pdf::Block;
+use crate::plan::{self, Plan};
+use crate::{ward, Error, Result};
+
+/// The plan's signature block as the plan itself gives it ("KT. CHỦ TỊCH / PHÓ CHỦ TỊCH").
+pub fn signature_of(plan: &Plan) -> Signature {
+    Signature {
+        authority: plan.signer_prefix.split(" / ").filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        title: plan.signer_title.clone(),
+        name: plan.signer_name.clone(),
+        signed: None,
+    }
+}
+
+/// The frame every document of the ward starts from: header and place from the settings.
+pub async fn ward_frame(pool: &SqlitePool, year: i32) -> Result<Frame> {
+    let w = ward::get(pool).await?.ok_or(Error::NotFound { what: "thông tin phường; hãy nhập ở mục Thông tin phường" })?;
+    Ok(Frame {
+        parent_authority: w.parent_authority,
+        ward: w.name,
+        place: w.place_name,
+        number: None,
+        symbol: String::new(),
+        date: None,
+        year,
+        doc_type: String::new(),
+        summary: String::new(),
+        bases: vec![],
+        body: vec![],
+        signature: Signature::default(),
+        recipients: vec![],
+    })
+}
+
+/// The plan as a document frame.
+pub async fn frame(pool: &SqlitePool, plan_id: &str) -> Result<Frame> {
+    let tree = plan::tree(pool, plan_id).await?;
+    let p = &tree.plan;
+    let mut body = vec![];
+    for line in p.preamble.lines().filter(|l| !l.trim().is_empty()) {
+        body.push(para(line));
+    }
+    for n in &tree.nodes {
+        let labelled = |sep: &str| if n.label.is_empty() { n.text.clone() } else { format!("{}{sep} {}", n.label, n.text) };
+        let has_children = tree.nodes.iter().any(|c| c.parent_id.as_deref() == Some(n.id.as_str()));
+        body.push(match n.kind.as_str() {
+            "part" | "unit_entry" => heading(&labelled(".")),
+            "item" if has_children => heading(&labelled(".")),
+            _ => para(&labelled(".")),
+        });
+    }
+    if !p.closing.is_empty() {
+        body.push(para(&p.closing));
+    }
+    let recipients: Vec<String> = serde_json::from_str(&p.recipients).unwrap_or_default();
+    let bases: Vec<String> = serde_json::from_str(&p.legal_bases).unwrap_or_default();
+    let mut frame = ward_frame(pool, p.year).await?;
+    frame.number = p.number;
+    frame.symbol = p.symbol.clone();
+    frame.date = p.issued_on;
+    frame.doc_type = "KẾ HOẠCH".into();
+    frame.summary = p.title.clone();
+    frame.bases = bases;
+    frame.body = body;
+    frame.signature = signature_of(p);
+    frame.recipients = recipients;
+    Ok(frame)
+}
+
+/// The plan's blocks.
+pub async fn blocks(pool: &SqlitePool, plan_id: &str) -> Result<Vec<Block>> {
+    Ok(frame(pool, plan_id).await?.blocks())
+}

@@ -1,0 +1,66 @@
+//! Turning laid-out pages into PDF bytes with printpdf: the used faces embedded and subset.
+
+use printpdf::{
+    Color, Greyscale, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem,
+    TextMatrix,
+};
+
+use super::fonts::{Fonts, Style};
+use super::layout::{LaidOut, Placed};
+
+/// The PDF of a laid-out document.
+pub fn to_pdf(title: &str, laid: &LaidOut) -> Vec<u8> {
+    let fonts = Fonts::get();
+    let mut doc = PdfDocument::new(title);
+    let mut ids = [None, None, None, None];
+    for page in &laid.pages {
+        for p in page {
+            if let Placed::Text { style, .. } = p {
+                if ids[style.index()].is_none() {
+                    ids[style.index()] = Some(doc.add_font(&fonts.face(*style).parsed));
+                }
+            }
+        }
+    }
+    let height = laid.page.height;
+    let pages = laid
+        .pages
+        .iter()
+        .map(|placed| {
+            let mut ops = vec![Op::SetOutlineColor { col: Color::Greyscale(Greyscale { percent: 0.0, icc_profile: None }) }];
+            for p in placed {
+                if let Placed::Line { x1, y1, x2, y2, width } = p {
+                    ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
+                    ops.push(Op::DrawLine {
+                        line: Line {
+                            points: vec![
+                                LinePoint { p: Point { x: Pt(*x1), y: Pt(height - y1) }, bezier: false },
+                                LinePoint { p: Point { x: Pt(*x2), y: Pt(height - y2) }, bezier: false },
+                            ],
+                            is_closed: false,
+                        },
+                    });
+                }
+            }
+            ops.push(Op::StartTextSection);
+            let mut current: Option<(Style, f32)> = None;
+            for p in placed {
+                if let Placed::Text { x, y, style, size, text } = p {
+                    if current != Some((*style, *size)) {
+                        if let Some(id) = &ids[style.index()] {
+                            ops.push(Op::SetFont { font: PdfFontHandle::External(id.clone()), size: Pt(*size) });
+                        }
+                        current = Some((*style, *size));
+                    }
+                    ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(*x), Pt(height - y)) });
+                    ops.push(Op::ShowText { items: vec![TextItem::Text(text.clone())] });
+                }
+            }
+            ops.push(Op::EndTextSection);
+            PdfPage::new(Mm(laid.page.width * 25.4 / 72.0), Mm(height * 25.4 / 72.0), ops)
+        })
+        .collect();
+    doc.with_pages(pages);
+    let options = PdfSaveOptions { subset_fonts: true, ..PdfSaveOptions::default() };
+    doc.save(&options, &mut Vec::new())
+}
