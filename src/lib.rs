@@ -12,6 +12,7 @@ pub mod files;
 pub mod overview;
 pub mod pdf;
 pub mod plan;
+pub mod signing;
 pub mod store;
 pub mod text;
 pub mod ward;

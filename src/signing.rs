@@ -1,0 +1,368 @@
+//! Digital signatures: a signer's identity from a PKCS#12 file (or one the ward makes for
+//! internal use), a standard embedded PDF signature (adbe.pkcs7.detached, SHA-256, covering
+//! the whole file) that poppler's `pdfsig` and Adobe Reader verify, and verifying such a file.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use cms::builder::{create_signing_time_attribute, SignedDataBuilder, SignerInfoBuilder};
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::ContentInfo;
+use cms::signed_data::{EncapsulatedContentInfo, SignedData, SignerIdentifier};
+use der::{Decode, Encode};
+use lopdf::{dictionary, Object, StringFormat};
+use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use rsa::signature::Verifier;
+use rsa::{RsaPrivateKey, RsaPublicKey};
+use sha2::{Digest, Sha256};
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::Validity;
+use x509_cert::Certificate;
+
+/// Why a signer's certificate could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    /// The password does not open the file.
+    #[error("Mật khẩu của tệp chứng thư số không đúng. Hãy nhập lại (chú ý chữ hoa, chữ thường).")]
+    WrongPassword,
+    /// Not a PKCS#12 file.
+    #[error("Tệp này không phải chứng thư số dạng .p12/.pfx. Hãy chọn tệp chứng thư số do tổ chức chứng thực cấp.")]
+    NotPkcs12,
+    /// The file holds no private key with its certificate.
+    #[error("Tệp chứng thư số không có khóa bí mật đi kèm, nên không ký được.")]
+    NoKey,
+    /// The key is not RSA.
+    #[error("Ứng dụng chỉ ký được bằng khóa RSA; khóa trong tệp này thuộc loại khác.")]
+    UnsupportedKey,
+    /// The certificate has expired.
+    #[error("Chứng thư số đã hết hạn ngày {0}. Hãy gia hạn chứng thư rồi ký lại.")]
+    Expired(String),
+    /// The certificate is not valid yet.
+    #[error("Chứng thư số chỉ có hiệu lực từ ngày {0}.")]
+    NotYetValid(String),
+    /// The PDF could not be signed.
+    #[error("Không ký được tệp PDF: {0}")]
+    Pdf(String),
+}
+
+/// Why a PDF's signature could not be confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// Not a PDF, or cut short.
+    #[error("Tệp không phải PDF hoặc bị cắt cụt.")]
+    NotPdf,
+    /// No signature in it.
+    #[error("Tệp PDF này không có chữ ký số.")]
+    Unsigned,
+    /// The signature's data cannot be read.
+    #[error("Chữ ký số trong tệp bị hỏng, không đọc được.")]
+    Malformed,
+}
+
+/// Someone who can sign: a key and its certificate. Neither `Clone` nor `Serialize`; the key
+/// is zeroed when dropped.
+pub struct Identity {
+    key: RsaPrivateKey,
+    cert: Certificate,
+    /// The name in the certificate.
+    pub name: String,
+    /// Made by the ward for internal use, not by a certification authority.
+    pub internal: bool,
+    /// End of validity.
+    pub not_after: DateTime<Utc>,
+    not_before: DateTime<Utc>,
+}
+
+/// The marker the ward puts in certificates it makes itself.
+const INTERNAL_UNIT: &str = "Chứng thư nội bộ - không do tổ chức chứng thực cấp";
+
+fn vn(t: DateTime<Utc>) -> String {
+    t.with_timezone(&FixedOffset::east_opt(7 * 3600).expect("UTC+7")).format("%d/%m/%Y %H:%M").to_string()
+}
+
+fn attr(name: &Name, oid: const_oid::ObjectIdentifier) -> Option<String> {
+    name.0.iter().flat_map(|rdn| rdn.0.iter()).find(|a| a.oid == oid).and_then(|a| {
+        der::asn1::Utf8StringRef::try_from(&a.value)
+            .map(|s| s.as_str().to_owned())
+            .or_else(|_| der::asn1::PrintableStringRef::try_from(&a.value).map(|s| s.as_str().to_owned()))
+            .ok()
+    })
+}
+
+fn common_name(cert: &Certificate) -> String {
+    attr(&cert.tbs_certificate.subject, const_oid::db::rfc4519::CN).unwrap_or_else(|| cert.tbs_certificate.subject.to_string())
+}
+
+fn is_internal(cert: &Certificate) -> bool {
+    attr(&cert.tbs_certificate.subject, const_oid::db::rfc4519::OU).as_deref() == Some(INTERNAL_UNIT)
+}
+
+fn utc(t: &x509_cert::time::Time) -> DateTime<Utc> {
+    DateTime::<Utc>::from(t.to_system_time())
+}
+
+impl Identity {
+    /// Opens a PKCS#12 (.p12/.pfx) file with its password.
+    pub fn from_pkcs12(bytes: &[u8], password: &str) -> Result<Identity, SignError> {
+        use p12_keystore::error::Error as P;
+        let store = p12_keystore::KeyStore::from_pkcs12(bytes, password, p12_keystore::Pkcs12ImportPolicy::Relaxed).map_err(|e| match e {
+            P::MacError(_) | P::UnpadError | P::Pkcs5Error(_) => SignError::WrongPassword,
+            _ => SignError::NotPkcs12,
+        })?;
+        let (_, chain) = store.private_key_chain().ok_or(SignError::NoKey)?;
+        let key = RsaPrivateKey::from_pkcs8_der(chain.key().as_der()).map_err(|_| SignError::UnsupportedKey)?;
+        let cert_der = chain.certs().first().ok_or(SignError::NoKey)?.as_der();
+        let cert = Certificate::from_der(cert_der).map_err(|_| SignError::NotPkcs12)?;
+        let validity = &cert.tbs_certificate.validity;
+        Ok(Identity {
+            name: common_name(&cert),
+            internal: is_internal(&cert),
+            not_after: utc(&validity.not_after),
+            not_before: utc(&validity.not_before),
+            key,
+            cert,
+        })
+    }
+
+    /// Refuses a certificate that is not valid at `at`.
+    pub fn check_valid_at(&self, at: DateTime<Utc>) -> Result<(), SignError> {
+        if at > self.not_after {
+            return Err(SignError::Expired(vn(self.not_after)));
+        }
+        if at < self.not_before {
+            return Err(SignError::NotYetValid(vn(self.not_before)));
+        }
+        Ok(())
+    }
+}
+
+/// Makes a certificate for internal use (RSA 2048, self-signed, valid `days` days), marked as
+/// not issued by a certification authority, as a PKCS#12 file protected by `password`.
+pub fn create_internal(name: &str, organisation: &str, password: &str, days: u32) -> Result<Vec<u8>, SignError> {
+    let fail = |e: &dyn std::fmt::Display| SignError::Pdf(e.to_string());
+    let clean = |s: &str| crate::text::nfc(s).replace([',', '+', '=', '\\', '"', ';', '<', '>', '#'], " ");
+    let mut rng = rand_core::OsRng;
+    let key = RsaPrivateKey::new(&mut rng, 2048).map_err(|e| fail(&e))?;
+    let subject = Name::from_str(&format!("CN={},O={},OU={INTERNAL_UNIT}", clean(name), clean(organisation))).map_err(|e| fail(&e))?;
+    let spki = SubjectPublicKeyInfoOwned::from_key(key.to_public_key()).map_err(|e| fail(&e))?;
+    let serial = SerialNumber::new(&uuid::Uuid::now_v7().into_bytes()[..15]).map_err(|e| fail(&e))?;
+    let validity = Validity::from_now(Duration::from_secs(u64::from(days) * 86_400)).map_err(|e| fail(&e))?;
+    let signer = SigningKey::<Sha256>::new(key.clone());
+    let builder = CertificateBuilder::new(Profile::Root, serial, validity, subject, spki, &signer).map_err(|e| fail(&e))?;
+    let cert = builder.build::<Signature>().map_err(|e| fail(&e))?;
+    let key_der = key.to_pkcs8_der().map_err(|e| fail(&e))?;
+    let p12_key = p12_keystore::PrivateKey::from_der(key_der.as_bytes()).map_err(|e| fail(&e))?;
+    let p12_cert = p12_keystore::Certificate::from_der(&cert.to_der().map_err(|e| fail(&e))?).map_err(|e| fail(&e))?;
+    let mut store = p12_keystore::KeyStore::new();
+    let chain = p12_keystore::PrivateKeyChain::new(uuid::Uuid::now_v7().into_bytes().to_vec(), p12_key, [p12_cert]);
+    store.add_entry(&crate::text::nfc(name), p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
+    store.writer(password).write().map_err(|e| fail(&e))
+}
+
+/// Room for the CMS signature in the file, in bytes.
+const SIGNATURE_ROOM: usize = 8192;
+/// Stands in for the byte range until the file's length is known.
+const RANGE_PLACEHOLDER: i64 = 9_999_999_999;
+
+/// A PDF text string: UTF-16BE with its byte-order mark, so Vietnamese survives.
+fn text_string(s: &str) -> Object {
+    let mut bytes = vec![0xfe, 0xff];
+    for u in s.encode_utf16() {
+        bytes.extend_from_slice(&u.to_be_bytes());
+    }
+    Object::String(bytes, StringFormat::Literal)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Signs a PDF: adds a signature field and an adbe.pkcs7.detached signature over the whole file.
+pub fn sign_pdf(pdf: &[u8], id: &Identity, reason: &str, at: DateTime<Utc>) -> Result<Vec<u8>, SignError> {
+    id.check_valid_at(at)?;
+    let fail = |e: &dyn std::fmt::Display| SignError::Pdf(e.to_string());
+    let mut doc = lopdf::Document::load_mem(pdf).map_err(|e| fail(&e))?;
+    let when = at.with_timezone(&FixedOffset::east_opt(7 * 3600).expect("UTC+7"));
+    let sig = doc.add_object(dictionary! {
+        "Type" => "Sig",
+        "Filter" => "Adobe.PPKLite",
+        "SubFilter" => "adbe.pkcs7.detached",
+        "ByteRange" => vec![0.into(), RANGE_PLACEHOLDER.into(), RANGE_PLACEHOLDER.into(), RANGE_PLACEHOLDER.into()],
+        "Contents" => Object::String(vec![0u8; SIGNATURE_ROOM], StringFormat::Hexadecimal),
+        "Name" => text_string(&id.name),
+        "Reason" => text_string(reason),
+        "M" => Object::string_literal(when.format("D:%Y%m%d%H%M%S+07'00'").to_string()),
+    });
+    let pages = doc.get_pages();
+    let first_page = *pages.values().next().ok_or_else(|| fail(&"tệp không có trang nào"))?;
+    let field = doc.add_object(dictionary! {
+        "Type" => "Annot",
+        "Subtype" => "Widget",
+        "FT" => "Sig",
+        "T" => text_string("Chữ ký số"),
+        "V" => sig,
+        "Rect" => vec![0.into(), 0.into(), 0.into(), 0.into()],
+        "F" => 132,
+        "P" => first_page,
+    });
+    let page = doc.get_object_mut(first_page).and_then(Object::as_dict_mut).map_err(|e| fail(&e))?;
+    match page.get_mut(b"Annots") {
+        Ok(Object::Array(a)) => a.push(field.into()),
+        _ => page.set("Annots", vec![field.into()]),
+    }
+    let catalog = doc.catalog_mut().map_err(|e| fail(&e))?;
+    catalog.set("AcroForm", dictionary! { "Fields" => vec![field.into()], "SigFlags" => 3 });
+    let mut out = Vec::new();
+    doc.save_to(&mut out).map_err(|e| fail(&e))?;
+
+    // Fill in the byte range, then sign everything but the signature's own room.
+    let hole = format!("<{}>", "0".repeat(SIGNATURE_ROOM * 2));
+    let start = find(&out, hole.as_bytes()).ok_or_else(|| fail(&"không thấy chỗ đặt chữ ký"))?;
+    let end = start + hole.len();
+    let placeholder = format!("0 {RANGE_PLACEHOLDER} {RANGE_PLACEHOLDER} {RANGE_PLACEHOLDER}");
+    let range_at = find(&out, placeholder.as_bytes()).ok_or_else(|| fail(&"không thấy dải byte"))?;
+    let range = format!("0 {start} {end} {}", out.len() - end);
+    let padded = format!("{range:<width$}", width = placeholder.len());
+    out[range_at..range_at + placeholder.len()].copy_from_slice(padded.as_bytes());
+    let mut hasher = Sha256::new();
+    hasher.update(&out[..start]);
+    hasher.update(&out[end..]);
+    let digest = hasher.finalize();
+    let cms = cms_signature(id, &digest).map_err(|e| fail(&e))?;
+    if cms.len() > SIGNATURE_ROOM {
+        return Err(fail(&"chữ ký quá dài"));
+    }
+    let hex = hex::encode_upper(&cms);
+    out[start + 1..start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    Ok(out)
+}
+
+fn cms_signature(id: &Identity, digest: &[u8]) -> Result<Vec<u8>, String> {
+    cms_signature_inner(id, digest).map_err(|e| format!("{e:?}"))
+}
+
+fn cms_signature_inner(id: &Identity, digest: &[u8]) -> Result<Vec<u8>, cms::builder::Error> {
+    let content = EncapsulatedContentInfo { econtent_type: const_oid::db::rfc5911::ID_DATA, econtent: None };
+    let sha256 = AlgorithmIdentifierOwned { oid: const_oid::db::rfc5912::ID_SHA_256, parameters: None };
+    let signer = SigningKey::<Sha256>::new(id.key.clone());
+    let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+        issuer: id.cert.tbs_certificate.issuer.clone(),
+        serial_number: id.cert.tbs_certificate.serial_number.clone(),
+    });
+    let mut info = SignerInfoBuilder::new(&signer, sid, sha256.clone(), &content, Some(digest))?;
+    info.add_signed_attribute(create_signing_time_attribute()?)?;
+    let signed = SignedDataBuilder::new(&content)
+        .add_digest_algorithm(sha256)?
+        .add_certificate(CertificateChoices::Certificate(id.cert.clone()))?
+        .add_signer_info::<SigningKey<Sha256>, Signature>(info)?
+        .build()?;
+    Ok(signed.to_der()?)
+}
+
+/// What verifying a signed PDF found.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Verification {
+    /// The name in the signer's certificate.
+    pub signer: String,
+    /// When it was signed (Vietnam time, "dd/mm/yyyy hh:mm"), if the signature says.
+    pub signed_at: Option<String>,
+    /// The signed bytes are unchanged and the signature matches the certificate.
+    pub intact: bool,
+    /// The signature covers the whole file (nothing was appended after signing).
+    pub whole_file: bool,
+    /// The certificate was made by a ward for internal use.
+    pub internal: bool,
+}
+
+impl Verification {
+    /// Intact, validly signed, and covering the whole file.
+    pub fn is_valid(&self) -> bool {
+        self.intact && self.whole_file
+    }
+}
+
+/// Verifies the last signature of a PDF.
+pub fn verify_pdf(pdf: &[u8]) -> Result<Verification, VerifyError> {
+    if !pdf.starts_with(b"%PDF-") || find(&pdf[pdf.len().saturating_sub(1024)..], b"%%EOF").is_none() {
+        return Err(VerifyError::NotPdf);
+    }
+    let re = regex::bytes::Regex::new(r"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]").expect("static regex");
+    let caps = re.captures_iter(pdf).last().ok_or(VerifyError::Unsigned)?;
+    let num = |i: usize| -> Result<usize, VerifyError> {
+        std::str::from_utf8(&caps[i]).ok().and_then(|s| s.parse().ok()).ok_or(VerifyError::Malformed)
+    };
+    let (a, b, c, d) = (num(1)?, num(2)?, num(3)?, num(4)?);
+    if a != 0 || b >= c || c + d > pdf.len() {
+        return Err(VerifyError::Malformed);
+    }
+    let whole_file = c + d == pdf.len();
+    let hex_text: Vec<u8> = pdf[b..c].iter().copied().filter(|x| x.is_ascii_hexdigit()).collect();
+    let raw = hex::decode(&hex_text).map_err(|_| VerifyError::Malformed)?;
+    let info = ContentInfo::decode(&mut der::SliceReader::new(&raw).map_err(|_| VerifyError::Malformed)?).map_err(|_| VerifyError::Malformed)?;
+    let signed: SignedData = info.content.decode_as().map_err(|_| VerifyError::Malformed)?;
+    let si = signed.signer_infos.0.get(0).ok_or(VerifyError::Malformed)?;
+    let cert = signed
+        .certificates
+        .as_ref()
+        .and_then(|set| {
+            set.0.iter().find_map(|c| match c {
+                CertificateChoices::Certificate(cert) => Some(cert.clone()),
+                _ => None,
+            })
+        })
+        .ok_or(VerifyError::Malformed)?;
+    let attrs = si.signed_attrs.as_ref().ok_or(VerifyError::Malformed)?;
+    let find_attr = |oid| attrs.iter().find(|a| a.oid == oid).and_then(|a| a.values.get(0));
+    let digest_ok = find_attr(const_oid::db::rfc5911::ID_MESSAGE_DIGEST)
+        .and_then(|v| der::asn1::OctetStringRef::try_from(v).ok())
+        .is_some_and(|expected| {
+            let mut h = Sha256::new();
+            h.update(&pdf[..b]);
+            h.update(&pdf[c..c + d]);
+            h.finalize().as_slice() == expected.as_bytes()
+        });
+    let signed_at = find_attr(const_oid::db::rfc5911::ID_SIGNING_TIME).and_then(|v| {
+        der::asn1::UtcTime::try_from(v)
+            .map(|t| vn(DateTime::<Utc>::from(t.to_system_time())))
+            .or_else(|_| der::asn1::GeneralizedTime::try_from(v).map(|t| vn(DateTime::<Utc>::from(t.to_system_time()))))
+            .ok()
+    });
+    let signature_ok = (|| {
+        use der::referenced::OwnedToRef;
+        let public = RsaPublicKey::try_from(cert.tbs_certificate.subject_public_key_info.owned_to_ref()).ok()?;
+        let signature = Signature::try_from(si.signature.as_bytes()).ok()?;
+        let signed_bytes = attrs.to_der().ok()?;
+        VerifyingKey::<Sha256>::new(public).verify(&signed_bytes, &signature).ok()
+    })()
+    .is_some();
+    Ok(Verification {
+        signer: common_name(&cert),
+        signed_at,
+        intact: digest_ok && signature_ok,
+        whole_file,
+        internal: is_internal(&cert),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_certificate_round_trips_through_pkcs12() {
+        let p12 = create_internal("Võ Thùy Dương", "UBND phường Nguyễn Nghiêm", "mật-khẩu", 30).unwrap();
+        let id = Identity::from_pkcs12(&p12, "mật-khẩu").unwrap();
+        assert_eq!(id.name, "Võ Thùy Dương");
+        assert!(id.internal);
+        assert!(matches!(Identity::from_pkcs12(&p12, "sai"), Err(SignError::WrongPassword)));
+        assert!(matches!(Identity::from_pkcs12(b"not a p12", "x"), Err(SignError::NotPkcs12)));
+        let later = Utc::now() + chrono::Duration::days(31);
+        assert!(matches!(id.check_valid_at(later), Err(SignError::Expired(_))));
+    }
+}
