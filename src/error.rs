@@ -20,6 +20,10 @@ pub enum ErrorCode {
     NotFound,
     /// The user's input is not valid; the message says how to fix it.
     InvalidInput,
+    /// A certificate could not be opened or used (wrong password, expired …).
+    Certificate,
+    /// A PDF's signature could not be read.
+    Signature,
 }
 
 /// What crosses to the UI: `{code, message}`.
@@ -64,6 +68,12 @@ pub enum Error {
     /// Input that breaks a rule; the message says how to fix it.
     #[error("{0}")]
     Invalid(#[from] crate::text::InvalidInput),
+    /// A signer's certificate could not be used.
+    #[error(transparent)]
+    Sign(#[from] crate::signing::SignError),
+    /// A PDF's signature could not be read.
+    #[error(transparent)]
+    Verify(#[from] crate::signing::VerifyError),
 }
 
 impl From<sqlx::migrate::MigrateError> for Error {
@@ -85,6 +95,8 @@ impl Error {
             Error::Import(_) => ErrorCode::UnreadablePlan,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::Invalid(_) => ErrorCode::InvalidInput,
+            Error::Sign(_) => ErrorCode::Certificate,
+            Error::Verify(_) => ErrorCode::Signature,
         }
     }
 

@@ -112,3 +112,18 @@ pub(crate) async fn list_for(pool: &SqlitePool, table: &'static str, column: &'s
     .fetch_all(pool)
     .await?)
 }
+
+/// The bytes of a kept file, checked against its hash.
+pub async fn read(store: &crate::Store, file_id: &str) -> Result<Vec<u8>> {
+    let f = sqlx::query_as::<_, StoredFile>("SELECT id, file_name, stored_path, sha256, size_bytes FROM files WHERE id = ?")
+        .bind(file_id)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(Error::NotFound { what: "tệp" })?;
+    let path = store.data_dir().join(&f.stored_path);
+    let bytes = tokio::fs::read(&path).await.map_err(|e| Error::file(&path, e))?;
+    if hex::encode(Sha256::digest(&bytes)) != f.sha256 {
+        return Err(crate::text::InvalidInput::new("file", format!("Tệp {} đã bị thay đổi bên ngoài ứng dụng (mã kiểm tra không khớp).", f.file_name)).into());
+    }
+    Ok(bytes)
+}

@@ -141,9 +141,10 @@ impl Identity {
     }
 }
 
-/// Makes a certificate for internal use (RSA 2048, self-signed, valid `days` days), marked as
-/// not issued by a certification authority, as a PKCS#12 file protected by `password`.
-pub fn create_internal(name: &str, organisation: &str, password: &str, days: u32) -> Result<Vec<u8>, SignError> {
+/// Makes a certificate for internal use (RSA 2048, self-signed, valid `days` days from
+/// `valid_from`), marked as not issued by a certification authority, as a PKCS#12 file
+/// protected by `password`.
+pub fn create_internal(name: &str, organisation: &str, password: &str, valid_from: DateTime<Utc>, days: u32) -> Result<Vec<u8>, SignError> {
     let fail = |e: &dyn std::fmt::Display| SignError::Pdf(e.to_string());
     let clean = |s: &str| crate::text::nfc(s).replace([',', '+', '=', '\\', '"', ';', '<', '>', '#'], " ");
     let mut rng = rand_core::OsRng;
@@ -151,7 +152,9 @@ pub fn create_internal(name: &str, organisation: &str, password: &str, days: u32
     let subject = Name::from_str(&format!("CN={},O={},OU={INTERNAL_UNIT}", clean(name), clean(organisation))).map_err(|e| fail(&e))?;
     let spki = SubjectPublicKeyInfoOwned::from_key(key.to_public_key()).map_err(|e| fail(&e))?;
     let serial = SerialNumber::new(&uuid::Uuid::now_v7().into_bytes()[..15]).map_err(|e| fail(&e))?;
-    let validity = Validity::from_now(Duration::from_secs(u64::from(days) * 86_400)).map_err(|e| fail(&e))?;
+    let time = |t: std::time::SystemTime| x509_cert::time::Time::try_from(t).map_err(|e| fail(&e));
+    let start = std::time::SystemTime::from(valid_from);
+    let validity = Validity { not_before: time(start)?, not_after: time(start + Duration::from_secs(u64::from(days) * 86_400))? };
     let signer = SigningKey::<Sha256>::new(key.clone());
     let builder = CertificateBuilder::new(Profile::Root, serial, validity, subject, spki, &signer).map_err(|e| fail(&e))?;
     let cert = builder.build::<Signature>().map_err(|e| fail(&e))?;
@@ -356,7 +359,7 @@ mod tests {
 
     #[test]
     fn an_internal_certificate_round_trips_through_pkcs12() {
-        let p12 = create_internal("Võ Thùy Dương", "UBND phường Nguyễn Nghiêm", "mật-khẩu", 30).unwrap();
+        let p12 = create_internal("Võ Thùy Dương", "UBND phường Nguyễn Nghiêm", "mật-khẩu", Utc::now(), 30).unwrap();
         let id = Identity::from_pkcs12(&p12, "mật-khẩu").unwrap();
         assert_eq!(id.name, "Võ Thùy Dương");
         assert!(id.internal);

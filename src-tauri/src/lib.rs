@@ -100,6 +100,12 @@ pub fn builder<R: tauri::Runtime>(base: tauri::Builder<R>, state: AppState) -> t
 /// Starts the desktop app. `TREEM_DB` names another database file (tests, demos).
 pub fn run() {
     api::mark_process_start();
+    // WebKitGTK's accelerated compositing doubles the web process's memory and shows blank
+    // windows on some graphics drivers; a forms UI does not need it.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     let path = std::env::var_os("TREEM_DB").map(std::path::PathBuf::from).unwrap_or_else(treem::default_db_path);
     let state = match tauri::async_runtime::block_on(open_state(path.clone())) {
         Ok(state) => state,

@@ -48,6 +48,16 @@ enum Command {
         #[command(subcommand)]
         command: DocCommand,
     },
+    /// Chứng thư số
+    Cert {
+        #[command(subcommand)]
+        command: CertCommand,
+    },
+    /// Kiểm tra chữ ký số của một tệp PDF (mã thoát 0 chỉ khi chữ ký hợp lệ và tệp còn nguyên)
+    Verify {
+        /// Tệp PDF
+        file: PathBuf,
+    },
     /// Việc sắp đến hạn và quá hạn
     Status {
         #[command(flatten)]
@@ -62,7 +72,54 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum CertCommand {
+    /// Tạo chứng thư số nội bộ (.p12); mật khẩu lấy từ biến môi trường TREEM_P12_PASSWORD
+    Create {
+        /// Họ và tên người ký
+        #[arg(long)]
+        name: String,
+        /// Cơ quan
+        #[arg(long, default_value = "UBND phường")]
+        organisation: String,
+        /// Tệp .p12 ra
+        #[arg(long)]
+        out: PathBuf,
+        /// Số ngày hiệu lực
+        #[arg(long, default_value_t = 1095)]
+        days: u32,
+    },
+}
+
+#[derive(Subcommand)]
 enum DocCommand {
+    /// Báo cáo kết quả thực hiện kế hoạch (6 tháng hoặc cả năm)
+    Report {
+        #[command(flatten)]
+        db: Db,
+        /// half (6 tháng) hoặc year (cả năm)
+        #[arg(long)]
+        period: String,
+        /// Năm của kế hoạch
+        #[arg(long)]
+        year: i32,
+        /// Tệp PDF ra
+        #[arg(long)]
+        out: PathBuf,
+        /// Cấp số và phát hành (ghi vào sổ văn bản đi)
+        #[arg(long)]
+        issue: bool,
+        /// Ký số bằng tệp .p12 (mật khẩu lấy từ TREEM_P12_PASSWORD)
+        #[arg(long)]
+        sign: Option<PathBuf>,
+    },
+    /// Sổ văn bản đi
+    List {
+        #[command(flatten)]
+        db: Db,
+        /// Năm (mặc định: năm nay)
+        #[arg(long)]
+        year: Option<i32>,
+    },
     /// In kế hoạch ra PDF
     Plan {
         #[command(flatten)]
@@ -100,6 +157,12 @@ enum PlanCommand {
 
 fn print_json(value: &impl Serialize) {
     println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+fn p12_password() -> treem::Result<String> {
+    std::env::var("TREEM_P12_PASSWORD").map_err(|_| {
+        treem::Error::Invalid(text::InvalidInput::new("password", "Đặt mật khẩu của tệp .p12 vào biến môi trường TREEM_P12_PASSWORD."))
+    })
 }
 
 fn write_file(path: &std::path::Path, bytes: &[u8]) -> treem::Result<()> {
@@ -184,6 +247,72 @@ async fn run(cli: Cli) -> treem::Result<()> {
             write_file(&out, &pdf)?;
             println!("Đã ghi {}.", out.display());
             store.close().await;
+        }
+        Command::Doc { command: DocCommand::Report { db, period, year, out, issue, sign } } => {
+            use treem::documents::register::{self, Kind};
+            let identity = match &sign {
+                Some(path) => {
+                    let bytes = std::fs::read(path).map_err(|e| treem::Error::File { path: path.display().to_string(), source: e })?;
+                    Some(treem::signing::Identity::from_pkcs12(&bytes, &p12_password()?)?)
+                }
+                None => None,
+            };
+            let store = db.open().await?;
+            let plan = plan::of_year(store.pool(), year).await?;
+            let draft = register::create_draft(&store, Source::Cli, Kind::Report, &plan.id, Some(&period), None).await?;
+            let id = if issue {
+                let doc = register::issue(&store, Source::Cli, &draft.id, treem::today_in_vietnam(), identity.as_ref()).await?;
+                println!("Đã cấp số {:02}/{} ngày {}.", doc.number.unwrap_or(0), doc.symbol, doc.issued_on.map(text::format_date).unwrap_or_default());
+                doc.id
+            } else {
+                draft.id
+            };
+            write_file(&out, &register::pdf(&store, &id).await?)?;
+            println!("Đã ghi {}.", out.display());
+            store.close().await;
+        }
+        Command::Doc { command: DocCommand::List { db, year } } => {
+            use chrono::Datelike;
+            let store = db.open().await?;
+            let year = year.unwrap_or_else(|| treem::today_in_vietnam().year());
+            let docs = treem::documents::register::register(store.pool(), year).await?;
+            println!("SỔ VĂN BẢN ĐI NĂM {year}");
+            if docs.is_empty() {
+                println!("(chưa có văn bản nào)");
+            }
+            for d in docs {
+                println!(
+                    "{:>3}  {:02}/{:<10} {}  {}  — {}{}",
+                    d.number.unwrap_or(0),
+                    d.number.unwrap_or(0),
+                    d.symbol,
+                    d.issued_on.map(text::format_date).unwrap_or_default(),
+                    d.summary,
+                    d.signer_name,
+                    if d.signed_by.is_some() { " (đã ký số)" } else { "" }
+                );
+            }
+            store.close().await;
+        }
+        Command::Cert { command: CertCommand::Create { name, organisation, out, days } } => {
+            let p12 = treem::signing::create_internal(&name, &organisation, &p12_password()?, chrono::Utc::now(), days)?;
+            write_file(&out, &p12)?;
+            println!("Đã tạo chứng thư số nội bộ cho {name}: {}.", out.display());
+        }
+        Command::Verify { file } => {
+            let bytes = std::fs::read(&file).map_err(|e| treem::Error::File { path: file.display().to_string(), source: e })?;
+            let v = treem::signing::verify_pdf(&bytes)?;
+            println!("Người ký: {}{}", v.signer, if v.internal { " (chứng thư nội bộ)" } else { "" });
+            println!("Thời gian ký: {}", v.signed_at.as_deref().unwrap_or("không rõ"));
+            if v.is_valid() {
+                println!("Kết quả: chữ ký hợp lệ, tệp còn nguyên vẹn.");
+            } else if !v.intact {
+                println!("Kết quả: TỆP ĐÃ BỊ THAY ĐỔI sau khi ký, hoặc chữ ký không khớp.");
+                return Err(treem::Error::Invalid(text::InvalidInput::new("file", "Chữ ký không hợp lệ.")));
+            } else {
+                println!("Kết quả: phần đã ký còn nguyên, nhưng tệp có thêm nội dung sau khi ký.");
+                return Err(treem::Error::Invalid(text::InvalidInput::new("file", "Tệp có nội dung không được ký.")));
+            }
         }
         Command::Status { db, json, today } => {
             let today = match today {

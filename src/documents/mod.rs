@@ -1,9 +1,13 @@
 //! Official documents: the Decree 30 frame ([`frame`]) and each kind of document, built from
 //! domain data into layout blocks for the PDF engine. Adding a document is adding a module
-//! that fills a [`frame::Frame`] (or builds blocks) and a [`Kind`].
+//! that fills a [`frame::Frame`] (or builds blocks) and a [`register::Kind`].
 
+pub mod delivery;
 pub mod frame;
 pub mod plan_doc;
+pub mod progress;
+pub mod register;
+pub mod report;
 
 use sqlx::SqlitePool;
 

@@ -343,6 +343,34 @@ fn words(runs: &[Run], size: f32) -> Vec<Word> {
         }
     }
     finish(&mut cur, &mut out, 0.0, false);
+    bind_dashes(out)
+}
+
+/// A dash standing alone ("2022 - 2025") stays with the word after it: a line never ends on it.
+fn bind_dashes(words: Vec<Word>) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::with_capacity(words.len());
+    let mut carry: Option<Word> = None;
+    for w in words {
+        let w = match carry.take() {
+            Some(mut dash) => {
+                let style = dash.pieces.last().map(|p| p.0).unwrap_or_default();
+                dash.pieces.push((style, " ".into()));
+                dash.width += dash.space + w.width;
+                dash.pieces.extend(w.pieces);
+                dash.space = w.space;
+                dash.break_after = w.break_after;
+                dash
+            }
+            None => w,
+        };
+        let lone_dash = matches!(w.pieces.as_slice(), [(_, t)] if t == "-" || t == "–");
+        if lone_dash && !w.break_after {
+            carry = Some(w);
+        } else {
+            out.push(w);
+        }
+    }
+    out.extend(carry);
     out
 }
 
@@ -745,9 +773,26 @@ fn column_widths(t: &Table, width: f32, pad: f32) -> Vec<f32> {
             out[i] = min[i] * avail / sum_min.max(1.0);
         }
     } else {
-        let spare = avail - sum_min;
-        let want: f32 = auto.iter().map(|&i| max[i] - min[i]).sum();
-        for &i in &auto {
+        // Columns narrower than a fair share get all they want (one line each); the rest
+        // share what is left between their least and their natural widths.
+        let mut open: Vec<usize> = auto.clone();
+        let mut room = avail;
+        loop {
+            let fair = room / open.len().max(1) as f32;
+            let (small, big): (Vec<usize>, Vec<usize>) = open.iter().partition(|&&i| max[i] <= fair);
+            if small.is_empty() {
+                break;
+            }
+            for &i in &small {
+                out[i] = max[i];
+                room -= max[i];
+            }
+            open = big;
+        }
+        let open_min: f32 = open.iter().map(|&i| min[i]).sum();
+        let spare = (room - open_min).max(0.0);
+        let want: f32 = open.iter().map(|&i| max[i] - min[i]).sum();
+        for &i in &open {
             out[i] = min[i] + spare * (max[i] - min[i]) / want.max(1.0);
         }
     }

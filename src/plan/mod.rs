@@ -222,6 +222,15 @@ pub async fn current(pool: &SqlitePool) -> Result<Option<Plan>> {
         .await?)
 }
 
+/// The plan of a year (the latest saved, if several).
+pub async fn of_year(pool: &SqlitePool, year: i32) -> Result<Plan> {
+    sqlx::query_as::<_, Plan>("SELECT * FROM plans WHERE year = ? AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 1")
+        .bind(year)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(Error::NotFound { what: "kế hoạch của năm này" })
+}
+
 /// One plan.
 pub async fn get(pool: &SqlitePool, plan_id: &str) -> Result<Plan> {
     sqlx::query_as::<_, Plan>("SELECT * FROM plans WHERE id = ? AND deleted_at IS NULL")
@@ -586,4 +595,32 @@ async fn save_node(
         Box::pin(save_node(w, plan, Some(&node.id), child, unit_ids, position)).await?;
     }
     Ok(())
+}
+
+/// A progress note with the unit and activity it belongs to, for reports.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NoteLine {
+    /// The day.
+    pub noted_on: NaiveDate,
+    /// The unit.
+    pub unit_name: String,
+    /// The activity's node.
+    pub node_id: String,
+    /// The note.
+    pub text: String,
+}
+
+/// Every progress note of a plan up to `until`, by date.
+pub async fn notes_until(pool: &SqlitePool, plan_id: &str, until: NaiveDate) -> Result<Vec<NoteLine>> {
+    Ok(sqlx::query_as::<_, NoteLine>(
+        "SELECT n.noted_on, u.name AS unit_name, a.node_id, n.text
+         FROM progress_notes n JOIN assignments a ON a.id = n.assignment_id JOIN units u ON u.id = a.unit_id
+         JOIN plan_nodes p ON p.id = a.node_id
+         WHERE p.plan_id = ? AND n.noted_on <= ? AND n.deleted_at IS NULL AND a.deleted_at IS NULL
+         ORDER BY n.noted_on, n.created_at",
+    )
+    .bind(plan_id)
+    .bind(until)
+    .fetch_all(pool)
+    .await?)
 }

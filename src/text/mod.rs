@@ -30,6 +30,15 @@ pub fn nfc_keep_spaces(s: &str) -> String {
     s.nfc().collect()
 }
 
+/// The first letter in lower case, as a title reads inside a sentence ("về triển khai …").
+pub fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A required text field: NFC, not empty, at most `max` characters.
 pub fn required(field: &'static str, label: &str, s: &str, max: usize) -> Result<String, InvalidInput> {
     let s = nfc(s);

@@ -1,0 +1,439 @@
+//! The register of outgoing documents (sổ đăng ký văn bản đi): drafts that can change, and
+//! issued documents — numbered from 01 each year, dated, optionally signed — that are frozen:
+//! their PDF and its hash are kept and they reprint from them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::SqlitePool;
+use ts_rs::TS;
+
+use super::{delivery, plan_doc, progress, report};
+use crate::files;
+use crate::signing::Identity;
+use crate::store::{new_id, Changes, Op, Source, Store};
+use crate::text::{self, InvalidInput};
+use crate::{plan, Error, Result};
+
+/// The kinds of document the ward issues from the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Kind {
+    /// Kế hoạch (KH).
+    Plan,
+    /// Báo cáo kết quả thực hiện kế hoạch (BC).
+    Report,
+    /// Bảng theo dõi tiến độ (not numbered).
+    Progress,
+    /// Danh sách giao nhận văn bản (not numbered).
+    Delivery,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Plan => "plan",
+            Kind::Report => "report",
+            Kind::Progress => "progress",
+            Kind::Delivery => "delivery",
+        }
+    }
+
+    fn parse(s: &str) -> Kind {
+        match s {
+            "plan" => Kind::Plan,
+            "report" => Kind::Report,
+            "progress" => Kind::Progress,
+            _ => Kind::Delivery,
+        }
+    }
+
+    /// Whether the register gives it a number.
+    pub fn numbered(self) -> bool {
+        matches!(self, Kind::Plan | Kind::Report)
+    }
+}
+
+/// The sections of a report the officer writes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Narrative {
+    /// Kết quả đạt được.
+    pub results: String,
+    /// Tồn tại, hạn chế.
+    pub shortcomings: String,
+    /// Đề xuất, kiến nghị.
+    pub proposals: String,
+}
+
+/// A document in the register.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Document {
+    /// Id.
+    pub id: String,
+    /// Kind.
+    pub kind: Kind,
+    /// The plan it speaks of.
+    pub plan_id: Option<String>,
+    /// "half" or "year" (reports).
+    pub period: Option<String>,
+    /// The document a delivery list is for.
+    pub source_id: Option<String>,
+    /// Year of the register.
+    pub year: i32,
+    /// Number, once issued.
+    pub number: Option<i32>,
+    /// "BC-UBND".
+    pub symbol: String,
+    /// Date, once issued.
+    pub issued_on: Option<NaiveDate>,
+    /// Summary.
+    pub summary: String,
+    /// "KT. CHỦ TỊCH".
+    pub signer_prefix: String,
+    /// "PHÓ CHỦ TỊCH".
+    pub signer_title: String,
+    /// Signer's name.
+    pub signer_name: String,
+    /// Nơi nhận.
+    pub recipients: Vec<String>,
+    /// The officer's sections (reports).
+    pub narrative: Narrative,
+    /// draft or issued.
+    pub status: String,
+    /// SHA-256 of the issued PDF.
+    pub sha256: Option<String>,
+    /// Who signed it digitally.
+    pub signed_by: Option<String>,
+    /// When (UTC).
+    pub signed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    kind: String,
+    plan_id: Option<String>,
+    period: Option<String>,
+    source_id: Option<String>,
+    year: i32,
+    number: Option<i32>,
+    symbol: String,
+    issued_on: Option<NaiveDate>,
+    summary: String,
+    signer_prefix: String,
+    signer_title: String,
+    signer_name: String,
+    recipients: String,
+    narrative: String,
+    status: String,
+    file_id: Option<String>,
+    sha256: Option<String>,
+    signed_by: Option<String>,
+    signed_at: Option<DateTime<Utc>>,
+}
+
+impl From<Row> for Document {
+    fn from(r: Row) -> Document {
+        Document {
+            id: r.id,
+            kind: Kind::parse(&r.kind),
+            plan_id: r.plan_id,
+            period: r.period,
+            source_id: r.source_id,
+            year: r.year,
+            number: r.number,
+            symbol: r.symbol,
+            issued_on: r.issued_on,
+            summary: r.summary,
+            signer_prefix: r.signer_prefix,
+            signer_title: r.signer_title,
+            signer_name: r.signer_name,
+            recipients: serde_json::from_str(&r.recipients).unwrap_or_default(),
+            narrative: serde_json::from_str(&r.narrative).unwrap_or_default(),
+            status: r.status,
+            sha256: r.sha256,
+            signed_by: r.signed_by,
+            signed_at: r.signed_at,
+        }
+    }
+}
+
+async fn row(pool: &SqlitePool, id: &str) -> Result<Row> {
+    sqlx::query_as::<_, Row>("SELECT * FROM documents WHERE id = ? AND deleted_at IS NULL")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(Error::NotFound { what: "văn bản" })
+}
+
+/// One document.
+pub async fn get(pool: &SqlitePool, id: &str) -> Result<Document> {
+    Ok(row(pool, id).await?.into())
+}
+
+/// Every document, newest first (drafts and issued).
+pub async fn list(pool: &SqlitePool) -> Result<Vec<Document>> {
+    let rows = sqlx::query_as::<_, Row>("SELECT * FROM documents WHERE deleted_at IS NULL ORDER BY created_at DESC").fetch_all(pool).await?;
+    Ok(rows.into_iter().map(Document::from).collect())
+}
+
+/// The register of a year: issued documents by number.
+pub async fn register(pool: &SqlitePool, year: i32) -> Result<Vec<Document>> {
+    let rows = sqlx::query_as::<_, Row>(
+        "SELECT * FROM documents WHERE year = ? AND status = 'issued' AND number IS NOT NULL AND deleted_at IS NULL ORDER BY number",
+    )
+    .bind(year)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Document::from).collect())
+}
+
+/// Longest narrative section: about twenty pages.
+const MAX_SECTION_CHARS: usize = 60_000;
+
+fn check_narrative(n: &Narrative) -> Result<Narrative> {
+    let mut out = Narrative::default();
+    for (field, label, text, slot) in [
+        ("results", "Kết quả đạt được", &n.results, &mut out.results),
+        ("shortcomings", "Tồn tại, hạn chế", &n.shortcomings, &mut out.shortcomings),
+        ("proposals", "Đề xuất, kiến nghị", &n.proposals, &mut out.proposals),
+    ] {
+        let t = text::nfc(text);
+        let chars = t.chars().count();
+        if chars > MAX_SECTION_CHARS {
+            return Err(InvalidInput::new(
+                field,
+                format!("Phần “{label}” dài {chars} ký tự, quá giới hạn 60.000 ký tự (khoảng 20 trang). Hãy rút gọn, hoặc đưa số liệu chi tiết vào phụ lục."),
+            )
+            .into());
+        }
+        *slot = t;
+    }
+    Ok(out)
+}
+
+/// Starts a draft of a kind of document for a plan (and, for reports, a period; for delivery
+/// lists, the issued document delivered).
+pub async fn create_draft(
+    store: &Store,
+    source: Source,
+    kind: Kind,
+    plan_id: &str,
+    period: Option<&str>,
+    source_id: Option<&str>,
+) -> Result<Document> {
+    let p = plan::get(store.pool(), plan_id).await?;
+    let (symbol, summary, recipients, narrative) = match kind {
+        Kind::Plan => (p.symbol.clone(), p.title.clone(), serde_json::from_str(&p.recipients).unwrap_or_default(), Narrative::default()),
+        Kind::Report => {
+            let period = match period {
+                Some(p @ ("half" | "year")) => p,
+                _ => return Err(InvalidInput::new("period", "Chọn kỳ báo cáo: 6 tháng hoặc cả năm.").into()),
+            };
+            let drafted = report::drafted_narrative(store.pool(), &p, period).await?;
+            (
+                "BC-UBND".to_owned(),
+                report::summary(&p, period),
+                report::default_recipients(),
+                drafted,
+            )
+        }
+        Kind::Progress => (String::new(), format!("Bảng theo dõi tiến độ thực hiện kế hoạch công tác trẻ em năm {}", p.year), vec![], Narrative::default()),
+        Kind::Delivery => {
+            let of = get(store.pool(), source_id.ok_or_else(|| InvalidInput::new("source_id", "Chọn văn bản cần lập danh sách giao nhận."))?).await?;
+            if of.status != "issued" {
+                return Err(InvalidInput::new("source_id", "Chỉ lập danh sách giao nhận cho văn bản đã cấp số.").into());
+            }
+            (String::new(), format!("Danh sách giao nhận văn bản số {:02}/{}", of.number.unwrap_or(0), of.symbol), of.recipients.clone(), Narrative::default())
+        }
+    };
+    let doc = Document {
+        id: new_id(),
+        kind,
+        plan_id: Some(plan_id.to_owned()),
+        period: period.map(str::to_owned),
+        source_id: source_id.map(str::to_owned),
+        year: p.year,
+        number: None,
+        symbol,
+        issued_on: None,
+        summary,
+        signer_prefix: p.signer_prefix.clone(),
+        signer_title: p.signer_title.clone(),
+        signer_name: p.signer_name.clone(),
+        recipients,
+        narrative,
+        status: "draft".into(),
+        sha256: None,
+        signed_by: None,
+        signed_at: None,
+    };
+    let mut w = store.write(source).await?;
+    let (now, device) = (w.now(), w.device_id().to_owned());
+    sqlx::query(
+        "INSERT INTO documents (id, kind, plan_id, period, source_id, year, symbol, summary, signer_prefix, signer_title, signer_name,
+            recipients, narrative, status, created_at, updated_at, device_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
+    )
+    .bind(&doc.id)
+    .bind(kind.as_str())
+    .bind(&doc.plan_id)
+    .bind(&doc.period)
+    .bind(&doc.source_id)
+    .bind(doc.year)
+    .bind(&doc.symbol)
+    .bind(&doc.summary)
+    .bind(&doc.signer_prefix)
+    .bind(&doc.signer_title)
+    .bind(&doc.signer_name)
+    .bind(serde_json::to_string(&doc.recipients).unwrap_or_default())
+    .bind(serde_json::to_string(&doc.narrative).unwrap_or_default())
+    .bind(now)
+    .bind(now)
+    .bind(device)
+    .execute(w.conn())
+    .await?;
+    w.log("documents", &doc.id, Op::Insert, Changes::inserted(&doc)).await?;
+    w.commit().await?;
+    Ok(doc)
+}
+
+/// What the officer may change in a draft.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct DraftEdits {
+    /// Summary.
+    pub summary: String,
+    /// The report's sections.
+    pub narrative: Narrative,
+    /// Nơi nhận.
+    pub recipients: Vec<String>,
+}
+
+/// Saves changes to a draft. An issued document is never changed.
+pub async fn save_draft(store: &Store, source: Source, id: &str, edits: &DraftEdits) -> Result<Document> {
+    let before = get(store.pool(), id).await?;
+    if before.status == "issued" {
+        return Err(InvalidInput::new("status", "Văn bản đã cấp số và phát hành, không sửa được. Muốn thay đổi, hãy lập văn bản mới.").into());
+    }
+    let summary = text::required("summary", "trích yếu", &edits.summary, 500)?;
+    let narrative = check_narrative(&edits.narrative)?;
+    let recipients: Vec<String> = edits.recipients.iter().map(|r| text::nfc(r)).filter(|r| !r.is_empty()).collect();
+    let mut w = store.write(source).await?;
+    let (now, device) = (w.now(), w.device_id().to_owned());
+    sqlx::query("UPDATE documents SET summary = ?, narrative = ?, recipients = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
+        .bind(&summary)
+        .bind(serde_json::to_string(&narrative).unwrap_or_default())
+        .bind(serde_json::to_string(&recipients).unwrap_or_default())
+        .bind(now)
+        .bind(device)
+        .bind(id)
+        .execute(w.conn())
+        .await?;
+    let changes = Changes::default()
+        .field("summary", &before.summary, &summary)
+        .field("narrative", &before.narrative, &narrative)
+        .field("recipients", &before.recipients, &recipients);
+    w.log("documents", id, Op::Update, changes).await?;
+    w.commit().await?;
+    get(store.pool(), id).await
+}
+
+/// The PDF of a document: the kept file of an issued one, a fresh rendering of a draft.
+pub async fn pdf(store: &Store, id: &str) -> Result<Vec<u8>> {
+    let r = row(store.pool(), id).await?;
+    if let Some(file_id) = &r.file_id {
+        return files::read(store, file_id).await;
+    }
+    let doc = Document::from(r);
+    render(store.pool(), &doc, None).await
+}
+
+async fn render(pool: &SqlitePool, doc: &Document, signed_note: Option<String>) -> Result<Vec<u8>> {
+    let plan_id = doc.plan_id.as_deref().ok_or(Error::NotFound { what: "kế hoạch của văn bản" })?;
+    let blocks = match doc.kind {
+        Kind::Plan => {
+            let mut frame = plan_doc::frame(pool, plan_id).await?;
+            frame.number = doc.number;
+            frame.date = doc.issued_on;
+            frame.summary = doc.summary.clone();
+            frame.recipients = doc.recipients.clone();
+            frame.signature.signed = signed_note;
+            frame.blocks()
+        }
+        Kind::Report => report::frame(pool, doc, signed_note).await?.blocks(),
+        Kind::Progress => progress::blocks(pool, plan_id, crate::today_in_vietnam()).await?,
+        Kind::Delivery => {
+            let of = get(pool, doc.source_id.as_deref().unwrap_or_default()).await?;
+            delivery::blocks(pool, &of).await?
+        }
+    };
+    Ok(crate::pdf::render(&doc.summary, &blocks))
+}
+
+/// Issues a draft: takes the next number of the year, dates it, renders it, signs it when a
+/// signer is given, and keeps the PDF and its hash — all or nothing.
+pub async fn issue(store: &Store, source: Source, id: &str, on: NaiveDate, signer: Option<&Identity>) -> Result<Document> {
+    use chrono::Datelike;
+    let mut doc = get(store.pool(), id).await?;
+    if doc.status == "issued" {
+        return Err(InvalidInput::new("status", "Văn bản này đã được cấp số rồi.").into());
+    }
+    check_narrative(&doc.narrative)?;
+    let year = on.year();
+    let number: i32 = if doc.kind.numbered() {
+        sqlx::query_scalar::<_, i32>("SELECT COALESCE(MAX(number), 0) + 1 FROM documents WHERE year = ? AND number IS NOT NULL")
+            .bind(year)
+            .fetch_one(store.pool())
+            .await?
+    } else {
+        0
+    };
+    doc.number = doc.kind.numbered().then_some(number);
+    doc.issued_on = Some(on);
+    doc.year = year;
+    let now = Utc::now();
+    if let Some(id) = signer {
+        id.check_valid_at(now)?;
+    }
+    let note = signer.map(|s| {
+        let vn = now.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7"));
+        format!("Ký số bởi: {}\nThời gian ký: {}", s.name, vn.format("%Y-%m-%dT%H:%M:%S+07:00"))
+    });
+    let unsigned = render(store.pool(), &doc, note).await?;
+    let bytes = match signer {
+        Some(identity) => crate::signing::sign_pdf(&unsigned, identity, "Ban hành văn bản", now)?,
+        None => unsigned,
+    };
+    let name = format!("{}-{}.pdf", doc.kind.as_str(), doc.number.map(|n| format!("{n:02}")).unwrap_or_else(|| doc.id.clone()));
+    let mut w = store.write(source).await?;
+    let file = files::keep_bytes(&mut w, &name, &bytes).await?;
+    let device = w.device_id().to_owned();
+    sqlx::query(
+        "UPDATE documents SET status = 'issued', year = ?, number = ?, issued_on = ?, file_id = ?, sha256 = ?, signed_by = ?, signed_at = ?,
+            updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ? AND status = 'draft'",
+    )
+    .bind(year)
+    .bind(doc.number)
+    .bind(on)
+    .bind(&file.id)
+    .bind(&file.sha256)
+    .bind(signer.map(|s| s.name.clone()))
+    .bind(signer.map(|_| now))
+    .bind(w.now())
+    .bind(device)
+    .bind(id)
+    .execute(w.conn())
+    .await?;
+    let changes = Changes::default()
+        .field("status", "draft", "issued")
+        .field("number", (), doc.number)
+        .field("issued_on", (), on)
+        .field("sha256", (), &file.sha256)
+        .field("signed_by", (), signer.map(|s| s.name.clone()));
+    w.log("documents", id, Op::Update, changes).await?;
+    w.commit().await?;
+    get(store.pool(), id).await
+}

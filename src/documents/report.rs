@@ -1,0 +1,193 @@
+//! The 6-month and yearly report on the plan (Báo cáo kết quả thực hiện kế hoạch công tác trẻ
+//! em): drafted from the records, with the sections the officer writes.
+
+use chrono::NaiveDate;
+use sqlx::SqlitePool;
+
+use super::frame::{heading, para, Frame, Signature};
+use super::plan_doc::ward_frame;
+use super::register::{Document, Narrative};
+use crate::overview::{self, outline_label};
+use crate::pdf::{Align, Block, Table, TableColumn, Run};
+use crate::plan::{self, reporting, Plan, Status};
+use crate::text::format_date;
+use crate::Result;
+
+/// "6 tháng đầu năm 2024" or "năm 2024".
+pub fn period_words(period: &str, year: i32) -> String {
+    if period == "half" { format!("6 tháng đầu năm {year}") } else { format!("năm {year}") }
+}
+
+/// The report's summary line.
+pub fn summary(p: &Plan, period: &str) -> String {
+    format!("Kết quả thực hiện Kế hoạch công tác trẻ em {}", period_words(period, p.year))
+}
+
+/// Where reports go unless the officer changes it.
+pub fn default_recipients() -> Vec<String> {
+    vec![
+        "UBND thành phố;".into(),
+        "Phòng Văn hóa - Xã hội thành phố;".into(),
+        "CT, PCT UBND phường;".into(),
+        "Lưu: VT, VH-XH.".into(),
+    ]
+}
+
+/// The last day the report speaks of.
+fn period_end(period: &str, year: i32) -> NaiveDate {
+    let (m, d) = if period == "half" { (6, 30) } else { (12, 31) };
+    NaiveDate::from_ymd_opt(year, m, d).unwrap_or(NaiveDate::MIN)
+}
+
+/// The officer's sections, drafted from the records for them to edit.
+pub async fn drafted_narrative(pool: &SqlitePool, p: &Plan, period: &str) -> Result<Narrative> {
+    let o = overview::overview(pool, &p.id, period_end(period, p.year)).await?;
+    let total: i32 = o.by_unit.iter().map(|u| u.total - u.not_applicable).sum();
+    let done: i32 = o.by_unit.iter().map(|u| u.done).sum();
+    let doing: i32 = o.by_unit.iter().map(|u| u.in_progress).sum();
+    Ok(Narrative {
+        results: format!(
+            "Trong {}, UBND phường đã chỉ đạo các ban ngành, hội đoàn thể, trường học và tổ dân phố triển khai Kế hoạch công tác trẻ em. Trong {total} phần việc được giao cho các đơn vị, {done} phần việc đã hoàn thành, {doing} phần việc đang thực hiện.",
+            period_words(period, p.year)
+        ),
+        shortcomings: String::new(),
+        proposals: String::new(),
+    })
+}
+
+fn narrative_block(text: &str, empty: &str) -> Vec<Block> {
+    let paras: Vec<Block> = text.lines().filter(|l| !l.trim().is_empty()).map(para).collect();
+    if paras.is_empty() { vec![para(empty)] } else { paras }
+}
+
+fn first_sentence(text: &str, max: usize) -> String {
+    let cut = text.find(". ").map(|i| &text[..=i]).unwrap_or(text);
+    if cut.chars().count() <= max { cut.to_owned() } else { format!("{}…", cut.chars().take(max).collect::<String>().trim_end()) }
+}
+
+/// The report as a document frame.
+pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<String>) -> Result<Frame> {
+    let plan_id = doc.plan_id.clone().unwrap_or_default();
+    let p = plan::get(pool, &plan_id).await?;
+    let period = doc.period.clone().unwrap_or_else(|| "year".into());
+    let end = period_end(&period, p.year);
+    let tree = plan::tree(pool, &plan_id).await?;
+    let o = overview::overview(pool, &plan_id, end).await?;
+    let plan_ref = match (p.number, p.issued_on) {
+        (Some(n), Some(d)) => format!("Kế hoạch số {n:02}/{} ngày {}", p.symbol, format_date(d)),
+        _ => format!("Kế hoạch của UBND phường về {}", crate::text::lower_first(&p.title)),
+    };
+    let mut body = vec![para(&format!(
+        "Thực hiện {plan_ref}, UBND phường báo cáo kết quả thực hiện công tác trẻ em {} như sau:",
+        period_words(&period, p.year)
+    ))];
+    body.push(heading("I. KẾT QUẢ THỰC HIỆN"));
+    body.push(heading("1. Kết quả chung"));
+    body.extend(narrative_block(&doc.narrative.results, "(Chưa có nội dung.)"));
+
+    body.push(heading("2. Tiến độ các nội dung của kế hoạch"));
+    let rows: Vec<Vec<Vec<Run>>> = tree
+        .nodes
+        .iter()
+        .filter(|n| n.is_activity && n.kind != "task")
+        .map(|n| {
+            let units: Vec<_> = tree.assignments.iter().filter(|a| a.node_id == n.id).collect();
+            let done = units.iter().filter(|a| a.status == Status::Done).count();
+            let lead = units.iter().find(|a| a.role == "lead").map(|a| a.unit_name.clone()).unwrap_or_default();
+            vec![
+                vec![Run::regular(outline_label(&tree, n))],
+                vec![Run::regular(first_sentence(&n.text, 160))],
+                vec![Run::regular(lead)],
+                vec![Run::regular(format!("{done}/{} đơn vị hoàn thành", units.len()))],
+            ]
+        })
+        .collect();
+    body.push(Block::Table(Table {
+        columns: vec![
+            TableColumn::auto("Mục", Align::Center),
+            TableColumn::auto("Nội dung", Align::Left),
+            TableColumn::auto("Đơn vị chủ trì", Align::Left),
+            TableColumn::auto("Tiến độ", Align::Left),
+        ],
+        rows,
+        size: 12.0,
+        min_row_height: 0.0,
+    }));
+
+    body.push(heading("3. Kết quả theo đơn vị"));
+    let rows = o
+        .by_unit
+        .iter()
+        .map(|u| {
+            vec![
+                vec![Run::regular(u.unit_name.clone())],
+                vec![Run::regular(u.total.to_string())],
+                vec![Run::regular(u.done.to_string())],
+                vec![Run::regular(u.in_progress.to_string())],
+                vec![Run::regular(u.not_started.to_string())],
+            ]
+        })
+        .collect();
+    body.push(Block::Table(Table {
+        columns: vec![
+            TableColumn::auto("Đơn vị", Align::Left),
+            TableColumn::auto("Số việc", Align::Center),
+            TableColumn::auto("Hoàn thành", Align::Center),
+            TableColumn::auto("Đang thực hiện", Align::Center),
+            TableColumn::auto("Chưa bắt đầu", Align::Center),
+        ],
+        rows,
+        size: 12.0,
+        min_row_height: 0.0,
+    }));
+
+    body.push(heading("4. Báo cáo của các đơn vị"));
+    let table = reporting::table(pool, &plan_id, crate::today_in_vietnam()).await?;
+    if let Some(col) = table.deadlines.iter().position(|d| d.period == period) {
+        let names = |want: &[reporting::ReportState]| {
+            table.rows.iter().filter(|r| want.contains(&r.cells[col].state)).map(|r| r.unit.name.clone()).collect::<Vec<_>>()
+        };
+        let on_time = names(&[reporting::ReportState::Received]);
+        let late = names(&[reporting::ReportState::Late]);
+        let missing = names(&[reporting::ReportState::Missing, reporting::ReportState::Pending]);
+        let list = |v: &Vec<String>| if v.is_empty() { "không có".to_owned() } else { v.join("; ") };
+        body.push(para(&format!(
+            "Hạn gửi báo cáo: {}. Đã nhận đúng hạn báo cáo của {} đơn vị: {}. Nhận muộn: {}. Chưa nhận: {}.",
+            format_date(table.deadlines[col].due_on),
+            on_time.len(),
+            list(&on_time),
+            list(&late),
+            list(&missing)
+        )));
+    }
+
+    let notes = plan::notes_until(pool, &plan_id, end).await?;
+    if !notes.is_empty() {
+        body.push(heading("5. Ghi nhận tiến độ của các đơn vị"));
+        for n in notes {
+            let label = tree.nodes.iter().find(|x| x.id == n.node_id).map(|x| outline_label(&tree, x)).unwrap_or_default();
+            body.push(para(&format!("- Ngày {}, {} (mục {label}): {}", format_date(n.noted_on), n.unit_name, n.text)));
+        }
+    }
+
+    body.push(heading("II. TỒN TẠI, HẠN CHẾ"));
+    body.extend(narrative_block(&doc.narrative.shortcomings, "(Chưa có nội dung.)"));
+    body.push(heading("III. ĐỀ XUẤT, KIẾN NGHỊ"));
+    body.extend(narrative_block(&doc.narrative.proposals, "(Chưa có nội dung.)"));
+
+    let mut frame = ward_frame(pool, doc.year).await?;
+    frame.number = doc.number;
+    frame.symbol = doc.symbol.clone();
+    frame.date = doc.issued_on;
+    frame.doc_type = "BÁO CÁO".into();
+    frame.summary = doc.summary.clone();
+    frame.body = body;
+    frame.signature = Signature {
+        authority: doc.signer_prefix.split(" / ").filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        title: doc.signer_title.clone(),
+        name: doc.signer_name.clone(),
+        signed,
+    };
+    frame.recipients = doc.recipients.clone();
+    Ok(frame)
+}

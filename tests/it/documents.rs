@@ -1,0 +1,226 @@
+//! Documents: the text comes back exact from pdftotext, every font is embedded and subset, qpdf
+//! finds no error, signatures satisfy pdfsig, the register numbers and freezes what it issues.
+//! Rendered pages are kept in `artifacts/` to be looked at.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{Duration, Utc};
+use treem::documents::register::{self, DraftEdits, Kind, Narrative};
+use treem::signing::{self, Identity};
+use treem::{plan, Source};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::support;
+
+fn artifacts() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes the PDF to artifacts/NAME.pdf, renders its pages to PNG there, and checks it with
+/// qpdf and pdffonts. Returns the text pdftotext gives back, whitespace collapsed.
+fn check_pdf(name: &str, bytes: &[u8]) -> String {
+    let path = artifacts().join(format!("{name}.pdf"));
+    std::fs::write(&path, bytes).unwrap();
+    let qpdf = Command::new("qpdf").arg("--check").arg(&path).output().expect("qpdf is installed");
+    assert!(qpdf.status.success(), "qpdf --check {name}: {}", String::from_utf8_lossy(&qpdf.stdout));
+    let fonts = Command::new("pdffonts").arg(&path).output().expect("pdffonts is installed");
+    let fonts = String::from_utf8(fonts.stdout).unwrap();
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "{name} has fonts");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let n = cols.len();
+        assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "{name}: embedded, subset, unicode: {row}");
+        assert!(cols[0].contains("+LiberationSerif"), "{row}");
+    }
+    let png = Command::new("pdftoppm").args(["-r", "50", "-png"]).arg(&path).arg(artifacts().join(name)).status().expect("pdftoppm");
+    assert!(png.success());
+    let text = Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext is installed");
+    let text = String::from_utf8(text.stdout).expect("UTF-8 text");
+    assert_eq!(text, text.nfc().collect::<String>(), "{name}: extracted text is NFC");
+    // Pages after the first open with their number: check it, then read on across the break.
+    let pages: Vec<&str> = text.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
+    let mut body = String::new();
+    for (i, page) in pages.iter().enumerate() {
+        let mut lines = page.lines().skip_while(|l| l.trim().is_empty()).peekable();
+        if i > 0 {
+            assert_eq!(lines.peek().map(|l| l.trim()), Some((i + 1).to_string().as_str()), "{name}: page {} is numbered", i + 1);
+            lines.next();
+        }
+        body.extend(lines.map(|l| format!("{l}\n")));
+    }
+    collapse(&body)
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn pdfsig(bytes: &[u8], name: &str) -> String {
+    let path = artifacts().join(format!("{name}.pdf"));
+    std::fs::write(&path, bytes).unwrap();
+    let out = Command::new("pdfsig").arg(&path).output().expect("pdfsig is installed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn identity(valid_from: chrono::DateTime<Utc>, days: u32) -> (Vec<u8>, Identity) {
+    let p12 = signing::create_internal("Võ Thùy Dương", "UBND phường Nguyễn Nghiêm", "mật khẩu", valid_from, days).unwrap();
+    let id = Identity::from_pkcs12(&p12, "mật khẩu").unwrap();
+    (p12, id)
+}
+
+#[tokio::test]
+async fn the_plan_prints_with_every_word_of_the_seed() {
+    let t = support::demo().await;
+    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
+    let text = check_pdf("ke-hoach", &treem::documents::plan_pdf(t.store.pool(), &p.id).await.unwrap());
+    for needle in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "ỦY BAN NHÂN DÂN",
+        "PHƯỜNG NGUYỄN NGHIÊM",
+        "KẾ HOẠCH",
+        "KT. CHỦ TỊCH",
+        "PHÓ CHỦ TỊCH",
+        "Võ Thùy Dương",
+        "Nơi nhận:",
+    ] {
+        assert!(text.contains(needle), "missing {needle}");
+    }
+    let tree = plan::tree(t.store.pool(), &p.id).await.unwrap();
+    for n in &tree.nodes {
+        assert!(text.contains(&collapse(&n.text)), "missing: {}", n.text);
+    }
+    for r in serde_json::from_str::<Vec<String>>(&p.recipients).unwrap() {
+        assert!(text.contains(&format!("- {r}")), "missing recipient {r}");
+    }
+}
+
+#[tokio::test]
+async fn a_signed_report_is_numbered_registered_valid_and_frozen() {
+    let t = support::demo().await;
+    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
+    let (_, id) = identity(Utc::now(), 30);
+    let draft = register::create_draft(&t.store, Source::Window, Kind::Report, &p.id, Some("half"), None).await.unwrap();
+    assert!(draft.narrative.results.contains("phần việc"), "drafted from the records");
+    let edits = DraftEdits {
+        summary: draft.summary.clone(),
+        narrative: Narrative {
+            results: "Đã tổ chức Tháng hành động vì trẻ em với nhiều hoạt động thiết thực.".into(),
+            shortcomings: "Một số đơn vị gửi báo cáo chậm.".into(),
+            proposals: "Đề nghị UBND thành phố hỗ trợ kinh phí tập huấn.".into(),
+        },
+        recipients: draft.recipients.clone(),
+    };
+    register::save_draft(&t.store, Source::Window, &draft.id, &edits).await.unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2024, 5, 18).unwrap();
+    let issued = register::issue(&t.store, Source::Window, &draft.id, day, Some(&id)).await.unwrap();
+    assert_eq!(issued.number, Some(1));
+    assert_eq!(issued.signed_by.as_deref(), Some("Võ Thùy Dương"));
+
+    let bytes = register::pdf(&t.store, &issued.id).await.unwrap();
+    let text = check_pdf("bao-cao-6-thang", &bytes);
+    for needle in [
+        "Số: 01/BC-UBND",
+        "Phường Nguyễn Nghiêm, ngày 18 tháng 5 năm 2024",
+        "BÁO CÁO",
+        "Kết quả thực hiện Kế hoạch công tác trẻ em 6 tháng đầu năm 2024",
+        "Đã tổ chức Tháng hành động vì trẻ em với nhiều hoạt động thiết thực.",
+        "Một số đơn vị gửi báo cáo chậm.",
+        "Đề nghị UBND thành phố hỗ trợ kinh phí tập huấn.",
+        "Ký số bởi: Võ Thùy Dương",
+    ] {
+        assert!(text.contains(needle), "missing {needle}");
+    }
+    let sig = pdfsig(&bytes, "bao-cao-6-thang");
+    assert!(sig.contains("Signature is Valid."), "{sig}");
+    assert!(sig.contains("Total document signed"), "{sig}");
+    assert!(sig.contains("adbe.pkcs7.detached") && sig.contains("SHA-256"), "{sig}");
+    let v = signing::verify_pdf(&bytes).unwrap();
+    assert!(v.is_valid() && v.internal);
+    assert_eq!(v.signer, "Võ Thùy Dương");
+
+    // One changed byte breaks it, for pdfsig and for us.
+    let mut tampered = bytes.clone();
+    let at = tampered.len() / 3;
+    tampered[at] ^= 0x01;
+    assert!(!pdfsig(&tampered, "bao-cao-sua").contains("Signature is Valid."));
+    assert!(!signing::verify_pdf(&tampered).unwrap().is_valid());
+
+    // Frozen: reprints identically and refuses edits.
+    assert_eq!(register::pdf(&t.store, &issued.id).await.unwrap(), bytes);
+    let err = register::save_draft(&t.store, Source::Window, &issued.id, &edits).await.unwrap_err();
+    assert!(err.to_string().contains("không sửa được"), "{err}");
+    assert!(register::issue(&t.store, Source::Window, &issued.id, day, None).await.is_err());
+
+    // The next document of the year takes the next number.
+    let plan_doc = register::create_draft(&t.store, Source::Window, Kind::Plan, &p.id, None, None).await.unwrap();
+    let second = register::issue(&t.store, Source::Window, &plan_doc.id, day, None).await.unwrap();
+    assert_eq!(second.number, Some(2));
+    let book = register::register(t.store.pool(), 2024).await.unwrap();
+    assert_eq!(book.iter().map(|d| d.number).collect::<Vec<_>>(), [Some(1), Some(2)]);
+
+    // Delivery list of the report: one row per recipient but the archive, with room to sign.
+    let list = register::create_draft(&t.store, Source::Window, Kind::Delivery, &p.id, None, Some(&issued.id)).await.unwrap();
+    let text = check_pdf("danh-sach-giao-nhan", &register::pdf(&t.store, &list.id).await.unwrap());
+    assert!(text.contains("DANH SÁCH GIAO NHẬN VĂN BẢN"));
+    assert!(text.contains("Người nhận ký, ghi rõ họ tên"));
+    assert!(text.contains("UBND thành phố") && !text.contains("Lưu: VT"));
+}
+
+#[tokio::test]
+async fn the_progress_table_lists_every_activity_and_unit() {
+    let t = support::demo().await;
+    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
+    let tree = plan::tree(t.store.pool(), &p.id).await.unwrap();
+    let doc = register::create_draft(&t.store, Source::Window, Kind::Progress, &p.id, None, None).await.unwrap();
+    let bytes = register::pdf(&t.store, &doc.id).await.unwrap();
+    let text = check_pdf("bang-theo-doi", &bytes);
+    assert!(text.contains("BẢNG THEO DÕI TIẾN ĐỘ"));
+    assert!(text.contains(&format!(" {} ", tree.assignments.len())), "the last row number is there");
+    let pages = Command::new("pdfinfo").arg(artifacts().join("bang-theo-doi.pdf")).output().unwrap();
+    let info = String::from_utf8_lossy(&pages.stdout);
+    let n: usize = info.lines().find(|l| l.starts_with("Pages:")).unwrap().split_whitespace().last().unwrap().parse().unwrap();
+    assert!(n >= 3, "a long multi-page table: {n} pages");
+}
+
+#[tokio::test]
+async fn bad_certificates_and_narratives_issue_nothing() {
+    let t = support::demo().await;
+    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
+    let (p12, _) = identity(Utc::now(), 30);
+    assert!(matches!(Identity::from_pkcs12(&p12, "sai mật khẩu"), Err(signing::SignError::WrongPassword)));
+    assert!(matches!(Identity::from_pkcs12(b"%PDF-1.7 not a certificate", "x"), Err(signing::SignError::NotPkcs12)));
+
+    let draft = register::create_draft(&t.store, Source::Window, Kind::Report, &p.id, Some("year"), None).await.unwrap();
+    let before = support::row_counts(&t.store).await;
+    let day = chrono::NaiveDate::from_ymd_opt(2024, 11, 15).unwrap();
+
+    let (_, expired) = identity(Utc::now() - Duration::days(400), 30);
+    let err = register::issue(&t.store, Source::Window, &draft.id, day, Some(&expired)).await.unwrap_err();
+    assert_eq!(err.code(), treem::ErrorCode::Certificate);
+    assert!(err.to_string().contains("hết hạn"), "{err}");
+    assert_eq!(support::row_counts(&t.store).await, before, "nothing issued half-way");
+
+    let fifty_pages = "Nội dung báo cáo dài. ".repeat(8_000);
+    let edits = DraftEdits { summary: draft.summary.clone(), narrative: Narrative { results: fifty_pages, ..Default::default() }, recipients: vec![] };
+    let err = register::save_draft(&t.store, Source::Window, &draft.id, &edits).await.unwrap_err();
+    assert_eq!(err.code(), treem::ErrorCode::InvalidInput);
+    assert!(err.to_string().contains("60.000 ký tự"), "{err}");
+    assert_eq!(support::row_counts(&t.store).await, before);
+
+    // A single word longer than a line is broken, not lost.
+    let word = "Trẻem".repeat(60);
+    let edits = DraftEdits { summary: draft.summary.clone(), narrative: Narrative { results: word.clone(), ..Default::default() }, recipients: vec![] };
+    register::save_draft(&t.store, Source::Window, &draft.id, &edits).await.unwrap();
+    let text = check_pdf("bao-cao-tu-dai", &register::pdf(&t.store, &draft.id).await.unwrap());
+    assert!(text.replace(' ', "").contains(&word));
+
+    assert_eq!(signing::verify_pdf(b"%PDF-1.7\n1 0 obj"), Err(signing::VerifyError::NotPdf));
+    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
+    let unsigned = treem::documents::plan_pdf(t.store.pool(), &p.id).await.unwrap();
+    assert_eq!(signing::verify_pdf(&unsigned), Err(signing::VerifyError::Unsigned));
+}
