@@ -2,9 +2,11 @@
 //! lives here, so the desktop shell, the command line and the tests share one implementation.
 //!
 //! Open a [`Store`], then call the domain modules: [`ward`] (settings, units, signers),
-//! [`plan`] (the year's plan, its import and reporting), [`overview`] (what is due and late).
+//! [`plan`] (the year's plan, its import and reporting), [`overview`] (what is due and late),
+//! [`documents`] (official documents and their register), [`signing`] and [`certificates`].
 #![deny(missing_docs)]
 
+pub mod certificates;
 pub mod demo;
 pub mod documents;
 pub mod error;

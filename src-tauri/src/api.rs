@@ -294,3 +294,172 @@ pub async fn first_screen_shown(_store: &Store, _req: ()) -> Result<()> {
     }
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------------
+// Documents, the register, certificates
+
+use base64::Engine as _;
+use treem::certificates::{self, CertificateInfo};
+use treem::documents::register::{self, Document, DraftEdits, Kind};
+use treem::signing::Verification;
+
+/// Start a document of the current plan.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct CreateDocumentRequest {
+    /// Which kind.
+    pub kind: Kind,
+    /// "half" or "year", for reports.
+    pub period: Option<String>,
+    /// The issued document a delivery list is for.
+    pub source_id: Option<String>,
+}
+
+pub async fn documents(store: &Store, _req: ()) -> Result<Vec<Document>> {
+    register::list(store.pool()).await
+}
+
+pub async fn document_create(store: &Store, req: CreateDocumentRequest) -> Result<Document> {
+    let plan = current_plan(store).await?;
+    register::create_draft(store, Source::Window, req.kind, &plan.id, req.period.as_deref(), req.source_id.as_deref()).await
+}
+
+/// One document.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct DocumentRequest {
+    /// The document.
+    pub id: String,
+}
+
+pub async fn document(store: &Store, req: DocumentRequest) -> Result<Document> {
+    register::get(store.pool(), &req.id).await
+}
+
+/// The document's PDF, base64, for the preview.
+pub async fn document_pdf(store: &Store, req: DocumentRequest) -> Result<String> {
+    Ok(base64::engine::general_purpose::STANDARD.encode(register::pdf(store, &req.id).await?))
+}
+
+/// Save a draft.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct SaveDocumentRequest {
+    /// The document.
+    pub id: String,
+    /// The changes.
+    pub edits: DraftEdits,
+}
+
+pub async fn document_save(store: &Store, req: SaveDocumentRequest) -> Result<Document> {
+    register::save_draft(store, Source::Window, &req.id, &req.edits).await
+}
+
+/// Issue a document: number, date, and a signature when a certificate is chosen.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct IssueRequest {
+    /// The document.
+    pub id: String,
+    /// dd/mm/yyyy.
+    pub issued_on: String,
+    /// The kept certificate to sign with, if any.
+    pub certificate_id: Option<String>,
+    /// Its password.
+    pub password: Option<String>,
+}
+
+pub async fn document_issue(store: &Store, req: IssueRequest) -> Result<Document> {
+    let on = date("issued_on", &req.issued_on)?;
+    let identity = match &req.certificate_id {
+        Some(id) => Some(certificates::identity(store, id, req.password.as_deref().unwrap_or_default()).await?),
+        None => None,
+    };
+    register::issue(store, Source::Window, &req.id, on, identity.as_ref()).await
+}
+
+/// Check the signature of a kept document.
+pub async fn document_verify(store: &Store, req: DocumentRequest) -> Result<Verification> {
+    Ok(treem::signing::verify_pdf(&register::pdf(store, &req.id).await?)?)
+}
+
+/// Open the document's PDF in the system's viewer, to print it.
+pub async fn document_print(store: &Store, req: DocumentRequest) -> Result<()> {
+    let doc = register::get(store.pool(), &req.id).await?;
+    let bytes = register::pdf(store, &req.id).await?;
+    let name = match doc.number {
+        Some(n) => format!("{n:02}-{}.pdf", doc.symbol.replace('/', "-")),
+        None => format!("ban-nhap-{}.pdf", &doc.id[..8]),
+    };
+    let path = std::env::temp_dir().join(name);
+    std::fs::write(&path, bytes).map_err(|e| Error::File { path: path.display().to_string(), source: e })?;
+    let mut cmd = if cfg!(target_os = "windows") {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    cmd.arg(&path).spawn().map_err(|e| Error::File { path: path.display().to_string(), source: e })?;
+    Ok(())
+}
+
+/// The register of a year.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct RegisterRequest {
+    /// The year.
+    pub year: i32,
+}
+
+pub async fn register_of_year(store: &Store, req: RegisterRequest) -> Result<Vec<Document>> {
+    register::register(store.pool(), req.year).await
+}
+
+pub async fn certificates(store: &Store, _req: ()) -> Result<Vec<CertificateInfo>> {
+    certificates::list(store.pool()).await
+}
+
+/// Import a .p12/.pfx.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportCertificateRequest {
+    /// The file's name.
+    pub file_name: String,
+    /// Its content.
+    pub bytes: Vec<u8>,
+    /// Its password (checked, not kept).
+    pub password: String,
+}
+
+pub async fn certificate_import(store: &Store, req: ImportCertificateRequest) -> Result<CertificateInfo> {
+    certificates::import(store, Source::Window, &req.file_name, &req.bytes, &req.password).await
+}
+
+/// Make an internal certificate.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct CreateCertificateRequest {
+    /// The signer's name.
+    pub name: String,
+    /// Its password.
+    pub password: String,
+}
+
+pub async fn certificate_create(store: &Store, req: CreateCertificateRequest) -> Result<CertificateInfo> {
+    certificates::create_internal(store, Source::Window, &req.name, &req.password).await
+}
+
+/// A PDF from elsewhere to verify.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct VerifyRequest {
+    /// The file's content.
+    pub bytes: Vec<u8>,
+}
+
+pub async fn verify_pdf(_store: &Store, req: VerifyRequest) -> Result<Verification> {
+    Ok(treem::signing::verify_pdf(&req.bytes)?)
+}

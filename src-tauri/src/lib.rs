@@ -82,6 +82,19 @@ commands! {
     import_save(treem::plan::import::PlanDraft) -> treem::plan::Plan;
     history(api::HistoryRequest) -> Vec<treem::store::ChangeEntry>;
     first_screen_shown(()) -> ();
+    documents(()) -> Vec<treem::documents::register::Document>;
+    document_create(api::CreateDocumentRequest) -> treem::documents::register::Document;
+    document(api::DocumentRequest) -> treem::documents::register::Document;
+    document_pdf(api::DocumentRequest) -> String;
+    document_save(api::SaveDocumentRequest) -> treem::documents::register::Document;
+    document_issue(api::IssueRequest) -> treem::documents::register::Document;
+    document_verify(api::DocumentRequest) -> treem::signing::Verification;
+    document_print(api::DocumentRequest) -> ();
+    register_of_year(api::RegisterRequest) -> Vec<treem::documents::register::Document>;
+    certificates(()) -> Vec<treem::certificates::CertificateInfo>;
+    certificate_import(api::ImportCertificateRequest) -> treem::certificates::CertificateInfo;
+    certificate_create(api::CreateCertificateRequest) -> treem::certificates::CertificateInfo;
+    verify_pdf(api::VerifyRequest) -> treem::signing::Verification;
 }
 
 /// Opens the database (creating the demo ward on first start) for the app.

@@ -101,13 +101,13 @@ impl Frame {
         let left = vec![
             Block::Paragraph(Paragraph::centered(vec![Run::regular(parent)], 12.0)),
             Block::Paragraph(Paragraph::centered(vec![Run::bold(format!("ỦY BAN NHÂN DÂN\n{body_name}"))], 12.5)),
-            Block::Rule(Rule { length: fonts.width(Style::Bold, &body_name, 12.5).min(mm(70.0)) * 0.4, space_before: 2.0, space_after: 6.0 }),
+            Block::Rule(Rule { length: fonts.width(Style::Bold, &body_name, 12.5).min(mm(70.0)) * 0.4, space_before: 4.0, space_after: 6.0 }),
             Block::Paragraph(Paragraph::centered(vec![Run::regular(number_line(self.number, &self.symbol))], 13.0)),
         ];
         let right = vec![
             Block::Paragraph(Paragraph::centered(vec![Run::bold("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], 12.5)),
             Block::Paragraph(Paragraph::centered(vec![Run::bold(motto)], 13.5)),
-            Block::Rule(Rule { length: fonts.width(Style::Bold, motto, 13.5), space_before: 2.0, space_after: 8.0 }),
+            Block::Rule(Rule { length: fonts.width(Style::Bold, motto, 13.5), space_before: 4.0, space_after: 8.0 }),
             Block::Paragraph(Paragraph::centered(vec![Run::italic(date_line(&self.place, self.date, self.year))], 13.0)),
         ];
         let mut blocks = vec![
@@ -115,7 +115,7 @@ impl Frame {
             Block::Space(18.0),
             Block::Paragraph(Paragraph::centered(vec![Run::bold(self.doc_type.clone())], 14.0).keep_with_next()),
             Block::Paragraph(Paragraph { balance: true, ..Paragraph::centered(vec![Run::bold(self.summary.clone())], 14.0).keep_with_next() }),
-            Block::Rule(Rule { length: mm(35.0), space_before: 3.0, space_after: 12.0 }),
+            Block::Rule(Rule { length: mm(35.0), space_before: 5.0, space_after: 12.0 }),
         ];
         for b in &self.bases {
             blocks.push(Block::Paragraph(Paragraph::body(vec![Run::italic(b.clone())]).spacing(0.0, 3.0)));

@@ -2,6 +2,8 @@
 import type { Status } from "../bindings/Status";
 import type { Period } from "../bindings/Period";
 import type { ReportState } from "../bindings/ReportState";
+import type { Kind } from "../bindings/Kind";
+import type { Document } from "../bindings/Document";
 
 /** "2024-06-03" → "03/06/2024". */
 export function vnDate(iso: string | null | undefined): string {
@@ -55,4 +57,16 @@ export function matches(haystack: string, query: string): boolean {
 /** Reads a file chosen in an <input type="file"> as bytes for a command. */
 export async function fileBytes(file: File): Promise<number[]> {
   return Array.from(new Uint8Array(await file.arrayBuffer()));
+}
+
+export const KIND_LABEL: Record<Kind, string> = {
+  plan: "Kế hoạch",
+  report: "Báo cáo",
+  progress: "Bảng theo dõi tiến độ",
+  delivery: "Danh sách giao nhận",
+};
+
+/** "05/BC-UBND", or nothing for a draft or an unnumbered document. */
+export function docNumber(d: Document): string {
+  return d.number ? `${String(d.number).padStart(2, "0")}/${d.symbol}` : "";
 }

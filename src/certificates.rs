@@ -1,0 +1,89 @@
+//! The signers' certificates the ward keeps: imported .p12/.pfx files, or ones the ward makes
+//! for internal use. The file is kept; its password never is — it is asked at each signing.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::SqlitePool;
+use ts_rs::TS;
+
+use crate::signing::{self, Identity};
+use crate::store::{new_id, Changes, Op, Source, Store};
+use crate::{files, text, Error, Result};
+
+/// A kept certificate as the window lists it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, TS)]
+#[ts(export)]
+pub struct CertificateInfo {
+    /// Id.
+    pub id: String,
+    /// The name in the certificate.
+    pub signer: String,
+    /// The full subject.
+    pub subject: String,
+    /// End of validity (UTC).
+    pub not_after: DateTime<Utc>,
+    /// Made by the ward, not by a certification authority.
+    pub internal: bool,
+}
+
+/// Kept certificates.
+pub async fn list(pool: &SqlitePool) -> Result<Vec<CertificateInfo>> {
+    Ok(sqlx::query_as::<_, CertificateInfo>(
+        "SELECT id, signer, subject, not_after, internal FROM certificates WHERE deleted_at IS NULL ORDER BY created_at",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Keeps a .p12 after checking that `password` opens it and that it can sign now.
+pub async fn import(store: &Store, source: Source, file_name: &str, bytes: &[u8], password: &str) -> Result<CertificateInfo> {
+    let identity = Identity::from_pkcs12(bytes, password)?;
+    identity.check_valid_at(Utc::now())?;
+    let info = CertificateInfo {
+        id: new_id(),
+        signer: identity.name.clone(),
+        subject: identity.name.clone(),
+        not_after: identity.not_after,
+        internal: identity.internal,
+    };
+    let mut w = store.write(source).await?;
+    let file = files::keep_bytes(&mut w, file_name, bytes).await?;
+    let (now, device) = (w.now(), w.device_id().to_owned());
+    sqlx::query("INSERT INTO certificates (id, signer, subject, not_after, internal, file_id, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(&info.id)
+        .bind(&info.signer)
+        .bind(&info.subject)
+        .bind(info.not_after)
+        .bind(info.internal)
+        .bind(&file.id)
+        .bind(now)
+        .bind(now)
+        .bind(device)
+        .execute(w.conn())
+        .await?;
+    w.log("certificates", &info.id, Op::Insert, Changes::inserted(&info)).await?;
+    w.commit().await?;
+    Ok(info)
+}
+
+/// Makes and keeps a certificate for internal use (three years), protected by `password`.
+pub async fn create_internal(store: &Store, source: Source, name: &str, password: &str) -> Result<CertificateInfo> {
+    let name = text::required("name", "họ và tên người ký", name, 100)?;
+    if password.chars().count() < 6 {
+        return Err(text::InvalidInput::new("password", "Mật khẩu cần ít nhất 6 ký tự.").into());
+    }
+    let ward = crate::ward::get(store.pool()).await?.map(|w| format!("UBND {}", w.name)).unwrap_or_else(|| "UBND phường".into());
+    let p12 = signing::create_internal(&name, &ward, password, Utc::now(), 3 * 365)?;
+    import(store, source, &format!("{name}.p12"), &p12, password).await
+}
+
+/// Opens a kept certificate for signing.
+pub async fn identity(store: &Store, id: &str, password: &str) -> Result<Identity> {
+    let file_id: String = sqlx::query_scalar("SELECT file_id FROM certificates WHERE id = ? AND deleted_at IS NULL")
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(Error::NotFound { what: "chứng thư số" })?;
+    let bytes = files::read(store, &file_id).await?;
+    Ok(Identity::from_pkcs12(&bytes, password)?)
+}
