@@ -135,3 +135,31 @@ fn typescript_command_bindings_are_written() {
     out.push_str(&functions);
     std::fs::write(dir.join("commands.ts"), out).unwrap();
 }
+
+#[test]
+fn a_report_is_drafted_issued_signed_registered_and_verified() {
+    let app = app();
+    let cert = invoke(&app, "certificate_create", json!({ "name": "Võ Thùy Dương", "password": "mat-khau-123" })).unwrap();
+    assert_eq!(cert["internal"], true);
+    let err = invoke(&app, "certificate_create", json!({ "name": "A", "password": "123" })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+
+    let doc = invoke(&app, "document_create", json!({ "kind": "report", "period": "half", "source_id": null })).unwrap();
+    assert_eq!(doc["status"], "draft");
+    let pdf = invoke(&app, "document_pdf", json!({ "id": doc["id"] })).unwrap();
+    assert!(pdf.as_str().unwrap().starts_with("JVBERi0"), "base64 of %PDF-");
+
+    let wrong = invoke(&app, "document_issue", json!({ "id": doc["id"], "issued_on": "18/5/2024", "certificate_id": cert["id"], "password": "sai" })).unwrap_err();
+    assert_eq!(wrong["code"], "certificate");
+    assert!(invoke(&app, "register_of_year", json!({ "year": 2024 })).unwrap().as_array().unwrap().is_empty(), "nothing issued");
+
+    let issued = invoke(&app, "document_issue", json!({ "id": doc["id"], "issued_on": "18/5/2024", "certificate_id": cert["id"], "password": "mat-khau-123" })).unwrap();
+    assert_eq!(issued["number"], 1);
+    assert_eq!(issued["signed_by"], "Võ Thùy Dương");
+    let book = invoke(&app, "register_of_year", json!({ "year": 2024 })).unwrap();
+    assert_eq!(book[0]["id"], doc["id"]);
+    let v = invoke(&app, "document_verify", json!({ "id": doc["id"] })).unwrap();
+    assert_eq!((v["intact"].as_bool(), v["whole_file"].as_bool()), (Some(true), Some(true)));
+    let err = invoke(&app, "verify_pdf", json!({ "bytes": [37, 80, 68, 70] })).unwrap_err();
+    assert_eq!(err["code"], "signature");
+}
