@@ -19,6 +19,19 @@ pub struct Signature {
     pub signed: Option<String>,
 }
 
+impl Signature {
+    /// A signature block from the stored parts: the authority lines joined by " / "
+    /// ("TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH"), the title and the name.
+    pub fn from_parts(authority: &str, title: &str, name: &str) -> Signature {
+        Signature {
+            authority: authority.split(" / ").filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            title: title.to_owned(),
+            name: name.to_owned(),
+            signed: None,
+        }
+    }
+}
+
 /// Everything a document shows around its body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {

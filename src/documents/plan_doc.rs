@@ -4,18 +4,8 @@ use sqlx::SqlitePool;
 
 use super::frame::{heading, para, Frame, Signature};
 use crate::pdf::Block;
-use crate::plan::{self, Plan};
+use crate::plan;
 use crate::{ward, Error, Result};
-
-/// The plan's signature block as the plan itself gives it ("KT. CHỦ TỊCH / PHÓ CHỦ TỊCH").
-pub fn signature_of(plan: &Plan) -> Signature {
-    Signature {
-        authority: plan.signer_prefix.split(" / ").filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-        title: plan.signer_title.clone(),
-        name: plan.signer_name.clone(),
-        signed: None,
-    }
-}
 
 /// The frame every document of the ward starts from: header and place from the settings.
 pub async fn ward_frame(pool: &SqlitePool, year: i32) -> Result<Frame> {
@@ -67,7 +57,7 @@ pub async fn frame(pool: &SqlitePool, plan_id: &str) -> Result<Frame> {
     frame.summary = p.title.clone();
     frame.bases = bases;
     frame.body = body;
-    frame.signature = signature_of(p);
+    frame.signature = Signature::from_parts(&p.signer_prefix, &p.signer_title, &p.signer_name);
     frame.recipients = recipients;
     Ok(frame)
 }

@@ -182,12 +182,7 @@ pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<String>) ->
     frame.doc_type = "BÁO CÁO".into();
     frame.summary = doc.summary.clone();
     frame.body = body;
-    frame.signature = Signature {
-        authority: doc.signer_prefix.split(" / ").filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-        title: doc.signer_title.clone(),
-        name: doc.signer_name.clone(),
-        signed,
-    };
+    frame.signature = Signature { signed, ..Signature::from_parts(&doc.signer_prefix, &doc.signer_title, &doc.signer_name) };
     frame.recipients = doc.recipients.clone();
     Ok(frame)
 }
