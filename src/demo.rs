@@ -23,10 +23,11 @@ pub async fn load(store: &Store) -> Result<bool> {
             name: "Phường Nguyễn Nghiêm".into(),
             parent_authority: "Thành phố Quảng Ngãi".into(),
             place_name: "Phường Nguyễn Nghiêm".into(),
+            has_seal: false,
         },
     )
     .await?;
-    ward::save_signer(store, Source::Import, &Signer { id: String::new(), full_name: draft.signer_name.clone(), title: "Phó Chủ tịch".into() }).await?;
+    ward::save_signer(store, Source::Import, &Signer { id: String::new(), full_name: draft.signer_name.clone(), title: "Phó Chủ tịch".into(), has_signature_image: false }).await?;
     plan::save_draft(store, Source::Import, &draft).await?;
     for n in 1..=4 {
         ward::add_unit(store, Source::Import, &format!("Tổ dân phố {n}"), UnitKind::ResidentialGroup).await?;

@@ -19,6 +19,9 @@ pub struct Ward {
     pub parent_authority: String,
     /// The place in the date line: "Phường Nguyễn Nghiêm".
     pub place_name: String,
+    /// Whether an image of the ward's seal is kept.
+    #[serde(default)]
+    pub has_seal: bool,
 }
 
 /// What kind of unit.
@@ -65,25 +68,31 @@ pub struct Signer {
     pub full_name: String,
     /// "Chủ tịch", "Phó Chủ tịch".
     pub title: String,
+    /// Whether an image of their handwritten signature is kept.
+    #[serde(default)]
+    pub has_signature_image: bool,
 }
 
 /// The ward's settings, if set.
 pub async fn get(pool: &SqlitePool) -> Result<Option<Ward>> {
-    Ok(sqlx::query_as::<_, Ward>("SELECT name, parent_authority, place_name FROM ward WHERE deleted_at IS NULL LIMIT 1")
+    Ok(sqlx::query_as::<_, Ward>(
+        "SELECT name, parent_authority, place_name, seal_file_id IS NOT NULL AS has_seal FROM ward WHERE deleted_at IS NULL LIMIT 1",
+    )
         .fetch_optional(pool)
         .await?)
 }
 
 /// Saves the ward's settings.
 pub async fn save(store: &Store, source: Source, ward: &Ward) -> Result<Ward> {
+    let old = get(store.pool()).await?;
     let new = Ward {
         name: text::required("name", "tên phường", &ward.name, 200)?,
         parent_authority: text::required("parent_authority", "cơ quan cấp trên", &ward.parent_authority, 200)?,
         place_name: text::required("place_name", "địa danh ghi ở dòng ngày tháng", &ward.place_name, 200)?,
+        has_seal: old.as_ref().is_some_and(|o| o.has_seal),
     };
     let mut w = store.write(source).await?;
     let existing: Option<String> = sqlx::query_scalar("SELECT id FROM ward WHERE deleted_at IS NULL LIMIT 1").fetch_optional(w.conn()).await?;
-    let old = get(store.pool()).await?;
     let (now, device) = (w.now(), w.device_id().to_owned());
     let (id, op) = match existing {
         Some(id) => {
@@ -194,7 +203,9 @@ pub async fn rename_unit(store: &Store, source: Source, id: &str, name: &str) ->
 
 /// The people who sign.
 pub async fn signers(pool: &SqlitePool) -> Result<Vec<Signer>> {
-    Ok(sqlx::query_as::<_, Signer>("SELECT id, full_name, title FROM signers WHERE deleted_at IS NULL ORDER BY created_at")
+    Ok(sqlx::query_as::<_, Signer>(
+        "SELECT id, full_name, title, signature_file_id IS NOT NULL AS has_signature_image FROM signers WHERE deleted_at IS NULL ORDER BY created_at",
+    )
         .fetch_all(pool)
         .await?)
 }
@@ -205,8 +216,10 @@ pub async fn save_signer(store: &Store, source: Source, signer: &Signer) -> Resu
     let title = text::required("title", "chức vụ", &signer.title, 100)?;
     let mut w = store.write(source).await?;
     let (now, device) = (w.now(), w.device_id().to_owned());
-    let saved = Signer { id: if signer.id.is_empty() { new_id() } else { signer.id.clone() }, full_name, title };
-    let old = signers(store.pool()).await?.into_iter().find(|s| s.id == saved.id);
+    let id = if signer.id.is_empty() { new_id() } else { signer.id.clone() };
+    let old = signers(store.pool()).await?.into_iter().find(|s| s.id == id);
+    let has_signature_image = old.as_ref().is_some_and(|o| o.has_signature_image);
+    let saved = Signer { id, full_name, title, has_signature_image };
     match &old {
         Some(old) => {
             sqlx::query("UPDATE signers SET full_name = ?, title = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
@@ -234,4 +247,83 @@ pub async fn save_signer(store: &Store, source: Source, signer: &Signer) -> Resu
     }
     w.commit().await?;
     Ok(saved)
+}
+
+/// Largest image kept for a seal or a signature.
+const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+
+fn check_png(bytes: &[u8], what: &str) -> Result<()> {
+    if crate::pdf::Picture::png_size(bytes).is_none() {
+        return Err(text::InvalidInput::new("image", format!("Ảnh {what} phải là tệp PNG (nền trong suốt). Hãy chụp hoặc quét lại và lưu dạng .png.")).into());
+    }
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err(text::InvalidInput::new("image", format!("Ảnh {what} lớn hơn 2 MB; hãy giảm độ phân giải.")).into());
+    }
+    Ok(())
+}
+
+/// Keeps the image of the ward's seal (red, real size, transparent PNG).
+pub async fn set_seal(store: &Store, source: Source, file_name: &str, png: &[u8]) -> Result<()> {
+    check_png(png, "con dấu")?;
+    let mut w = store.write(source).await?;
+    let id: String = sqlx::query_scalar("SELECT id FROM ward WHERE deleted_at IS NULL LIMIT 1")
+        .fetch_optional(w.conn())
+        .await?
+        .ok_or(Error::NotFound { what: "thông tin phường" })?;
+    let file = crate::files::keep_bytes(&mut w, file_name, png).await?;
+    let (now, device) = (w.now(), w.device_id().to_owned());
+    sqlx::query("UPDATE ward SET seal_file_id = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
+        .bind(&file.id)
+        .bind(now)
+        .bind(device)
+        .bind(&id)
+        .execute(w.conn())
+        .await?;
+    w.log("ward", &id, Op::Update, Changes::default().field("seal_file_id", (), &file.id)).await?;
+    w.commit().await
+}
+
+/// Keeps the image of a signer's handwritten signature (blue, transparent PNG).
+pub async fn set_signature_image(store: &Store, source: Source, signer_id: &str, file_name: &str, png: &[u8]) -> Result<()> {
+    check_png(png, "chữ ký")?;
+    let mut w = store.write(source).await?;
+    let file = crate::files::keep_bytes(&mut w, file_name, png).await?;
+    let (now, device) = (w.now(), w.device_id().to_owned());
+    let done = sqlx::query("UPDATE signers SET signature_file_id = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ? AND deleted_at IS NULL")
+        .bind(&file.id)
+        .bind(now)
+        .bind(device)
+        .bind(signer_id)
+        .execute(w.conn())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound { what: "người ký" });
+    }
+    w.log("signers", signer_id, Op::Update, Changes::default().field("signature_file_id", (), &file.id)).await?;
+    w.commit().await
+}
+
+/// The seal's PNG, if the ward has one.
+pub async fn seal_png(store: &Store) -> Result<Option<Vec<u8>>> {
+    let id: Option<String> = sqlx::query_scalar("SELECT seal_file_id FROM ward WHERE deleted_at IS NULL LIMIT 1")
+        .fetch_optional(store.pool())
+        .await?
+        .flatten();
+    match id {
+        Some(id) => Ok(Some(crate::files::read(store, &id).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The handwritten signature's PNG of the signer with this name, if there is one.
+pub async fn signature_png(store: &Store, full_name: &str) -> Result<Option<Vec<u8>>> {
+    let id: Option<String> = sqlx::query_scalar("SELECT signature_file_id FROM signers WHERE full_name = ? AND deleted_at IS NULL LIMIT 1")
+        .bind(full_name)
+        .fetch_optional(store.pool())
+        .await?
+        .flatten();
+    match id {
+        Some(id) => Ok(Some(crate::files::read(store, &id).await?)),
+        None => Ok(None),
+    }
 }

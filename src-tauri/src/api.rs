@@ -463,3 +463,33 @@ pub struct VerifyRequest {
 pub async fn verify_pdf(_store: &Store, req: VerifyRequest) -> Result<Verification> {
     Ok(treem::signing::verify_pdf(&req.bytes)?)
 }
+
+/// An image of the ward's seal.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct SealRequest {
+    /// The file's name.
+    pub file_name: String,
+    /// The PNG.
+    pub bytes: Vec<u8>,
+}
+
+pub async fn set_seal(store: &Store, req: SealRequest) -> Result<()> {
+    ward::set_seal(store, Source::Window, &req.file_name, &req.bytes).await
+}
+
+/// An image of a signer's handwritten signature.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct SignatureImageRequest {
+    /// The signer.
+    pub signer_id: String,
+    /// The file's name.
+    pub file_name: String,
+    /// The PNG.
+    pub bytes: Vec<u8>,
+}
+
+pub async fn set_signature_image(store: &Store, req: SignatureImageRequest) -> Result<()> {
+    ward::set_signature_image(store, Source::Window, &req.signer_id, &req.file_name, &req.bytes).await
+}

@@ -95,6 +95,8 @@ commands! {
     certificate_import(api::ImportCertificateRequest) -> treem::certificates::CertificateInfo;
     certificate_create(api::CreateCertificateRequest) -> treem::certificates::CertificateInfo;
     verify_pdf(api::VerifyRequest) -> treem::signing::Verification;
+    set_seal(api::SealRequest) -> ();
+    set_signature_image(api::SignatureImageRequest) -> ();
 }
 
 /// Opens the database (creating the demo ward on first start) for the app.

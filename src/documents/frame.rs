@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::pdf::{mm, Align, Block, Column, Paragraph, Rule, Run, Style};
+use crate::pdf::{mm, Align, Block, Column, Paragraph, Picture, Rule, Run, Style};
 
 /// Who signs, and how the signature block reads.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -15,8 +15,19 @@ pub struct Signature {
     pub title: String,
     /// "Võ Thùy Dương".
     pub name: String,
-    /// Once digitally signed: who and when, shown in the space for the signature.
-    pub signed: Option<String>,
+    /// Once digitally signed: what the space for the signature shows.
+    pub signed: Option<SignedMark>,
+}
+
+/// What a digitally signed document shows between the signer's title and name.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SignedMark {
+    /// Who signed and when.
+    pub note: String,
+    /// The signer's handwritten signature (PNG).
+    pub image: Option<std::sync::Arc<Vec<u8>>>,
+    /// The body's seal (PNG).
+    pub seal: Option<std::sync::Arc<Vec<u8>>>,
 }
 
 impl Signature {
@@ -27,8 +38,35 @@ impl Signature {
             authority: authority.split(" / ").filter(|s| !s.is_empty()).map(str::to_owned).collect(),
             title: title.to_owned(),
             name: name.to_owned(),
-            signed: None,
+            ..Signature::default()
         }
+    }
+
+    /// The band of pictures between title and name (Annex I): the signature centred, the seal
+    /// at real size (35 mm) overlapping about a third of the signature from the left.
+    fn pictures(mark: &SignedMark) -> Option<Block> {
+        let sized = |png: &std::sync::Arc<Vec<u8>>, max_w: f32, max_h: f32| {
+            let (w, h) = Picture::png_size(png)?;
+            let scale = (max_w / w as f32).min(max_h / h as f32);
+            Some((w as f32 * scale, h as f32 * scale))
+        };
+        let mut pictures = vec![];
+        let mut band = 0.0f32;
+        let signature = mark.image.as_ref().and_then(|png| Some((png, sized(png, mm(45.0), mm(20.0))?)));
+        if let Some((png, (w, h))) = signature {
+            band = band.max(h + mm(4.0));
+            pictures.push(Picture { png: png.clone(), width: w, height: h, dx: -w / 2.0, dy: mm(2.0) });
+        }
+        if let Some(png) = &mark.seal {
+            if let Some((w, h)) = sized(png, mm(35.0), mm(35.0)) {
+                let sig_left = signature.map(|(_, (sw, _))| -sw / 2.0).unwrap_or(0.0);
+                let sig_w = signature.map(|(_, (sw, _))| sw).unwrap_or(0.0);
+                let right = sig_left + sig_w / 3.0;
+                band = band.max(h);
+                pictures.insert(0, Picture { png: png.clone(), width: w, height: h, dx: right - w, dy: 0.0 });
+            }
+        }
+        (!pictures.is_empty()).then_some(Block::Pictures { height: band, pictures })
     }
 }
 
@@ -164,10 +202,14 @@ impl Frame {
             .map(|l| Block::Paragraph(Paragraph::centered(vec![Run::bold(upper(l))], 14.0)))
             .collect();
         match &self.signature.signed {
-            Some(note) => {
-                sign.push(Block::Space(14.0));
-                sign.push(Block::Paragraph(Paragraph::centered(vec![Run::italic(note.clone())], 10.0)));
-                sign.push(Block::Space(14.0));
+            Some(mark) => {
+                sign.push(Block::Space(6.0));
+                match Signature::pictures(mark) {
+                    Some(pictures) => sign.push(pictures),
+                    None => sign.push(Block::Space(8.0)),
+                }
+                sign.push(Block::Paragraph(Paragraph::centered(vec![Run::italic(mark.note.clone())], 10.0)));
+                sign.push(Block::Space(8.0));
             }
             None => sign.push(Block::Space(72.0)),
         }

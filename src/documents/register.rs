@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use ts_rs::TS;
 
+use super::frame::SignedMark;
 use super::{delivery, plan_doc, progress, report};
 use crate::files;
 use crate::signing::Identity;
@@ -351,7 +352,7 @@ pub async fn pdf(store: &Store, id: &str) -> Result<Vec<u8>> {
     render(store.pool(), &doc, None).await
 }
 
-async fn render(pool: &SqlitePool, doc: &Document, signed_note: Option<String>) -> Result<Vec<u8>> {
+async fn render(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>) -> Result<Vec<u8>> {
     let plan_id = doc.plan_id.as_deref().ok_or(Error::NotFound { what: "kế hoạch của văn bản" })?;
     let blocks = match doc.kind {
         Kind::Plan => {
@@ -360,10 +361,10 @@ async fn render(pool: &SqlitePool, doc: &Document, signed_note: Option<String>) 
             frame.date = doc.issued_on;
             frame.summary = doc.summary.clone();
             frame.recipients = doc.recipients.clone();
-            frame.signature.signed = signed_note;
+            frame.signature.signed = signed;
             frame.blocks()
         }
-        Kind::Report => report::frame(pool, doc, signed_note).await?.blocks(),
+        Kind::Report => report::frame(pool, doc, signed).await?.blocks(),
         Kind::Progress => progress::blocks(pool, plan_id, crate::today_in_vietnam()).await?,
         Kind::Delivery => {
             let of = get(pool, doc.source_id.as_deref().unwrap_or_default()).await?;
@@ -398,11 +399,18 @@ pub async fn issue(store: &Store, source: Source, id: &str, on: NaiveDate, signe
     if let Some(id) = signer {
         id.check_valid_at(now)?;
     }
-    let note = signer.map(|s| {
-        let vn = now.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7"));
-        format!("Ký số bởi: {}\nThời gian ký: {}", s.name, vn.format("%Y-%m-%dT%H:%M:%S+07:00"))
-    });
-    let unsigned = render(store.pool(), &doc, note).await?;
+    let mark = match signer {
+        Some(s) => {
+            let vn = now.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7"));
+            Some(SignedMark {
+                note: format!("Ký số bởi: {}\nThời gian ký: {}", s.name, vn.format("%Y-%m-%dT%H:%M:%S+07:00")),
+                image: crate::ward::signature_png(store, &doc.signer_name).await?.map(std::sync::Arc::new),
+                seal: crate::ward::seal_png(store).await?.map(std::sync::Arc::new),
+            })
+        }
+        None => None,
+    };
+    let unsigned = render(store.pool(), &doc, mark).await?;
     let bytes = match signer {
         Some(identity) => crate::signing::sign_pdf(&unsigned, identity, "Ban hành văn bản", now)?,
         None => unsigned,

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use sqlx::SqlitePool;
 
-use super::frame::{heading, para, Frame, Signature};
+use super::frame::{heading, para, Frame, Signature, SignedMark};
 use super::plan_doc::ward_frame;
 use super::register::{Document, Narrative};
 use crate::overview::{self, outline_label};
@@ -66,7 +66,7 @@ fn first_sentence(text: &str, max: usize) -> String {
 }
 
 /// The report as a document frame.
-pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<String>) -> Result<Frame> {
+pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>) -> Result<Frame> {
     let plan_id = doc.plan_id.clone().unwrap_or_default();
     let p = plan::get(pool, &plan_id).await?;
     let period = doc.period.clone().unwrap_or_else(|| "year".into());

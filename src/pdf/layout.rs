@@ -218,6 +218,33 @@ pub struct Rule {
     pub space_after: f32,
 }
 
+/// A PNG image placed at a size, its left edge `dx` from the centre of its column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picture {
+    /// The PNG file.
+    pub png: std::sync::Arc<Vec<u8>>,
+    /// Width in points.
+    pub width: f32,
+    /// Height in points.
+    pub height: f32,
+    /// Offset of the left edge from the column's centre.
+    pub dx: f32,
+    /// Offset of the top edge from the top of the block.
+    pub dy: f32,
+}
+
+impl Picture {
+    /// Width and height in pixels from a PNG header, if it is one.
+    pub fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+        if png.len() < 24 || &png[..8] != b"\x89PNG\r\n\x1a\n" {
+            return None;
+        }
+        let w = u32::from_be_bytes(png[16..20].try_into().ok()?);
+        let h = u32::from_be_bytes(png[20..24].try_into().ok()?);
+        (w > 0 && h > 0).then_some((w, h))
+    }
+}
+
 /// A column of a side-by-side row (the document header, the signature row).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
@@ -242,6 +269,13 @@ pub enum Block {
     Space(f32),
     /// Blocks that stay on one page (the signature block).
     KeepTogether(Vec<Block>),
+    /// Pictures sharing a band of the given height (a seal over a signature).
+    Pictures {
+        /// Height of the band.
+        height: f32,
+        /// The pictures, placed within it.
+        pictures: Vec<Picture>,
+    },
     /// Start a new page.
     PageBreak,
 }
@@ -262,6 +296,19 @@ pub enum Placed {
         /// Text.
         text: String,
     },
+    /// A PNG image; (x, y) is its top-left corner.
+    Image {
+        /// Left.
+        x: f32,
+        /// Top.
+        y: f32,
+        /// Width.
+        width: f32,
+        /// Height.
+        height: f32,
+        /// The PNG file.
+        png: std::sync::Arc<Vec<u8>>,
+    },
     /// A straight line.
     Line {
         /// Start x.
@@ -281,6 +328,10 @@ impl Placed {
     fn shifted(mut self, dx: f32, dy: f32) -> Placed {
         match &mut self {
             Placed::Text { x, y, .. } => {
+                *x += dx;
+                *y += dy;
+            }
+            Placed::Image { x, y, .. } => {
                 *x += dx;
                 *y += dy;
             }
@@ -608,6 +659,17 @@ impl Flow {
                 if self.limit.is_some() {
                     self.new_page();
                 }
+            }
+            Block::Pictures { height, pictures } => {
+                if self.remaining() < *height && !self.at_top() {
+                    self.new_page();
+                }
+                let centre = self.x0 + self.width / 2.0;
+                for p in pictures {
+                    let placed = Placed::Image { x: centre + p.dx, y: self.y + p.dy, width: p.width, height: p.height, png: p.png.clone() };
+                    self.push(placed);
+                }
+                self.y += height;
             }
         }
     }

@@ -6,7 +6,7 @@ pub mod layout;
 pub mod render;
 
 pub use fonts::Style;
-pub use layout::{lay_out, mm, Align, Block, Column, LaidOut, Page, Paragraph, Placed, Rule, Run, Table, TableColumn};
+pub use layout::{lay_out, mm, Align, Block, Column, LaidOut, Page, Paragraph, Picture, Placed, Rule, Run, Table, TableColumn};
 
 /// Lays out `blocks` on A4 pages with Decree 30 margins, numbered from page 2, and renders the PDF.
 pub fn render(title: &str, blocks: &[Block]) -> Vec<u8> {

@@ -1,8 +1,8 @@
 //! Turning laid-out pages into PDF bytes with printpdf: the used faces embedded and subset.
 
 use printpdf::{
-    Color, Greyscale, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem,
-    TextMatrix,
+    Color, Greyscale, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, RawImage,
+    TextItem, TextMatrix, XObjectTransform,
 };
 
 use super::fonts::{Fonts, Style};
@@ -18,6 +18,21 @@ pub fn to_pdf(title: &str, laid: &LaidOut) -> Vec<u8> {
             if let Placed::Text { style, .. } = p {
                 if ids[style.index()].is_none() {
                     ids[style.index()] = Some(doc.add_font(&fonts.face(*style).parsed));
+                }
+            }
+        }
+    }
+    // Each distinct picture is embedded once, however often it is placed.
+    let mut images: Vec<(std::sync::Arc<Vec<u8>>, printpdf::XObjectId, f32, f32)> = vec![];
+    for page in &laid.pages {
+        for p in page {
+            if let Placed::Image { png, .. } = p {
+                if images.iter().any(|(known, ..)| std::sync::Arc::ptr_eq(known, png)) {
+                    continue;
+                }
+                if let Ok(raw) = RawImage::decode_from_bytes(png, &mut Vec::new()) {
+                    let (w, h) = (raw.width as f32, raw.height as f32);
+                    images.push((png.clone(), doc.add_image(&raw), w, h));
                 }
             }
         }
@@ -40,6 +55,23 @@ pub fn to_pdf(title: &str, laid: &LaidOut) -> Vec<u8> {
                             is_closed: false,
                         },
                     });
+                }
+            }
+            for p in placed {
+                if let Placed::Image { x, y, width, height: h, png } = p {
+                    if let Some((_, id, pw, ph)) = images.iter().find(|(known, ..)| std::sync::Arc::ptr_eq(known, png)) {
+                        ops.push(Op::UseXobject {
+                            id: id.clone(),
+                            transform: XObjectTransform {
+                                translate_x: Some(Pt(*x)),
+                                translate_y: Some(Pt(height - y - h)),
+                                scale_x: Some(width / pw),
+                                scale_y: Some(h / ph),
+                                dpi: Some(72.0),
+                                ..Default::default()
+                            },
+                        });
+                    }
                 }
             }
             ops.push(Op::StartTextSection);

@@ -224,3 +224,29 @@ async fn bad_certificates_and_narratives_issue_nothing() {
     let unsigned = treem::documents::plan_pdf(t.store.pool(), &p.id).await.unwrap();
     assert_eq!(signing::verify_pdf(&unsigned), Err(signing::VerifyError::Unsigned));
 }
+
+#[tokio::test]
+async fn a_signed_document_carries_the_seal_and_the_signature_image() {
+    let t = support::demo().await;
+    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
+    let seal = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seal.png")).unwrap();
+    let signature = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/signature.png")).unwrap();
+    let err = treem::ward::set_seal(&t.store, Source::Window, "dau.jpg", b"\xff\xd8\xff not a png").await.unwrap_err();
+    assert!(err.to_string().contains("PNG"), "{err}");
+    treem::ward::set_seal(&t.store, Source::Window, "con-dau.png", &seal).await.unwrap();
+    let signer = treem::ward::signers(t.store.pool()).await.unwrap().remove(0);
+    treem::ward::set_signature_image(&t.store, Source::Window, &signer.id, "chu-ky.png", &signature).await.unwrap();
+    assert!(treem::ward::signers(t.store.pool()).await.unwrap()[0].has_signature_image);
+
+    let (_, id) = identity(Utc::now(), 30);
+    let draft = register::create_draft(&t.store, Source::Window, Kind::Plan, &p.id, None, None).await.unwrap();
+    let issued = register::issue(&t.store, Source::Window, &draft.id, chrono::NaiveDate::from_ymd_opt(2024, 4, 8).unwrap(), Some(&id)).await.unwrap();
+    let bytes = register::pdf(&t.store, &issued.id).await.unwrap();
+    let text = check_pdf("ke-hoach-ky-so", &bytes);
+    assert!(text.contains("Số: 01/KH-UBND") && text.contains("ngày 08 tháng 4 năm 2024"));
+    let list = Command::new("pdfimages").arg("-list").arg(artifacts().join("ke-hoach-ky-so.pdf")).output().expect("pdfimages");
+    let list = String::from_utf8_lossy(&list.stdout);
+    let images = list.lines().skip(2).filter(|l| l.split_whitespace().nth(2) == Some("image")).count();
+    assert_eq!(images, 2, "the seal and the signature: {list}");
+    assert!(pdfsig(&bytes, "ke-hoach-ky-so").contains("Signature is Valid."));
+}

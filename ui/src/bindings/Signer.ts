@@ -15,4 +15,8 @@ full_name: string,
 /**
  * "Chủ tịch", "Phó Chủ tịch".
  */
-title: string, };
+title: string, 
+/**
+ * Whether an image of their handwritten signature is kept.
+ */
+has_signature_image: boolean, };

@@ -15,4 +15,8 @@ parent_authority: string,
 /**
  * The place in the date line: "Phường Nguyễn Nghiêm".
  */
-place_name: string, };
+place_name: string, 
+/**
+ * Whether an image of the ward's seal is kept.
+ */
+has_seal: boolean, };

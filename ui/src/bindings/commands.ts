@@ -44,9 +44,11 @@ import type { ReportRow } from "./ReportRow";
 import type { ReportState } from "./ReportState";
 import type { ReportTable } from "./ReportTable";
 import type { SaveDocumentRequest } from "./SaveDocumentRequest";
+import type { SealRequest } from "./SealRequest";
 import type { SetDueRequest } from "./SetDueRequest";
 import type { SetStatusRequest } from "./SetStatusRequest";
 import type { SetTimingRequest } from "./SetTimingRequest";
+import type { SignatureImageRequest } from "./SignatureImageRequest";
 import type { Signer } from "./Signer";
 import type { Source } from "./Source";
 import type { Status } from "./Status";
@@ -95,3 +97,5 @@ export const certificates = (): Promise<Array<CertificateInfo>> => call("certifi
 export const certificateImport = (req: ImportCertificateRequest): Promise<CertificateInfo> => call("certificate_import", req);
 export const certificateCreate = (req: CreateCertificateRequest): Promise<CertificateInfo> => call("certificate_create", req);
 export const verifyPdf = (req: VerifyRequest): Promise<Verification> => call("verify_pdf", req);
+export const setSeal = (req: SealRequest): Promise<null> => call("set_seal", req);
+export const setSignatureImage = (req: SignatureImageRequest): Promise<null> => call("set_signature_image", req);
