@@ -140,29 +140,13 @@ impl Session {
 
     fn screenshot(&self, name: &str) {
         let b64 = get(&self.url("/screenshot"))["value"].as_str().unwrap().to_owned();
-        let bytes = base64_decode(&b64);
+        let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &b64).expect("a PNG in base64");
         std::fs::File::create(workspace().join("artifacts").join(name)).unwrap().write_all(&bytes).unwrap();
     }
 
     fn close(self) {
         let _ = agent().delete(&format!("{DRIVER}{}", self.url(""))).call();
     }
-}
-
-fn base64_decode(s: &str) -> Vec<u8> {
-    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::new();
-    let (mut buf, mut bits) = (0u32, 0);
-    for c in s.bytes().filter(|c| *c != b'=' && !c.is_ascii_whitespace()) {
-        let v = ABC.iter().position(|&x| x == c).unwrap() as u32;
-        buf = (buf << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buf >> bits) as u8);
-        }
-    }
-    out
 }
 
 #[test]

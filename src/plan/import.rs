@@ -219,11 +219,9 @@ fn roman(n: &str) -> Option<u32> {
 /// line broke in two ("… giai đoạn 2022 -" / "2025, tầm nhìn …") joined again.
 fn lines(text: &str, heading: &Regex) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut last_blank = false;
     for raw in text.lines() {
         let line = nfc(&raw.replace('*', "").replace('\u{a0}', " "));
         if line.is_empty() {
-            last_blank = true;
             continue;
         }
         let continues = out.last().is_some_and(|prev: &String| {
@@ -238,8 +236,6 @@ fn lines(text: &str, heading: &Regex) -> Vec<String> {
             }
             _ => out.push(line),
         }
-        let _ = last_blank;
-        last_blank = false;
     }
     out
 }
