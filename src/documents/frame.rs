@@ -140,6 +140,26 @@ pub fn para(text: &str) -> Block {
     Block::Paragraph(Paragraph::body(vec![Run::regular(text)]))
 }
 
+/// A body paragraph whose stretches `emphasis` names are bold or italic; `offset` is where the
+/// emphasised text starts in `text` (after a label such as "a. ").
+pub fn para_with(text: &str, offset: usize, emphasis: &[crate::plan::import::Emphasis]) -> Block {
+    let chars: Vec<char> = text.chars().collect();
+    let mut style = vec![Style::Regular; chars.len()];
+    for e in emphasis {
+        for s in style.iter_mut().take((offset + e.end as usize).min(chars.len())).skip(offset + e.start as usize) {
+            *s = if e.bold { Style::Bold } else { Style::Italic };
+        }
+    }
+    let mut runs: Vec<Run> = vec![];
+    for (c, st) in chars.iter().zip(&style) {
+        match runs.last_mut() {
+            Some(r) if r.style == *st => r.text.push(*c),
+            _ => runs.push(Run::new(c.to_string(), *st)),
+        }
+    }
+    Block::Paragraph(Paragraph::body(runs))
+}
+
 impl Frame {
     /// The document as layout blocks.
     pub fn blocks(&self) -> Vec<Block> {

@@ -2,7 +2,7 @@
 
 use sqlx::SqlitePool;
 
-use super::frame::{heading, para, Frame, Signature};
+use super::frame::{heading, para, para_with, Frame, Signature};
 use crate::pdf::Block;
 use crate::plan;
 use crate::{ward, Error, Result};
@@ -38,10 +38,13 @@ pub async fn frame(pool: &SqlitePool, plan_id: &str) -> Result<Frame> {
     for n in &tree.nodes {
         let labelled = |sep: &str| if n.label.is_empty() { n.text.clone() } else { format!("{}{sep} {}", n.label, n.text) };
         let has_children = tree.nodes.iter().any(|c| c.parent_id.as_deref() == Some(n.id.as_str()));
+        let emphasis: Vec<crate::plan::import::Emphasis> = serde_json::from_str(&n.emphasis).unwrap_or_default();
+        let text = labelled(".");
+        let offset = text.chars().count() - n.text.chars().count();
         body.push(match n.kind.as_str() {
-            "part" | "unit_entry" => heading(&labelled(".")),
-            "item" if has_children => heading(&labelled(".")),
-            _ => para(&labelled(".")),
+            "part" | "unit_entry" => heading(&text),
+            "item" if has_children => heading(&text),
+            _ => para_with(&text, offset, &emphasis),
         });
     }
     if !p.closing.is_empty() {

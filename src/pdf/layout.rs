@@ -599,7 +599,17 @@ impl Flow {
         for (i, b) in blocks.iter().enumerate() {
             if let Block::Paragraph(p) = b {
                 if p.keep_with_next && self.limit.is_some() {
-                    let need = self.paragraph_height(p) + blocks.get(i + 1).map(|n| self.start_height(n)).unwrap_or(0.0);
+                    // A run of headings stays with each other and with the start of the text.
+                    let mut need = self.paragraph_height(p);
+                    for next in &blocks[i + 1..] {
+                        match next {
+                            Block::Paragraph(n) if n.keep_with_next => need += self.paragraph_height(n),
+                            other => {
+                                need += self.start_height(other);
+                                break;
+                            }
+                        }
+                    }
                     if need > self.remaining() && !self.at_top() {
                         self.new_page();
                     }
@@ -989,6 +999,22 @@ mod tests {
             for t in texts(page) {
                 assert!(t.1 <= bottom, "baseline {} below the text area {bottom}", t.1);
             }
+        }
+    }
+
+    #[test]
+    fn a_run_of_headings_never_ends_a_page() {
+        let body = |i: usize| Block::Paragraph(Paragraph::body(vec![Run::regular(format!("Đoạn văn {i} ").repeat(12))]));
+        let heading = |t: &str| Block::Paragraph(Paragraph::body(vec![Run::bold(t)]).keep_with_next());
+        for filler in 20..40 {
+            let mut blocks: Vec<Block> = (0..filler).map(body).collect();
+            blocks.push(heading("IV. Tổ chức thực hiện:"));
+            blocks.push(heading("1. Văn hóa - Xã hội"));
+            blocks.push(Block::Paragraph(Paragraph::body(vec![Run::regular("Mởđầu ".to_owned() + &"nội dung ".repeat(40))])));
+            let laid = lay_out(Page::a4(), &blocks, false);
+            let page_of = |s: &str| laid.pages.iter().position(|p| texts(p).iter().any(|t| t.2.starts_with(s))).unwrap();
+            assert_eq!(page_of("IV."), page_of("Mởđầu"), "with {filler} paragraphs before");
+            assert_eq!(page_of("1. Văn"), page_of("Mởđầu"));
         }
     }
 

@@ -65,6 +65,49 @@ impl NodeKind {
 
 }
 
+/// A stretch of a node's text set in bold or italic (written `**…**` or `*…*` in the source).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Emphasis {
+    /// First character.
+    pub start: u32,
+    /// One past the last character.
+    pub end: u32,
+    /// Bold, else italic.
+    pub bold: bool,
+}
+
+/// The text without its emphasis marks, and where the marks were.
+pub fn strip_emphasis(s: &str) -> (String, Vec<Emphasis>) {
+    let chars: Vec<char> = s.chars().collect();
+    let (mut out, mut spans) = (String::new(), vec![]);
+    let (mut n, mut bold, mut italic) = (0u32, None, None);
+    let mut i = 0;
+    while i < chars.len() {
+        let (open, is_bold, width) = if chars[i] == '*' && chars.get(i + 1) == Some(&'*') {
+            (&mut bold, true, 2)
+        } else if chars[i] == '*' {
+            (&mut italic, false, 1)
+        } else {
+            out.push(chars[i]);
+            n += 1;
+            i += 1;
+            continue;
+        };
+        match open.take() {
+            Some(start) if start < n => spans.push(Emphasis { start, end: n, bold: is_bold }),
+            Some(_) => {}
+            None => *open = Some(n),
+        }
+        i += width;
+    }
+    (out, spans)
+}
+
+fn plain(s: &str) -> String {
+    strip_emphasis(s).0
+}
+
 /// One node of the outline as understood.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -73,8 +116,11 @@ pub struct DraftNode {
     pub kind: NodeKind,
     /// "II", "4", "đ"; empty for paragraphs and tasks.
     pub label: String,
-    /// The text, NFC, without the label.
+    /// The text, NFC, without the label and emphasis marks.
     pub text: String,
+    /// Its bold and italic stretches.
+    #[serde(default)]
+    pub emphasis: Vec<Emphasis>,
     /// Whether units report progress on it.
     pub is_activity: bool,
     /// When it happens.
@@ -220,7 +266,7 @@ fn roman(n: &str) -> Option<u32> {
 fn lines(text: &str, heading: &Regex) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for raw in text.lines() {
-        let line = nfc(&raw.replace('*', "").replace('\u{a0}', " "));
+        let line = nfc(&raw.replace('\u{a0}', " "));
         if line.is_empty() {
             continue;
         }
@@ -356,11 +402,11 @@ pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
     let mut preamble = Vec::new();
     for (i, line) in lines[type_at + 1..first_part].iter().enumerate() {
         if i == 0 {
-            draft.title = line.clone();
+            draft.title = plain(line);
         } else if fold(line).starts_with("can cu") {
-            draft.legal_bases.push(line.clone());
+            draft.legal_bases.push(plain(line));
         } else {
-            preamble.push(line.clone());
+            preamble.push(plain(line));
         }
     }
     draft.preamble = preamble.join("\n");
@@ -383,7 +429,7 @@ pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
     let mut tail = lines[end..].iter().peekable();
     if let Some(l) = tail.peek() {
         if fold(l).starts_with("tren day") {
-            draft.closing = l.to_string();
+            draft.closing = plain(l);
             tail.next();
         }
     }
@@ -391,14 +437,14 @@ pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
         tail.next();
         while let Some(l) = tail.peek() {
             let Some(item) = l.strip_prefix('-') else { break };
-            draft.recipients.push(item.trim().to_string());
+            draft.recipients.push(plain(item.trim()));
             tail.next();
         }
     }
-    let sign: Vec<&String> = tail.collect();
+    let sign: Vec<String> = tail.map(|l| plain(l)).collect();
     if let Some((name, titles)) = sign.split_last() {
         draft.signer_name = name.to_string();
-        let titles: Vec<&&String> = titles.iter().filter(|l| is_upper(l)).collect();
+        let titles: Vec<&String> = titles.iter().filter(|l| is_upper(l)).collect();
         match titles.as_slice() {
             [] => {}
             [only] => draft.signer_title = only.to_string(),
@@ -431,7 +477,7 @@ pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
             if role == PartRole::Organisation {
                 item.kind = NodeKind::UnitEntry;
                 item.lead_unit = Some(draft.units.len());
-                draft.units.push(unit_name(&c[2]));
+                draft.units.push(unit_name(&plain(&c[2])));
             }
             part.children.push(item);
             continue;
@@ -502,10 +548,12 @@ pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
 }
 
 fn node(kind: NodeKind, label: &str, text: String) -> DraftNode {
+    let (text, emphasis) = strip_emphasis(&text);
     DraftNode {
         kind,
         label: label.to_string(),
         text,
+        emphasis,
         is_activity: false,
         period: Period::WholeYear,
         lead_unit: None,
@@ -587,6 +635,15 @@ mod tests {
         let heading = Regex::new(r"^([IVXL]+|\d{1,2}|đ|[a-s])[\.\)]\s").unwrap();
         let l = lines("e. giai đoạn 2022 -\n\n2025, tầm nhìn.\n\n1. Mục", &heading);
         assert_eq!(l, vec!["e. giai đoạn 2022 - 2025, tầm nhìn.", "1. Mục"]);
+    }
+
+    #[test]
+    fn emphasis_marks_become_spans() {
+        let (text, spans) = strip_emphasis("chủ đề: **“Hành động”** (*trước ngày 19/5*), *mở");
+        assert_eq!(text, "chủ đề: “Hành động” (trước ngày 19/5), mở");
+        assert_eq!(spans, vec![Emphasis { start: 8, end: 19, bold: true }, Emphasis { start: 21, end: 36, bold: false }]);
+        let chars: Vec<char> = text.chars().collect();
+        assert_eq!(chars[8..19].iter().collect::<String>(), "“Hành động”");
     }
 
     #[test]

@@ -128,6 +128,8 @@ pub struct Node {
     pub ends_on: NaiveDate,
     /// The unit a part IV entry names.
     pub unit_id: Option<String>,
+    /// JSON list of its bold and italic stretches ([`import::Emphasis`]).
+    pub emphasis: String,
 }
 
 /// A unit's part in an activity.
@@ -557,13 +559,14 @@ async fn save_node(
         starts_on,
         ends_on,
         unit_id: if n.kind == NodeKind::UnitEntry { n.lead_unit.as_ref().map(unit).transpose()? } else { None },
+        emphasis: serde_json::to_string(&n.emphasis).unwrap_or_else(|_| "[]".into()),
     };
     *position += 1;
     let (now, device) = (w.now(), w.device_id().to_owned());
     sqlx::query(
         "INSERT INTO plan_nodes (id, plan_id, parent_id, position, kind, label, text, is_activity, period, starts_on, ends_on, unit_id,
-            created_at, updated_at, device_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            emphasis, created_at, updated_at, device_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&node.id)
     .bind(&plan.id)
@@ -577,6 +580,7 @@ async fn save_node(
     .bind(node.starts_on)
     .bind(node.ends_on)
     .bind(&node.unit_id)
+    .bind(&node.emphasis)
     .bind(now)
     .bind(now)
     .bind(device)

@@ -97,6 +97,17 @@ async fn the_plan_prints_with_every_word_of_the_seed() {
     for r in serde_json::from_str::<Vec<String>>(&p.recipients).unwrap() {
         assert!(text.contains(&format!("- {r}")), "missing recipient {r}");
     }
+    // The seed's bold theme and italic deadlines are printed so.
+    let runs: Vec<treem::pdf::Run> = treem::documents::plan_doc::blocks(t.store.pool(), &p.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|b| if let treem::pdf::Block::Paragraph(p) = b { Some(p.runs) } else { None })
+        .flatten()
+        .collect();
+    let styled = |text: &str, style: treem::pdf::Style| runs.iter().any(|r| r.text == text && r.style == style);
+    assert!(styled("“Hành động thiết thực, ưu tiên nguồn lực cho trẻ em”", treem::pdf::Style::Bold));
+    assert!(styled("trước ngày 19/5/2024", treem::pdf::Style::Italic));
 }
 
 #[tokio::test]

@@ -51,8 +51,16 @@ fn seed_outline_has_every_part_item_and_sub_item_in_place() {
     // The paragraph split by a blank line in II.3.e is one sub-item again.
     let e = &part2.children[2].children[5];
     assert!(e.text.contains("giai đoạn 2022 - 2025, tầm nhìn đến năm 2030"), "{}", e.text);
-    // Emphasis marks are not text.
-    assert!(part2.children[3].children[0].text.contains("chủ đề: “Hành động thiết thực, ưu tiên nguồn lực cho trẻ em”"));
+    // Emphasis marks are not text: they become bold and italic stretches.
+    let theme = &part2.children[3].children[0];
+    assert!(theme.text.contains("chủ đề: “Hành động thiết thực, ưu tiên nguồn lực cho trẻ em”"));
+    let span = |n: &import::DraftNode, e: &import::Emphasis| n.text.chars().skip(e.start as usize).take((e.end - e.start) as usize).collect::<String>();
+    assert_eq!(theme.emphasis.len(), 1);
+    assert!(theme.emphasis[0].bold);
+    assert_eq!(span(theme, &theme.emphasis[0]), "“Hành động thiết thực, ưu tiên nguồn lực cho trẻ em”");
+    let reporting = &d.nodes[4].children[0];
+    let italics: Vec<String> = reporting.emphasis.iter().filter(|e| !e.bold).map(|e| span(reporting, e)).collect();
+    assert_eq!(italics, ["trước ngày 19/5/2024", "trước ngày 17/11/2024"]);
 
     assert_eq!(labels(&d.nodes[2].children, NodeKind::Item), ["1", "2"]);
     assert!(d.warnings.iter().any(|w| w.contains("II.4") && w.contains("“c”")), "{:?}", d.warnings);

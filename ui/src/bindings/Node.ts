@@ -47,4 +47,8 @@ ends_on: string,
 /**
  * The unit a part IV entry names.
  */
-unit_id: string | null, };
+unit_id: string | null, 
+/**
+ * JSON list of its bold and italic stretches ([`import::Emphasis`]).
+ */
+emphasis: string, };

@@ -18,6 +18,7 @@ import type { DraftDeadline } from "./DraftDeadline";
 import type { DraftEdits } from "./DraftEdits";
 import type { DraftNode } from "./DraftNode";
 import type { DueItem } from "./DueItem";
+import type { Emphasis } from "./Emphasis";
 import type { ErrorCode } from "./ErrorCode";
 import type { ErrorPayload } from "./ErrorPayload";
 import type { HistoryRequest } from "./HistoryRequest";
