@@ -50,19 +50,18 @@ pub async fn frame(pool: &SqlitePool, plan_id: &str) -> Result<Frame> {
     if !p.closing.is_empty() {
         body.push(para(&p.closing));
     }
-    let recipients: Vec<String> = serde_json::from_str(&p.recipients).unwrap_or_default();
-    let bases: Vec<String> = serde_json::from_str(&p.legal_bases).unwrap_or_default();
-    let mut frame = ward_frame(pool, p.year).await?;
-    frame.number = p.number;
-    frame.symbol = p.symbol.clone();
-    frame.date = p.issued_on;
-    frame.doc_type = "KẾ HOẠCH".into();
-    frame.summary = p.title.clone();
-    frame.bases = bases;
-    frame.body = body;
-    frame.signature = Signature::from_parts(&p.signer_prefix, &p.signer_title, &p.signer_name);
-    frame.recipients = recipients;
-    Ok(frame)
+    Ok(Frame {
+        number: p.number,
+        symbol: p.symbol.clone(),
+        date: p.issued_on,
+        doc_type: "KẾ HOẠCH".into(),
+        summary: p.title.clone(),
+        bases: serde_json::from_str(&p.legal_bases).unwrap_or_default(),
+        body,
+        signature: Signature::from_parts(&p.signer_prefix, &p.signer_title, &p.signer_name),
+        recipients: serde_json::from_str(&p.recipients).unwrap_or_default(),
+        ..ward_frame(pool, p.year).await?
+    })
 }
 
 /// The plan's blocks.

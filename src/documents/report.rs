@@ -175,14 +175,15 @@ pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>
     body.push(heading("III. ĐỀ XUẤT, KIẾN NGHỊ"));
     body.extend(narrative_block(&doc.narrative.proposals, "(Chưa có nội dung.)"));
 
-    let mut frame = ward_frame(pool, doc.year).await?;
-    frame.number = doc.number;
-    frame.symbol = doc.symbol.clone();
-    frame.date = doc.issued_on;
-    frame.doc_type = "BÁO CÁO".into();
-    frame.summary = doc.summary.clone();
-    frame.body = body;
-    frame.signature = Signature { signed, ..Signature::from_parts(&doc.signer_prefix, &doc.signer_title, &doc.signer_name) };
-    frame.recipients = doc.recipients.clone();
-    Ok(frame)
+    Ok(Frame {
+        number: doc.number,
+        symbol: doc.symbol.clone(),
+        date: doc.issued_on,
+        doc_type: "BÁO CÁO".into(),
+        summary: doc.summary.clone(),
+        body,
+        signature: Signature { signed, ..Signature::from_parts(&doc.signer_prefix, &doc.signer_title, &doc.signer_name) },
+        recipients: doc.recipients.clone(),
+        ..ward_frame(pool, doc.year).await?
+    })
 }
