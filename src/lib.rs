@@ -32,7 +32,12 @@ pub fn default_db_path() -> std::path::PathBuf {
     dir.join("treem.db")
 }
 
-/// Today in Vietnam (UTC+7), the reference day for "due" and "late".
+/// An instant as a clock in Vietnam shows it (UTC+7, no daylight saving).
+pub fn vietnam_time(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::FixedOffset> {
+    t.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset"))
+}
+
+/// Today in Vietnam, the reference day for "due" and "late".
 pub fn today_in_vietnam() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+    vietnam_time(chrono::Utc::now()).date_naive()
 }

@@ -5,7 +5,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use cms::builder::{create_signing_time_attribute, SignedDataBuilder, SignerInfoBuilder};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::ContentInfo;
@@ -82,7 +82,7 @@ pub struct Identity {
 const INTERNAL_UNIT: &str = "Chứng thư nội bộ - không do tổ chức chứng thực cấp";
 
 fn vn(t: DateTime<Utc>) -> String {
-    t.with_timezone(&FixedOffset::east_opt(7 * 3600).expect("UTC+7")).format("%d/%m/%Y %H:%M").to_string()
+    crate::vietnam_time(t).format("%d/%m/%Y %H:%M").to_string()
 }
 
 fn attr(name: &Name, oid: const_oid::ObjectIdentifier) -> Option<String> {
@@ -190,7 +190,7 @@ pub fn sign_pdf(pdf: &[u8], id: &Identity, reason: &str, at: DateTime<Utc>) -> R
     id.check_valid_at(at)?;
     let fail = |e: &dyn std::fmt::Display| SignError::Pdf(e.to_string());
     let mut doc = lopdf::Document::load_mem(pdf).map_err(|e| fail(&e))?;
-    let when = at.with_timezone(&FixedOffset::east_opt(7 * 3600).expect("UTC+7"));
+    let when = crate::vietnam_time(at);
     let sig = doc.add_object(dictionary! {
         "Type" => "Sig",
         "Filter" => "Adobe.PPKLite",

@@ -401,7 +401,7 @@ pub async fn issue(store: &Store, source: Source, id: &str, on: NaiveDate, signe
     }
     let mark = match signer {
         Some(s) => {
-            let vn = now.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7"));
+            let vn = crate::vietnam_time(now);
             Some(SignedMark {
                 note: format!("Ký số bởi: {}\nThời gian ký: {}", s.name, vn.format("%Y-%m-%dT%H:%M:%S+07:00")),
                 image: crate::ward::signature_png(store, &doc.signer_name).await?.map(std::sync::Arc::new),
