@@ -174,6 +174,9 @@ fn a_status_and_note_set_in_the_window_are_there_after_restart() {
     s.type_text(&s.find("[data-testid=unit-block] [data-testid=note-text]", None), note);
     s.click(&s.find("[data-testid=unit-block] [data-testid=note-save]", None));
     s.find("[data-testid=note]", Some(note));
+    // The change is in the unit's history, from the change log.
+    s.click(&s.find("[data-testid=unit-block] details summary", None));
+    s.find("[data-testid=unit-block] .history li", Some("Tình trạng: Chưa bắt đầu → Hoàn thành"));
     s.screenshot("e2e-activity.png");
     s.close();
 
