@@ -7,7 +7,7 @@ use sqlx::SqlitePool;
 use ts_rs::TS;
 
 use crate::signing::{self, Identity};
-use crate::store::{new_id, Changes, Op, Source, Store};
+use crate::store::{new_id, stamp, Cols, Source, Store};
 use crate::{files, text, Error, Result};
 
 /// A kept certificate as the window lists it.
@@ -48,20 +48,13 @@ pub async fn import(store: &Store, source: Source, file_name: &str, bytes: &[u8]
     };
     let mut w = store.write(source).await?;
     let file = files::keep_bytes(&mut w, file_name, bytes).await?;
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query("INSERT INTO certificates (id, signer, subject, not_after, internal, file_id, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(&info.id)
-        .bind(&info.signer)
-        .bind(&info.subject)
-        .bind(info.not_after)
-        .bind(info.internal)
-        .bind(&file.id)
-        .bind(now)
-        .bind(now)
-        .bind(device)
-        .execute(w.conn())
-        .await?;
-    w.log("certificates", &info.id, Op::Insert, Changes::inserted(&info)).await?;
+    let cols = Cols::new()
+        .set("signer", &info.signer)
+        .set("subject", &info.subject)
+        .set("not_after", stamp(info.not_after))
+        .set("internal", info.internal)
+        .set("file_id", &file.id);
+    w.insert("certificates", &info.id, cols).await?;
     w.commit().await?;
     Ok(info)
 }

@@ -9,28 +9,29 @@ use crate::Result;
 /// The seed plan's text.
 pub const SEED_PLAN: &str = include_str!("../assets/seed/ke-hoach-2024-nguyen-nghiem.txt");
 
-/// Fills an empty database with the demo ward. Does nothing if a ward is already set.
+/// Fills an empty database with the demo ward, in one transaction: interrupted at any moment,
+/// it leaves nothing, and running it again completes. Does nothing if a ward is already set.
 /// Returns whether it loaded anything.
 pub async fn load(store: &Store) -> Result<bool> {
-    if ward::get(store.pool()).await?.is_some() {
+    let draft = import::parse(SEED_PLAN)?;
+    let mut w = store.write(Source::Import).await?;
+    let has_ward: Option<String> = sqlx::query_scalar("SELECT id FROM ward WHERE deleted_at IS NULL LIMIT 1").fetch_optional(w.conn()).await?;
+    if has_ward.is_some() {
         return Ok(false);
     }
-    let draft = import::parse(SEED_PLAN)?;
-    ward::save(
-        store,
-        Source::Import,
-        &Ward {
-            name: "Phường Nguyễn Nghiêm".into(),
-            parent_authority: "Thành phố Quảng Ngãi".into(),
-            place_name: "Phường Nguyễn Nghiêm".into(),
-            has_seal: false,
-        },
-    )
-    .await?;
-    ward::save_signer(store, Source::Import, &Signer { id: String::new(), full_name: draft.signer_name.clone(), title: "Phó Chủ tịch".into(), has_signature_image: false }).await?;
-    plan::save_draft(store, Source::Import, &draft).await?;
+    let ward = Ward {
+        name: "Phường Nguyễn Nghiêm".into(),
+        parent_authority: "Thành phố Quảng Ngãi".into(),
+        place_name: "Phường Nguyễn Nghiêm".into(),
+        has_seal: false,
+    };
+    ward::save_in(&mut w, &ward).await?;
+    let signer = Signer { id: String::new(), full_name: draft.signer_name.clone(), title: "Phó Chủ tịch".into(), has_signature_image: false };
+    ward::save_signer_in(&mut w, &signer).await?;
+    plan::save_draft_in(&mut w, &draft).await?;
     for n in 1..=4 {
-        ward::add_unit(store, Source::Import, &format!("Tổ dân phố {n}"), UnitKind::ResidentialGroup).await?;
+        ward::ensure_unit(&mut w, &format!("Tổ dân phố {n}"), UnitKind::ResidentialGroup).await?;
     }
+    w.commit().await?;
     Ok(true)
 }

@@ -24,6 +24,8 @@ pub enum ErrorCode {
     Certificate,
     /// A PDF's signature could not be read.
     Signature,
+    /// Only the ward office's laptop numbers and issues documents.
+    NotIssuingOffice,
 }
 
 /// What crosses to the UI: `{code, message}`.
@@ -74,6 +76,9 @@ pub enum Error {
     /// A PDF's signature could not be read.
     #[error(transparent)]
     Verify(#[from] crate::signing::VerifyError),
+    /// This laptop is not the one that numbers the ward's documents.
+    #[error("Máy này chỉ lập bản nháp: cấp số và phát hành văn bản làm trên máy văn thư của phường (đặt trong Thông tin phường), để không có hai văn bản trùng số.")]
+    NotIssuingOffice,
 }
 
 impl From<sqlx::migrate::MigrateError> for Error {
@@ -97,6 +102,7 @@ impl Error {
             Error::Invalid(_) => ErrorCode::InvalidInput,
             Error::Sign(_) => ErrorCode::Certificate,
             Error::Verify(_) => ErrorCode::Signature,
+            Error::NotIssuingOffice => ErrorCode::NotIssuingOffice,
         }
     }
 

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 use ts_rs::TS;
 
-use crate::store::{new_id, Changes, Op, Write};
+use crate::store::{new_id, Cols, Write};
 use crate::{Error, Result};
 
 /// A kept file as the window lists it.
@@ -79,27 +79,60 @@ pub(crate) async fn keep_bytes(w: &mut Write<'_>, name: &str, bytes: &[u8]) -> R
     let ext = Path::new(&file_name).extension().map(|e| format!(".{}", e.to_string_lossy().to_lowercase())).unwrap_or_default();
     let stored_path = format!("files/{}/{}{}", &sha256[..2], sha256, ext);
     let target = w.store().data_dir().join(&stored_path);
-    if !target.exists() {
-        if let Some(dir) = target.parent() {
-            tokio::fs::create_dir_all(dir).await.map_err(|e| Error::file(dir, e))?;
-        }
-        tokio::fs::write(&target, bytes).await.map_err(|e| Error::file(&target, e))?;
-    }
+    write_whole(&target, bytes, &sha256).await?;
     let file = StoredFile { id: new_id(), file_name, stored_path, sha256, size_bytes: bytes.len() as i32 };
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query("INSERT INTO files (id, file_name, stored_path, sha256, size_bytes, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(&file.id)
-        .bind(&file.file_name)
-        .bind(&file.stored_path)
-        .bind(&file.sha256)
-        .bind(file.size_bytes)
-        .bind(now)
-        .bind(now)
-        .bind(device)
-        .execute(w.conn())
-        .await?;
-    w.log("files", &file.id, Op::Insert, Changes::inserted(&file)).await?;
+    let cols = Cols::new()
+        .set("file_name", &file.file_name)
+        .set("stored_path", &file.stored_path)
+        .set("sha256", &file.sha256)
+        .set("size_bytes", file.size_bytes);
+    w.insert("files", &file.id, cols).await?;
     Ok(file)
+}
+
+/// Puts `bytes` at `target` whole or not at all: written to a temporary file beside it, flushed
+/// to disk, then renamed over. A file already there is kept only when its content matches the
+/// hash (a torn copy from a crash is replaced).
+async fn write_whole(target: &Path, bytes: &[u8], sha256: &str) -> Result<()> {
+    if let Ok(existing) = tokio::fs::read(target).await {
+        if hex::encode(Sha256::digest(&existing)) == sha256 {
+            return Ok(());
+        }
+    }
+    let dir = target.parent().ok_or_else(|| Error::file(target, std::io::ErrorKind::InvalidInput.into()))?;
+    tokio::fs::create_dir_all(dir).await.map_err(|e| Error::file(dir, e))?;
+    let temporary = dir.join(format!(".{}.tmp", new_id()));
+    let written = async {
+        let mut f = tokio::fs::File::create(&temporary).await?;
+        tokio::io::AsyncWriteExt::write_all(&mut f, bytes).await?;
+        f.sync_all().await?;
+        drop(f);
+        tokio::fs::rename(&temporary, target).await
+    }
+    .await;
+    if let Err(e) = written {
+        let _ = tokio::fs::remove_file(&temporary).await;
+        return Err(Error::file(target, e));
+    }
+    Ok(())
+}
+
+/// Every kept file checked against its hash: the names of those missing or changed.
+pub async fn damaged(store: &crate::Store) -> Result<(usize, Vec<String>)> {
+    let files = sqlx::query_as::<_, StoredFile>("SELECT id, file_name, stored_path, sha256, size_bytes FROM files WHERE deleted_at IS NULL ORDER BY id")
+        .fetch_all(store.pool())
+        .await?;
+    let mut bad = Vec::new();
+    for f in &files {
+        let ok = match tokio::fs::read(store.data_dir().join(&f.stored_path)).await {
+            Ok(bytes) => hex::encode(Sha256::digest(&bytes)) == f.sha256,
+            Err(_) => false,
+        };
+        if !ok {
+            bad.push(format!("{} ({})", f.file_name, f.stored_path));
+        }
+    }
+    Ok((files.len(), bad))
 }
 
 /// Files linked from `table` (which has a `file_id` column) where `column` = `value`.

@@ -7,9 +7,11 @@
 #![deny(missing_docs)]
 
 pub mod certificates;
+pub mod check;
 pub mod demo;
 pub mod documents;
 pub mod error;
+mod failpoint;
 pub mod files;
 pub mod overview;
 pub mod pdf;

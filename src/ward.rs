@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use ts_rs::TS;
 
-use crate::store::{new_id, Changes, Op, Source, Store, Write};
+use crate::store::{natural_id, Cols, Source, Store, Write};
 use crate::text;
 use crate::{Error, Result};
 
@@ -84,53 +84,57 @@ pub async fn get(pool: &SqlitePool) -> Result<Option<Ward>> {
 
 /// Saves the ward's settings.
 pub async fn save(store: &Store, source: Source, ward: &Ward) -> Result<Ward> {
-    let old = get(store.pool()).await?;
-    let new = Ward {
-        name: text::required("name", "tên phường", &ward.name, 200)?,
-        parent_authority: text::required("parent_authority", "cơ quan cấp trên", &ward.parent_authority, 200)?,
-        place_name: text::required("place_name", "địa danh ghi ở dòng ngày tháng", &ward.place_name, 200)?,
-        has_seal: old.as_ref().is_some_and(|o| o.has_seal),
-    };
     let mut w = store.write(source).await?;
+    save_in(&mut w, ward).await?;
+    w.commit().await?;
+    Ok(get(store.pool()).await?.unwrap_or_else(|| ward.clone()))
+}
+
+/// The id of the one ward of a database: derived, so that two laptops set up on their own hold
+/// the same ward.
+fn ward_id() -> String {
+    natural_id("ward", &[])
+}
+
+/// [`save`] inside the caller's write. The laptop that first sets the ward up becomes the one
+/// that numbers its documents.
+pub(crate) async fn save_in(w: &mut Write<'_>, ward: &Ward) -> Result<()> {
+    let cols = Cols::new()
+        .set("name", text::required("name", "tên phường", &ward.name, 200)?)
+        .set("parent_authority", text::required("parent_authority", "cơ quan cấp trên", &ward.parent_authority, 200)?)
+        .set("place_name", text::required("place_name", "địa danh ghi ở dòng ngày tháng", &ward.place_name, 200)?);
     let existing: Option<String> = sqlx::query_scalar("SELECT id FROM ward WHERE deleted_at IS NULL LIMIT 1").fetch_optional(w.conn()).await?;
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    let (id, op) = match existing {
+    match existing {
         Some(id) => {
-            sqlx::query("UPDATE ward SET name = ?, parent_authority = ?, place_name = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
-                .bind(&new.name)
-                .bind(&new.parent_authority)
-                .bind(&new.place_name)
-                .bind(now)
-                .bind(&device)
-                .bind(&id)
-                .execute(w.conn())
-                .await?;
-            (id, Op::Update)
+            w.update("ward", &id, cols).await?;
         }
         None => {
-            let id = new_id();
-            sqlx::query("INSERT INTO ward (id, name, parent_authority, place_name, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                .bind(&id)
-                .bind(&new.name)
-                .bind(&new.parent_authority)
-                .bind(&new.place_name)
-                .bind(now)
-                .bind(now)
-                .bind(&device)
-                .execute(w.conn())
-                .await?;
-            (id, Op::Insert)
+            let device = w.device_id().to_owned();
+            w.insert("ward", &ward_id(), cols.set("issuing_device_id", device)).await?;
         }
-    };
-    let changes = match &old {
-        Some(old) => Changes::diff(old, &new),
-        None => Changes::inserted(&new),
-    };
-    if !changes.is_empty() {
-        w.log("ward", &id, op, changes).await?;
     }
-    w.commit().await?;
-    Ok(new)
+    Ok(())
+}
+
+/// Whether this laptop is the ward office's, the one that numbers and issues documents.
+pub async fn is_issuing_office(store: &Store) -> Result<bool> {
+    let device: Option<Option<String>> = sqlx::query_scalar("SELECT issuing_device_id FROM ward WHERE deleted_at IS NULL LIMIT 1")
+        .fetch_optional(store.pool())
+        .await?;
+    Ok(device.flatten().as_deref() == Some(store.device_id()))
+}
+
+/// Makes this laptop the ward office's: from now on it numbers and issues the documents, and
+/// the laptop that did so before only drafts (once the change reaches it).
+pub async fn set_issuing_office(store: &Store, source: Source) -> Result<()> {
+    let mut w = store.write(source).await?;
+    let id: String = sqlx::query_scalar("SELECT id FROM ward WHERE deleted_at IS NULL LIMIT 1")
+        .fetch_optional(w.conn())
+        .await?
+        .ok_or(Error::NotFound { what: "thông tin phường" })?;
+    let device = w.device_id().to_owned();
+    w.update("ward", &id, Cols::new().set("issuing_device_id", device)).await?;
+    w.commit().await
 }
 
 /// Units in list order.
@@ -140,7 +144,8 @@ pub async fn units(pool: &SqlitePool) -> Result<Vec<Unit>> {
         .await?)
 }
 
-/// The id of the unit with this name, creating it if the ward has none.
+/// The id of the unit with this name, creating it if the ward has none. A new unit's id is
+/// derived from its folded name, so two laptops that add the same unit hold one.
 pub(crate) async fn ensure_unit(w: &mut Write<'_>, name: &str, kind: UnitKind) -> Result<String> {
     if let Some(id) = sqlx::query_scalar::<_, String>("SELECT id FROM units WHERE name = ? AND deleted_at IS NULL")
         .bind(name)
@@ -150,20 +155,9 @@ pub(crate) async fn ensure_unit(w: &mut Write<'_>, name: &str, kind: UnitKind) -
         return Ok(id);
     }
     let position: i32 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM units").fetch_one(w.conn()).await?;
-    let unit = Unit { id: new_id(), name: name.to_owned(), kind: kind.as_str().to_owned(), position };
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query("INSERT INTO units (id, name, kind, position, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(&unit.id)
-        .bind(&unit.name)
-        .bind(&unit.kind)
-        .bind(unit.position)
-        .bind(now)
-        .bind(now)
-        .bind(device)
-        .execute(w.conn())
-        .await?;
-    w.log("units", &unit.id, Op::Insert, Changes::inserted(&unit)).await?;
-    Ok(unit.id)
+    let id = w.natural_or_new_id("units", "unit", &[&text::fold(name)]).await?;
+    w.insert("units", &id, Cols::new().set("name", name).set("kind", kind.as_str()).set("position", position)).await?;
+    Ok(id)
 }
 
 /// Adds a unit (or returns the one of that name).
@@ -186,17 +180,9 @@ async fn unit(pool: &SqlitePool, id: &str) -> Result<Unit> {
 /// Renames a unit.
 pub async fn rename_unit(store: &Store, source: Source, id: &str, name: &str) -> Result<Unit> {
     let name = text::required("name", "tên đơn vị", name, 200)?;
-    let before = unit(store.pool(), id).await?;
+    unit(store.pool(), id).await?;
     let mut w = store.write(source).await?;
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query("UPDATE units SET name = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
-        .bind(&name)
-        .bind(now)
-        .bind(device)
-        .bind(id)
-        .execute(w.conn())
-        .await?;
-    w.log("units", id, Op::Update, Changes::default().field("name", &before.name, &name)).await?;
+    w.update("units", id, Cols::new().set("name", &name)).await?;
     w.commit().await?;
     unit(store.pool(), id).await
 }
@@ -212,41 +198,28 @@ pub async fn signers(pool: &SqlitePool) -> Result<Vec<Signer>> {
 
 /// Adds a signer, or updates one when `signer.id` names it.
 pub async fn save_signer(store: &Store, source: Source, signer: &Signer) -> Result<Signer> {
+    let mut w = store.write(source).await?;
+    let id = save_signer_in(&mut w, signer).await?;
+    w.commit().await?;
+    signers(store.pool()).await?.into_iter().find(|s| s.id == id).ok_or(Error::NotFound { what: "người ký" })
+}
+
+/// [`save_signer`] inside the caller's write; a new signer's id is derived from the folded name.
+pub(crate) async fn save_signer_in(w: &mut Write<'_>, signer: &Signer) -> Result<String> {
     let full_name = text::required("full_name", "họ và tên người ký", &signer.full_name, 100)?;
     let title = text::required("title", "chức vụ", &signer.title, 100)?;
-    let mut w = store.write(source).await?;
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    let id = if signer.id.is_empty() { new_id() } else { signer.id.clone() };
-    let old = signers(store.pool()).await?.into_iter().find(|s| s.id == id);
-    let has_signature_image = old.as_ref().is_some_and(|o| o.has_signature_image);
-    let saved = Signer { id, full_name, title, has_signature_image };
-    match &old {
-        Some(old) => {
-            sqlx::query("UPDATE signers SET full_name = ?, title = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
-                .bind(&saved.full_name)
-                .bind(&saved.title)
-                .bind(now)
-                .bind(device)
-                .bind(&saved.id)
-                .execute(w.conn())
-                .await?;
-            w.log("signers", &saved.id, Op::Update, Changes::diff(old, &saved)).await?;
+    let cols = Cols::new().set("full_name", &full_name).set("title", &title);
+    if signer.id.is_empty() {
+        let id = w.natural_or_new_id("signers", "signer", &[&text::fold(&full_name)]).await?;
+        w.insert("signers", &id, cols).await?;
+        Ok(id)
+    } else {
+        if w.read("signers", &signer.id, &["id"]).await?.is_none() {
+            return Err(Error::NotFound { what: "người ký" });
         }
-        None => {
-            sqlx::query("INSERT INTO signers (id, full_name, title, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?)")
-                .bind(&saved.id)
-                .bind(&saved.full_name)
-                .bind(&saved.title)
-                .bind(now)
-                .bind(now)
-                .bind(device)
-                .execute(w.conn())
-                .await?;
-            w.log("signers", &saved.id, Op::Insert, Changes::inserted(&saved)).await?;
-        }
+        w.update("signers", &signer.id, cols).await?;
+        Ok(signer.id.clone())
     }
-    w.commit().await?;
-    Ok(saved)
 }
 
 /// Largest image kept for a seal or a signature.
@@ -271,15 +244,7 @@ pub async fn set_seal(store: &Store, source: Source, file_name: &str, png: &[u8]
         .await?
         .ok_or(Error::NotFound { what: "thông tin phường" })?;
     let file = crate::files::keep_bytes(&mut w, file_name, png).await?;
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query("UPDATE ward SET seal_file_id = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
-        .bind(&file.id)
-        .bind(now)
-        .bind(device)
-        .bind(&id)
-        .execute(w.conn())
-        .await?;
-    w.log("ward", &id, Op::Update, Changes::default().field("seal_file_id", (), &file.id)).await?;
+    w.update("ward", &id, Cols::new().set("seal_file_id", &file.id)).await?;
     w.commit().await
 }
 
@@ -287,19 +252,15 @@ pub async fn set_seal(store: &Store, source: Source, file_name: &str, png: &[u8]
 pub async fn set_signature_image(store: &Store, source: Source, signer_id: &str, file_name: &str, png: &[u8]) -> Result<()> {
     check_png(png, "chữ ký")?;
     let mut w = store.write(source).await?;
-    let file = crate::files::keep_bytes(&mut w, file_name, png).await?;
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    let done = sqlx::query("UPDATE signers SET signature_file_id = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ? AND deleted_at IS NULL")
-        .bind(&file.id)
-        .bind(now)
-        .bind(device)
+    let live: Option<String> = sqlx::query_scalar("SELECT id FROM signers WHERE id = ? AND deleted_at IS NULL")
         .bind(signer_id)
-        .execute(w.conn())
+        .fetch_optional(w.conn())
         .await?;
-    if done.rows_affected() == 0 {
+    if live.is_none() {
         return Err(Error::NotFound { what: "người ký" });
     }
-    w.log("signers", signer_id, Op::Update, Changes::default().field("signature_file_id", (), &file.id)).await?;
+    let file = crate::files::keep_bytes(&mut w, file_name, png).await?;
+    w.update("signers", signer_id, Cols::new().set("signature_file_id", &file.id)).await?;
     w.commit().await
 }
 

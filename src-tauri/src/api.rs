@@ -191,6 +191,14 @@ pub async fn save_ward(store: &Store, req: Ward) -> Result<Ward> {
     ward::save(store, Source::Window, &req).await
 }
 
+pub async fn issuing_office(store: &Store, _req: ()) -> Result<bool> {
+    ward::is_issuing_office(store).await
+}
+
+pub async fn make_issuing_office(store: &Store, _req: ()) -> Result<()> {
+    ward::set_issuing_office(store, Source::Window).await
+}
+
 pub async fn signers(store: &Store, _req: ()) -> Result<Vec<Signer>> {
     ward::signers(store.pool()).await
 }
@@ -245,6 +253,20 @@ pub async fn record_report(store: &Store, req: RecordReportRequest) -> Result<()
         _ => None,
     };
     reporting::record_received(store, Source::Window, &req.deadline_id, &req.unit_id, received_on, upload).await
+}
+
+/// Undo a report recorded as received by mistake.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct UnrecordReportRequest {
+    /// The deadline.
+    pub deadline_id: String,
+    /// The unit.
+    pub unit_id: String,
+}
+
+pub async fn unrecord_report(store: &Store, req: UnrecordReportRequest) -> Result<()> {
+    reporting::unrecord_received(store, Source::Window, &req.deadline_id, &req.unit_id).await
 }
 
 /// A plan file to read.

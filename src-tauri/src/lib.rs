@@ -73,11 +73,14 @@ commands! {
     rename_unit(api::RenameUnitRequest) -> treem::ward::Unit;
     ward(()) -> Option<treem::ward::Ward>;
     save_ward(treem::ward::Ward) -> treem::ward::Ward;
+    issuing_office(()) -> bool;
+    make_issuing_office(()) -> ();
     signers(()) -> Vec<treem::ward::Signer>;
     save_signer(treem::ward::Signer) -> treem::ward::Signer;
     report_table(api::OverviewRequest) -> treem::plan::reporting::ReportTable;
     set_report_due(api::SetDueRequest) -> ();
     record_report(api::RecordReportRequest) -> ();
+    unrecord_report(api::UnrecordReportRequest) -> ();
     import_preview(api::ImportPreviewRequest) -> treem::plan::import::PlanDraft;
     import_save(treem::plan::import::PlanDraft) -> treem::plan::Plan;
     history(api::HistoryRequest) -> Vec<treem::store::ChangeEntry>;

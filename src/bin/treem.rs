@@ -58,6 +58,12 @@ enum Command {
         /// Tệp PDF
         file: PathBuf,
     },
+    /// Kiểm tra cơ sở dữ liệu: tính toàn vẹn của SQLite, các tệp lưu trữ, và dựng lại mọi bảng từ
+    /// nhật ký thay đổi (mã thoát 0 chỉ khi tất cả đều khớp)
+    Check {
+        #[command(flatten)]
+        db: Db,
+    },
     /// Việc sắp đến hạn và quá hạn
     Status {
         #[command(flatten)]
@@ -313,6 +319,18 @@ async fn run(cli: Cli) -> treem::Result<()> {
                 println!("Kết quả: phần đã ký còn nguyên, nhưng tệp có thêm nội dung sau khi ký.");
                 return Err(treem::Error::Invalid(text::InvalidInput::new("file", "Tệp có nội dung không được ký.")));
             }
+        }
+        Command::Check { db } => {
+            let store = db.open().await?;
+            let report = treem::check::run(&store).await?;
+            store.close().await;
+            println!("Tính toàn vẹn của SQLite: {}", if report.integrity == ["ok"] { "tốt" } else { "HỎNG" });
+            println!("Tệp lưu trữ: {} tệp, {} tệp hỏng hoặc mất", report.files, report.damaged_files.len());
+            println!("Nhật ký thay đổi: {} mục, so với {} dòng dữ liệu", report.replay.entries, report.replay.rows);
+            if let Some(problem) = report.first_problem() {
+                return Err(treem::Error::Invalid(text::InvalidInput::new("db", problem)));
+            }
+            println!("Kết quả: cơ sở dữ liệu nguyên vẹn; dựng lại từ nhật ký thay đổi khớp với mọi bảng.");
         }
         Command::Status { db, json, today } => {
             let today = match today {

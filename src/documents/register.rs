@@ -11,7 +11,7 @@ use super::frame::SignedMark;
 use super::{delivery, plan_doc, progress, report};
 use crate::files;
 use crate::signing::Identity;
-use crate::store::{new_id, Changes, Op, Source, Store};
+use crate::store::{new_id, stamp, Cols, Source, Store};
 use crate::text::{self, InvalidInput};
 use crate::{plan, Error, Result};
 
@@ -272,31 +272,21 @@ pub async fn create_draft(
         signed_at: None,
     };
     let mut w = store.write(source).await?;
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query(
-        "INSERT INTO documents (id, kind, plan_id, period, source_id, year, symbol, summary, signer_prefix, signer_title, signer_name,
-            recipients, narrative, status, created_at, updated_at, device_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
-    )
-    .bind(&doc.id)
-    .bind(kind.as_str())
-    .bind(&doc.plan_id)
-    .bind(&doc.period)
-    .bind(&doc.source_id)
-    .bind(doc.year)
-    .bind(&doc.symbol)
-    .bind(&doc.summary)
-    .bind(&doc.signer_prefix)
-    .bind(&doc.signer_title)
-    .bind(&doc.signer_name)
-    .bind(serde_json::to_string(&doc.recipients).unwrap_or_default())
-    .bind(serde_json::to_string(&doc.narrative).unwrap_or_default())
-    .bind(now)
-    .bind(now)
-    .bind(device)
-    .execute(w.conn())
-    .await?;
-    w.log("documents", &doc.id, Op::Insert, Changes::inserted(&doc)).await?;
+    let cols = Cols::new()
+        .set("kind", kind.as_str())
+        .set("plan_id", &doc.plan_id)
+        .set("period", &doc.period)
+        .set("source_id", &doc.source_id)
+        .set("year", doc.year)
+        .set("symbol", &doc.symbol)
+        .set("summary", &doc.summary)
+        .set("signer_prefix", &doc.signer_prefix)
+        .set("signer_title", &doc.signer_title)
+        .set("signer_name", &doc.signer_name)
+        .set("recipients", &doc.recipients)
+        .set("narrative", &doc.narrative)
+        .set("status", "draft");
+    w.insert("documents", &doc.id, cols).await?;
     w.commit().await?;
     Ok(doc)
 }
@@ -315,29 +305,16 @@ pub struct DraftEdits {
 
 /// Saves changes to a draft. An issued document is never changed.
 pub async fn save_draft(store: &Store, source: Source, id: &str, edits: &DraftEdits) -> Result<Document> {
-    let before = get(store.pool(), id).await?;
-    if before.status == "issued" {
-        return Err(InvalidInput::new("status", "Văn bản đã cấp số và phát hành, không sửa được. Muốn thay đổi, hãy lập văn bản mới.").into());
-    }
     let summary = text::required("summary", "trích yếu", &edits.summary, 500)?;
     let narrative = check_narrative(&edits.narrative)?;
     let recipients: Vec<String> = edits.recipients.iter().map(|r| text::nfc(r)).filter(|r| !r.is_empty()).collect();
     let mut w = store.write(source).await?;
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query("UPDATE documents SET summary = ?, narrative = ?, recipients = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
-        .bind(&summary)
-        .bind(serde_json::to_string(&narrative).unwrap_or_default())
-        .bind(serde_json::to_string(&recipients).unwrap_or_default())
-        .bind(now)
-        .bind(device)
-        .bind(id)
-        .execute(w.conn())
-        .await?;
-    let changes = Changes::default()
-        .field("summary", &before.summary, &summary)
-        .field("narrative", &before.narrative, &narrative)
-        .field("recipients", &before.recipients, &recipients);
-    w.log("documents", id, Op::Update, changes).await?;
+    let status = w.read("documents", id, &["status"]).await?.ok_or(Error::NotFound { what: "văn bản" })?;
+    if status.get("status").and_then(|s| s.as_str()) == Some("issued") {
+        return Err(InvalidInput::new("status", "Văn bản đã cấp số và phát hành, không sửa được. Muốn thay đổi, hãy lập văn bản mới.").into());
+    }
+    let cols = Cols::new().set("summary", &summary).set("narrative", &narrative).set("recipients", &recipients);
+    w.update("documents", id, cols).await?;
     w.commit().await?;
     get(store.pool(), id).await
 }
@@ -375,30 +352,41 @@ async fn render(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>) -
 }
 
 /// Issues a draft: takes the next number of the year, dates it, renders it, signs it when a
-/// signer is given, and keeps the PDF and its hash — all or nothing.
+/// signer is given, and keeps the PDF and its hash — all in one transaction, on the ward
+/// office's laptop only, so that no two documents ever share a number.
 pub async fn issue(store: &Store, source: Source, id: &str, on: NaiveDate, signer: Option<&Identity>) -> Result<Document> {
     use chrono::Datelike;
-    let mut doc = get(store.pool(), id).await?;
+    let now = Utc::now();
+    if let Some(id) = signer {
+        id.check_valid_at(now)?;
+    }
+    let mut w = store.write(source).await?;
+    let office: Option<Option<String>> = sqlx::query_scalar("SELECT issuing_device_id FROM ward WHERE deleted_at IS NULL LIMIT 1")
+        .fetch_optional(w.conn())
+        .await?;
+    if office.flatten().as_deref() != Some(w.device_id()) {
+        return Err(Error::NotIssuingOffice);
+    }
+    let mut doc: Document = sqlx::query_as::<_, Row>("SELECT * FROM documents WHERE id = ? AND deleted_at IS NULL")
+        .bind(id)
+        .fetch_optional(w.conn())
+        .await?
+        .ok_or(Error::NotFound { what: "văn bản" })?
+        .into();
     if doc.status == "issued" {
         return Err(InvalidInput::new("status", "Văn bản này đã được cấp số rồi.").into());
     }
     check_narrative(&doc.narrative)?;
     let year = on.year();
-    let number: i32 = if doc.kind.numbered() {
-        sqlx::query_scalar::<_, i32>("SELECT COALESCE(MAX(number), 0) + 1 FROM documents WHERE year = ? AND number IS NOT NULL")
+    if doc.kind.numbered() {
+        let number: i32 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM documents WHERE year = ? AND number IS NOT NULL")
             .bind(year)
-            .fetch_one(store.pool())
-            .await?
-    } else {
-        0
-    };
-    doc.number = doc.kind.numbered().then_some(number);
+            .fetch_one(w.conn())
+            .await?;
+        doc.number = Some(number);
+    }
     doc.issued_on = Some(on);
     doc.year = year;
-    let now = Utc::now();
-    if let Some(id) = signer {
-        id.check_valid_at(now)?;
-    }
     let mark = match signer {
         Some(s) => {
             let vn = crate::vietnam_time(now);
@@ -416,32 +404,17 @@ pub async fn issue(store: &Store, source: Source, id: &str, on: NaiveDate, signe
         None => unsigned,
     };
     let name = format!("{}-{}.pdf", doc.kind.as_str(), doc.number.map(|n| format!("{n:02}")).unwrap_or_else(|| doc.id.clone()));
-    let mut w = store.write(source).await?;
     let file = files::keep_bytes(&mut w, &name, &bytes).await?;
-    let device = w.device_id().to_owned();
-    sqlx::query(
-        "UPDATE documents SET status = 'issued', year = ?, number = ?, issued_on = ?, file_id = ?, sha256 = ?, signed_by = ?, signed_at = ?,
-            updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ? AND status = 'draft'",
-    )
-    .bind(year)
-    .bind(doc.number)
-    .bind(on)
-    .bind(&file.id)
-    .bind(&file.sha256)
-    .bind(signer.map(|s| s.name.clone()))
-    .bind(signer.map(|_| now))
-    .bind(w.now())
-    .bind(device)
-    .bind(id)
-    .execute(w.conn())
-    .await?;
-    let changes = Changes::default()
-        .field("status", "draft", "issued")
-        .field("number", (), doc.number)
-        .field("issued_on", (), on)
-        .field("sha256", (), &file.sha256)
-        .field("signed_by", (), signer.map(|s| s.name.clone()));
-    w.log("documents", id, Op::Update, changes).await?;
+    let cols = Cols::new()
+        .set("status", "issued")
+        .set("year", year)
+        .set("number", doc.number)
+        .set("issued_on", on)
+        .set("file_id", &file.id)
+        .set("sha256", &file.sha256)
+        .set("signed_by", signer.map(|s| s.name.clone()))
+        .set("signed_at", signer.map(|_| stamp(now)));
+    w.update("documents", id, cols).await?;
     w.commit().await?;
     get(store.pool(), id).await
 }

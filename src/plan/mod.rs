@@ -12,7 +12,7 @@ use sqlx::SqlitePool;
 use ts_rs::TS;
 
 use crate::files::{self, StoredFile, Upload};
-use crate::store::{new_id, Changes, Op, Source, Store, Write};
+use crate::store::{natural_id, new_id, Cols, Source, Store, Write};
 use crate::text::{self, InvalidInput};
 use crate::ward;
 use crate::{Error, Result};
@@ -305,19 +305,8 @@ pub async fn activity(pool: &SqlitePool, node_id: &str) -> Result<ActivityPage> 
 /// Sets a unit's status on an activity.
 pub async fn set_status(store: &Store, source: Source, assignment_id: &str, status: Status) -> Result<Assignment> {
     let mut w = store.write(source).await?;
-    let before = assignment(w.conn(), assignment_id).await?;
-    if before.status != status {
-        let now = w.now();
-        let device = w.device_id().to_owned();
-        sqlx::query("UPDATE assignments SET status = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
-            .bind(status.as_str())
-            .bind(now)
-            .bind(device)
-            .bind(assignment_id)
-            .execute(w.conn())
-            .await?;
-        w.log("assignments", assignment_id, Op::Update, Changes::default().field("status", before.status, status)).await?;
-    }
+    assignment(w.conn(), assignment_id).await?;
+    w.update("assignments", assignment_id, Cols::new().set("status", status.as_str())).await?;
     let after = assignment(w.conn(), assignment_id).await?;
     w.commit().await?;
     Ok(after)
@@ -329,18 +318,8 @@ pub async fn add_note(store: &Store, source: Source, assignment_id: &str, noted_
     let mut w = store.write(source).await?;
     assignment(w.conn(), assignment_id).await?;
     let note = Note { id: new_id(), assignment_id: assignment_id.to_owned(), noted_on, text };
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query("INSERT INTO progress_notes (id, assignment_id, noted_on, text, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(&note.id)
-        .bind(&note.assignment_id)
-        .bind(note.noted_on)
-        .bind(&note.text)
-        .bind(now)
-        .bind(now)
-        .bind(device)
-        .execute(w.conn())
-        .await?;
-    w.log("progress_notes", &note.id, Op::Insert, Changes::inserted(&note)).await?;
+    let cols = Cols::new().set("assignment_id", &note.assignment_id).set("noted_on", note.noted_on).set("text", &note.text);
+    w.insert("progress_notes", &note.id, cols).await?;
     w.commit().await?;
     Ok(note)
 }
@@ -350,18 +329,7 @@ pub async fn add_evidence(store: &Store, source: Source, assignment_id: &str, up
     let mut w = store.write(source).await?;
     assignment(w.conn(), assignment_id).await?;
     let file = upload.keep(&mut w).await?;
-    let id = new_id();
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query("INSERT INTO evidence (id, assignment_id, file_id, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(&id)
-        .bind(assignment_id)
-        .bind(&file.id)
-        .bind(now)
-        .bind(now)
-        .bind(device)
-        .execute(w.conn())
-        .await?;
-    w.log("evidence", &id, Op::Insert, Changes::default().field("assignment_id", (), assignment_id).field("file_id", (), &file.id)).await?;
+    w.insert("evidence", &new_id(), Cols::new().set("assignment_id", assignment_id).set("file_id", &file.id)).await?;
     w.commit().await?;
     Ok(file)
 }
@@ -377,14 +345,7 @@ pub async fn assign_unit(store: &Store, source: Source, node_id: &str, unit_id: 
     let id = match existing {
         Some((id, None)) => id,
         Some((id, Some(_))) => {
-            let (now, device) = (w.now(), w.device_id().to_owned());
-            sqlx::query("UPDATE assignments SET deleted_at = NULL, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
-                .bind(now)
-                .bind(device)
-                .bind(&id)
-                .execute(w.conn())
-                .await?;
-            w.log("assignments", &id, Op::Update, Changes::default().field("deleted_at", "deleted", ())).await?;
+            w.update("assignments", &id, Cols::new().set("deleted_at", None::<String>)).await?;
             id
         }
         None => insert_assignment(&mut w, node_id, unit_id, if lead { "lead" } else { "coordinating" }).await?,
@@ -398,21 +359,13 @@ pub async fn assign_unit(store: &Store, source: Source, node_id: &str, unit_id: 
 pub async fn unassign(store: &Store, source: Source, assignment_id: &str) -> Result<()> {
     let mut w = store.write(source).await?;
     assignment(w.conn(), assignment_id).await?;
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query("UPDATE assignments SET deleted_at = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
-        .bind(now)
-        .bind(now)
-        .bind(device)
-        .bind(assignment_id)
-        .execute(w.conn())
-        .await?;
-    w.log("assignments", assignment_id, Op::Delete, Changes::default().field("deleted_at", (), now)).await?;
+    w.tombstone("assignments", assignment_id).await?;
     w.commit().await
 }
 
 /// Sets when an activity happens: a named period, or custom dates.
 pub async fn set_timing(store: &Store, source: Source, node_id: &str, period: Period, dates: Option<(NaiveDate, NaiveDate)>) -> Result<Node> {
-    let before = node(store.pool(), node_id).await?;
+    node(store.pool(), node_id).await?;
     let year = get(store.pool(), &plan_of(store.pool(), node_id).await?).await?.year;
     let (starts_on, ends_on) = match (period, dates) {
         (Period::Custom, Some((s, e))) if s <= e => (s, e),
@@ -421,21 +374,8 @@ pub async fn set_timing(store: &Store, source: Source, node_id: &str, period: Pe
         (p, _) => p.range(year),
     };
     let mut w = store.write(source).await?;
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query("UPDATE plan_nodes SET period = ?, starts_on = ?, ends_on = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
-        .bind(period.as_str())
-        .bind(starts_on)
-        .bind(ends_on)
-        .bind(now)
-        .bind(device)
-        .bind(node_id)
-        .execute(w.conn())
-        .await?;
-    let changes = Changes::default()
-        .field("period", &before.period, period)
-        .field("starts_on", before.starts_on, starts_on)
-        .field("ends_on", before.ends_on, ends_on);
-    w.log("plan_nodes", node_id, Op::Update, changes).await?;
+    let cols = Cols::new().set("period", period.as_str()).set("starts_on", starts_on).set("ends_on", ends_on);
+    w.update("plan_nodes", node_id, cols).await?;
     w.commit().await?;
     node(store.pool(), node_id).await
 }
@@ -448,43 +388,37 @@ async fn plan_of(pool: &SqlitePool, node_id: &str) -> Result<String> {
         .ok_or(Error::NotFound { what: "hoạt động" })
 }
 
+/// A unit's part in an activity; its id is derived from the pair, which is unique.
 async fn insert_assignment(w: &mut Write<'_>, node_id: &str, unit_id: &str, role: &str) -> Result<String> {
-    let id = new_id();
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query("INSERT INTO assignments (id, node_id, unit_id, role, status, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, 'not_started', ?, ?, ?)")
-        .bind(&id)
-        .bind(node_id)
-        .bind(unit_id)
-        .bind(role)
-        .bind(now)
-        .bind(now)
-        .bind(device)
-        .execute(w.conn())
-        .await?;
-    let changes = Changes::default()
-        .field("node_id", (), node_id)
-        .field("unit_id", (), unit_id)
-        .field("role", (), role)
-        .field("status", (), Status::NotStarted);
-    w.log("assignments", &id, Op::Insert, changes).await?;
+    let id = natural_id("assignment", &[node_id, unit_id]);
+    let cols = Cols::new().set("node_id", node_id).set("unit_id", unit_id).set("role", role).set("status", Status::NotStarted.as_str());
+    w.insert("assignments", &id, cols).await?;
     Ok(id)
 }
 
 /// Saves a plan draft (as understood and corrected) in one transaction: the units it names
 /// (matched by name, created when new), the plan, its outline, assignments and deadlines.
 pub async fn save_draft(store: &Store, source: Source, draft: &PlanDraft) -> Result<Plan> {
+    let mut w = store.write(source).await?;
+    let plan = save_draft_in(&mut w, draft).await?;
+    w.commit().await?;
+    Ok(plan)
+}
+
+/// [`save_draft`] inside the caller's write.
+pub(crate) async fn save_draft_in(w: &mut Write<'_>, draft: &PlanDraft) -> Result<Plan> {
     if !(2000..=2100).contains(&draft.year) {
         return Err(InvalidInput::new("year", "Năm của kế hoạch phải trong khoảng 2000–2100.").into());
     }
     let title = text::required("title", "trích yếu của kế hoạch", &draft.title, 500)?;
-    let mut w = store.write(source).await?;
     let mut unit_ids = Vec::new();
     for name in &draft.units {
         let name = text::required("units", "tên đơn vị", name, 200)?;
-        unit_ids.push(ward::ensure_unit(&mut w, &name, ward::UnitKind::Agency).await?);
+        unit_ids.push(ward::ensure_unit(w, &name, ward::UnitKind::Agency).await?);
     }
+    let year = draft.year.to_string();
     let plan = Plan {
-        id: new_id(),
+        id: w.natural_or_new_id("plans", "plan", &[&year]).await?,
         year: draft.year,
         number: draft.number,
         symbol: text::nfc(&draft.symbol),
@@ -498,40 +432,28 @@ pub async fn save_draft(store: &Store, source: Source, draft: &PlanDraft) -> Res
         signer_title: text::nfc(&draft.signer_title),
         signer_name: text::nfc(&draft.signer_name),
     };
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query(
-        "INSERT INTO plans (id, year, number, symbol, issued_on, title, preamble, legal_bases, closing, recipients,
-            signer_prefix, signer_title, signer_name, created_at, updated_at, device_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&plan.id)
-    .bind(plan.year)
-    .bind(plan.number)
-    .bind(&plan.symbol)
-    .bind(plan.issued_on)
-    .bind(&plan.title)
-    .bind(&plan.preamble)
-    .bind(&plan.legal_bases)
-    .bind(&plan.closing)
-    .bind(&plan.recipients)
-    .bind(&plan.signer_prefix)
-    .bind(&plan.signer_title)
-    .bind(&plan.signer_name)
-    .bind(now)
-    .bind(now)
-    .bind(device)
-    .execute(w.conn())
-    .await?;
-    w.log("plans", &plan.id, Op::Insert, Changes::inserted(&plan)).await?;
+    let cols = Cols::new()
+        .set("year", plan.year)
+        .set("number", plan.number)
+        .set("symbol", &plan.symbol)
+        .set("issued_on", plan.issued_on)
+        .set("title", &plan.title)
+        .set("preamble", &plan.preamble)
+        .set("legal_bases", &plan.legal_bases)
+        .set("closing", &plan.closing)
+        .set("recipients", &plan.recipients)
+        .set("signer_prefix", &plan.signer_prefix)
+        .set("signer_title", &plan.signer_title)
+        .set("signer_name", &plan.signer_name);
+    w.insert("plans", &plan.id, cols).await?;
 
     let mut position = 0;
     for n in &draft.nodes {
-        save_node(&mut w, &plan, None, n, &unit_ids, &mut position).await?;
+        save_node(w, &plan, None, n, &unit_ids, &mut position).await?;
     }
     for d in &draft.deadlines {
-        reporting::insert_deadline(&mut w, &plan.id, &d.period, d.due_on).await?;
+        reporting::insert_deadline(w, &plan.id, &d.period, d.due_on).await?;
     }
-    w.commit().await?;
     Ok(plan)
 }
 
@@ -548,7 +470,7 @@ async fn save_node(
     };
     let (starts_on, ends_on) = n.period.range(plan.year);
     let node = Node {
-        id: new_id(),
+        id: natural_id("plan_node", &[&plan.id, &position.to_string()]),
         parent_id: parent.map(str::to_owned),
         position: *position,
         kind: n.kind.as_str().to_owned(),
@@ -562,31 +484,20 @@ async fn save_node(
         emphasis: serde_json::to_string(&n.emphasis).unwrap_or_else(|_| "[]".into()),
     };
     *position += 1;
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query(
-        "INSERT INTO plan_nodes (id, plan_id, parent_id, position, kind, label, text, is_activity, period, starts_on, ends_on, unit_id,
-            emphasis, created_at, updated_at, device_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&node.id)
-    .bind(&plan.id)
-    .bind(&node.parent_id)
-    .bind(node.position)
-    .bind(&node.kind)
-    .bind(&node.label)
-    .bind(&node.text)
-    .bind(node.is_activity)
-    .bind(&node.period)
-    .bind(node.starts_on)
-    .bind(node.ends_on)
-    .bind(&node.unit_id)
-    .bind(&node.emphasis)
-    .bind(now)
-    .bind(now)
-    .bind(device)
-    .execute(w.conn())
-    .await?;
-    w.log("plan_nodes", &node.id, Op::Insert, Changes::inserted(&node)).await?;
+    let cols = Cols::new()
+        .set("plan_id", &plan.id)
+        .set("parent_id", &node.parent_id)
+        .set("position", node.position)
+        .set("kind", &node.kind)
+        .set("label", &node.label)
+        .set("text", &node.text)
+        .set("is_activity", node.is_activity)
+        .set("period", &node.period)
+        .set("starts_on", node.starts_on)
+        .set("ends_on", node.ends_on)
+        .set("unit_id", &node.unit_id)
+        .set("emphasis", &node.emphasis);
+    w.insert("plan_nodes", &node.id, cols).await?;
     if n.is_activity {
         if let Some(lead) = &n.lead_unit {
             insert_assignment(w, &node.id, &unit(lead)?, "lead").await?;

@@ -7,7 +7,7 @@ use sqlx::SqlitePool;
 use ts_rs::TS;
 
 use crate::files::{StoredFile, Upload};
-use crate::store::{new_id, Changes, Op, Source, Store, Write};
+use crate::store::{natural_id, Cols, Source, Store, Write};
 use crate::{ward, Error, Result};
 
 /// A reporting deadline of a plan.
@@ -144,39 +144,44 @@ pub async fn table(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Result
     Ok(ReportTable { deadlines, rows })
 }
 
+/// A report deadline of a plan; its id is derived from the plan and the period, which are unique.
 pub(crate) async fn insert_deadline(w: &mut Write<'_>, plan_id: &str, period: &str, due_on: NaiveDate) -> Result<()> {
-    let d = Deadline { id: new_id(), period: period.to_owned(), due_on };
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query("INSERT INTO report_deadlines (id, plan_id, period, due_on, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(&d.id)
-        .bind(plan_id)
-        .bind(&d.period)
-        .bind(d.due_on)
-        .bind(now)
-        .bind(now)
-        .bind(device)
-        .execute(w.conn())
-        .await?;
-    w.log("report_deadlines", &d.id, Op::Insert, Changes::inserted(&d).field("plan_id", (), plan_id)).await
+    let id = natural_id("report_deadline", &[plan_id, period]);
+    w.insert("report_deadlines", &id, Cols::new().set("plan_id", plan_id).set("period", period).set("due_on", due_on)).await
 }
 
 /// Changes a deadline's due date.
 pub async fn set_due(store: &Store, source: Source, deadline_id: &str, due_on: NaiveDate) -> Result<()> {
     let mut w = store.write(source).await?;
-    let before: NaiveDate = sqlx::query_scalar("SELECT due_on FROM report_deadlines WHERE id = ? AND deleted_at IS NULL")
+    live_deadline(&mut w, deadline_id).await?;
+    w.update("report_deadlines", deadline_id, Cols::new().set("due_on", due_on)).await?;
+    w.commit().await
+}
+
+async fn live_deadline(w: &mut Write<'_>, deadline_id: &str) -> Result<()> {
+    sqlx::query_scalar::<_, String>("SELECT id FROM report_deadlines WHERE id = ? AND deleted_at IS NULL")
         .bind(deadline_id)
         .fetch_optional(w.conn())
         .await?
-        .ok_or(Error::NotFound { what: "hạn báo cáo" })?;
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    sqlx::query("UPDATE report_deadlines SET due_on = ?, updated_at = ?, device_id = ?, row_version = row_version + 1 WHERE id = ?")
-        .bind(due_on)
-        .bind(now)
-        .bind(device)
+        .map(|_| ())
+        .ok_or(Error::NotFound { what: "hạn báo cáo" })
+}
+
+/// The row of a unit's report on a deadline, live or tombstoned (the pair is unique).
+async fn unit_report_id(w: &mut Write<'_>, deadline_id: &str, unit_id: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT id FROM unit_reports WHERE deadline_id = ? AND unit_id = ?")
         .bind(deadline_id)
-        .execute(w.conn())
-        .await?;
-    w.log("report_deadlines", deadline_id, Op::Update, Changes::default().field("due_on", before, due_on)).await?;
+        .bind(unit_id)
+        .fetch_optional(w.conn())
+        .await?)
+}
+
+/// Undoes [`record_received`]: the unit's report is no longer counted as received (a
+/// tombstone; its file and history stay).
+pub async fn unrecord_received(store: &Store, source: Source, deadline_id: &str, unit_id: &str) -> Result<()> {
+    let mut w = store.write(source).await?;
+    let id = unit_report_id(&mut w, deadline_id, unit_id).await?.ok_or(Error::NotFound { what: "báo cáo đã nhận" })?;
+    w.tombstone("unit_reports", &id).await?;
     w.commit().await
 }
 
@@ -194,49 +199,23 @@ pub async fn record_received(
         Some(upload) => Some(upload.keep(&mut w).await?.id),
         None => None,
     };
-    let existing: Option<String> = sqlx::query_scalar("SELECT id FROM unit_reports WHERE deadline_id = ? AND unit_id = ?")
-        .bind(deadline_id)
+    live_deadline(&mut w, deadline_id).await?;
+    sqlx::query_scalar::<_, String>("SELECT id FROM units WHERE id = ? AND deleted_at IS NULL")
         .bind(unit_id)
         .fetch_optional(w.conn())
-        .await?;
-    let (now, device) = (w.now(), w.device_id().to_owned());
-    let changes = Changes::default().field("received_on", (), received_on).field("file_id", (), &file_id);
-    match existing {
-        Some(id) => {
-            sqlx::query(
-                "UPDATE unit_reports SET received_on = ?, file_id = COALESCE(?, file_id), deleted_at = NULL, updated_at = ?, device_id = ?,
-                 row_version = row_version + 1 WHERE id = ?",
-            )
-            .bind(received_on)
-            .bind(&file_id)
-            .bind(now)
-            .bind(device)
-            .bind(&id)
-            .execute(w.conn())
-            .await?;
-            w.log("unit_reports", &id, Op::Update, changes).await?;
-        }
-        None => {
-            let id = new_id();
-            sqlx::query(
-                "INSERT INTO unit_reports (id, deadline_id, unit_id, received_on, file_id, created_at, updated_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&id)
-            .bind(deadline_id)
-            .bind(unit_id)
-            .bind(received_on)
-            .bind(&file_id)
-            .bind(now)
-            .bind(now)
-            .bind(device)
-            .execute(w.conn())
-            .await
-            .map_err(|e| match e {
-                sqlx::Error::Database(ref d) if d.is_foreign_key_violation() => Error::NotFound { what: "hạn báo cáo hoặc đơn vị" },
-                e => e.into(),
-            })?;
-            w.log("unit_reports", &id, Op::Insert, changes.field("deadline_id", (), deadline_id).field("unit_id", (), unit_id)).await?;
-        }
+        .await?
+        .ok_or(Error::NotFound { what: "đơn vị" })?;
+    let mut cols = Cols::new().set("received_on", received_on);
+    if let Some(file_id) = &file_id {
+        cols = cols.set("file_id", file_id);
     }
+    match unit_report_id(&mut w, deadline_id, unit_id).await? {
+        Some(id) => w.update("unit_reports", &id, cols.set("deleted_at", None::<String>)).await?,
+        None => {
+            let id = natural_id("unit_report", &[deadline_id, unit_id]);
+            w.insert("unit_reports", &id, cols.set("deadline_id", deadline_id).set("unit_id", unit_id)).await?;
+            true
+        }
+    };
     w.commit().await
 }

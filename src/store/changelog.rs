@@ -20,7 +20,13 @@ pub enum Op {
 }
 
 impl Op {
-    pub(super) fn as_str(self) -> &'static str {
+    /// Reads the stored word.
+    pub fn parse(s: &str) -> Option<Op> {
+        [Op::Insert, Op::Update, Op::Delete].into_iter().find(|op| op.as_str() == s)
+    }
+
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
         match self {
             Op::Insert => "insert",
             Op::Update => "update",
@@ -29,40 +35,27 @@ impl Op {
     }
 }
 
-/// The fields a write changed: `{"field": [old, new]}`.
+/// The columns a write changed: `{"column": [old, new]}`, exactly as stored.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Changes(Map<String, Value>);
 
 impl Changes {
-    /// Every field of a new record, with no old value.
-    pub fn inserted(record: &impl Serialize) -> Changes {
-        Changes::diff(&Value::Null, record)
+    /// Records one column going from `old` to `new`.
+    pub(super) fn set(&mut self, column: &str, old: Value, new: Value) {
+        self.0.insert(column.to_owned(), Value::Array(vec![old, new]));
     }
 
-    /// The fields that differ between two versions of a record.
-    pub fn diff(old: &impl Serialize, new: &impl Serialize) -> Changes {
-        let old = serde_json::to_value(old).unwrap_or(Value::Null);
-        let new = serde_json::to_value(new).unwrap_or(Value::Null);
-        let empty = Map::new();
-        let old_fields = old.as_object().unwrap_or(&empty);
-        let mut out = Map::new();
-        if let Some(new_fields) = new.as_object() {
-            for (k, v) in new_fields {
-                let before = old_fields.get(k).cloned().unwrap_or(Value::Null);
-                if &before != v {
-                    out.insert(k.clone(), Value::Array(vec![before, v.clone()]));
-                }
-            }
+    /// Reads a logged entry's changes; `None` when the text is not a change object.
+    pub fn parse(json: &str) -> Option<Changes> {
+        match serde_json::from_str(json).ok()? {
+            Value::Object(map) if map.values().all(|v| v.as_array().is_some_and(|a| a.len() == 2)) => Some(Changes(map)),
+            _ => None,
         }
-        Changes(out)
     }
 
-    /// One field set from `old` to `new`.
-    pub fn field(mut self, name: &str, old: impl Serialize, new: impl Serialize) -> Changes {
-        let old = serde_json::to_value(old).unwrap_or(Value::Null);
-        let new = serde_json::to_value(new).unwrap_or(Value::Null);
-        self.0.insert(name.to_owned(), Value::Array(vec![old, new]));
-        self
+    /// Each column with the value it was given.
+    pub fn new_values(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), &v[1]))
     }
 
     /// True when nothing changed.
@@ -98,12 +91,17 @@ pub struct ChangeEntry {
     pub source: String,
     /// When (UTC).
     pub at: DateTime<Utc>,
+    /// The row version the write produced.
+    #[ts(type = "number")]
+    pub row_version: i64,
+    /// The hybrid logical clock reading that orders it among every laptop's entries.
+    pub hlc: String,
 }
 
 /// The history of one record, oldest first.
 pub async fn history(pool: &SqlitePool, table: &str, record_id: &str) -> Result<Vec<ChangeEntry>> {
     Ok(sqlx::query_as::<_, ChangeEntry>(
-        "SELECT * FROM change_log WHERE table_name = ? AND record_id = ? ORDER BY at, seq",
+        "SELECT * FROM change_log WHERE table_name = ? AND record_id = ? ORDER BY hlc, device_id, seq",
     )
     .bind(table)
     .bind(record_id)
@@ -117,10 +115,13 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn diff_keeps_only_changed_fields() {
-        let c = Changes::diff(&json!({"a": 1, "b": "x"}), &json!({"a": 1, "b": "y"}));
-        assert_eq!(c.to_json(), r#"{"b":["x","y"]}"#);
-        assert!(Changes::diff(&json!({"a": 1}), &json!({"a": 1})).is_empty());
-        assert_eq!(Changes::inserted(&json!({"a": 1})).to_json(), r#"{"a":[null,1]}"#);
+    fn parses_only_old_new_pairs() {
+        let mut c = Changes::default();
+        c.set("a", Value::Null, json!(1));
+        let back = Changes::parse(&c.to_json()).expect("parsed");
+        assert_eq!(back, c);
+        assert_eq!(back.new_values().collect::<Vec<_>>(), vec![("a", &json!(1))]);
+        assert!(Changes::parse(r#"{"a": 1}"#).is_none());
+        assert!(Changes::parse("[]").is_none());
     }
 }

@@ -1,9 +1,42 @@
 //! The one way into the database: opening (WAL, foreign keys, busy timeout, migrations), the
 //! single writer, and the change log that every write appends to in the same transaction.
+//!
+//! # The change log is the truth
+//! A [`Write`] is one user action: one `BEGIN IMMEDIATE` transaction. Its only calls that change
+//! a user table are [`Write::insert`], [`Write::update`] and [`Write::tombstone`]: each writes
+//! the row, stamps `updated_at`, `device_id` and `row_version`, and appends to the change log
+//! exactly the columns it wrote, old and new, with the row version produced and a
+//! [hybrid logical clock](hlc) reading. [`replay`] rebuilds every table from the log alone, and
+//! `treem check` compares the result with the database.
+//!
+//! # Ids that merge
+//! Most records get a UUID v7. A record that two laptops may create on their own for the same
+//! thing gets an id derived from its natural key ([`natural_id`], UUID v5), so both copies are
+//! one record when the laptops meet:
+//!
+//! | table | natural key |
+//! |---|---|
+//! | `ward` | the one ward of the database |
+//! | `units` | the unit's name (folded) |
+//! | `signers` | the signer's name (folded) |
+//! | `plans` | the year |
+//! | `plan_nodes` | the plan and the node's position in it |
+//! | `assignments` | the activity and the unit (also `UNIQUE`) |
+//! | `report_deadlines` | the plan and the period (also `UNIQUE`) |
+//! | `unit_reports` | the deadline and the unit (also `UNIQUE`) |
+//!
+//! When the natural id is already taken by another record (a unit renamed away from the name,
+//! a second plan for the same year), the new record gets a fresh UUID v7: it is a different
+//! thing that happens to share the key, and must not overwrite the first.
 
 mod changelog;
+pub mod hlc;
+mod replay;
+mod row;
 
 pub use changelog::{history, ChangeEntry, Changes, Op};
+pub use replay::{replay, Difference, Replayed};
+pub use row::Cols;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -70,6 +103,10 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        Self::from_pool(pool, data_dir).await
+    }
+
+    async fn from_pool(pool: SqlitePool, data_dir: PathBuf) -> Result<Store> {
         MIGRATOR.run(&pool).await?;
         let device_id = match sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = 'device_id'")
             .fetch_optional(&pool)
@@ -101,11 +138,13 @@ impl Store {
         &self.data_dir
     }
 
-    /// Starts the one write transaction allowed at a time.
+    /// Starts the one write transaction allowed at a time. `BEGIN IMMEDIATE` takes SQLite's
+    /// write lock at once, so what the action reads before it writes cannot change under it.
     pub async fn write(&self, source: Source) -> Result<Write<'_>> {
         let turn = self.writer.lock().await;
-        let tx = self.pool.begin().await?;
-        Ok(Write { tx, _turn: turn, store: self, source, at: Utc::now(), next_seq: None })
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let at = Utc::now();
+        Ok(Write { tx, _turn: turn, store: self, source, at, stamp: stamp(at), next_seq: None, clock: None })
     }
 
     /// Closes the pool, checkpointing the WAL.
@@ -121,18 +160,26 @@ pub struct Write<'s> {
     store: &'s Store,
     source: Source,
     at: DateTime<Utc>,
+    stamp: String,
     next_seq: Option<i64>,
+    clock: Option<hlc::Hlc>,
 }
 
 impl<'s> Write<'s> {
-    /// The connection of the transaction.
+    /// The connection of the transaction, for reads. Writes to user tables go through
+    /// [`Write::insert`], [`Write::update`] and [`Write::tombstone`].
     pub fn conn(&mut self) -> &mut SqliteConnection {
         &mut self.tx
     }
 
-    /// The instant of this write, stored in `created_at`/`updated_at`.
+    /// The instant of this write.
     pub fn now(&self) -> DateTime<Utc> {
         self.at
+    }
+
+    /// The instant of this write as stored in `created_at`, `updated_at` and the log.
+    pub fn stamp(&self) -> &str {
+        &self.stamp
     }
 
     /// The device that makes this write.
@@ -145,8 +192,10 @@ impl<'s> Write<'s> {
         self.store
     }
 
-    /// Appends one entry to the change log.
-    pub async fn log(&mut self, table: &str, record_id: &str, op: Op, changes: Changes) -> Result<()> {
+    /// Appends one entry to the change log: the next sequence of this device, the next clock
+    /// reading, and the row version the write produced.
+    async fn log(&mut self, table: &str, record_id: &str, op: Op, changes: &Changes, row_version: i64) -> Result<()> {
+        crate::failpoint::hit();
         let seq = match self.next_seq {
             Some(seq) => seq,
             None => {
@@ -157,9 +206,18 @@ impl<'s> Write<'s> {
             }
         };
         self.next_seq = Some(seq + 1);
+        let last = match self.clock {
+            Some(c) => c,
+            None => {
+                let max: Option<String> = sqlx::query_scalar("SELECT MAX(hlc) FROM change_log").fetch_one(&mut *self.tx).await?;
+                max.as_deref().and_then(hlc::Hlc::decode).unwrap_or_default()
+            }
+        };
+        let clock = last.tick(Utc::now().timestamp_millis());
+        self.clock = Some(clock);
         sqlx::query(
-            "INSERT INTO change_log (device_id, seq, table_name, record_id, op, changes, user_name, source, at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO change_log (device_id, seq, table_name, record_id, op, changes, user_name, source, at, row_version, hlc)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&self.store.device_id)
         .bind(seq)
@@ -169,7 +227,9 @@ impl<'s> Write<'s> {
         .bind(changes.to_json())
         .bind(&self.store.user)
         .bind(self.source.as_str())
-        .bind(self.at)
+        .bind(&self.stamp)
+        .bind(row_version)
+        .bind(clock.encode(&self.store.device_id))
         .execute(&mut *self.tx)
         .await?;
         Ok(())
@@ -185,4 +245,23 @@ impl<'s> Write<'s> {
 /// A new record id: UUID v7, so ids sort by creation time.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// The namespace of the app's natural ids.
+const NATURAL_ID_NAMESPACE: uuid::Uuid = uuid::uuid!("6f0c1b1e-4a53-4b0e-9a57-2b8f3c7d9e10");
+
+/// The id of a record that two laptops may create on their own: a UUID v5 of its kind and its
+/// natural key, so the two copies are the same record (see the table in this module's docs).
+pub fn natural_id(kind: &str, key: &[&str]) -> String {
+    let mut name = kind.to_owned();
+    for part in key {
+        name.push('\u{1f}');
+        name.push_str(part);
+    }
+    uuid::Uuid::new_v5(&NATURAL_ID_NAMESPACE, name.as_bytes()).to_string()
+}
+
+/// The one textual form of an instant in the database and the log (RFC 3339, UTC, microseconds).
+pub fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }

@@ -39,4 +39,12 @@ source: string,
 /**
  * When (UTC).
  */
-at: string, };
+at: string, 
+/**
+ * The row version the write produced.
+ */
+row_version: number, 
+/**
+ * The hybrid logical clock reading that orders it among every laptop's entries.
+ */
+hlc: string, };

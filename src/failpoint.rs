@@ -1,0 +1,21 @@
+//! Crash testing. In debug builds, `TREEM_CRASH_AFTER_LOG_ENTRIES=N` ends the process at once,
+//! as a power cut would, when the N-th change-log entry of the process is about to be written;
+//! the tests use it to prove that an interrupted action leaves the database whole. Release
+//! builds carry no such hook.
+
+#[cfg(debug_assertions)]
+pub(crate) fn hit() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    static LIMIT: OnceLock<Option<u64>> = OnceLock::new();
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let limit = LIMIT.get_or_init(|| std::env::var("TREEM_CRASH_AFTER_LOG_ENTRIES").ok().and_then(|v| v.parse().ok()));
+    if let Some(limit) = *limit {
+        if COUNT.fetch_add(1, Ordering::SeqCst) + 1 >= limit {
+            std::process::abort();
+        }
+    }
+}
+
+#[cfg(not(debug_assertions))]
+pub(crate) fn hit() {}
