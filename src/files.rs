@@ -146,6 +146,15 @@ pub(crate) async fn list_for(pool: &SqlitePool, table: &'static str, column: &'s
     .await?)
 }
 
+/// The name a kept file had when the user gave it.
+pub async fn name_of(pool: &SqlitePool, file_id: &str) -> Result<String> {
+    sqlx::query_scalar("SELECT file_name FROM files WHERE id = ?")
+        .bind(file_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(Error::NotFound { what: "tệp" })
+}
+
 /// The bytes of a kept file, checked against its hash.
 pub async fn read(store: &crate::Store, file_id: &str) -> Result<Vec<u8>> {
     let f = sqlx::query_as::<_, StoredFile>("SELECT id, file_name, stored_path, sha256, size_bytes FROM files WHERE id = ?")

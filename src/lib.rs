@@ -6,6 +6,8 @@
 //! [`documents`] (official documents and their register), [`signing`] and [`certificates`].
 #![deny(missing_docs)]
 
+#[macro_use]
+pub mod vocabulary;
 pub mod certificates;
 pub mod check;
 pub mod demo;
@@ -13,6 +15,7 @@ pub mod documents;
 pub mod error;
 mod failpoint;
 pub mod files;
+pub mod history;
 pub mod overview;
 pub mod pdf;
 pub mod plan;

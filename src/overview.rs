@@ -11,12 +11,22 @@ use crate::Result;
 /// How far ahead "due soon" looks.
 pub const DUE_SOON_DAYS: i64 = 14;
 
+labelled_enum! {
+    /// What a unit owes.
+    pub enum DueKind {
+        /// Its part in an activity of the plan.
+        Activity = ("activity", "Hoạt động"),
+        /// A 6-monthly or yearly report.
+        Report = ("report", "Báo cáo"),
+    }
+}
+
 /// Something a unit owes: an activity or a report.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct DueItem {
-    /// "activity" or "report".
-    pub kind: String,
+    /// An activity or a report.
+    pub kind: DueKind,
     /// The activity's node (activities only).
     pub node_id: Option<String>,
     /// "II.4.a" or "Báo cáo 6 tháng".
@@ -47,8 +57,28 @@ pub struct UnitTally {
     pub in_progress: i32,
     /// Not started.
     pub not_started: i32,
-    /// Not applicable.
+    /// Not applicable: left out of the progress.
     pub not_applicable: i32,
+    /// Done, in per cent of those that apply (0 when none applies).
+    pub percent_done: i32,
+}
+
+impl UnitTally {
+    fn count(&mut self, status: Status) {
+        self.total += 1;
+        match status {
+            Status::Done => self.done += 1,
+            Status::InProgress => self.in_progress += 1,
+            Status::NotStarted => self.not_started += 1,
+            Status::NotApplicable => self.not_applicable += 1,
+        }
+        self.percent_done = percent(self.done, self.total - self.not_applicable);
+    }
+}
+
+/// `part` of `whole` in whole per cent, 0 for an empty whole.
+fn percent(part: i32, whole: i32) -> i32 {
+    if whole > 0 { (part * 100 + whole / 2) / whole } else { 0 }
 }
 
 /// The overview on a reference day.
@@ -67,6 +97,10 @@ pub struct Overview {
     pub late: Vec<DueItem>,
     /// Progress by unit.
     pub by_unit: Vec<UnitTally>,
+    /// Every unit's part in every activity, counted together.
+    pub all_units: UnitTally,
+    /// How far ahead "due soon" looks, in days.
+    pub due_soon_days: i32,
 }
 
 /// "II.4.a" from the labels of a node and its ancestors.
@@ -101,7 +135,7 @@ pub async fn overview(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Res
     for a in tree.assignments.iter().filter(|a| a.status.is_open()) {
         let Some(node) = tree.nodes.iter().find(|n| n.id == a.node_id) else { continue };
         let item = DueItem {
-            kind: "activity".into(),
+            kind: DueKind::Activity,
             node_id: Some(node.id.clone()),
             label: outline_label(&tree, node),
             text: short(&node.text),
@@ -118,9 +152,9 @@ pub async fn overview(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Res
     let reports = reporting::table(pool, plan_id, today).await?;
     for row in &reports.rows {
         for (cell, d) in row.cells.iter().zip(&reports.deadlines) {
-            let label = if d.period == "half" { "Báo cáo 6 tháng" } else { "Báo cáo năm" };
+            let label = d.period.report_name();
             let item = DueItem {
-                kind: "report".into(),
+                kind: DueKind::Report,
                 node_id: None,
                 label: label.into(),
                 text: format!("{label} gửi UBND phường"),
@@ -150,18 +184,26 @@ pub async fn overview(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Res
                     in_progress: 0,
                     not_started: 0,
                     not_applicable: 0,
+                    percent_done: 0,
                 });
                 by_unit.len() - 1
             }
         };
-        let t = &mut by_unit[i];
-        t.total += 1;
-        match a.status {
-            Status::Done => t.done += 1,
-            Status::InProgress => t.in_progress += 1,
-            Status::NotStarted => t.not_started += 1,
-            Status::NotApplicable => t.not_applicable += 1,
-        }
+        by_unit[i].count(a.status);
     }
-    Ok(Overview { plan_id: plan_id.to_owned(), plan_title: tree.plan.title, today, due_soon, late, by_unit })
+    let mut all_units = UnitTally {
+        unit_id: String::new(),
+        unit_name: "Tất cả đơn vị".into(),
+        total: 0,
+        done: 0,
+        in_progress: 0,
+        not_started: 0,
+        not_applicable: 0,
+        percent_done: 0,
+    };
+    for a in &tree.assignments {
+        all_units.count(a.status);
+    }
+    let due_soon_days = DUE_SOON_DAYS as i32;
+    Ok(Overview { plan_id: plan_id.to_owned(), plan_title: tree.plan.title, today, due_soon, late, by_unit, all_units, due_soon_days })
 }

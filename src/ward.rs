@@ -24,23 +24,13 @@ pub struct Ward {
     pub has_seal: bool,
 }
 
-/// What kind of unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum UnitKind {
-    /// An office, school or organisation.
-    Agency,
-    /// A residential group (tổ dân phố).
-    ResidentialGroup,
-}
-
-impl UnitKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            UnitKind::Agency => "agency",
-            UnitKind::ResidentialGroup => "residential_group",
-        }
+labelled_enum! {
+    /// What kind of unit.
+    pub enum UnitKind {
+        /// An office, school or organisation.
+        Agency = ("agency", "Cơ quan, tổ chức"),
+        /// A residential group (tổ dân phố).
+        ResidentialGroup = ("residential_group", "Tổ dân phố"),
     }
 }
 
@@ -52,8 +42,8 @@ pub struct Unit {
     pub id: String,
     /// Name.
     pub name: String,
-    /// agency or residential_group.
-    pub kind: String,
+    /// Office or residential group.
+    pub kind: UnitKind,
     /// Order in lists.
     pub position: i32,
 }
@@ -156,7 +146,7 @@ pub(crate) async fn ensure_unit(w: &mut Write<'_>, name: &str, kind: UnitKind) -
     }
     let position: i32 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM units").fetch_one(w.conn()).await?;
     let id = w.natural_or_new_id("units", "unit", &[&text::fold(name)]).await?;
-    w.insert("units", &id, Cols::new().set("name", name).set("kind", kind.as_str()).set("position", position)).await?;
+    w.insert("units", &id, Cols::new().set("name", name).set("kind", kind).set("position", position)).await?;
     Ok(id)
 }
 

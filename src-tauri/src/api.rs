@@ -8,7 +8,7 @@ use treem::plan::import::PlanDraft;
 use treem::plan::period::Period;
 use treem::plan::reporting::{self, ReportTable};
 use treem::plan::{self, ActivityPage, Assignment, Node, Note, Plan, PlanTree, Status};
-use treem::store::ChangeEntry;
+use treem::history::HistoryLine;
 use treem::ward::{self, Signer, Unit, UnitKind, Ward};
 use treem::{text, Error, Result, Source, Store};
 use ts_rs::TS;
@@ -36,6 +36,24 @@ pub async fn overview(store: &Store, req: OverviewRequest) -> Result<Overview> {
     };
     let plan = current_plan(store).await?;
     treem::overview::overview(store.pool(), &plan.id, today).await
+}
+
+/// The labels of the core's enums and the facts of the day, asked once at start.
+pub async fn vocabulary(_store: &Store, _req: ()) -> Result<treem::vocabulary::Vocabulary> {
+    Ok(treem::vocabulary::vocabulary())
+}
+
+/// Which activities of the current plan match a filter.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct PlanFilterRequest {
+    /// The filter.
+    pub filter: plan::Filter,
+}
+
+pub async fn plan_search(store: &Store, req: PlanFilterRequest) -> Result<Vec<String>> {
+    let plan = current_plan(store).await?;
+    plan::search(store.pool(), &plan.id, &req.filter).await
 }
 
 pub async fn plan_tree(store: &Store, _req: ()) -> Result<PlanTree> {
@@ -297,8 +315,41 @@ pub struct HistoryRequest {
     pub record_id: String,
 }
 
-pub async fn history(store: &Store, req: HistoryRequest) -> Result<Vec<ChangeEntry>> {
-    treem::store::history(store.pool(), &req.table, &req.record_id).await
+pub async fn history(store: &Store, req: HistoryRequest) -> Result<Vec<HistoryLine>> {
+    treem::history::of_record(store.pool(), &req.table, &req.record_id).await
+}
+
+/// The history of a unit's part in an activity, with its notes and evidence.
+pub async fn assignment_history(store: &Store, req: AssignmentRequest) -> Result<Vec<HistoryLine>> {
+    treem::history::of_assignment(store.pool(), &req.assignment_id).await
+}
+
+/// One evidence file of a unit's part in an activity.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct EvidenceRequest {
+    /// The assignment.
+    pub assignment_id: String,
+    /// The kept file.
+    pub file_id: String,
+}
+
+pub async fn remove_evidence(store: &Store, req: EvidenceRequest) -> Result<()> {
+    plan::remove_evidence(store, Source::Window, &req.assignment_id, &req.file_id).await
+}
+
+/// A kept file.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct FileRequest {
+    /// The file.
+    pub file_id: String,
+}
+
+/// Opens a kept file (evidence, a received report) in the system's viewer.
+pub async fn open_file(store: &Store, req: FileRequest) -> Result<()> {
+    let name = treem::files::name_of(store.pool(), &req.file_id).await?;
+    open_in_system_viewer(&name, &treem::files::read(store, &req.file_id).await?)
 }
 
 static PROCESS_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
@@ -331,8 +382,8 @@ use treem::signing::Verification;
 pub struct CreateDocumentRequest {
     /// Which kind.
     pub kind: Kind,
-    /// "half" or "year", for reports.
-    pub period: Option<String>,
+    /// 6-monthly or yearly, for reports.
+    pub period: Option<treem::plan::reporting::ReportPeriod>,
     /// The issued document a delivery list is for.
     pub source_id: Option<String>,
 }
@@ -343,7 +394,7 @@ pub async fn documents(store: &Store, _req: ()) -> Result<Vec<Document>> {
 
 pub async fn document_create(store: &Store, req: CreateDocumentRequest) -> Result<Document> {
     let plan = current_plan(store).await?;
-    register::create_draft(store, Source::Window, req.kind, &plan.id, req.period.as_deref(), req.source_id.as_deref()).await
+    register::create_draft(store, Source::Window, req.kind, &plan.id, req.period, req.source_id.as_deref()).await
 }
 
 /// One document.
@@ -413,6 +464,12 @@ pub async fn document_print(store: &Store, req: DocumentRequest) -> Result<()> {
         Some(n) => format!("{n:02}-{}.pdf", doc.symbol.replace('/', "-")),
         None => format!("ban-nhap-{}.pdf", &doc.id[..8]),
     };
+    open_in_system_viewer(&name, &bytes)
+}
+
+/// Writes `bytes` to a file called `name` in the temporary folder and opens it with the
+/// system's program for its kind.
+fn open_in_system_viewer(name: &str, bytes: &[u8]) -> Result<()> {
     let path = std::env::temp_dir().join(name);
     std::fs::write(&path, bytes).map_err(|e| Error::File { path: path.display().to_string(), source: e })?;
     let mut cmd = if cfg!(target_os = "windows") {

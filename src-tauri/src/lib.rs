@@ -59,7 +59,9 @@ fn ts_function(name: &str, req: &str, resp: &str) -> String {
 }
 
 commands! {
+    vocabulary(()) -> treem::vocabulary::Vocabulary;
     overview(api::OverviewRequest) -> treem::overview::Overview;
+    plan_search(api::PlanFilterRequest) -> Vec<String>;
     plan_tree(()) -> treem::plan::PlanTree;
     activity(api::NodeRequest) -> treem::plan::ActivityPage;
     set_status(api::SetStatusRequest) -> treem::plan::Assignment;
@@ -83,7 +85,10 @@ commands! {
     unrecord_report(api::UnrecordReportRequest) -> ();
     import_preview(api::ImportPreviewRequest) -> treem::plan::import::PlanDraft;
     import_save(treem::plan::import::PlanDraft) -> treem::plan::Plan;
-    history(api::HistoryRequest) -> Vec<treem::store::ChangeEntry>;
+    history(api::HistoryRequest) -> Vec<treem::history::HistoryLine>;
+    assignment_history(api::AssignmentRequest) -> Vec<treem::history::HistoryLine>;
+    remove_evidence(api::EvidenceRequest) -> ();
+    open_file(api::FileRequest) -> ();
     first_screen_shown(()) -> ();
     documents(()) -> Vec<treem::documents::register::Document>;
     document_create(api::CreateDocumentRequest) -> treem::documents::register::Document;

@@ -3,7 +3,6 @@
 //! `cargo test` because it needs a display and the driver.
 
 use std::io::Write as _;
-use std::os::unix::process::CommandExt as _;
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -19,7 +18,9 @@ struct Driver(Child);
 impl Drop for Driver {
     /// Ends tauri-driver with the WebKitWebDriver and app it started (one process group).
     fn drop(&mut self) {
+        #[cfg(unix)]
         let _ = Command::new("kill").args(["--", &format!("-{}", self.0.id())]).status();
+        let _ = self.0.kill();
         let _ = self.0.wait();
     }
 }
@@ -31,14 +32,12 @@ fn workspace() -> PathBuf {
 fn start_driver(db: &std::path::Path) -> Driver {
     let native = std::env::var("WEBKIT_WEBDRIVER").unwrap_or_else(|_| "/usr/bin/WebKitWebDriver".into());
     let log = std::fs::File::create(workspace().join("artifacts/tauri-driver.log")).unwrap();
-    let child = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
-        .args(["--port", "4444", "--native-driver", &native])
-        .env("TREEM_DB", db)
-        .stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log))
-        .process_group(0)
-        .spawn()
-        .expect("tauri-driver is installed (cargo install tauri-driver)");
+    let mut command = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()));
+    command.args(["--port", "4444", "--native-driver", &native]).env("TREEM_DB", db).stdout(Stdio::from(log.try_clone().unwrap())).stderr(Stdio::from(log));
+    // Its own process group, so that ending the test ends the driver and the app it started.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let child = command.spawn().expect("tauri-driver is installed (cargo install tauri-driver)");
     let start = Instant::now();
     while TcpStream::connect("127.0.0.1:4444").is_err() {
         assert!(start.elapsed() < Duration::from_secs(30), "tauri-driver did not start");
@@ -168,9 +167,17 @@ fn a_status_and_note_set_in_the_window_are_there_after_restart() {
     let block = s.find("[data-testid=unit-block]", None);
     let unit = s.attr(&block, "data-unit");
     assert!(!unit.is_empty());
-    let done = s.find("[data-testid=unit-block] [data-testid=status-select] option[value=done]", None);
-    s.click(&done);
-    s.find("[data-testid=unit-block] [data-testid=status-badge]", Some("Hoàn thành"));
+    // Choosing a status saves nothing until "Lưu tình trạng"; the undo stands beside the unit.
+    let choose_done = || {
+        s.click(&s.find("[data-testid=unit-block] [data-testid=status-select] option[value=done]", None));
+        s.click(&s.find("[data-testid=unit-block] [data-testid=status-save]", None));
+        s.find("[data-testid=unit-block] [data-testid=status-badge]", Some("Hoàn thành"));
+    };
+    choose_done();
+    s.click(&s.find("[data-testid=unit-block] [data-testid=undo]", None));
+    s.find("[data-testid=unit-block] [data-testid=unit-notice]", Some("Đã hoàn tác"));
+    s.find("[data-testid=unit-block] [data-testid=status-badge]", Some("Chưa bắt đầu"));
+    choose_done();
     s.type_text(&s.find("[data-testid=unit-block] [data-testid=note-text]", None), note);
     s.click(&s.find("[data-testid=unit-block] [data-testid=note-save]", None));
     s.find("[data-testid=note]", Some(note));

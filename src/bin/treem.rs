@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use serde::Serialize;
-use treem::plan::{self, import, period::Period};
+use treem::plan::{self, import, reporting::ReportPeriod};
 use treem::{demo, overview, text, Source, Store};
 
 #[derive(Parser)]
@@ -203,8 +203,7 @@ async fn run(cli: Cli) -> treem::Result<()> {
                 println!("Kế hoạch năm {}: {}", draft.year, draft.title);
                 println!("Phần: {}; hoạt động: {}; đơn vị: {}", draft.nodes.len(), draft.activities().len(), draft.units.len());
                 for d in &draft.deadlines {
-                    let what = if d.period == "half" { "6 tháng" } else { "cả năm" };
-                    println!("Hạn báo cáo {what}: {}", text::format_date(d.due_on));
+                    println!("Hạn báo cáo {}: {}", d.period.label().to_lowercase(), text::format_date(d.due_on));
                 }
                 for w in &draft.warnings {
                     println!("Lưu ý: {w}");
@@ -235,9 +234,9 @@ async fn run(cli: Cli) -> treem::Result<()> {
                     let label = if n.label.is_empty() { "-".to_owned() } else { format!("{}.", n.label) };
                     let mut line = format!("{}{} {}", "  ".repeat(depth), label, short(&n.text, 90));
                     if n.is_activity {
-                        line.push_str(&format!(" [{}]", Period::parse(&n.period).label()));
+                        line.push_str(&format!(" [{}]", n.period.label()));
                         for a in tree.assignments.iter().filter(|a| a.node_id == n.id) {
-                            let role = if a.role == "lead" { "chủ trì" } else { "phối hợp" };
+                            let role = a.role.label().to_lowercase();
                             line.push_str(&format!("\n{}  · {} ({role}): {}", "  ".repeat(depth), a.unit_name, a.status.label()));
                         }
                     }
@@ -265,7 +264,9 @@ async fn run(cli: Cli) -> treem::Result<()> {
             };
             let store = db.open().await?;
             let plan = plan::of_year(store.pool(), year).await?;
-            let draft = register::create_draft(&store, Source::Cli, Kind::Report, &plan.id, Some(&period), None).await?;
+            let period = ReportPeriod::from_stored(&period)
+                .ok_or_else(|| treem::Error::Invalid(text::InvalidInput::new("period", "Kỳ báo cáo là half (6 tháng) hoặc year (cả năm).")))?;
+            let draft = register::create_draft(&store, Source::Cli, Kind::Report, &plan.id, Some(period), None).await?;
             let id = if issue {
                 let doc = register::issue(&store, Source::Cli, &draft.id, treem::today_in_vietnam(), identity.as_ref()).await?;
                 println!("Đã cấp số {:02}/{} ngày {}.", doc.number.unwrap_or(0), doc.symbol, doc.issued_on.map(text::format_date).unwrap_or_default());

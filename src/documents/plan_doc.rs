@@ -1,5 +1,6 @@
 //! The plan itself (Kế hoạch), printed from the plan tree as a faithful official copy.
 
+use crate::plan::import::NodeKind;
 use sqlx::SqlitePool;
 
 use super::frame::{heading, para, para_with, Frame, Signature};
@@ -41,9 +42,9 @@ pub async fn frame(pool: &SqlitePool, plan_id: &str) -> Result<Frame> {
         let emphasis: Vec<crate::plan::import::Emphasis> = serde_json::from_str(&n.emphasis).unwrap_or_default();
         let text = labelled(".");
         let offset = text.chars().count() - n.text.chars().count();
-        body.push(match n.kind.as_str() {
-            "part" | "unit_entry" => heading(&text),
-            "item" if has_children => heading(&text),
+        body.push(match n.kind {
+            NodeKind::Part | NodeKind::UnitEntry => heading(&text),
+            NodeKind::Item if has_children => heading(&text),
             _ => para_with(&text, offset, &emphasis),
         });
     }

@@ -13,45 +13,37 @@ use crate::files;
 use crate::signing::Identity;
 use crate::store::{new_id, stamp, Cols, Source, Store};
 use crate::text::{self, InvalidInput};
+use crate::plan::reporting::ReportPeriod;
 use crate::{plan, Error, Result};
 
-/// The kinds of document the ward issues from the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum Kind {
-    /// Kế hoạch (KH).
-    Plan,
-    /// Báo cáo kết quả thực hiện kế hoạch (BC).
-    Report,
-    /// Bảng theo dõi tiến độ (not numbered).
-    Progress,
-    /// Danh sách giao nhận văn bản (not numbered).
-    Delivery,
+labelled_enum! {
+    /// The kinds of document the ward issues from the app.
+    pub enum Kind {
+        /// Kế hoạch (KH).
+        Plan = ("plan", "Kế hoạch"),
+        /// Báo cáo kết quả thực hiện kế hoạch (BC).
+        Report = ("report", "Báo cáo"),
+        /// Bảng theo dõi tiến độ (not numbered).
+        Progress = ("progress", "Bảng theo dõi tiến độ"),
+        /// Danh sách giao nhận văn bản (not numbered).
+        Delivery = ("delivery", "Danh sách giao nhận"),
+    }
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::Plan => "plan",
-            Kind::Report => "report",
-            Kind::Progress => "progress",
-            Kind::Delivery => "delivery",
-        }
-    }
-
-    fn parse(s: &str) -> Kind {
-        match s {
-            "plan" => Kind::Plan,
-            "report" => Kind::Report,
-            "progress" => Kind::Progress,
-            _ => Kind::Delivery,
-        }
-    }
-
     /// Whether the register gives it a number.
     pub fn numbered(self) -> bool {
         matches!(self, Kind::Plan | Kind::Report)
+    }
+}
+
+labelled_enum! {
+    /// Where a document stands in the register.
+    pub enum DocStatus {
+        /// Editable, not numbered.
+        Draft = ("draft", "Bản nháp"),
+        /// Numbered, dated and frozen.
+        Issued = ("issued", "Đã phát hành"),
     }
 }
 
@@ -77,8 +69,8 @@ pub struct Document {
     pub kind: Kind,
     /// The plan it speaks of.
     pub plan_id: Option<String>,
-    /// "half" or "year" (reports).
-    pub period: Option<String>,
+    /// 6-monthly or yearly (reports).
+    pub period: Option<ReportPeriod>,
     /// The document a delivery list is for.
     pub source_id: Option<String>,
     /// Year of the register.
@@ -101,8 +93,10 @@ pub struct Document {
     pub recipients: Vec<String>,
     /// The officer's sections (reports).
     pub narrative: Narrative,
-    /// draft or issued.
-    pub status: String,
+    /// Draft or issued.
+    pub status: DocStatus,
+    /// "05/BC-UBND" once numbered, else empty: the form the register and the window show.
+    pub number_text: String,
     /// SHA-256 of the issued PDF.
     pub sha256: Option<String>,
     /// Who signed it digitally.
@@ -114,9 +108,9 @@ pub struct Document {
 #[derive(sqlx::FromRow)]
 struct Row {
     id: String,
-    kind: String,
+    kind: Kind,
     plan_id: Option<String>,
-    period: Option<String>,
+    period: Option<ReportPeriod>,
     source_id: Option<String>,
     year: i32,
     number: Option<i32>,
@@ -128,18 +122,24 @@ struct Row {
     signer_name: String,
     recipients: String,
     narrative: String,
-    status: String,
+    status: DocStatus,
     file_id: Option<String>,
     sha256: Option<String>,
     signed_by: Option<String>,
     signed_at: Option<DateTime<Utc>>,
 }
 
+/// "05/BC-UBND" (numbers below 10 with a leading zero, Decree 30 Annex I), or empty.
+pub fn number_text(number: Option<i32>, symbol: &str) -> String {
+    number.map(|n| format!("{n:02}/{symbol}")).unwrap_or_default()
+}
+
 impl From<Row> for Document {
     fn from(r: Row) -> Document {
         Document {
             id: r.id,
-            kind: Kind::parse(&r.kind),
+            kind: r.kind,
+            number_text: number_text(r.number, &r.symbol),
             plan_id: r.plan_id,
             period: r.period,
             source_id: r.source_id,
@@ -222,17 +222,14 @@ pub async fn create_draft(
     source: Source,
     kind: Kind,
     plan_id: &str,
-    period: Option<&str>,
+    period: Option<ReportPeriod>,
     source_id: Option<&str>,
 ) -> Result<Document> {
     let p = plan::get(store.pool(), plan_id).await?;
     let (symbol, summary, recipients, narrative) = match kind {
         Kind::Plan => (p.symbol.clone(), p.title.clone(), serde_json::from_str(&p.recipients).unwrap_or_default(), Narrative::default()),
         Kind::Report => {
-            let period = match period {
-                Some(p @ ("half" | "year")) => p,
-                _ => return Err(InvalidInput::new("period", "Chọn kỳ báo cáo: 6 tháng hoặc cả năm.").into()),
-            };
+            let period = period.ok_or_else(|| InvalidInput::new("period", "Chọn kỳ báo cáo: 6 tháng hoặc cả năm."))?;
             let drafted = report::drafted_narrative(store.pool(), &p, period).await?;
             (
                 "BC-UBND".to_owned(),
@@ -244,7 +241,7 @@ pub async fn create_draft(
         Kind::Progress => (String::new(), format!("Bảng theo dõi tiến độ thực hiện kế hoạch công tác trẻ em năm {}", p.year), vec![], Narrative::default()),
         Kind::Delivery => {
             let of = get(store.pool(), source_id.ok_or_else(|| InvalidInput::new("source_id", "Chọn văn bản cần lập danh sách giao nhận."))?).await?;
-            if of.status != "issued" {
+            if of.status != DocStatus::Issued {
                 return Err(InvalidInput::new("source_id", "Chỉ lập danh sách giao nhận cho văn bản đã cấp số.").into());
             }
             (String::new(), format!("Danh sách giao nhận văn bản số {:02}/{}", of.number.unwrap_or(0), of.symbol), of.recipients.clone(), Narrative::default())
@@ -254,7 +251,7 @@ pub async fn create_draft(
         id: new_id(),
         kind,
         plan_id: Some(plan_id.to_owned()),
-        period: period.map(str::to_owned),
+        period,
         source_id: source_id.map(str::to_owned),
         year: p.year,
         number: None,
@@ -266,14 +263,15 @@ pub async fn create_draft(
         signer_name: p.signer_name.clone(),
         recipients,
         narrative,
-        status: "draft".into(),
+        status: DocStatus::Draft,
+        number_text: String::new(),
         sha256: None,
         signed_by: None,
         signed_at: None,
     };
     let mut w = store.write(source).await?;
     let cols = Cols::new()
-        .set("kind", kind.as_str())
+        .set("kind", kind)
         .set("plan_id", &doc.plan_id)
         .set("period", &doc.period)
         .set("source_id", &doc.source_id)
@@ -285,7 +283,7 @@ pub async fn create_draft(
         .set("signer_name", &doc.signer_name)
         .set("recipients", &doc.recipients)
         .set("narrative", &doc.narrative)
-        .set("status", "draft");
+        .set("status", DocStatus::Draft);
     w.insert("documents", &doc.id, cols).await?;
     w.commit().await?;
     Ok(doc)
@@ -310,7 +308,7 @@ pub async fn save_draft(store: &Store, source: Source, id: &str, edits: &DraftEd
     let recipients: Vec<String> = edits.recipients.iter().map(|r| text::nfc(r)).filter(|r| !r.is_empty()).collect();
     let mut w = store.write(source).await?;
     let status = w.read("documents", id, &["status"]).await?.ok_or(Error::NotFound { what: "văn bản" })?;
-    if status.get("status").and_then(|s| s.as_str()) == Some("issued") {
+    if status.get("status").and_then(|s| s.as_str()) == Some(DocStatus::Issued.as_str()) {
         return Err(InvalidInput::new("status", "Văn bản đã cấp số và phát hành, không sửa được. Muốn thay đổi, hãy lập văn bản mới.").into());
     }
     let cols = Cols::new().set("summary", &summary).set("narrative", &narrative).set("recipients", &recipients);
@@ -373,7 +371,7 @@ pub async fn issue(store: &Store, source: Source, id: &str, on: NaiveDate, signe
         .await?
         .ok_or(Error::NotFound { what: "văn bản" })?
         .into();
-    if doc.status == "issued" {
+    if doc.status == DocStatus::Issued {
         return Err(InvalidInput::new("status", "Văn bản này đã được cấp số rồi.").into());
     }
     check_narrative(&doc.narrative)?;
@@ -406,7 +404,7 @@ pub async fn issue(store: &Store, source: Source, id: &str, on: NaiveDate, signe
     let name = format!("{}-{}.pdf", doc.kind.as_str(), doc.number.map(|n| format!("{n:02}")).unwrap_or_else(|| doc.id.clone()));
     let file = files::keep_bytes(&mut w, &name, &bytes).await?;
     let cols = Cols::new()
-        .set("status", "issued")
+        .set("status", DocStatus::Issued)
         .set("year", year)
         .set("number", doc.number)
         .set("issued_on", on)

@@ -9,17 +9,22 @@ use super::plan_doc::ward_frame;
 use super::register::{Document, Narrative};
 use crate::overview::{self, outline_label};
 use crate::pdf::{Align, Block, Table, TableColumn, Run};
-use crate::plan::{self, reporting, Plan, Status};
+use crate::plan::import::NodeKind;
+use crate::plan::reporting::ReportPeriod;
+use crate::plan::{self, reporting, Plan, Role, Status};
 use crate::text::format_date;
 use crate::Result;
 
 /// "6 tháng đầu năm 2024" or "năm 2024".
-pub fn period_words(period: &str, year: i32) -> String {
-    if period == "half" { format!("6 tháng đầu năm {year}") } else { format!("năm {year}") }
+pub fn period_words(period: ReportPeriod, year: i32) -> String {
+    match period {
+        ReportPeriod::Half => format!("6 tháng đầu năm {year}"),
+        ReportPeriod::Year => format!("năm {year}"),
+    }
 }
 
 /// The report's summary line.
-pub fn summary(p: &Plan, period: &str) -> String {
+pub fn summary(p: &Plan, period: ReportPeriod) -> String {
     format!("Kết quả thực hiện Kế hoạch công tác trẻ em {}", period_words(period, p.year))
 }
 
@@ -34,13 +39,16 @@ pub fn default_recipients() -> Vec<String> {
 }
 
 /// The last day the report speaks of.
-fn period_end(period: &str, year: i32) -> NaiveDate {
-    let (m, d) = if period == "half" { (6, 30) } else { (12, 31) };
+fn period_end(period: ReportPeriod, year: i32) -> NaiveDate {
+    let (m, d) = match period {
+        ReportPeriod::Half => (6, 30),
+        ReportPeriod::Year => (12, 31),
+    };
     NaiveDate::from_ymd_opt(year, m, d).unwrap_or(NaiveDate::MIN)
 }
 
 /// The officer's sections, drafted from the records for them to edit.
-pub async fn drafted_narrative(pool: &SqlitePool, p: &Plan, period: &str) -> Result<Narrative> {
+pub async fn drafted_narrative(pool: &SqlitePool, p: &Plan, period: ReportPeriod) -> Result<Narrative> {
     let o = overview::overview(pool, &p.id, period_end(period, p.year)).await?;
     let total: i32 = o.by_unit.iter().map(|u| u.total - u.not_applicable).sum();
     let done: i32 = o.by_unit.iter().map(|u| u.done).sum();
@@ -69,8 +77,8 @@ fn first_sentence(text: &str, max: usize) -> String {
 pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>) -> Result<Frame> {
     let plan_id = doc.plan_id.clone().unwrap_or_default();
     let p = plan::get(pool, &plan_id).await?;
-    let period = doc.period.clone().unwrap_or_else(|| "year".into());
-    let end = period_end(&period, p.year);
+    let period = doc.period.unwrap_or(ReportPeriod::Year);
+    let end = period_end(period, p.year);
     let tree = plan::tree(pool, &plan_id).await?;
     let o = overview::overview(pool, &plan_id, end).await?;
     let plan_ref = match (p.number, p.issued_on) {
@@ -79,7 +87,7 @@ pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>
     };
     let mut body = vec![para(&format!(
         "Thực hiện {plan_ref}, UBND phường báo cáo kết quả thực hiện công tác trẻ em {} như sau:",
-        period_words(&period, p.year)
+        period_words(period, p.year)
     ))];
     body.push(heading("I. KẾT QUẢ THỰC HIỆN"));
     body.push(heading("1. Kết quả chung"));
@@ -89,11 +97,11 @@ pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>
     let rows: Vec<Vec<Vec<Run>>> = tree
         .nodes
         .iter()
-        .filter(|n| n.is_activity && n.kind != "task")
+        .filter(|n| n.is_activity && n.kind != NodeKind::Task)
         .map(|n| {
             let units: Vec<_> = tree.assignments.iter().filter(|a| a.node_id == n.id).collect();
             let done = units.iter().filter(|a| a.status == Status::Done).count();
-            let lead = units.iter().find(|a| a.role == "lead").map(|a| a.unit_name.clone()).unwrap_or_default();
+            let lead = units.iter().find(|a| a.role == Role::Lead).map(|a| a.unit_name.clone()).unwrap_or_default();
             vec![
                 vec![Run::regular(outline_label(&tree, n))],
                 vec![Run::regular(first_sentence(&n.text, 160))],

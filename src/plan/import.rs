@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::period::Period;
+use super::reporting::ReportPeriod;
 use crate::text::{fold, nfc};
 
 /// Why a file could not be read as a plan. Nothing is written when this happens.
@@ -32,37 +33,22 @@ pub enum ImportError {
     NotAPlan(&'static str),
 }
 
-/// What kind of line of the outline a node is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum NodeKind {
-    /// "I.", "II." …
-    Part,
-    /// "1.", "2." …
-    Item,
-    /// "a.", "b." …
-    SubItem,
-    /// A unit named in part "Tổ chức thực hiện".
-    UnitEntry,
-    /// A task paragraph under a unit entry.
-    Task,
-    /// Any other paragraph.
-    Paragraph,
-}
-
-impl NodeKind {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            NodeKind::Part => "part",
-            NodeKind::Item => "item",
-            NodeKind::SubItem => "sub_item",
-            NodeKind::UnitEntry => "unit_entry",
-            NodeKind::Task => "task",
-            NodeKind::Paragraph => "paragraph",
-        }
+labelled_enum! {
+    /// What kind of line of the outline a node is.
+    pub enum NodeKind {
+        /// "I.", "II." …
+        Part = ("part", "Phần"),
+        /// "1.", "2." …
+        Item = ("item", "Mục"),
+        /// "a.", "b." …
+        SubItem = ("sub_item", "Tiểu mục"),
+        /// A unit named in part "Tổ chức thực hiện".
+        UnitEntry = ("unit_entry", "Đơn vị"),
+        /// A task paragraph under a unit entry.
+        Task = ("task", "Nhiệm vụ"),
+        /// Any other paragraph.
+        Paragraph = ("paragraph", "Đoạn văn"),
     }
-
 }
 
 /// A stretch of a node's text set in bold or italic (written `**…**` or `*…*` in the source).
@@ -137,8 +123,8 @@ pub struct DraftNode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct DraftDeadline {
-    /// "half" (6 tháng) or "year" (cả năm).
-    pub period: String,
+    /// 6-monthly or yearly.
+    pub period: ReportPeriod,
     /// The day reports are due.
     pub due_on: NaiveDate,
 }
@@ -527,16 +513,16 @@ pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
         .flat_map(|p| std::iter::once(p.text.clone()).chain(p.children.iter().map(|c| c.text.clone())))
         .collect::<Vec<_>>()
         .join(" ");
-    for (period, pattern) in [("half", r"6 tháng[^0-9]{0,40}?(\d{1,2})/(\d{1,2})/(\d{4})"), ("year", r"cả năm[^0-9]{0,40}?(\d{1,2})/(\d{1,2})/(\d{4})")] {
+    for (period, pattern) in [
+        (ReportPeriod::Half, r"6 tháng[^0-9]{0,40}?(\d{1,2})/(\d{1,2})/(\d{4})"),
+        (ReportPeriod::Year, r"cả năm[^0-9]{0,40}?(\d{1,2})/(\d{1,2})/(\d{4})"),
+    ] {
         let re = Regex::new(pattern).expect("static regex");
         match re.captures(&reporting_text).and_then(|c| {
             NaiveDate::from_ymd_opt(c[3].parse().ok()?, c[2].parse().ok()?, c[1].parse().ok()?)
         }) {
-            Some(due_on) => draft.deadlines.push(DraftDeadline { period: period.into(), due_on }),
-            None => draft.warnings.push(format!(
-                "Không thấy hạn báo cáo {}; hãy nhập hạn trước khi lưu.",
-                if period == "half" { "6 tháng" } else { "cả năm" }
-            )),
+            Some(due_on) => draft.deadlines.push(DraftDeadline { period, due_on }),
+            None => draft.warnings.push(format!("Không thấy hạn báo cáo {}; hãy nhập hạn trước khi lưu.", period.label().to_lowercase())),
         }
     }
     if draft.units.is_empty() {

@@ -19,54 +19,40 @@ use crate::{Error, Result};
 use import::{DraftNode, NodeKind, PlanDraft};
 use period::Period;
 
-/// How far a unit has got with an activity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum Status {
-    /// Chưa bắt đầu.
-    NotStarted,
-    /// Đang thực hiện.
-    InProgress,
-    /// Hoàn thành.
-    Done,
-    /// Không áp dụng.
-    NotApplicable,
+labelled_enum! {
+    /// How far a unit has got with an activity.
+    pub enum Status {
+        /// Chưa bắt đầu.
+        NotStarted = ("not_started", "Chưa bắt đầu"),
+        /// Đang thực hiện.
+        InProgress = ("in_progress", "Đang thực hiện"),
+        /// Hoàn thành.
+        Done = ("done", "Hoàn thành"),
+        /// Không áp dụng: left out of progress counts.
+        NotApplicable = ("not_applicable", "Không áp dụng"),
+    }
 }
 
 impl Status {
-    /// All statuses in the order the window lists them.
-    pub const ALL: [Status; 4] = [Status::NotStarted, Status::InProgress, Status::Done, Status::NotApplicable];
-
-    /// The Vietnamese word.
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::NotStarted => "Chưa bắt đầu",
-            Status::InProgress => "Đang thực hiện",
-            Status::Done => "Hoàn thành",
-            Status::NotApplicable => "Không áp dụng",
-        }
-    }
-
-    /// The value stored in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::NotStarted => "not_started",
-            Status::InProgress => "in_progress",
-            Status::Done => "done",
-            Status::NotApplicable => "not_applicable",
-        }
-    }
-
     /// Reads a stored or typed value ("done", "hoàn thành" …).
     pub fn parse(s: &str) -> Option<Status> {
         let f = text::fold(s);
-        Status::ALL.into_iter().find(|st| st.as_str() == f || text::fold(st.label()) == f)
+        Status::ALL.iter().copied().find(|st| st.as_str() == f || text::fold(st.label()) == f)
     }
 
     /// Whether the unit still has something to do.
     pub fn is_open(self) -> bool {
         matches!(self, Status::NotStarted | Status::InProgress)
+    }
+}
+
+labelled_enum! {
+    /// A unit's part in an activity.
+    pub enum Role {
+        /// Chủ trì: leads it, and cannot be taken off it.
+        Lead = ("lead", "Chủ trì"),
+        /// Phối hợp: takes part.
+        Coordinating = ("coordinating", "Phối hợp"),
     }
 }
 
@@ -112,16 +98,16 @@ pub struct Node {
     pub parent_id: Option<String>,
     /// Order in the plan.
     pub position: i32,
-    /// part, item, sub_item, unit_entry, task, paragraph.
-    pub kind: String,
+    /// What line of the outline it is.
+    pub kind: NodeKind,
     /// "II", "4", "đ".
     pub label: String,
     /// Text.
     pub text: String,
     /// Whether units report on it.
     pub is_activity: bool,
-    /// whole_year, action_month, summer, mid_autumn, custom.
-    pub period: String,
+    /// When it happens.
+    pub period: Period,
     /// First day.
     pub starts_on: NaiveDate,
     /// Deadline.
@@ -144,23 +130,10 @@ pub struct Assignment {
     pub unit_id: String,
     /// The unit's name.
     pub unit_name: String,
-    /// lead or coordinating.
-    pub role: String,
+    /// Lead or coordinating.
+    pub role: Role,
     /// Status.
     pub status: Status,
-}
-
-impl sqlx::Type<sqlx::Sqlite> for Status {
-    fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
-        <String as sqlx::Type<sqlx::Sqlite>>::type_info()
-    }
-}
-
-impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for Status {
-    fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        let s = <&str as sqlx::Decode<sqlx::Sqlite>>::decode(value)?;
-        Status::parse(s).ok_or_else(|| format!("unknown status {s}").into())
-    }
 }
 
 /// A dated progress note.
@@ -306,7 +279,7 @@ pub async fn activity(pool: &SqlitePool, node_id: &str) -> Result<ActivityPage> 
 pub async fn set_status(store: &Store, source: Source, assignment_id: &str, status: Status) -> Result<Assignment> {
     let mut w = store.write(source).await?;
     assignment(w.conn(), assignment_id).await?;
-    w.update("assignments", assignment_id, Cols::new().set("status", status.as_str())).await?;
+    w.update("assignments", assignment_id, Cols::new().set("status", status)).await?;
     let after = assignment(w.conn(), assignment_id).await?;
     w.commit().await?;
     Ok(after)
@@ -334,6 +307,20 @@ pub async fn add_evidence(store: &Store, source: Source, assignment_id: &str, up
     Ok(file)
 }
 
+/// Takes an evidence file off a unit's part in an activity (a tombstone: the file and its
+/// history stay).
+pub async fn remove_evidence(store: &Store, source: Source, assignment_id: &str, file_id: &str) -> Result<()> {
+    let mut w = store.write(source).await?;
+    let id: String = sqlx::query_scalar("SELECT id FROM evidence WHERE assignment_id = ? AND file_id = ? AND deleted_at IS NULL")
+        .bind(assignment_id)
+        .bind(file_id)
+        .fetch_optional(w.conn())
+        .await?
+        .ok_or(Error::NotFound { what: "tệp minh chứng" })?;
+    w.tombstone("evidence", &id).await?;
+    w.commit().await
+}
+
 /// Adds a unit to an activity (as coordinating unless `lead`).
 pub async fn assign_unit(store: &Store, source: Source, node_id: &str, unit_id: &str, lead: bool) -> Result<Assignment> {
     let mut w = store.write(source).await?;
@@ -348,7 +335,7 @@ pub async fn assign_unit(store: &Store, source: Source, node_id: &str, unit_id: 
             w.update("assignments", &id, Cols::new().set("deleted_at", None::<String>)).await?;
             id
         }
-        None => insert_assignment(&mut w, node_id, unit_id, if lead { "lead" } else { "coordinating" }).await?,
+        None => insert_assignment(&mut w, node_id, unit_id, if lead { Role::Lead } else { Role::Coordinating }).await?,
     };
     let a = assignment(w.conn(), &id).await?;
     w.commit().await?;
@@ -358,7 +345,9 @@ pub async fn assign_unit(store: &Store, source: Source, node_id: &str, unit_id: 
 /// Takes a unit off an activity (a tombstone: its notes and history stay).
 pub async fn unassign(store: &Store, source: Source, assignment_id: &str) -> Result<()> {
     let mut w = store.write(source).await?;
-    assignment(w.conn(), assignment_id).await?;
+    if assignment(w.conn(), assignment_id).await?.role == Role::Lead {
+        return Err(InvalidInput::new("assignment_id", "Không bỏ được đơn vị chủ trì khỏi hoạt động. Muốn đổi đơn vị chủ trì, hãy giao cho đơn vị khác trước.").into());
+    }
     w.tombstone("assignments", assignment_id).await?;
     w.commit().await
 }
@@ -374,7 +363,7 @@ pub async fn set_timing(store: &Store, source: Source, node_id: &str, period: Pe
         (p, _) => p.range(year),
     };
     let mut w = store.write(source).await?;
-    let cols = Cols::new().set("period", period.as_str()).set("starts_on", starts_on).set("ends_on", ends_on);
+    let cols = Cols::new().set("period", period).set("starts_on", starts_on).set("ends_on", ends_on);
     w.update("plan_nodes", node_id, cols).await?;
     w.commit().await?;
     node(store.pool(), node_id).await
@@ -389,9 +378,9 @@ async fn plan_of(pool: &SqlitePool, node_id: &str) -> Result<String> {
 }
 
 /// A unit's part in an activity; its id is derived from the pair, which is unique.
-async fn insert_assignment(w: &mut Write<'_>, node_id: &str, unit_id: &str, role: &str) -> Result<String> {
+async fn insert_assignment(w: &mut Write<'_>, node_id: &str, unit_id: &str, role: Role) -> Result<String> {
     let id = natural_id("assignment", &[node_id, unit_id]);
-    let cols = Cols::new().set("node_id", node_id).set("unit_id", unit_id).set("role", role).set("status", Status::NotStarted.as_str());
+    let cols = Cols::new().set("node_id", node_id).set("unit_id", unit_id).set("role", role).set("status", Status::NotStarted);
     w.insert("assignments", &id, cols).await?;
     Ok(id)
 }
@@ -452,7 +441,7 @@ pub(crate) async fn save_draft_in(w: &mut Write<'_>, draft: &PlanDraft) -> Resul
         save_node(w, &plan, None, n, &unit_ids, &mut position).await?;
     }
     for d in &draft.deadlines {
-        reporting::insert_deadline(w, &plan.id, &d.period, d.due_on).await?;
+        reporting::insert_deadline(w, &plan.id, d.period, d.due_on).await?;
     }
     Ok(plan)
 }
@@ -473,11 +462,11 @@ async fn save_node(
         id: natural_id("plan_node", &[&plan.id, &position.to_string()]),
         parent_id: parent.map(str::to_owned),
         position: *position,
-        kind: n.kind.as_str().to_owned(),
+        kind: n.kind,
         label: text::nfc(&n.label),
         text: text::nfc(&n.text),
         is_activity: n.is_activity,
-        period: n.period.as_str().to_owned(),
+        period: n.period,
         starts_on,
         ends_on,
         unit_id: if n.kind == NodeKind::UnitEntry { n.lead_unit.as_ref().map(unit).transpose()? } else { None },
@@ -488,11 +477,11 @@ async fn save_node(
         .set("plan_id", &plan.id)
         .set("parent_id", &node.parent_id)
         .set("position", node.position)
-        .set("kind", &node.kind)
+        .set("kind", node.kind)
         .set("label", &node.label)
         .set("text", &node.text)
         .set("is_activity", node.is_activity)
-        .set("period", &node.period)
+        .set("period", node.period)
         .set("starts_on", node.starts_on)
         .set("ends_on", node.ends_on)
         .set("unit_id", &node.unit_id)
@@ -500,16 +489,53 @@ async fn save_node(
     w.insert("plan_nodes", &node.id, cols).await?;
     if n.is_activity {
         if let Some(lead) = &n.lead_unit {
-            insert_assignment(w, &node.id, &unit(lead)?, "lead").await?;
+            insert_assignment(w, &node.id, &unit(lead)?, Role::Lead).await?;
         }
         for c in n.coordinating_units.iter().filter(|c| Some(*c) != n.lead_unit.as_ref()) {
-            insert_assignment(w, &node.id, &unit(c)?, "coordinating").await?;
+            insert_assignment(w, &node.id, &unit(c)?, Role::Coordinating).await?;
         }
     }
     for child in &n.children {
         Box::pin(save_node(w, plan, Some(&node.id), child, unit_ids, position)).await?;
     }
     Ok(())
+}
+
+/// What the plan's list is filtered by; an empty field does not filter.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
+pub struct Filter {
+    /// Activities this unit takes part in.
+    pub unit_id: Option<String>,
+    /// Activities where a unit (the chosen one, if any) has this status.
+    pub status: Option<Status>,
+    /// Activities in this period.
+    pub period: Option<Period>,
+    /// Words to find in the activity's text or its units' names, as typed: tone marks, đ and
+    /// case do not matter, and every word must be found.
+    pub query: String,
+}
+
+/// The activities of a plan that match `filter`, in outline order.
+pub async fn search(pool: &SqlitePool, plan_id: &str, filter: &Filter) -> Result<Vec<String>> {
+    let tree = tree(pool, plan_id).await?;
+    let words: Vec<String> = text::fold(&filter.query).split_whitespace().map(str::to_owned).collect();
+    let found = tree.nodes.iter().filter(|n| n.is_activity).filter(|n| {
+        let units: Vec<&Assignment> =
+            tree.assignments.iter().filter(|a| a.node_id == n.id && filter.unit_id.as_ref().is_none_or(|u| &a.unit_id == u)).collect();
+        if filter.unit_id.is_some() && units.is_empty() {
+            return false;
+        }
+        if filter.status.is_some_and(|s| !units.iter().any(|a| a.status == s)) {
+            return false;
+        }
+        if filter.period.is_some_and(|p| n.period != p) {
+            return false;
+        }
+        let haystack = text::fold(&format!("{} {} {}", n.label, n.text, units.iter().map(|a| a.unit_name.as_str()).collect::<Vec<_>>().join(" ")));
+        words.iter().all(|w| haystack.contains(w.as_str()))
+    });
+    Ok(found.map(|n| n.id.clone()).collect())
 }
 
 /// A progress note with the unit and activity it belongs to, for reports.

@@ -1,24 +1,21 @@
 //! When an activity happens: a named period of the year, or dates the officer sets.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
-/// The periods plans name instead of dates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum Period {
-    /// Cả năm: 1/1–31/12.
-    WholeYear,
-    /// Tháng hành động vì trẻ em: 1/6–30/6 (Law on Children, Art. 11).
-    ActionMonth,
-    /// Hè: 1/6–31/8.
-    Summer,
-    /// Tết Trung thu: the two weeks up to the 15th of the 8th lunar month.
-    MidAutumn,
-    /// Dates set by the officer.
-    Custom,
+labelled_enum! {
+    /// The periods plans name instead of dates.
+    pub enum Period {
+        /// Cả năm: 1/1–31/12.
+        WholeYear = ("whole_year", "Cả năm"),
+        /// Tháng hành động vì trẻ em: 1/6–30/6 (Law on Children, Art. 11).
+        ActionMonth = ("action_month", "Tháng hành động (01/6–30/6)"),
+        /// Hè: 1/6–31/8.
+        Summer = ("summer", "Hè"),
+        /// Tết Trung thu: the two weeks up to the 15th of the 8th lunar month.
+        MidAutumn = ("mid_autumn", "Tết Trung thu"),
+        /// Dates set by the officer.
+        Custom = ("custom", "Theo ngày"),
+    }
 }
 
 /// Solar dates of the 15th of the 8th lunar month (Tết Trung thu). Lunar dates have no simple
@@ -76,38 +73,6 @@ impl Period {
         match named.as_slice() {
             [one] => Some(*one),
             _ => None,
-        }
-    }
-
-    /// The Vietnamese name.
-    pub fn label(self) -> &'static str {
-        match self {
-            Period::WholeYear => "Cả năm",
-            Period::ActionMonth => "Tháng hành động (01/6–30/6)",
-            Period::Summer => "Hè",
-            Period::MidAutumn => "Tết Trung thu",
-            Period::Custom => "Theo ngày",
-        }
-    }
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Period::WholeYear => "whole_year",
-            Period::ActionMonth => "action_month",
-            Period::Summer => "summer",
-            Period::MidAutumn => "mid_autumn",
-            Period::Custom => "custom",
-        }
-    }
-
-    /// Reads a stored value.
-    pub fn parse(s: &str) -> Period {
-        match s {
-            "action_month" => Period::ActionMonth,
-            "summer" => Period::Summer,
-            "mid_autumn" => Period::MidAutumn,
-            "custom" => Period::Custom,
-            _ => Period::WholeYear,
         }
     }
 }

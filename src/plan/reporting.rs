@@ -10,42 +10,49 @@ use crate::files::{StoredFile, Upload};
 use crate::store::{natural_id, Cols, Source, Store, Write};
 use crate::{ward, Error, Result};
 
+labelled_enum! {
+    /// Which report a deadline is for.
+    pub enum ReportPeriod {
+        /// Báo cáo 6 tháng.
+        Half = ("half", "6 tháng"),
+        /// Báo cáo năm.
+        Year = ("year", "Cả năm"),
+    }
+}
+
+impl ReportPeriod {
+    /// "Báo cáo 6 tháng", "Báo cáo năm".
+    pub fn report_name(self) -> &'static str {
+        match self {
+            ReportPeriod::Half => "Báo cáo 6 tháng",
+            ReportPeriod::Year => "Báo cáo năm",
+        }
+    }
+}
+
 /// A reporting deadline of a plan.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, TS)]
 #[ts(export)]
 pub struct Deadline {
     /// Id.
     pub id: String,
-    /// "half" (6 tháng) or "year" (cả năm).
-    pub period: String,
+    /// 6-monthly or yearly.
+    pub period: ReportPeriod,
     /// Due date.
     pub due_on: NaiveDate,
 }
 
-/// Where one unit's report stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum ReportState {
-    /// Received by the due date.
-    Received,
-    /// Received after the due date.
-    Late,
-    /// Not received and the due date has passed.
-    Missing,
-    /// Not yet due.
-    Pending,
-}
-
-impl ReportState {
-    /// The Vietnamese word.
-    pub fn label(self) -> &'static str {
-        match self {
-            ReportState::Received => "Đã nhận",
-            ReportState::Late => "Nộp muộn",
-            ReportState::Missing => "Chưa nộp (quá hạn)",
-            ReportState::Pending => "Chưa đến hạn",
-        }
+labelled_enum! {
+    /// Where one unit's report stands.
+    pub enum ReportState {
+        /// Received by the due date.
+        Received = ("received", "Đã nhận"),
+        /// Received after the due date.
+        Late = ("late", "Nộp muộn"),
+        /// Not received and the due date has passed.
+        Missing = ("missing", "Chưa nộp (quá hạn)"),
+        /// Not yet due.
+        Pending = ("pending", "Chưa đến hạn"),
     }
 }
 
@@ -145,8 +152,8 @@ pub async fn table(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Result
 }
 
 /// A report deadline of a plan; its id is derived from the plan and the period, which are unique.
-pub(crate) async fn insert_deadline(w: &mut Write<'_>, plan_id: &str, period: &str, due_on: NaiveDate) -> Result<()> {
-    let id = natural_id("report_deadline", &[plan_id, period]);
+pub(crate) async fn insert_deadline(w: &mut Write<'_>, plan_id: &str, period: ReportPeriod, due_on: NaiveDate) -> Result<()> {
+    let id = natural_id("report_deadline", &[plan_id, period.as_str()]);
     w.insert("report_deadlines", &id, Cols::new().set("plan_id", plan_id).set("period", period).set("due_on", due_on)).await
 }
 

@@ -58,6 +58,11 @@ impl Changes {
         self.0.iter().map(|(k, v)| (k.as_str(), &v[1]))
     }
 
+    /// Each column with its old and new value.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &Value, &Value)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), &v[0], &v[1]))
+    }
+
     /// True when nothing changed.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -43,39 +43,25 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
-use ts_rs::TS;
 
 use crate::{Error, Result};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Where a write comes from, so a window can refresh without echoing its own change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum Source {
-    /// A person in the window.
-    Window,
-    /// The plan importer or the demo loader.
-    Import,
-    /// The command line.
-    Cli,
-    /// Another laptop's change log.
-    Sync,
-}
-
-impl Source {
-    fn as_str(self) -> &'static str {
-        match self {
-            Source::Window => "window",
-            Source::Import => "import",
-            Source::Cli => "cli",
-            Source::Sync => "sync",
-        }
+labelled_enum! {
+    /// Where a write comes from, so a window can refresh without echoing its own change.
+    pub enum Source {
+        /// A person in the window.
+        Window = ("window", "trên cửa sổ"),
+        /// The plan importer or the demo loader.
+        Import = ("import", "khi nhập"),
+        /// The command line.
+        Cli = ("cli", "dòng lệnh"),
+        /// Another laptop's change log.
+        Sync = ("sync", "đồng bộ"),
     }
 }
 

@@ -7,6 +7,7 @@ use std::process::Command;
 
 use chrono::{Duration, Utc};
 use treem::documents::register::{self, DraftEdits, Kind, Narrative};
+use treem::plan::reporting::ReportPeriod;
 use treem::signing::{self, Identity};
 use treem::{plan, Source};
 use unicode_normalization::UnicodeNormalization;
@@ -115,7 +116,7 @@ async fn a_signed_report_is_numbered_registered_valid_and_frozen() {
     let t = support::demo().await;
     let p = plan::current(t.store.pool()).await.unwrap().unwrap();
     let (_, id) = identity(Utc::now(), 30);
-    let draft = register::create_draft(&t.store, Source::Window, Kind::Report, &p.id, Some("half"), None).await.unwrap();
+    let draft = register::create_draft(&t.store, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None).await.unwrap();
     assert!(draft.narrative.results.contains("phần việc"), "drafted from the records");
     let edits = DraftEdits {
         summary: draft.summary.clone(),
@@ -206,7 +207,7 @@ async fn bad_certificates_and_narratives_issue_nothing() {
     assert!(matches!(Identity::from_pkcs12(&p12, "sai mật khẩu"), Err(signing::SignError::WrongPassword)));
     assert!(matches!(Identity::from_pkcs12(b"%PDF-1.7 not a certificate", "x"), Err(signing::SignError::NotPkcs12)));
 
-    let draft = register::create_draft(&t.store, Source::Window, Kind::Report, &p.id, Some("year"), None).await.unwrap();
+    let draft = register::create_draft(&t.store, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Year), None).await.unwrap();
     let before = support::row_counts(&t.store).await;
     let day = chrono::NaiveDate::from_ymd_opt(2024, 11, 15).unwrap();
 

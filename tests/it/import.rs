@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use treem::plan::import::{self, ImportError, NodeKind, PlanDraft};
 use treem::plan::period::Period;
+use treem::plan::reporting::ReportPeriod;
 use treem::{plan, Source};
 
 use crate::support::{self, seed_draft};
@@ -105,12 +106,12 @@ fn seed_units_of_part_four_are_found_with_their_tasks() {
 #[test]
 fn seed_deadlines_and_periods_are_found() {
     let d = seed_draft();
-    let deadlines: Vec<(String, NaiveDate)> = d.deadlines.iter().map(|x| (x.period.clone(), x.due_on)).collect();
+    let deadlines: Vec<(ReportPeriod, NaiveDate)> = d.deadlines.iter().map(|x| (x.period, x.due_on)).collect();
     assert_eq!(
         deadlines,
         [
-            ("half".to_string(), NaiveDate::from_ymd_opt(2024, 5, 19).unwrap()),
-            ("year".to_string(), NaiveDate::from_ymd_opt(2024, 11, 17).unwrap())
+            (ReportPeriod::Half, NaiveDate::from_ymd_opt(2024, 5, 19).unwrap()),
+            (ReportPeriod::Year, NaiveDate::from_ymd_opt(2024, 11, 17).unwrap())
         ]
     );
     let action_month = &d.nodes[1].children[3].children[0];

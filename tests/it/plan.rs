@@ -1,7 +1,9 @@
 //! The plan in the database: tree, status, notes, evidence, reporting, overview.
 
 use chrono::NaiveDate;
-use treem::plan::{self, reporting::{self, ReportState}, Status};
+use treem::overview::DueKind;
+use treem::plan::import::NodeKind;
+use treem::plan::{self, reporting::{self, ReportState}, Role, Status};
 use treem::files::Upload;
 use treem::{overview, store, ward, Source, Store};
 
@@ -18,15 +20,15 @@ async fn the_demo_ward_holds_the_seed_plan() {
     assert_eq!(w.name, "Phường Nguyễn Nghiêm");
     let units = ward::units(t.store.pool()).await.unwrap();
     assert_eq!(units.len(), 14, "10 units of part IV and 4 residential groups");
-    assert_eq!(units.iter().filter(|u| u.kind == "residential_group").count(), 4);
+    assert_eq!(units.iter().filter(|u| u.kind == ward::UnitKind::ResidentialGroup).count(), 4);
     let p = plan::current(t.store.pool()).await.unwrap().unwrap();
     let tree = plan::tree(t.store.pool(), &p.id).await.unwrap();
     assert_eq!(tree.nodes.iter().filter(|n| n.is_activity).count(), 54);
-    assert_eq!(tree.nodes.iter().filter(|n| n.kind == "unit_entry").count(), 10);
-    assert!(tree.nodes.iter().filter(|n| n.kind == "unit_entry").all(|n| n.unit_id.is_some()));
+    assert_eq!(tree.nodes.iter().filter(|n| n.kind == NodeKind::UnitEntry).count(), 10);
+    assert!(tree.nodes.iter().filter(|n| n.kind == NodeKind::UnitEntry).all(|n| n.unit_id.is_some()));
     // Every activity has a lead unit.
     for n in tree.nodes.iter().filter(|n| n.is_activity) {
-        assert!(tree.assignments.iter().any(|a| a.node_id == n.id && a.role == "lead"), "{}", n.text);
+        assert!(tree.assignments.iter().any(|a| a.node_id == n.id && a.role == Role::Lead), "{}", n.text);
     }
     let action_month = tree.nodes.iter().find(|n| n.text.starts_with("Tổ chức Tháng hành động vì trẻ em năm 2024")).unwrap();
     assert_eq!((action_month.starts_on, action_month.ends_on), (day(1, 6, 2024), day(30, 6, 2024)));
@@ -39,7 +41,7 @@ async fn status_notes_and_evidence_survive_reopening() {
     let t = support::demo().await;
     let p = plan::current(t.store.pool()).await.unwrap().unwrap();
     let tree = plan::tree(t.store.pool(), &p.id).await.unwrap();
-    let a = tree.assignments.iter().find(|a| a.role == "lead").unwrap().clone();
+    let a = tree.assignments.iter().find(|a| a.role == Role::Lead).unwrap().clone();
     plan::set_status(&t.store, Source::Window, &a.id, Status::Done).await.unwrap();
     plan::add_note(&t.store, Source::Window, &a.id, day(3, 6, 2024), "Đã tổ chức lễ phát động tại Nhà văn hóa.").await.unwrap();
     let evidence = t.dir.path().join("bien-ban.txt");
@@ -116,17 +118,17 @@ async fn overview_splits_due_soon_from_late() {
     let p = plan::current(t.store.pool()).await.unwrap().unwrap();
     let o = overview::overview(t.store.pool(), &p.id, day(20, 6, 2024)).await.unwrap();
     // Action month activities end 30/6: due within 14 days. The 6-month reports are late.
-    assert!(o.due_soon.iter().any(|i| i.kind == "activity" && i.due_on == day(30, 6, 2024)));
+    assert!(o.due_soon.iter().any(|i| i.kind == DueKind::Activity && i.due_on == day(30, 6, 2024)));
     assert!(o.due_soon.iter().all(|i| i.due_on >= day(20, 6, 2024) && i.due_on <= day(4, 7, 2024)));
-    assert_eq!(o.late.iter().filter(|i| i.kind == "report").count(), 14);
-    assert!(o.late.iter().all(|i| i.kind == "report"));
+    assert_eq!(o.late.iter().filter(|i| i.kind == DueKind::Report).count(), 14);
+    assert!(o.late.iter().all(|i| i.kind == DueKind::Report));
     let lead = o.by_unit.iter().find(|u| u.unit_name.starts_with("Văn hóa")).unwrap();
     assert_eq!(lead.total, lead.not_started);
     assert!(lead.total >= 25 + 10);
 
     // Setting an activity done takes it off the list.
     let tree = plan::tree(t.store.pool(), &p.id).await.unwrap();
-    let due: Vec<_> = o.due_soon.iter().filter(|i| i.kind == "activity").collect();
+    let due: Vec<_> = o.due_soon.iter().filter(|i| i.kind == DueKind::Activity).collect();
     let first = due[0];
     let a = tree.assignments.iter().find(|a| Some(&a.node_id) == first.node_id.as_ref() && a.unit_name == first.unit_name).unwrap();
     plan::set_status(&t.store, Source::Window, &a.id, Status::Done).await.unwrap();
@@ -142,7 +144,7 @@ async fn units_can_be_added_to_and_taken_off_an_activity() {
     let node = tree.nodes.iter().find(|n| n.is_activity).unwrap();
     let group = ward::units(t.store.pool()).await.unwrap().into_iter().find(|u| u.name == "Tổ dân phố 2").unwrap();
     let a = plan::assign_unit(&t.store, Source::Window, &node.id, &group.id, false).await.unwrap();
-    assert_eq!(a.role, "coordinating");
+    assert_eq!(a.role, Role::Coordinating);
     assert_eq!(plan::activity(t.store.pool(), &node.id).await.unwrap().units.len(), tree.assignments.iter().filter(|x| x.node_id == node.id).count() + 1);
     plan::unassign(&t.store, Source::Window, &a.id).await.unwrap();
     let again = plan::assign_unit(&t.store, Source::Window, &node.id, &group.id, false).await.unwrap();
@@ -151,4 +153,63 @@ async fn units_can_be_added_to_and_taken_off_an_activity() {
     assert_eq!(n.ends_on, day(31, 3, 2024));
     let err = plan::set_timing(&t.store, Source::Window, &node.id, plan::period::Period::Custom, Some((day(2, 3, 2024), day(1, 3, 2024)))).await.unwrap_err();
     assert_eq!(err.code(), treem::ErrorCode::InvalidInput);
+}
+
+#[tokio::test]
+async fn the_lead_unit_cannot_be_taken_off_an_activity() {
+    let t = support::demo().await;
+    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
+    let tree = plan::tree(t.store.pool(), &p.id).await.unwrap();
+    let lead = tree.assignments.iter().find(|a| a.role == Role::Lead).unwrap();
+    let before = support::row_counts(&t.store).await;
+    let err = plan::unassign(&t.store, Source::Window, &lead.id).await.unwrap_err();
+    assert_eq!(err.code(), treem::ErrorCode::InvalidInput);
+    assert!(err.to_string().contains("chủ trì"), "{err}");
+    assert_eq!(support::row_counts(&t.store).await, before);
+}
+
+#[tokio::test]
+async fn search_ignores_tones_and_d_and_combines_with_filters() {
+    let t = support::demo().await;
+    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
+    let tree = plan::tree(t.store.pool(), &p.id).await.unwrap();
+    let find = |query: &str| plan::Filter { query: query.into(), ..Default::default() };
+    let month = plan::search(t.store.pool(), &p.id, &find("thang hanh dong")).await.unwrap();
+    assert!(!month.is_empty());
+    for id in &month {
+        let n = tree.nodes.iter().find(|n| &n.id == id).unwrap();
+        let units: String = tree.assignments.iter().filter(|a| &a.node_id == id).map(|a| a.unit_name.clone()).collect();
+        assert!(treem::text::fold(&format!("{} {units}", n.text)).contains("thang hanh dong"), "{}", n.text);
+    }
+    // Decomposed input and đ: "Đài truyền thanh" is found as typed without marks.
+    let radio = plan::search(t.store.pool(), &p.id, &find("dai truyen thanh")).await.unwrap();
+    let decomposed: String = unicode_normalization::UnicodeNormalization::nfd("Đài truyền thanh").collect();
+    assert_eq!(plan::search(t.store.pool(), &p.id, &find(&decomposed)).await.unwrap(), radio);
+    assert!(!radio.is_empty());
+    // Filters narrow the search; nothing matches a word that is nowhere.
+    let in_summer = plan::Filter { period: Some(plan::period::Period::Summer), ..find("") };
+    let summer = plan::search(t.store.pool(), &p.id, &in_summer).await.unwrap();
+    assert!(!summer.is_empty() && summer.len() < tree.nodes.iter().filter(|n| n.is_activity).count());
+    assert!(plan::search(t.store.pool(), &p.id, &find("xyzzy")).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_assignment_history_reads_in_vietnamese_with_notes_and_evidence() {
+    let t = support::demo().await;
+    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
+    let a = plan::tree(t.store.pool(), &p.id).await.unwrap().assignments[0].clone();
+    plan::set_status(&t.store, Source::Window, &a.id, Status::InProgress).await.unwrap();
+    plan::add_note(&t.store, Source::Window, &a.id, day(3, 3, 2024), "Đã họp.").await.unwrap();
+    let file = plan::add_evidence(&t.store, Source::Window, &a.id, Upload::Bytes { name: "ảnh.png", bytes: b"png" }).await.unwrap();
+    plan::remove_evidence(&t.store, Source::Window, &a.id, &file.id).await.unwrap();
+    let lines = treem::history::of_assignment(t.store.pool(), &a.id).await.unwrap();
+    let summaries: Vec<&str> = lines.iter().map(|l| l.summary.as_str()).collect();
+    assert_eq!(
+        summaries,
+        ["Giao cho đơn vị (chủ trì)", "Sửa", "Thêm ghi chú tiến độ ngày 03/03/2024: Đã họp.", "Thêm minh chứng “ảnh.png”", "Gỡ minh chứng “ảnh.png”"]
+    );
+    let change = &lines[1].changes[0];
+    assert_eq!((change.field.as_str(), change.from.as_str(), change.to.as_str()), ("Tình trạng", "Chưa bắt đầu", "Đang thực hiện"));
+    assert_eq!(lines[1].source, "trên cửa sổ");
+    assert_eq!(plan::activity(t.store.pool(), &a.node_id).await.unwrap().units[0].evidence.len(), 0);
 }

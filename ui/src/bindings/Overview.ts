@@ -29,4 +29,12 @@ late: Array<DueItem>,
 /**
  * Progress by unit.
  */
-by_unit: Array<UnitTally>, };
+by_unit: Array<UnitTally>, 
+/**
+ * Every unit's part in every activity, counted together.
+ */
+all_units: UnitTally, 
+/**
+ * How far ahead "due soon" looks, in days.
+ */
+due_soon_days: number, };

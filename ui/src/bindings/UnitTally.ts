@@ -29,6 +29,10 @@ in_progress: number,
  */
 not_started: number, 
 /**
- * Not applicable.
+ * Not applicable: left out of the progress.
  */
-not_applicable: number, };
+not_applicable: number, 
+/**
+ * Done, in per cent of those that apply (0 when none applies).
+ */
+percent_done: number, };

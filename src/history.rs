@@ -1,0 +1,166 @@
+//! A record's history as the window shows it, read from the change log: when (Vietnam time),
+//! who, from where, and what changed — with the core's words for fields and values, so the
+//! window shows the log without knowing its columns.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::SqlitePool;
+use ts_rs::TS;
+
+use crate::plan::period::Period;
+use crate::plan::{Role, Status};
+use crate::store::{ChangeEntry, Changes, Op, Source};
+use crate::Result;
+
+/// One change, ready to read.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct HistoryLine {
+    /// "05/06/2024 14:30", Vietnam time.
+    pub at: String,
+    /// Who.
+    pub user_name: String,
+    /// "trên cửa sổ", "khi nhập" …
+    pub source: String,
+    /// What happened: "Thêm ghi chú tiến độ", "Bỏ khỏi hoạt động" …
+    pub summary: String,
+    /// The fields changed, with their labels.
+    pub changes: Vec<FieldChange>,
+}
+
+/// One field's change.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct FieldChange {
+    /// "Tình trạng".
+    pub field: String,
+    /// The value before, as shown ("" for none).
+    pub from: String,
+    /// The value after.
+    pub to: String,
+}
+
+/// The history of a unit's part in an activity: the assignment itself, its progress notes and
+/// its evidence, oldest first.
+pub async fn of_assignment(pool: &SqlitePool, assignment_id: &str) -> Result<Vec<HistoryLine>> {
+    let entries = sqlx::query_as::<_, ChangeEntry>(
+        "SELECT * FROM change_log WHERE (table_name = 'assignments' AND record_id = ?1)
+            OR (table_name = 'progress_notes' AND record_id IN (SELECT id FROM progress_notes WHERE assignment_id = ?1))
+            OR (table_name = 'evidence' AND record_id IN (SELECT id FROM evidence WHERE assignment_id = ?1))
+         ORDER BY hlc, at, seq",
+    )
+    .bind(assignment_id)
+    .fetch_all(pool)
+    .await?;
+    describe_all(pool, entries).await
+}
+
+/// The history of any record, oldest first.
+pub async fn of_record(pool: &SqlitePool, table: &str, record_id: &str) -> Result<Vec<HistoryLine>> {
+    describe_all(pool, crate::store::history(pool, table, record_id).await?).await
+}
+
+async fn describe_all(pool: &SqlitePool, entries: Vec<ChangeEntry>) -> Result<Vec<HistoryLine>> {
+    let mut lines = Vec::with_capacity(entries.len());
+    for e in entries {
+        let changes = Changes::parse(&e.changes).unwrap_or_default();
+        // Evidence is named by its file, whichever change of it this is.
+        let file_name = if e.table_name == "evidence" {
+            sqlx::query_scalar::<_, String>("SELECT f.file_name FROM evidence e JOIN files f ON f.id = e.file_id WHERE e.id = ?")
+                .bind(&e.record_id)
+                .fetch_optional(pool)
+                .await?
+        } else {
+            None
+        };
+        lines.push(describe(&e, &changes, file_name.as_deref()));
+    }
+    Ok(lines)
+}
+
+fn describe(e: &ChangeEntry, changes: &Changes, file_name: Option<&str>) -> HistoryLine {
+    let op = Op::parse(&e.op);
+    let new = |column: &str| changes.new_values().find(|(c, _)| *c == column).map(|(_, v)| v.clone());
+    let restored = changes.pairs().any(|(c, old, new)| c == "deleted_at" && !old.is_null() && new.is_null());
+    let summary = match (e.table_name.as_str(), op) {
+        (_, Some(Op::Delete)) => match e.table_name.as_str() {
+            "assignments" => "Bỏ đơn vị khỏi hoạt động".to_owned(),
+            "evidence" => format!("Gỡ minh chứng{}", file_name.map(|n| format!(" “{n}”")).unwrap_or_default()),
+            "unit_reports" => "Bỏ ghi nhận báo cáo".to_owned(),
+            _ => "Xóa".to_owned(),
+        },
+        ("assignments", Some(Op::Insert)) => {
+            let role = new("role").and_then(|v| v.as_str().and_then(Role::from_stored)).map(|r| r.label().to_lowercase());
+            format!("Giao cho đơn vị{}", role.map(|r| format!(" ({r})")).unwrap_or_default())
+        }
+        ("assignments", _) if restored => "Giao lại cho đơn vị".to_owned(),
+        ("progress_notes", Some(Op::Insert)) => {
+            let day = new("noted_on").and_then(|v| v.as_str().map(show_date)).unwrap_or_default();
+            let text = new("text").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            format!("Thêm ghi chú tiến độ ngày {day}: {text}")
+        }
+        ("evidence", Some(Op::Insert)) => format!("Thêm minh chứng “{}”", file_name.unwrap_or("tệp")),
+        (_, Some(Op::Insert)) => "Tạo mới".to_owned(),
+        _ => "Sửa".to_owned(),
+    };
+    let field_changes = if op == Some(Op::Update) && !restored {
+        changes
+            .pairs()
+            .filter_map(|(column, old, new)| {
+                let field = field_label(column)?;
+                Some(FieldChange { field: field.to_owned(), from: show(column, old), to: show(column, new) })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    HistoryLine {
+        at: crate::vietnam_time(e.at).format("%d/%m/%Y %H:%M").to_string(),
+        user_name: e.user_name.clone(),
+        source: Source::from_stored(&e.source).map(|s| s.label().to_owned()).unwrap_or_else(|| e.source.clone()),
+        summary,
+        changes: field_changes,
+    }
+}
+
+/// The Vietnamese name of a column a person would recognise; `None` for bookkeeping columns.
+fn field_label(column: &str) -> Option<&'static str> {
+    Some(match column {
+        "status" => "Tình trạng",
+        "role" => "Vai trò",
+        "name" => "Tên",
+        "full_name" => "Họ và tên",
+        "title" => "Chức vụ",
+        "period" => "Thời gian",
+        "starts_on" => "Từ ngày",
+        "ends_on" => "Đến ngày",
+        "due_on" => "Hạn",
+        "received_on" => "Ngày nhận",
+        "summary" => "Trích yếu",
+        "parent_authority" => "Cơ quan cấp trên",
+        "place_name" => "Địa danh",
+        "text" => "Nội dung",
+        _ => return None,
+    })
+}
+
+fn show_date(iso: &str) -> String {
+    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").map(crate::text::format_date).unwrap_or_else(|_| iso.to_owned())
+}
+
+fn show(column: &str, v: &Value) -> String {
+    let Some(s) = v.as_str() else {
+        return if v.is_null() { String::new() } else { v.to_string() };
+    };
+    let label = match column {
+        "status" => Status::from_stored(s).map(Status::label),
+        "role" => Role::from_stored(s).map(Role::label),
+        "period" => Period::from_stored(s).map(Period::label),
+        _ => None,
+    };
+    match label {
+        Some(l) => l.to_owned(),
+        None if column.ends_with("_on") => show_date(s),
+        None => s.to_owned(),
+    }
+}

@@ -1,0 +1,135 @@
+//! The words of the core's enums. Each enum the window shows is declared once with
+//! [`labelled_enum!`]: its variants, the word stored in the database (which is also the word on
+//! the wire and in the generated TypeScript union) and the Vietnamese label. The window asks for
+//! the [`Vocabulary`] once and never spells a label or invents a state.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use ts_rs::TS;
+
+/// An enum with a stored word and a Vietnamese label for each variant.
+pub trait Labelled: Copy + Sized + 'static {
+    /// Every variant, in the order lists show them.
+    const ALL: &'static [Self];
+    /// The Vietnamese label.
+    fn label(self) -> &'static str;
+}
+
+/// Declares an enum whose variants are stored as words: it derives the serde, ts-rs and sqlx
+/// (TEXT column) traits from the one list of `Variant = ("stored", "Nhãn")`.
+macro_rules! labelled_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = ($stored:literal, $label:literal), )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+        #[ts(export)]
+        pub enum $name {
+            $( $(#[$vmeta])* #[serde(rename = $stored)] $variant, )+
+        }
+
+        impl $name {
+            /// Every variant, in the order lists show them.
+            pub const ALL: &'static [$name] = &[$( $name::$variant ),+];
+
+            /// The word stored in the database and sent to the window.
+            pub fn as_str(self) -> &'static str {
+                match self { $( $name::$variant => $stored, )+ }
+            }
+
+            /// The Vietnamese label.
+            pub fn label(self) -> &'static str {
+                match self { $( $name::$variant => $label, )+ }
+            }
+
+            /// Reads a stored word.
+            pub fn from_stored(s: &str) -> Option<$name> {
+                match s { $( $stored => Some($name::$variant), )+ _ => None }
+            }
+        }
+
+        impl $crate::vocabulary::Labelled for $name {
+            const ALL: &'static [$name] = $name::ALL;
+            fn label(self) -> &'static str {
+                $name::label(self)
+            }
+        }
+
+        impl sqlx::Type<sqlx::Sqlite> for $name {
+            fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+                <String as sqlx::Type<sqlx::Sqlite>>::type_info()
+            }
+        }
+
+        impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for $name {
+            fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let s = <&str as sqlx::Decode<sqlx::Sqlite>>::decode(value)?;
+                $name::from_stored(s).ok_or_else(|| format!("{} không có giá trị «{s}»", stringify!($name)).into())
+            }
+        }
+    };
+}
+
+/// One value of an enum with its label, as a list or a select shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Choice<T: TS> {
+    /// The value.
+    pub value: T,
+    /// Its Vietnamese label.
+    pub label: String,
+}
+
+/// Every value of `T` with its label.
+pub fn choices<T: Labelled + TS>() -> Vec<Choice<T>> {
+    T::ALL.iter().map(|&value| Choice { value, label: value.label().to_owned() }).collect()
+}
+
+/// The labels of every enum the window shows, and the facts of the day it must not compute.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Vocabulary {
+    /// A unit's status on an activity.
+    pub statuses: Vec<Choice<crate::plan::Status>>,
+    /// Named periods of the year.
+    pub periods: Vec<Choice<crate::plan::period::Period>>,
+    /// A unit's part in an activity.
+    pub roles: Vec<Choice<crate::plan::Role>>,
+    /// Where a unit's report stands.
+    pub report_states: Vec<Choice<crate::plan::reporting::ReportState>>,
+    /// 6-monthly or yearly.
+    pub report_periods: Vec<Choice<crate::plan::reporting::ReportPeriod>>,
+    /// Kinds of unit.
+    pub unit_kinds: Vec<Choice<crate::ward::UnitKind>>,
+    /// Kinds of document.
+    pub document_kinds: Vec<Choice<crate::documents::register::Kind>>,
+    /// Draft or issued.
+    pub document_statuses: Vec<Choice<crate::documents::register::DocStatus>>,
+    /// What a due item is.
+    pub due_kinds: Vec<Choice<crate::overview::DueKind>>,
+    /// How far ahead "due soon" looks, in days.
+    #[ts(type = "number")]
+    pub due_soon_days: i64,
+    /// Today in Vietnam.
+    pub today: NaiveDate,
+}
+
+/// The vocabulary as of now.
+pub fn vocabulary() -> Vocabulary {
+    Vocabulary {
+        statuses: choices(),
+        periods: choices(),
+        roles: choices(),
+        report_states: choices(),
+        report_periods: choices(),
+        unit_kinds: choices(),
+        document_kinds: choices(),
+        document_statuses: choices(),
+        due_kinds: choices(),
+        due_soon_days: crate::overview::DUE_SOON_DAYS,
+        today: crate::today_in_vietnam(),
+    }
+}
