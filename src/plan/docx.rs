@@ -1,30 +1,242 @@
-//! Reading the paragraphs of a Word (.docx) file: the text of each `<w:p>` in document.xml.
+//! Reading the paragraphs of a Word (.docx) file: the text of each `<w:p>` in document.xml, with
+//! the labels Word's automatic list numbering draws ("I.", "1.", "a)") put back in front, as a
+//! typed plan has them.
+//!
+//! A .docx is a zip: what is decompressed is capped ([`MAX_XML_BYTES`]), so a small hostile
+//! file cannot inflate into gigabytes; it is refused at once.
 
+use std::collections::HashMap;
 use std::io::Read;
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 
 use super::import::ImportError;
+
+/// The most XML read from one part of a .docx. A plan's text is well under a few MB; its XML,
+/// with Word's markup, under ten times that.
+pub const MAX_XML_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The document's paragraphs as lines of plain text.
 pub fn paragraphs(bytes: &[u8]) -> Result<String, ImportError> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| ImportError::NotADocx)?;
+    let document = read_part(&mut zip, "word/document.xml")?.ok_or(ImportError::NotADocx)?;
+    let numbering = match read_part(&mut zip, "word/numbering.xml")? {
+        Some(xml) => Numbering::parse(&xml)?,
+        None => Numbering::default(),
+    };
+    text_of(&document, numbering)
+}
+
+/// One part of the zip, read up to the cap; `None` when the part is missing.
+fn read_part(zip: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>, name: &str) -> Result<Option<String>, ImportError> {
+    let entry = match zip.by_name(name) {
+        Ok(entry) => entry,
+        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+        Err(_) => return Err(ImportError::NotADocx),
+    };
+    if entry.size() > MAX_XML_BYTES {
+        return Err(ImportError::TooLarge);
+    }
     let mut xml = String::new();
-    zip.by_name("word/document.xml").map_err(|_| ImportError::NotADocx)?.read_to_string(&mut xml).map_err(|_| ImportError::NotADocx)?;
-    let mut reader = quick_xml::Reader::from_str(&xml);
+    // The declared size may lie: stop reading one byte past the cap whatever it says.
+    entry.take(MAX_XML_BYTES + 1).read_to_string(&mut xml).map_err(|_| ImportError::NotADocx)?;
+    if xml.len() as u64 > MAX_XML_BYTES {
+        return Err(ImportError::TooLarge);
+    }
+    Ok(Some(xml))
+}
+
+fn attr(e: &BytesStart, name: &[u8]) -> Option<String> {
+    e.attributes().flatten().find(|a| a.key.as_ref() == name).and_then(|a| a.unescape_value().ok()).map(|v| v.into_owned())
+}
+
+/// How one level of a list draws its label.
+#[derive(Debug, Clone, Default)]
+struct Level {
+    start: u32,
+    format: String,
+    text: String,
+}
+
+/// The list definitions of numbering.xml and the counters of the lists as the document goes.
+#[derive(Debug, Default)]
+struct Numbering {
+    /// Abstract list id → its levels.
+    abstracts: HashMap<String, HashMap<u32, Level>>,
+    /// List instance id (`w:numId`) → its abstract list and level start overrides.
+    instances: HashMap<String, (String, HashMap<u32, u32>)>,
+    /// List instance → the current count at each level.
+    counters: HashMap<String, Vec<u32>>,
+}
+
+impl Numbering {
+    fn parse(xml: &str) -> Result<Numbering, ImportError> {
+        let mut n = Numbering::default();
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let (mut abstract_id, mut num_id, mut level): (Option<String>, Option<String>, Option<u32>) = (None, None, None);
+        loop {
+            let event = reader.read_event().map_err(|_| ImportError::NotADocx)?;
+            let (start, empty) = match &event {
+                Event::Start(e) => (Some(e.clone()), false),
+                Event::Empty(e) => (Some(e.clone()), true),
+                Event::End(e) => {
+                    match e.name().as_ref() {
+                        b"w:abstractNum" => abstract_id = None,
+                        b"w:num" => num_id = None,
+                        b"w:lvl" | b"w:lvlOverride" => level = None,
+                        _ => {}
+                    }
+                    (None, false)
+                }
+                Event::Eof => break,
+                _ => (None, false),
+            };
+            let Some(e) = start else { continue };
+            let val = || attr(&e, b"w:val");
+            match e.name().as_ref() {
+                b"w:abstractNum" if !empty => abstract_id = attr(&e, b"w:abstractNumId"),
+                b"w:num" if !empty => {
+                    num_id = attr(&e, b"w:numId");
+                    if let Some(id) = &num_id {
+                        n.instances.entry(id.clone()).or_default();
+                    }
+                }
+                b"w:lvl" | b"w:lvlOverride" if !empty => level = attr(&e, b"w:ilvl").and_then(|v| v.parse().ok()),
+                b"w:abstractNumId" => {
+                    if let (Some(id), Some(v)) = (&num_id, val()) {
+                        n.instances.entry(id.clone()).or_default().0 = v;
+                    }
+                }
+                b"w:startOverride" => {
+                    if let (Some(id), Some(l), Some(v)) = (&num_id, level, val().and_then(|v| v.parse().ok())) {
+                        n.instances.entry(id.clone()).or_default().1.insert(l, v);
+                    }
+                }
+                b"w:start" | b"w:numFmt" | b"w:lvlText" => {
+                    if let (Some(a), Some(l), Some(v)) = (&abstract_id, level, val()) {
+                        let lvl = n.abstracts.entry(a.clone()).or_default().entry(l).or_insert(Level { start: 1, ..Level::default() });
+                        match e.name().as_ref() {
+                            b"w:start" => lvl.start = v.parse().unwrap_or(1),
+                            b"w:numFmt" => lvl.format = v,
+                            _ => lvl.text = v,
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(n)
+    }
+
+    /// The label of the next paragraph of list `num_id` at level `ilvl` ("II.", "3.", "b)").
+    fn next_label(&mut self, num_id: &str, ilvl: u32) -> Option<String> {
+        let (abstract_id, overrides) = self.instances.get(num_id)?;
+        let levels = self.abstracts.get(abstract_id)?;
+        let start_of = |l: u32| overrides.get(&l).copied().or_else(|| levels.get(&l).map(|x| x.start)).unwrap_or(1);
+        let counters = self.counters.entry(num_id.to_owned()).or_default();
+        let depth = ilvl as usize + 1;
+        while counters.len() < depth {
+            // A level not seen yet starts one below its start, so that its first use is its start.
+            counters.push(start_of(counters.len() as u32).saturating_sub(1));
+        }
+        counters.truncate(depth);
+        counters[ilvl as usize] += 1;
+        let level = levels.get(&ilvl)?;
+        if level.format == "bullet" || level.format == "none" {
+            return (level.format == "bullet").then(|| "-".to_owned());
+        }
+        let mut label = level.text.clone();
+        for (l, count) in counters.iter().enumerate() {
+            let format = levels.get(&(l as u32)).map(|x| x.format.as_str()).unwrap_or("decimal");
+            label = label.replace(&format!("%{}", l + 1), &format_number(*count, format));
+        }
+        Some(label)
+    }
+}
+
+/// A list counter drawn in one of Word's number formats.
+fn format_number(n: u32, format: &str) -> String {
+    match format {
+        "upperRoman" => roman(n),
+        "lowerRoman" => roman(n).to_lowercase(),
+        "upperLetter" => letters(n).to_uppercase(),
+        "lowerLetter" => letters(n),
+        _ => n.to_string(),
+    }
+}
+
+fn roman(mut n: u32) -> String {
+    const TABLE: [(u32, &str); 13] =
+        [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")];
     let mut out = String::new();
-    let mut in_text = false;
+    for (value, digits) in TABLE {
+        while n >= value {
+            out.push_str(digits);
+            n -= value;
+        }
+    }
+    out
+}
+
+/// Word's letters: a … z, then aa, bb …
+fn letters(n: u32) -> String {
+    if n == 0 {
+        return String::new();
+    }
+    let letter = char::from(b'a' + ((n - 1) % 26) as u8);
+    std::iter::repeat_n(letter, ((n - 1) / 26 + 1) as usize).collect()
+}
+
+fn text_of(xml: &str, mut numbering: Numbering) -> Result<String, ImportError> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut out = String::new();
+    let mut paragraph = String::new();
+    let (mut in_text, mut in_numbering) = (false, false);
+    let (mut num_id, mut ilvl): (Option<String>, u32) = (None, 0);
     loop {
         match reader.read_event().map_err(|_| ImportError::NotADocx)? {
+            Event::Start(e) if e.name().as_ref() == b"w:p" => {
+                paragraph.clear();
+                num_id = None;
+                ilvl = 0;
+            }
             Event::Start(e) if e.name().as_ref() == b"w:t" => in_text = true,
             Event::End(e) if e.name().as_ref() == b"w:t" => in_text = false,
-            Event::End(e) if e.name().as_ref() == b"w:p" => out.push('\n'),
-            Event::Empty(e) if matches!(e.name().as_ref(), b"w:br" | b"w:cr") => out.push('\n'),
-            Event::Empty(e) if e.name().as_ref() == b"w:tab" => out.push(' '),
-            Event::Text(t) if in_text => out.push_str(&t.unescape().map_err(|_| ImportError::NotADocx)?),
+            Event::Start(e) if e.name().as_ref() == b"w:numPr" => in_numbering = true,
+            Event::End(e) if e.name().as_ref() == b"w:numPr" => in_numbering = false,
+            Event::Empty(e) if in_numbering && e.name().as_ref() == b"w:ilvl" => {
+                ilvl = attr(&e, b"w:val").and_then(|v| v.parse().ok()).unwrap_or(0);
+            }
+            Event::Empty(e) if in_numbering && e.name().as_ref() == b"w:numId" => num_id = attr(&e, b"w:val"),
+            Event::End(e) if e.name().as_ref() == b"w:p" => {
+                let label = num_id.as_deref().filter(|id| *id != "0").and_then(|id| numbering.next_label(id, ilvl));
+                if let Some(label) = label.filter(|_| !paragraph.trim().is_empty()) {
+                    out.push_str(&label);
+                    out.push(' ');
+                }
+                out.push_str(&paragraph);
+                out.push('\n');
+            }
+            Event::Empty(e) if matches!(e.name().as_ref(), b"w:br" | b"w:cr") => paragraph.push('\n'),
+            Event::Empty(e) if e.name().as_ref() == b"w:tab" => paragraph.push(' '),
+            Event::Text(t) if in_text => paragraph.push_str(&t.unescape().map_err(|_| ImportError::NotADocx)?),
             Event::Eof => break,
             _ => {}
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_draw_as_word_draws_them() {
+        assert_eq!(roman(14), "XIV");
+        assert_eq!(format_number(4, "upperRoman"), "IV");
+        assert_eq!(format_number(2, "lowerLetter"), "b");
+        assert_eq!(letters(27), "aa");
+        assert_eq!(format_number(3, "decimal"), "3");
+    }
 }

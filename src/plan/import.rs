@@ -25,6 +25,9 @@ pub enum ImportError {
     /// A .docx that is not one.
     #[error("Tệp .docx bị hỏng hoặc không phải tệp Word. Hãy mở bằng Word và lưu lại.")]
     NotADocx,
+    /// A file, or a part of a .docx, far larger than any plan (perhaps made to exhaust memory).
+    #[error("Tệp quá lớn đối với một kế hoạch (quá {} MB khi giải nén). Hãy kiểm tra lại tệp, hoặc chép phần kế hoạch sang một tệp Word mới.", super::docx::MAX_XML_BYTES / 1024 / 1024)]
+    TooLarge,
     /// An extension the importer does not read.
     #[error("Chỉ nhập được kế hoạch dạng .txt hoặc .docx.")]
     UnknownFormat,
@@ -188,6 +191,9 @@ impl PlanDraft {
 
 /// Reads a plan from a file's bytes; `file_name` tells .txt from .docx.
 pub fn read_file(file_name: &str, bytes: &[u8]) -> Result<PlanDraft, ImportError> {
+    if bytes.len() as u64 > super::docx::MAX_XML_BYTES {
+        return Err(ImportError::TooLarge);
+    }
     let lower = file_name.to_lowercase();
     let text = if lower.ends_with(".docx") {
         super::docx::paragraphs(bytes)?
@@ -360,19 +366,22 @@ pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
         warnings: vec![],
     };
 
-    // The header, up to the first part.
-    let type_at = lines
-        .iter()
-        .position(|l| fold(l) == "ke hoach")
-        .ok_or(ImportError::NotAPlan("không thấy dòng “KẾ HOẠCH”."))?;
+    // The header, up to the first part. An excerpt may lack the "KẾ HOẠCH" line or part I.; only
+    // text with no numbered part at all is not a plan.
     let first_part = lines
         .iter()
         .position(|l| part_re.captures(l).is_some_and(|c| roman(&c[1]) == Some(1)))
-        .ok_or(ImportError::NotAPlan("không thấy phần “I.” của nội dung."))?;
-    if first_part < type_at {
-        return Err(ImportError::NotAPlan("phần “I.” đứng trước dòng “KẾ HOẠCH”."));
+        .or_else(|| lines.iter().position(|l| part_re.captures(l).is_some_and(|c| roman(&c[1]).is_some())))
+        .ok_or(ImportError::NotAPlan("không thấy phần nào đánh số La Mã (I., II., …)."))?;
+    let type_at = lines[..first_part].iter().position(|l| fold(l) == "ke hoach");
+    if type_at.is_none() {
+        draft.warnings.push("Không thấy dòng “KẾ HOẠCH” ở đầu: có thể đây là trích đoạn của kế hoạch. Hãy xem lại trích yếu và năm trước khi lưu.".into());
     }
-    for line in &lines[..type_at] {
+    if !lines[first_part].trim_start().starts_with("I.") {
+        draft.warnings.push("Nội dung không bắt đầu từ phần I.: có thể đây là trích đoạn của kế hoạch.".into());
+    }
+    let header_end = type_at.unwrap_or(first_part);
+    for line in &lines[..header_end] {
         if let Some(c) = number_re.captures(line) {
             draft.number = c[1].parse().ok();
             draft.symbol = c[2].to_string();
@@ -386,7 +395,8 @@ pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
         }
     }
     let mut preamble = Vec::new();
-    for (i, line) in lines[type_at + 1..first_part].iter().enumerate() {
+    let after_type = type_at.map(|t| t + 1).unwrap_or(first_part);
+    for (i, line) in lines[after_type..first_part].iter().enumerate() {
         if i == 0 {
             draft.title = plain(line);
         } else if fold(line).starts_with("can cu") {
@@ -397,13 +407,13 @@ pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
     }
     draft.preamble = preamble.join("\n");
     if draft.title.is_empty() {
-        return Err(ImportError::NotAPlan("không thấy trích yếu dưới dòng “KẾ HOẠCH”."));
+        draft.warnings.push("Không thấy trích yếu của kế hoạch; hãy nhập trước khi lưu.".into());
     }
     if let Some(c) = year_re.captures(&draft.title) {
         draft.year = c[1].parse().unwrap_or(draft.year);
     }
     if draft.year == 0 {
-        return Err(ImportError::NotAPlan("không xác định được năm của kế hoạch."));
+        draft.warnings.push("Không xác định được năm của kế hoạch; hãy nhập năm trước khi lưu.".into());
     }
 
     // The end: closing paragraph, recipients, signature block.
@@ -443,7 +453,8 @@ pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
 
     // The outline.
     let mut role = PartRole::Activities;
-    let mut last_roman = 0;
+    // An excerpt may start at a later part: count on from the one before it.
+    let mut last_roman = part_re.captures(&lines[first_part]).and_then(|c| roman(&c[1])).unwrap_or(1) - 1;
     for line in &lines[first_part..end] {
         if let Some(c) = part_re.captures(line).filter(|c| roman(&c[1]).is_some_and(|n| n == last_roman + 1)) {
             last_roman += 1;
@@ -502,7 +513,7 @@ pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
         target.children.push(para);
     }
     if draft.nodes.len() < 2 {
-        return Err(ImportError::NotAPlan("chỉ thấy một phần; kế hoạch phải có các phần I., II., …"));
+        draft.warnings.push("Chỉ thấy một phần: có thể đây là trích đoạn của kế hoạch. Hãy xem lại trước khi lưu.".into());
     }
 
     // Reporting deadlines, in the reporting part (or anywhere if there is none).

@@ -159,6 +159,73 @@ fn docx_of(text: &str) -> Vec<u8> {
     buf.into_inner()
 }
 
+const OTHER_PLAN: &str = "ỦY BAN NHÂN DÂN\nSố: 12/KH-UBND\nPhường Trần Phú, ngày 05 tháng 01 năm 2025\nKẾ HOẠCH\nCông tác trẻ em năm 2025\n\
+    Căn cứ Luật Trẻ em năm 2016;\nCăn cứ Nghị định số 56/2017/NĐ-CP.\n\
+    I. Mục đích\n1. Bảo vệ trẻ em.\nII. Nhiệm vụ\n1. Tổ chức Tết Trung thu cho thiếu nhi.\n2. Truyền thông\na) Phát thanh hằng tháng.\nb) Tổ chức diễn đàn trẻ em trong hè.\n\
+    III. Tổ chức thực hiện\n1. Văn hóa - Xã hội phường tham mưu\nTổng hợp, báo cáo.\n2. Đề nghị Đoàn Thanh niên phường\nTổ chức sinh hoạt hè.\n\
+    IV. Chế độ báo cáo\nBáo cáo 6 tháng trước ngày 15/6/2025, cả năm trước ngày 15/12/2025.\nNơi nhận:\n- Như trên;\n- Lưu: VT.\nCHỦ TỊCH\nNguyễn Văn A\n";
+
+/// The plan as Word keeps it when "I.", "1." and "a)" come from automatic list numbering: the
+/// labels are not in the text but in numbering.xml, referred to by each paragraph.
+fn docx_with_word_numbering(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let levels = [(regex::Regex::new(r"^(I|II|III|IV|V)\. ").unwrap(), 0), (regex::Regex::new(r"^\d+\. ").unwrap(), 1), (regex::Regex::new(r"^[a-z]\) ").unwrap(), 2)];
+    let mut body = String::new();
+    for line in text.lines() {
+        let escaped = line.replace('&', "&amp;").replace('<', "&lt;");
+        let numbered = levels.iter().find_map(|(re, level)| re.find(&escaped).map(|m| (*level, escaped[m.end()..].to_owned())));
+        body.push_str(&match numbered {
+            Some((level, rest)) => format!(
+                "<w:p><w:pPr><w:numPr><w:ilvl w:val=\"{level}\"/><w:numId w:val=\"7\"/></w:numPr></w:pPr><w:r><w:t>{rest}</w:t></w:r></w:p>"
+            ),
+            None => format!("<w:p><w:r><w:t xml:space=\"preserve\">{escaped}</w:t></w:r></w:p>"),
+        });
+    }
+    let w = "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"";
+    let document = format!("<?xml version=\"1.0\"?><w:document {w}><w:body>{body}</w:body></w:document>");
+    let numbering = format!(
+        "<?xml version=\"1.0\"?><w:numbering {w}><w:abstractNum w:abstractNumId=\"3\">\
+         <w:lvl w:ilvl=\"0\"><w:start w:val=\"1\"/><w:numFmt w:val=\"upperRoman\"/><w:lvlText w:val=\"%1.\"/></w:lvl>\
+         <w:lvl w:ilvl=\"1\"><w:start w:val=\"1\"/><w:numFmt w:val=\"decimal\"/><w:lvlText w:val=\"%2.\"/></w:lvl>\
+         <w:lvl w:ilvl=\"2\"><w:start w:val=\"1\"/><w:numFmt w:val=\"lowerLetter\"/><w:lvlText w:val=\"%3)\"/></w:lvl>\
+         </w:abstractNum><w:num w:numId=\"7\"><w:abstractNumId w:val=\"3\"/></w:num></w:numbering>"
+    );
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut buf);
+    for (name, xml) in [("word/document.xml", document), ("word/numbering.xml", numbering)] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(xml.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    buf.into_inner()
+}
+
+#[test]
+fn word_list_numbering_gives_the_same_tree_as_typed_labels() {
+    let docx = docx_with_word_numbering(OTHER_PLAN);
+    let text = treem::plan::docx::paragraphs(&docx).unwrap();
+    assert!(!text.contains("<w:"), "{text}");
+    let from_docx = import::read_file("ke-hoach.docx", &docx).unwrap();
+    assert_eq!(from_docx, import::parse(OTHER_PLAN).unwrap());
+    assert_eq!(from_docx.activities().len(), 5);
+}
+
+#[test]
+fn a_docx_that_inflates_beyond_any_plan_is_refused_at_once() {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut buf);
+    zip.start_file("word/document.xml", zip::write::SimpleFileOptions::default()).unwrap();
+    let block = vec![b' '; 1024 * 1024];
+    for _ in 0..(treem::plan::docx::MAX_XML_BYTES / block.len() as u64 + 2) {
+        zip.write_all(&block).unwrap();
+    }
+    zip.finish().unwrap();
+    let bomb = buf.into_inner();
+    assert!(bomb.len() < 1024 * 1024, "small on disk: {} bytes", bomb.len());
+    assert_eq!(import::read_file("bom.docx", &bomb).unwrap_err(), ImportError::TooLarge);
+}
+
 #[test]
 fn the_seed_as_a_word_file_imports_the_same() {
     let from_docx = import::read_file("ke-hoach.docx", &docx_of(treem::demo::SEED_PLAN)).unwrap();
@@ -195,4 +262,21 @@ async fn a_malformed_plan_file_is_refused_and_nothing_is_written() {
     let err = plan::save_draft(&t.store, Source::Import, &draft).await.unwrap_err();
     assert_eq!(err.code(), treem::ErrorCode::InvalidInput);
     assert_eq!(support::row_counts(&t.store).await, before);
+}
+
+#[test]
+fn a_plan_of_one_part_or_an_excerpt_imports_with_a_warning() {
+    let one_part = "KẾ HOẠCH\nTổ chức Tết Trung thu năm 2025\nI. Nội dung\n1. Tổ chức vui Tết Trung thu cho thiếu nhi.\n2. Tặng quà trẻ em có hoàn cảnh khó khăn.\n";
+    let d = import::parse(one_part).unwrap();
+    assert_eq!(d.year, 2025);
+    assert_eq!(d.nodes.len(), 1);
+    assert!(d.warnings.iter().any(|w| w.contains("trích đoạn")), "{:?}", d.warnings);
+    let excerpt = "II. Nội dung hoạt động\n1. Truyền thông về phòng chống đuối nước trong hè.\nIII. Tổ chức thực hiện\n1. Văn hóa - Xã hội phường tham mưu\nTổng hợp.\n";
+    let d = import::parse(excerpt).unwrap();
+    assert_eq!(d.nodes.len(), 2);
+    assert_eq!(d.year, 0, "the officer fills the year in the preview");
+    assert!(d.warnings.iter().any(|w| w.contains("KẾ HOẠCH")), "{:?}", d.warnings);
+    assert!(d.warnings.iter().any(|w| w.contains("năm")), "{:?}", d.warnings);
+    // Text with no numbered part at all is still not a plan.
+    assert!(matches!(import::parse("Danh sách đi chợ\n- rau\n- cá"), Err(ImportError::NotAPlan(_))));
 }
