@@ -53,8 +53,14 @@ enum Command {
         #[command(subcommand)]
         command: CertCommand,
     },
-    /// Kiểm tra chữ ký số của một tệp PDF (mã thoát 0 chỉ khi chữ ký hợp lệ và tệp còn nguyên)
+    /// Kiểm tra chữ ký số của một tệp PDF và nói riêng ba điều: tệp còn nguyên từ khi ký hay
+    /// không; chứng thư ghi tên ai; chứng thư do tổ chức chứng thực nào trong danh sách phường
+    /// tin cậy cấp (trong cơ sở dữ liệu), hay là chứng thư nội bộ do phường tạo. Mã thoát 0 chỉ
+    /// khi tệp còn nguyên vẹn, chứng thư còn hiệu lực lúc ký, và chứng thư do tổ chức chứng thực
+    /// phường tin cậy cấp hoặc là chứng thư nội bộ của phường; ngoài ra mã thoát khác 0
     Verify {
+        #[command(flatten)]
+        db: Db,
         /// Tệp PDF
         file: PathBuf,
     },
@@ -305,19 +311,28 @@ async fn run(cli: Cli) -> treem::Result<()> {
             write_file(&out, &p12)?;
             println!("Đã tạo chứng thư số nội bộ cho {name}: {}.", out.display());
         }
-        Command::Verify { file } => {
+        Command::Verify { db, file } => {
             let bytes = std::fs::read(&file).map_err(|e| treem::Error::File { path: file.display().to_string(), source: e })?;
-            let v = treem::signing::verify_pdf(&bytes)?;
-            println!("Người ký: {}{}", v.signer, if v.internal { " (chứng thư nội bộ)" } else { "" });
+            let store = db.open().await?;
+            let checked = treem::trust::verify_pdf(store.pool(), &bytes).await;
+            store.close().await;
+            let v = checked?;
+            println!("Tệp còn nguyên từ khi ký: {}", if v.intact { "có" } else if v.whole_file { "KHÔNG" } else { "KHÔNG (có nội dung thêm sau khi ký)" });
+            match &v.organisation {
+                Some(o) => println!("Chứng thư ghi tên: {} ({o})", v.signer),
+                None => println!("Chứng thư ghi tên: {}", v.signer),
+            }
+            println!("Nơi cấp ghi trong chứng thư: {}", v.issuer);
+            let trust = match &v.trust {
+                treem::signing::Trust::Trusted { authority } => format!("do {authority} cấp, tổ chức chứng thực phường tin cậy"),
+                treem::signing::Trust::Internal => "chứng thư nội bộ do phường tạo".to_owned(),
+                treem::signing::Trust::Unknown => "chưa xác định được tổ chức cấp chứng thư".to_owned(),
+            };
+            println!("Tổ chức cấp chứng thư: {trust}");
             println!("Thời gian ký: {}", v.signed_at.as_deref().unwrap_or("không rõ"));
-            if v.is_valid() {
-                println!("Kết quả: chữ ký hợp lệ, tệp còn nguyên vẹn.");
-            } else if !v.intact {
-                println!("Kết quả: TỆP ĐÃ BỊ THAY ĐỔI sau khi ký, hoặc chữ ký không khớp.");
-                return Err(treem::Error::Invalid(text::InvalidInput::new("file", "Chữ ký không hợp lệ.")));
-            } else {
-                println!("Kết quả: phần đã ký còn nguyên, nhưng tệp có thêm nội dung sau khi ký.");
-                return Err(treem::Error::Invalid(text::InvalidInput::new("file", "Tệp có nội dung không được ký.")));
+            println!("Kết luận: {}", v.verdict);
+            if !v.is_valid() {
+                return Err(treem::Error::Invalid(text::InvalidInput::new("file", "Chữ ký chưa được xác nhận là hợp lệ.")));
             }
         }
         Command::Check { db } => {
