@@ -128,6 +128,11 @@ impl Identity {
         })
     }
 
+    /// The certificate, DER-encoded.
+    pub fn certificate_der(&self) -> Option<Vec<u8>> {
+        self.cert.to_der().ok()
+    }
+
     /// The SHA-256 fingerprint of the certificate (lowercase hex).
     pub fn fingerprint(&self) -> String {
         fingerprint(&self.cert)
@@ -323,6 +328,11 @@ pub struct Verification {
     pub valid_at_signing: Option<bool>,
     /// Who vouches for the certificate.
     pub trust: Trust,
+    /// What [`Verification::is_valid`] says: the only case the window shows as valid.
+    pub valid: bool,
+    /// The three findings, one Vietnamese line each, in this order: whether the file is
+    /// unchanged, whom the certificate names (and its validity), who vouches for it.
+    pub facts: Vec<String>,
     /// The finding in one Vietnamese paragraph, for the window and the command line.
     pub verdict: String,
 }
@@ -509,11 +519,38 @@ fn verdict(v: &Verification, marked_internal: bool) -> String {
         Trust::Unknown => {
             let claim = if marked_internal { " Chứng thư tự ghi là chứng thư nội bộ, nhưng không phải chứng thư do phường này tạo." } else { "" };
             format!(
-                "Tệp còn nguyên vẹn từ khi ký. Chứng thư ghi tên {named}, do “{}” cấp, nhưng chưa xác định được tổ chức cấp chứng thư: tên ghi trong chứng thư chưa được ai phường tin cậy xác nhận.{claim}{validity}",
+                "Tệp còn nguyên vẹn từ khi ký. Chứng thư ghi tên {named}, do “{}” cấp, nhưng chưa xác định được tổ chức cấp chứng thư: tên ghi trong chứng thư chưa được tổ chức nào mà phường tin cậy xác nhận.{claim}{validity}",
                 v.issuer
             )
         }
     }
+}
+
+/// The three findings as lines for the window and the command line.
+fn facts(v: &Verification) -> Vec<String> {
+    let file = if v.intact {
+        "Tệp còn nguyên vẹn từ khi ký; chữ ký phủ toàn bộ tệp.".to_owned()
+    } else if !v.whole_file {
+        "Tệp có thêm nội dung sau khi ký (hoặc phần đã ký bị thay đổi); phần thêm không được ký.".to_owned()
+    } else {
+        "Tệp đã bị thay đổi sau khi ký, hoặc chữ ký không khớp với chứng thư.".to_owned()
+    };
+    let mut named = format!("Chứng thư ghi tên: {}", v.signer);
+    if let Some(o) = &v.organisation {
+        named.push_str(&format!(" ({o})"));
+    }
+    named.push_str(&format!("; nơi cấp ghi trong chứng thư: {}", v.issuer));
+    named.push_str(&match (&v.signed_at, v.valid_at_signing) {
+        (Some(at), Some(true)) => format!("; ký lúc {at}, khi chứng thư còn hiệu lực."),
+        (Some(at), _) => format!("; ký lúc {at}, khi chứng thư KHÔNG còn (hoặc chưa có) hiệu lực."),
+        (None, _) => "; chữ ký không ghi thời điểm ký.".to_owned(),
+    });
+    let trust = match &v.trust {
+        Trust::Trusted { authority } => format!("Tổ chức cấp chứng thư: {authority}, có trong danh sách tổ chức chứng thực phường tin cậy."),
+        Trust::Internal => "Chứng thư nội bộ do phường tạo, không do tổ chức chứng thực cấp.".to_owned(),
+        Trust::Unknown => "Chưa xác định được tổ chức cấp chứng thư: không có trong danh sách tổ chức chứng thực phường tin cậy.".to_owned(),
+    };
+    vec![file, named, trust]
 }
 
 /// Verifies the last signature of a PDF against what the ward trusts.
@@ -584,8 +621,12 @@ pub fn verify_pdf(pdf: &[u8], trust: &TrustList) -> Result<Verification, VerifyE
         signed_at: signing_time.map(vn),
         valid_at_signing: signing_time.map(|t| utc(&validity.not_before) <= t && t <= utc(&validity.not_after)),
         trust: trust_of(cert, trust),
+        valid: false,
+        facts: vec![],
         verdict: String::new(),
     };
+    v.valid = v.is_valid();
+    v.facts = facts(&v);
     v.verdict = verdict(&v, is_internal(cert));
     Ok(v)
 }
@@ -637,8 +678,11 @@ mod tests {
             signed_at: None,
             valid_at_signing: None,
             trust: Trust::Unknown,
+            valid: false,
+            facts: vec![],
             verdict: String::new(),
         };
+        assert!(facts(&v)[2].starts_with("Chưa xác định được tổ chức cấp chứng thư"));
         let text = verdict(&v, false);
         assert!(text.contains("chưa xác định được tổ chức cấp chứng thư") && text.contains("Nguyễn Văn A"), "{text}");
         assert!(!text.contains("hợp lệ"), "{text}");

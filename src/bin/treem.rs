@@ -57,7 +57,7 @@ enum Command {
     /// không; chứng thư ghi tên ai; chứng thư do tổ chức chứng thực nào trong danh sách phường
     /// tin cậy cấp (trong cơ sở dữ liệu), hay là chứng thư nội bộ do phường tạo. Mã thoát 0 chỉ
     /// khi tệp còn nguyên vẹn, chứng thư còn hiệu lực lúc ký, và chứng thư do tổ chức chứng thực
-    /// phường tin cậy cấp hoặc là chứng thư nội bộ của phường; ngoài ra mã thoát khác 0
+    /// phường tin cậy cấp hoặc là chứng thư nội bộ của phường; ngoài ra mã thoát khác 0.
     Verify {
         #[command(flatten)]
         db: Db,
@@ -317,19 +317,9 @@ async fn run(cli: Cli) -> treem::Result<()> {
             let checked = treem::trust::verify_pdf(store.pool(), &bytes).await;
             store.close().await;
             let v = checked?;
-            println!("Tệp còn nguyên từ khi ký: {}", if v.intact { "có" } else if v.whole_file { "KHÔNG" } else { "KHÔNG (có nội dung thêm sau khi ký)" });
-            match &v.organisation {
-                Some(o) => println!("Chứng thư ghi tên: {} ({o})", v.signer),
-                None => println!("Chứng thư ghi tên: {}", v.signer),
+            for fact in &v.facts {
+                println!("- {fact}");
             }
-            println!("Nơi cấp ghi trong chứng thư: {}", v.issuer);
-            let trust = match &v.trust {
-                treem::signing::Trust::Trusted { authority } => format!("do {authority} cấp, tổ chức chứng thực phường tin cậy"),
-                treem::signing::Trust::Internal => "chứng thư nội bộ do phường tạo".to_owned(),
-                treem::signing::Trust::Unknown => "chưa xác định được tổ chức cấp chứng thư".to_owned(),
-            };
-            println!("Tổ chức cấp chứng thư: {trust}");
-            println!("Thời gian ký: {}", v.signed_at.as_deref().unwrap_or("không rõ"));
             println!("Kết luận: {}", v.verdict);
             if !v.is_valid() {
                 return Err(treem::Error::Invalid(text::InvalidInput::new("file", "Chữ ký chưa được xác nhận là hợp lệ.")));

@@ -41,6 +41,15 @@ valid_at_signing: boolean | null,
  */
 trust: Trust, 
 /**
+ * What [`Verification::is_valid`] says: the only case the window shows as valid.
+ */
+valid: boolean, 
+/**
+ * The three findings, one Vietnamese line each, in this order: whether the file is
+ * unchanged, whom the certificate names (and its validity), who vouches for it.
+ */
+facts: Array<string>, 
+/**
  * The finding in one Vietnamese paragraph, for the window and the command line.
  */
 verdict: string, };
