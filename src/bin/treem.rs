@@ -85,8 +85,12 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CertCommand {
-    /// Tạo chứng thư số nội bộ (.p12); mật khẩu lấy từ biến môi trường TREEM_P12_PASSWORD
+    /// Tạo chứng thư số nội bộ (.p12) và lưu vào cơ sở dữ liệu của phường, để chữ ký bằng chứng
+    /// thư này được nhận là chữ ký nội bộ của phường; mật khẩu lấy từ biến môi trường
+    /// TREEM_P12_PASSWORD
     Create {
+        #[command(flatten)]
+        db: Db,
         /// Họ và tên người ký
         #[arg(long)]
         name: String,
@@ -306,8 +310,13 @@ async fn run(cli: Cli) -> treem::Result<()> {
             }
             store.close().await;
         }
-        Command::Cert { command: CertCommand::Create { name, organisation, out, days } } => {
-            let p12 = treem::signing::create_internal(&name, &organisation, &p12_password()?, chrono::Utc::now(), days)?;
+        Command::Cert { command: CertCommand::Create { db, name, organisation, out, days } } => {
+            let password = p12_password()?;
+            let p12 = treem::signing::create_internal(&name, &organisation, &password, chrono::Utc::now(), days)?;
+            let store = db.open().await?;
+            let kept = treem::certificates::import(&store, Source::Cli, &format!("{name}.p12"), &p12, &password).await;
+            store.close().await;
+            kept?;
             write_file(&out, &p12)?;
             println!("Đã tạo chứng thư số nội bộ cho {name}: {}.", out.display());
         }
