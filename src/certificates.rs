@@ -53,6 +53,7 @@ pub async fn import(store: &Store, source: Source, file_name: &str, bytes: &[u8]
         .set("subject", &info.subject)
         .set("not_after", stamp(info.not_after))
         .set("internal", info.internal)
+        .set("fingerprint", identity.fingerprint())
         .set("file_id", &file.id);
     w.insert("certificates", &info.id, cols).await?;
     w.commit().await?;
@@ -70,13 +71,22 @@ pub async fn create_internal(store: &Store, source: Source, name: &str, password
     import(store, source, &format!("{name}.p12"), &p12, password).await
 }
 
-/// Opens a kept certificate for signing.
-pub async fn identity(store: &Store, id: &str, password: &str) -> Result<Identity> {
-    let file_id: String = sqlx::query_scalar("SELECT file_id FROM certificates WHERE id = ? AND deleted_at IS NULL")
-        .bind(id)
-        .fetch_optional(store.pool())
-        .await?
-        .ok_or(Error::NotFound { what: "chứng thư số" })?;
+/// Opens a kept certificate for signing. A certificate kept before fingerprints were recorded
+/// gets its fingerprint now (the password opens it), so that what it signs verifies as the
+/// ward's own.
+pub async fn identity(store: &Store, source: Source, id: &str, password: &str) -> Result<Identity> {
+    let (file_id, fingerprint): (String, Option<String>) =
+        sqlx::query_as("SELECT file_id, fingerprint FROM certificates WHERE id = ? AND deleted_at IS NULL")
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await?
+            .ok_or(Error::NotFound { what: "chứng thư số" })?;
     let bytes = files::read(store, &file_id).await?;
-    Ok(Identity::from_pkcs12(&bytes, password)?)
+    let identity = Identity::from_pkcs12(&bytes, password)?;
+    if fingerprint.is_none() {
+        let mut w = store.write(source).await?;
+        w.update("certificates", id, Cols::new().set("fingerprint", identity.fingerprint())).await?;
+        w.commit().await?;
+    }
+    Ok(identity)
 }

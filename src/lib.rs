@@ -3,7 +3,7 @@
 //!
 //! Open a [`Store`], then call the domain modules: [`ward`] (settings, units, signers),
 //! [`plan`] (the year's plan, its import and reporting), [`overview`] (what is due and late),
-//! [`documents`] (official documents and their register), [`signing`] and [`certificates`].
+//! [`documents`] (official documents and their register), [`signing`], [`certificates`] and [`trust`].
 #![deny(missing_docs)]
 
 #[macro_use]
@@ -22,6 +22,7 @@ pub mod plan;
 pub mod signing;
 pub mod store;
 pub mod text;
+pub mod trust;
 pub mod ward;
 
 pub use error::{Error, ErrorCode, ErrorPayload, Result};

@@ -222,6 +222,14 @@ fn check_png(bytes: &[u8], what: &str) -> Result<()> {
     if bytes.len() > MAX_IMAGE_BYTES {
         return Err(text::InvalidInput::new("image", format!("Ảnh {what} lớn hơn 2 MB; hãy giảm độ phân giải.")).into());
     }
+    // A PNG that cannot be decoded would be silently left off a signed document: refuse it now.
+    if !crate::pdf::render::image_decodes(bytes) {
+        return Err(text::InvalidInput::new(
+            "image",
+            format!("Tệp ảnh {what} bị hỏng hoặc không đầy đủ, không đọc được. Hãy lưu lại ảnh dạng .png từ bản gốc rồi chọn lại."),
+        )
+        .into());
+    }
     Ok(())
 }
 

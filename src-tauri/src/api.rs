@@ -375,6 +375,7 @@ use base64::Engine as _;
 use treem::certificates::{self, CertificateInfo};
 use treem::documents::register::{self, Document, DraftEdits, Kind};
 use treem::signing::Verification;
+use treem::trust::{self, Authority};
 
 /// Start a document of the current plan.
 #[derive(Debug, Deserialize, TS)]
@@ -445,7 +446,7 @@ pub struct IssueRequest {
 pub async fn document_issue(store: &Store, req: IssueRequest) -> Result<Document> {
     let on = date("issued_on", &req.issued_on)?;
     let identity = match &req.certificate_id {
-        Some(id) => Some(certificates::identity(store, id, req.password.as_deref().unwrap_or_default()).await?),
+        Some(id) => Some(certificates::identity(store, Source::Window, id, req.password.as_deref().unwrap_or_default()).await?),
         None => None,
     };
     register::issue(store, Source::Window, &req.id, on, identity.as_ref()).await
@@ -453,7 +454,7 @@ pub async fn document_issue(store: &Store, req: IssueRequest) -> Result<Document
 
 /// Check the signature of a kept document.
 pub async fn document_verify(store: &Store, req: DocumentRequest) -> Result<Verification> {
-    Ok(treem::signing::verify_pdf(&register::pdf(store, &req.id).await?)?)
+    treem::trust::verify_pdf(store.pool(), &register::pdf(store, &req.id).await?).await
 }
 
 /// Open the document's PDF in the system's viewer, to print it.
@@ -539,8 +540,43 @@ pub struct VerifyRequest {
     pub bytes: Vec<u8>,
 }
 
-pub async fn verify_pdf(_store: &Store, req: VerifyRequest) -> Result<Verification> {
-    Ok(treem::signing::verify_pdf(&req.bytes)?)
+pub async fn verify_pdf(store: &Store, req: VerifyRequest) -> Result<Verification> {
+    treem::trust::verify_pdf(store.pool(), &req.bytes).await
+}
+
+pub async fn trusted_authorities(store: &Store, _req: ()) -> Result<Vec<Authority>> {
+    trust::list(store.pool()).await
+}
+
+/// Put a certification authority on the trust list, from its certificate file: by path (read
+/// in Rust), or — while the window's file chooser gives no path — by the file's content.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct AddAuthorityRequest {
+    /// The path of the .cer/.crt/.pem file.
+    pub path: Option<String>,
+    /// The file's content, when no path is given.
+    pub bytes: Option<Vec<u8>>,
+}
+
+pub async fn trusted_authority_add(store: &Store, req: AddAuthorityRequest) -> Result<Authority> {
+    match (req.path.filter(|p| !p.trim().is_empty()), req.bytes) {
+        (Some(path), _) => trust::add_file(store, Source::Window, std::path::Path::new(&path)).await,
+        (None, Some(bytes)) => trust::add(store, Source::Window, &bytes).await,
+        (None, None) => Err(text::InvalidInput::new("path", "Chọn tệp chứng thư của tổ chức chứng thực (.cer, .crt hoặc .pem).").into()),
+    }
+}
+
+/// One authority on the trust list.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct AuthorityRequest {
+    /// The authority.
+    pub id: String,
+}
+
+pub async fn trusted_authority_remove(store: &Store, req: AuthorityRequest) -> Result<()> {
+    trust::remove(store, Source::Window, &req.id).await
 }
 
 /// An image of the ward's seal.

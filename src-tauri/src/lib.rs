@@ -103,6 +103,9 @@ commands! {
     certificate_import(api::ImportCertificateRequest) -> treem::certificates::CertificateInfo;
     certificate_create(api::CreateCertificateRequest) -> treem::certificates::CertificateInfo;
     verify_pdf(api::VerifyRequest) -> treem::signing::Verification;
+    trusted_authorities(()) -> Vec<treem::trust::Authority>;
+    trusted_authority_add(api::AddAuthorityRequest) -> treem::trust::Authority;
+    trusted_authority_remove(api::AuthorityRequest) -> ();
     set_seal(api::SealRequest) -> ();
     set_signature_image(api::SignatureImageRequest) -> ();
 }

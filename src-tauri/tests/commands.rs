@@ -160,6 +160,36 @@ fn a_report_is_drafted_issued_signed_registered_and_verified() {
     assert_eq!(book[0]["id"], doc["id"]);
     let v = invoke(&app, "document_verify", json!({ "id": doc["id"] })).unwrap();
     assert_eq!((v["intact"].as_bool(), v["whole_file"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(v["trust"]["kind"], "internal", "{v}");
+    assert!(v["verdict"].as_str().unwrap().contains("nội bộ của phường"), "{v}");
     let err = invoke(&app, "verify_pdf", json!({ "bytes": [37, 80, 68, 70] })).unwrap_err();
     assert_eq!(err["code"], "signature");
+}
+
+#[test]
+fn the_trust_list_starts_empty_and_the_officer_keeps_it() {
+    let app = app();
+    assert_eq!(invoke(&app, "trusted_authorities", json!(null)).unwrap(), json!([]));
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("khong-phai.cer");
+    std::fs::write(&junk, b"not a certificate").unwrap();
+    let err = invoke(&app, "trusted_authority_add", json!({ "path": junk.display().to_string(), "bytes": null })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    let err = invoke(&app, "trusted_authority_add", json!({ "path": dir.path().join("khong-co.cer").display().to_string(), "bytes": null })).unwrap_err();
+    assert_eq!(err["code"], "file");
+
+    // A certificate file as an authority publishes it (any certificate will do here).
+    let p12 = treem::signing::create_internal("CA Thử", "Tổ chức thử", "mat-khau", chrono::Utc::now(), 30).unwrap();
+    let cert = treem::signing::Identity::from_pkcs12(&p12, "mat-khau").unwrap().certificate_der().unwrap();
+    let path = dir.path().join("ca.cer");
+    std::fs::write(&path, cert).unwrap();
+    let added = invoke(&app, "trusted_authority_add", json!({ "path": path.display().to_string(), "bytes": null })).unwrap();
+    assert_eq!(added["name"], "CA Thử");
+    let same = invoke(&app, "trusted_authority_add", json!({ "path": null, "bytes": std::fs::read(&path).unwrap() })).unwrap();
+    assert_eq!(same["id"], added["id"]);
+    let err = invoke(&app, "trusted_authority_add", json!({ "path": null, "bytes": null })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert_eq!(invoke(&app, "trusted_authorities", json!(null)).unwrap().as_array().unwrap().len(), 1);
+    invoke(&app, "trusted_authority_remove", json!({ "id": added["id"] })).unwrap();
+    assert_eq!(invoke(&app, "trusted_authorities", json!(null)).unwrap(), json!([]));
 }

@@ -239,7 +239,7 @@ fn a_report_issued_in_the_window_is_in_the_register_and_verifies() {
     s.click(&s.find("[data-testid=verify]", None));
     let result = s.find("[data-testid=verification]", None);
     let text = s.text(&result);
-    assert!(text.contains("Chữ ký hợp lệ, văn bản còn nguyên vẹn."), "{text}");
+    assert!(text.contains("Tệp còn nguyên vẹn từ khi ký") && text.contains("chứng thư nội bộ của phường"), "{text}");
     assert!(text.contains("Võ Thùy Dương"), "{text}");
     s.close();
 }

@@ -53,8 +53,14 @@ enum Command {
         #[command(subcommand)]
         command: CertCommand,
     },
-    /// Kiểm tra chữ ký số của một tệp PDF (mã thoát 0 chỉ khi chữ ký hợp lệ và tệp còn nguyên)
+    /// Kiểm tra chữ ký số của một tệp PDF và nói riêng ba điều: tệp còn nguyên từ khi ký hay
+    /// không; chứng thư ghi tên ai; chứng thư do tổ chức chứng thực nào trong danh sách phường
+    /// tin cậy cấp (trong cơ sở dữ liệu), hay là chứng thư nội bộ do phường tạo. Mã thoát 0 chỉ
+    /// khi tệp còn nguyên vẹn, chứng thư còn hiệu lực lúc ký, và chứng thư do tổ chức chứng thực
+    /// phường tin cậy cấp hoặc là chứng thư nội bộ của phường; ngoài ra mã thoát khác 0.
     Verify {
+        #[command(flatten)]
+        db: Db,
         /// Tệp PDF
         file: PathBuf,
     },
@@ -79,8 +85,12 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CertCommand {
-    /// Tạo chứng thư số nội bộ (.p12); mật khẩu lấy từ biến môi trường TREEM_P12_PASSWORD
+    /// Tạo chứng thư số nội bộ (.p12) và lưu vào cơ sở dữ liệu của phường, để chữ ký bằng chứng
+    /// thư này được nhận là chữ ký nội bộ của phường; mật khẩu lấy từ biến môi trường
+    /// TREEM_P12_PASSWORD
     Create {
+        #[command(flatten)]
+        db: Db,
         /// Họ và tên người ký
         #[arg(long)]
         name: String,
@@ -301,24 +311,28 @@ async fn run(cli: Cli) -> treem::Result<()> {
             }
             store.close().await;
         }
-        Command::Cert { command: CertCommand::Create { name, organisation, out, days } } => {
-            let p12 = treem::signing::create_internal(&name, &organisation, &p12_password()?, chrono::Utc::now(), days)?;
+        Command::Cert { command: CertCommand::Create { db, name, organisation, out, days } } => {
+            let password = p12_password()?;
+            let p12 = treem::signing::create_internal(&name, &organisation, &password, chrono::Utc::now(), days)?;
+            let store = db.open().await?;
+            let kept = treem::certificates::import(&store, Source::Cli, &format!("{name}.p12"), &p12, &password).await;
+            store.close().await;
+            kept?;
             write_file(&out, &p12)?;
             println!("Đã tạo chứng thư số nội bộ cho {name}: {}.", out.display());
         }
-        Command::Verify { file } => {
+        Command::Verify { db, file } => {
             let bytes = std::fs::read(&file).map_err(|e| treem::Error::File { path: file.display().to_string(), source: e })?;
-            let v = treem::signing::verify_pdf(&bytes)?;
-            println!("Người ký: {}{}", v.signer, if v.internal { " (chứng thư nội bộ)" } else { "" });
-            println!("Thời gian ký: {}", v.signed_at.as_deref().unwrap_or("không rõ"));
-            if v.is_valid() {
-                println!("Kết quả: chữ ký hợp lệ, tệp còn nguyên vẹn.");
-            } else if !v.intact {
-                println!("Kết quả: TỆP ĐÃ BỊ THAY ĐỔI sau khi ký, hoặc chữ ký không khớp.");
-                return Err(treem::Error::Invalid(text::InvalidInput::new("file", "Chữ ký không hợp lệ.")));
-            } else {
-                println!("Kết quả: phần đã ký còn nguyên, nhưng tệp có thêm nội dung sau khi ký.");
-                return Err(treem::Error::Invalid(text::InvalidInput::new("file", "Tệp có nội dung không được ký.")));
+            let store = db.open().await?;
+            let checked = treem::trust::verify_pdf(store.pool(), &bytes).await;
+            store.close().await;
+            let v = checked?;
+            for fact in &v.facts {
+                println!("- {fact}");
+            }
+            println!("Kết luận: {}", v.verdict);
+            if !v.is_valid() {
+                return Err(treem::Error::Invalid(text::InvalidInput::new("file", "Chữ ký chưa được xác nhận là hợp lệ.")));
             }
         }
         Command::Check { db } => {

@@ -324,10 +324,17 @@ pub async fn pdf(store: &Store, id: &str) -> Result<Vec<u8>> {
         return files::read(store, file_id).await;
     }
     let doc = Document::from(r);
-    render(store.pool(), &doc, None).await
+    render(store.pool(), &doc, None, Utc::now()).await
 }
 
-async fn render(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>) -> Result<Vec<u8>> {
+/// The instant an issued document's PDF says it was made: its date of issue, at the time of
+/// day (in Vietnam) it is issued — so, issued the same day, the moment of issuing.
+fn issue_instant(on: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
+    let local = on.and_time(crate::vietnam_time(now).time());
+    local.and_local_timezone(crate::vietnam_time(now).timezone()).single().map(|t| t.with_timezone(&Utc)).unwrap_or(now)
+}
+
+async fn render(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>, created: DateTime<Utc>) -> Result<Vec<u8>> {
     let plan_id = doc.plan_id.as_deref().ok_or(Error::NotFound { what: "kế hoạch của văn bản" })?;
     let blocks = match doc.kind {
         Kind::Plan => {
@@ -346,7 +353,9 @@ async fn render(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>) -
             delivery::blocks(pool, &of).await?
         }
     };
-    Ok(crate::pdf::render(&doc.summary, &blocks))
+    let author = crate::ward::get(pool).await?.map(|w| w.name).unwrap_or_default();
+    let meta = crate::pdf::Meta { title: doc.summary.clone(), author, created };
+    Ok(crate::pdf::render_with(&meta, &blocks))
 }
 
 /// Issues a draft: takes the next number of the year, dates it, renders it, signs it when a
@@ -396,7 +405,7 @@ pub async fn issue(store: &Store, source: Source, id: &str, on: NaiveDate, signe
         }
         None => None,
     };
-    let unsigned = render(store.pool(), &doc, mark).await?;
+    let unsigned = render(store.pool(), &doc, mark, issue_instant(on, now)).await?;
     let bytes = match signer {
         Some(identity) => crate::signing::sign_pdf(&unsigned, identity, "Ban hành văn bản", now)?,
         None => unsigned,

@@ -8,7 +8,15 @@ pub mod render;
 pub use fonts::Style;
 pub use layout::{lay_out, mm, Align, Block, Column, LaidOut, Page, Paragraph, Picture, Placed, Rule, Run, Table, TableColumn};
 
-/// Lays out `blocks` on A4 pages with Decree 30 margins, numbered from page 2, and renders the PDF.
+pub use render::Meta;
+
+/// Lays out `blocks` on A4 pages with Decree 30 margins, numbered from page 2, and renders the
+/// PDF, titled `title` and dated now.
 pub fn render(title: &str, blocks: &[Block]) -> Vec<u8> {
-    render::to_pdf(title, &lay_out(Page::a4(), blocks, true))
+    render_with(&Meta::titled(title), blocks)
+}
+
+/// [`render`] with the document information given.
+pub fn render_with(meta: &Meta, blocks: &[Block]) -> Vec<u8> {
+    render::to_pdf(meta, &lay_out(Page::a4(), blocks, true))
 }

@@ -8,10 +8,45 @@ use printpdf::{
 use super::fonts::{Fonts, Style};
 use super::layout::{LaidOut, Placed};
 
+/// What a PDF says about itself in its document information.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    /// Title (a document's summary).
+    pub title: String,
+    /// Author (the ward).
+    pub author: String,
+    /// Creation and modification date (an issued document's date of issue).
+    pub created: chrono::DateTime<chrono::Utc>,
+}
+
+impl Meta {
+    /// A title, no author, made now.
+    pub fn titled(title: &str) -> Meta {
+        Meta { title: title.to_owned(), author: String::new(), created: chrono::Utc::now() }
+    }
+}
+
+/// The producer and creator every PDF names.
+pub const PRODUCER: &str = "Công tác Trẻ em";
+
+/// Whether printpdf can decode an image (PNG) fully, as it must to embed it.
+pub fn image_decodes(bytes: &[u8]) -> bool {
+    RawImage::decode_from_bytes(bytes, &mut Vec::new()).is_ok()
+}
+
 /// The PDF of a laid-out document.
-pub fn to_pdf(title: &str, laid: &LaidOut) -> Vec<u8> {
+pub fn to_pdf(meta: &Meta, laid: &LaidOut) -> Vec<u8> {
     let fonts = Fonts::get();
-    let mut doc = PdfDocument::new(title);
+    let mut doc = PdfDocument::new(&meta.title);
+    // printpdf writes the dates as UTC; it would otherwise claim 01/01/1970.
+    let created = printpdf::DateTime::from_unix_timestamp(meta.created.timestamp()).unwrap_or_else(|_| printpdf::DateTime::now());
+    let info = &mut doc.metadata.info;
+    info.author = meta.author.clone();
+    info.producer = PRODUCER.to_owned();
+    info.creator = PRODUCER.to_owned();
+    info.creation_date = created;
+    info.modification_date = created;
+    info.metadata_date = created;
     let mut ids = [None, None, None, None];
     for page in &laid.pages {
         for p in page {

@@ -24,6 +24,7 @@
 //! | `assignments` | the activity and the unit (also `UNIQUE`) |
 //! | `report_deadlines` | the plan and the period (also `UNIQUE`) |
 //! | `unit_reports` | the deadline and the unit (also `UNIQUE`) |
+//! | `trusted_authorities` | the certificate's SHA-256 fingerprint (also `UNIQUE`) |
 //!
 //! When the natural id is already taken by another record (a unit renamed away from the name,
 //! a second plan for the same year), the new record gets a fresh UUID v7: it is a different

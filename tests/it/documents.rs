@@ -60,7 +60,7 @@ fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn pdfsig(bytes: &[u8], name: &str) -> String {
+pub(crate) fn pdfsig(bytes: &[u8], name: &str) -> String {
     let path = artifacts().join(format!("{name}.pdf"));
     std::fs::write(&path, bytes).unwrap();
     let out = Command::new("pdfsig").arg(&path).output().expect("pdfsig is installed");
@@ -151,16 +151,31 @@ async fn a_signed_report_is_numbered_registered_valid_and_frozen() {
     assert!(sig.contains("Signature is Valid."), "{sig}");
     assert!(sig.contains("Total document signed"), "{sig}");
     assert!(sig.contains("adbe.pkcs7.detached") && sig.contains("SHA-256"), "{sig}");
-    let v = signing::verify_pdf(&bytes).unwrap();
-    assert!(v.is_valid() && v.internal);
+    let ours = signing::TrustList { ward_certificates: vec![id.fingerprint()], ..Default::default() };
+    let v = signing::verify_pdf(&bytes, &ours).unwrap();
+    assert!(v.is_valid() && v.trust == signing::Trust::Internal, "{v:?}");
     assert_eq!(v.signer, "Võ Thùy Dương");
+
+    // The PDF says what it is, and when it was made: the day of issue, not 1970.
+    let info = Command::new("pdfinfo").arg("-rawdates").arg(artifacts().join("bao-cao-6-thang.pdf")).output().expect("pdfinfo");
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let field = |name: &str| info.lines().find_map(|l| l.strip_prefix(&format!("{name}:")).map(|v| v.trim().to_owned())).unwrap_or_default();
+    assert_eq!(field("Title"), issued.summary, "{info}");
+    assert_eq!(field("Author"), "Phường Nguyễn Nghiêm", "{info}");
+    assert_eq!(field("Producer"), "Công tác Trẻ em", "{info}");
+    assert_eq!(field("Creator"), "Công tác Trẻ em", "{info}");
+    // Stored in UTC: 18/5 in Vietnam is 17/5 or 18/5 in UTC.
+    for date in ["CreationDate", "ModDate"] {
+        assert!(field(date).starts_with("D:2024051"), "{date}: {info}");
+    }
 
     // One changed byte breaks it, for pdfsig and for us.
     let mut tampered = bytes.clone();
     let at = tampered.len() / 3;
     tampered[at] ^= 0x01;
     assert!(!pdfsig(&tampered, "bao-cao-sua").contains("Signature is Valid."));
-    assert!(!signing::verify_pdf(&tampered).unwrap().is_valid());
+    let broken = signing::verify_pdf(&tampered, &ours).unwrap();
+    assert!(!broken.intact && !broken.is_valid(), "{broken:?}");
 
     // Frozen: reprints identically and refuses edits.
     assert_eq!(register::pdf(&t.store, &issued.id).await.unwrap(), bytes);
@@ -231,10 +246,10 @@ async fn bad_certificates_and_narratives_issue_nothing() {
     let text = check_pdf("bao-cao-tu-dai", &register::pdf(&t.store, &draft.id).await.unwrap());
     assert!(text.replace(' ', "").contains(&word));
 
-    assert_eq!(signing::verify_pdf(b"%PDF-1.7\n1 0 obj"), Err(signing::VerifyError::NotPdf));
+    assert_eq!(signing::verify_pdf(b"%PDF-1.7\n1 0 obj", &signing::TrustList::default()), Err(signing::VerifyError::NotPdf));
     let p = plan::current(t.store.pool()).await.unwrap().unwrap();
     let unsigned = treem::documents::plan_pdf(t.store.pool(), &p.id).await.unwrap();
-    assert_eq!(signing::verify_pdf(&unsigned), Err(signing::VerifyError::Unsigned));
+    assert_eq!(signing::verify_pdf(&unsigned, &signing::TrustList::default()), Err(signing::VerifyError::Unsigned));
 }
 
 #[tokio::test]
@@ -245,6 +260,17 @@ async fn a_signed_document_carries_the_seal_and_the_signature_image() {
     let signature = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/signature.png")).unwrap();
     let err = treem::ward::set_seal(&t.store, Source::Window, "dau.jpg", b"\xff\xd8\xff not a png").await.unwrap_err();
     assert!(err.to_string().contains("PNG"), "{err}");
+    // A PNG cut short: its signature and header are right, its image data is not.
+    let before = support::row_counts(&t.store).await;
+    let cut = &seal[..seal.len() / 2];
+    assert!(treem::pdf::Picture::png_size(cut).is_some(), "the header survives");
+    let err = treem::ward::set_seal(&t.store, Source::Window, "con-dau.png", cut).await.unwrap_err();
+    assert_eq!(err.code(), treem::ErrorCode::InvalidInput);
+    assert!(err.to_string().contains("bị hỏng"), "{err}");
+    let signer = treem::ward::signers(t.store.pool()).await.unwrap().remove(0);
+    let err = treem::ward::set_signature_image(&t.store, Source::Window, &signer.id, "chu-ky.png", &signature[..signature.len() - 40]).await.unwrap_err();
+    assert!(err.to_string().contains("chữ ký bị hỏng"), "{err}");
+    assert_eq!(support::row_counts(&t.store).await, before, "nothing kept");
     treem::ward::set_seal(&t.store, Source::Window, "con-dau.png", &seal).await.unwrap();
     let signer = treem::ward::signers(t.store.pool()).await.unwrap().remove(0);
     treem::ward::set_signature_image(&t.store, Source::Window, &signer.id, "chu-ky.png", &signature).await.unwrap();

@@ -4,5 +4,6 @@ mod changelog;
 mod documents;
 mod import;
 mod plan;
+mod signatures;
 mod store;
 mod support;
