@@ -28,7 +28,7 @@ pub enum ErrorCode {
     NotIssuingOffice,
 }
 
-/// What crosses to the UI: `{code, message}`.
+/// What crosses to the UI: `{code, message, field}`.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct ErrorPayload {
@@ -36,22 +36,24 @@ pub struct ErrorPayload {
     pub code: ErrorCode,
     /// Vietnamese message for the user.
     pub message: String,
+    /// The form field the message is about, so the window shows it beside that field.
+    pub field: Option<String>,
 }
 
 /// Every error of the core library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// SQLite failed.
-    #[error("Lỗi cơ sở dữ liệu: {0}")]
+    #[error("{}", database_message(.0))]
     Database(#[from] sqlx::Error),
     /// Applying the migrations failed.
-    #[error("Không nâng cấp được cơ sở dữ liệu: {0}")]
+    #[error("Không nâng cấp được cơ sở dữ liệu lên phiên bản này. Hãy giữ nguyên tệp dữ liệu và liên hệ người hỗ trợ kỹ thuật; dữ liệu chưa bị thay đổi.")]
     Migrate(sqlx::migrate::MigrateError),
     /// The file holds migrations this build does not know.
     #[error("Tệp dữ liệu này do phiên bản mới hơn của ứng dụng tạo ra. Hãy cài phiên bản mới nhất rồi mở lại.")]
     NewerDatabase,
     /// A file could not be read or written.
-    #[error("Không đọc/ghi được tệp {path}: {source}")]
+    #[error("Không đọc/ghi được tệp {path}: {}.", io_message(.source))]
     File {
         /// The file.
         path: String,
@@ -108,7 +110,11 @@ impl Error {
 
     /// The error as it crosses to the UI.
     pub fn payload(&self) -> ErrorPayload {
-        ErrorPayload { code: self.code(), message: self.to_string() }
+        let field = match self {
+            Error::Invalid(i) => Some(i.field.to_owned()),
+            _ => None,
+        };
+        ErrorPayload { code: self.code(), message: self.to_string(), field }
     }
 
     pub(crate) fn file(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
@@ -116,5 +122,63 @@ impl Error {
     }
 }
 
+/// What a database failure means to the user, in Vietnamese; SQLite's own words are English.
+fn database_message(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(d) => {
+            let code: i64 = d.code().and_then(|c| c.parse().ok()).unwrap_or(0);
+            // Primary result codes are the low byte of SQLite's extended codes.
+            match code & 0xff {
+                5 | 6 => "Cơ sở dữ liệu đang bận vì một thao tác khác đang ghi. Hãy thử lại sau giây lát.".into(),
+                8 => "Không ghi được vào tệp dữ liệu: tệp hoặc thư mục chỉ cho phép đọc.".into(),
+                10 => "Lỗi đọc/ghi ổ đĩa khi truy cập dữ liệu. Hãy kiểm tra ổ đĩa rồi thử lại.".into(),
+                11 | 26 => "Tệp dữ liệu bị hỏng hoặc không phải dữ liệu của ứng dụng. Hãy khôi phục từ bản sao lưu.".into(),
+                13 => "Ổ đĩa đã đầy, không ghi được dữ liệu. Hãy giải phóng dung lượng rồi thử lại.".into(),
+                14 => "Không mở được tệp dữ liệu. Hãy kiểm tra thư mục dữ liệu còn đó và có quyền ghi.".into(),
+                19 => "Dữ liệu này trùng hoặc tham chiếu đến một mục không còn; chưa có gì được lưu.".into(),
+                _ => format!("Lỗi cơ sở dữ liệu (mã {code}); chưa có gì được lưu. Hãy thử lại; nếu vẫn lỗi, hãy khởi động lại ứng dụng."),
+            }
+        }
+        sqlx::Error::Io(io) => format!("Lỗi đọc/ghi dữ liệu: {}.", io_message(io)),
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => "Cơ sở dữ liệu không phản hồi. Hãy khởi động lại ứng dụng.".into(),
+        _ => "Lỗi cơ sở dữ liệu; chưa có gì được lưu. Hãy thử lại; nếu vẫn lỗi, hãy khởi động lại ứng dụng.".into(),
+    }
+}
+
+/// What an operating-system error means, in Vietnamese.
+fn io_message(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        NotFound => "không tìm thấy tệp".into(),
+        PermissionDenied => "không có quyền truy cập (tệp đang mở ở chương trình khác, hoặc thư mục chỉ cho phép đọc)".into(),
+        AlreadyExists => "tệp đã có".into(),
+        StorageFull => "ổ đĩa đã đầy".into(),
+        InvalidData | UnexpectedEof => "nội dung tệp bị hỏng hoặc không đầy đủ".into(),
+        InvalidInput => "đường dẫn không hợp lệ".into(),
+        _ => match e.raw_os_error() {
+            Some(code) => format!("lỗi của hệ điều hành (mã {code})"),
+            None => "lỗi của hệ điều hành".into(),
+        },
+    }
+}
+
 /// Result with the core error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_errors_reach_the_user_in_vietnamese() {
+        let e = Error::file("/khong/co/tep.pdf", std::io::Error::from(std::io::ErrorKind::NotFound));
+        assert_eq!(e.to_string(), "Không đọc/ghi được tệp /khong/co/tep.pdf: không tìm thấy tệp.");
+        let e = Error::file("d.db", std::io::Error::from_raw_os_error(28));
+        assert!(e.to_string().contains("ổ đĩa đã đầy") || e.to_string().contains("mã 28"), "{e}");
+        let e = Error::Database(sqlx::Error::PoolTimedOut);
+        assert!(e.to_string().starts_with("Cơ sở dữ liệu không phản hồi"));
+        let invalid = Error::from(crate::text::InvalidInput::new("name", "Nhập tên phường."));
+        assert_eq!(invalid.payload().field.as_deref(), Some("name"));
+        assert_eq!(Error::NotFound { what: "tệp" }.payload().field, None);
+    }
+}

@@ -297,12 +297,60 @@ pub struct ImportPreviewRequest {
     pub bytes: Vec<u8>,
 }
 
-pub async fn import_preview(_store: &Store, req: ImportPreviewRequest) -> Result<PlanDraft> {
-    Ok(plan::import::read_file(&req.file_name, &req.bytes)?)
+pub async fn import_preview(store: &Store, req: ImportPreviewRequest) -> Result<PlanDraft> {
+    let mut draft = plan::import::read_file(&req.file_name, &req.bytes)?;
+    draft.warnings.extend(plan::draft_notes(store.pool(), &draft).await?);
+    Ok(draft)
 }
 
-pub async fn import_save(store: &Store, req: PlanDraft) -> Result<Plan> {
-    plan::save_draft(store, Source::Import, &req).await
+/// A plan draft as the officer corrected it, with the reporting deadlines as typed.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportSaveRequest {
+    /// The draft.
+    pub draft: PlanDraft,
+    /// dd/mm/yyyy, one per deadline of the draft, in its order.
+    pub due_dates: Vec<String>,
+}
+
+pub async fn import_save(store: &Store, req: ImportSaveRequest) -> Result<Plan> {
+    let mut draft = req.draft;
+    for (deadline, typed) in draft.deadlines.iter_mut().zip(&req.due_dates) {
+        deadline.due_on = date("deadlines", typed)?;
+    }
+    plan::save_draft(store, Source::Import, &draft).await
+}
+
+/// Take a unit off a draft being imported.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportDropUnitRequest {
+    /// The draft.
+    pub draft: PlanDraft,
+    /// The unit's place in the draft's list.
+    pub unit_index: u32,
+}
+
+pub async fn import_drop_unit(_store: &Store, req: ImportDropUnitRequest) -> Result<PlanDraft> {
+    let mut draft = req.draft;
+    draft.drop_unit(req.unit_index as usize)?;
+    Ok(draft)
+}
+
+pub async fn plans(store: &Store, _req: ()) -> Result<Vec<Plan>> {
+    plan::list(store.pool()).await
+}
+
+/// A plan.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct PlanRequest {
+    /// The plan.
+    pub plan_id: String,
+}
+
+pub async fn choose_plan(store: &Store, req: PlanRequest) -> Result<Plan> {
+    plan::choose(store, &req.plan_id).await
 }
 
 /// A record's history.

@@ -84,7 +84,10 @@ commands! {
     record_report(api::RecordReportRequest) -> ();
     unrecord_report(api::UnrecordReportRequest) -> ();
     import_preview(api::ImportPreviewRequest) -> treem::plan::import::PlanDraft;
-    import_save(treem::plan::import::PlanDraft) -> treem::plan::Plan;
+    import_save(api::ImportSaveRequest) -> treem::plan::Plan;
+    import_drop_unit(api::ImportDropUnitRequest) -> treem::plan::import::PlanDraft;
+    plans(()) -> Vec<treem::plan::Plan>;
+    choose_plan(api::PlanRequest) -> treem::plan::Plan;
     history(api::HistoryRequest) -> Vec<treem::history::HistoryLine>;
     assignment_history(api::AssignmentRequest) -> Vec<treem::history::HistoryLine>;
     remove_evidence(api::EvidenceRequest) -> ();

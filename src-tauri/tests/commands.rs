@@ -88,15 +88,31 @@ fn a_plan_is_previewed_then_saved() {
     let bytes: Vec<u8> = treem::demo::SEED_PLAN.as_bytes().to_vec();
     let draft = invoke(&app, "import_preview", json!({ "file_name": "ke-hoach.txt", "bytes": bytes })).unwrap();
     assert_eq!(draft["units"].as_array().unwrap().len(), 10);
+    // The demo already holds a 2024 plan: the preview says so before anything is saved.
+    assert!(draft["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("Đã có một kế hoạch năm 2024")), "{}", draft["warnings"]);
+    // A unit that leads activities cannot be dropped; the core says why, beside the list.
+    let err = invoke(&app, "import_drop_unit", json!({ "draft": draft, "unit_index": 0 })).unwrap_err();
+    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("invalid_input"), Some("units")));
+    assert!(err["message"].as_str().unwrap().contains("chủ trì"));
     let mut corrected = draft.clone();
     corrected["year"] = json!(2025);
     corrected["title"] = json!("Triển khai thực hiện công tác trẻ em năm 2025");
-    let saved = invoke(&app, "import_save", corrected).unwrap();
+    // Deadlines are typed as the officer writes dates; the core reads them.
+    let err = invoke(&app, "import_save", json!({ "draft": corrected, "due_dates": ["31/02/2025", "15/12/2025"] })).unwrap_err();
+    assert_eq!(err["field"], "deadlines");
+    assert_eq!(invoke(&app, "plans", Value::Null).unwrap().as_array().unwrap().len(), 1, "nothing saved");
+    let saved = invoke(&app, "import_save", json!({ "draft": corrected, "due_dates": ["15/06/2025", "15/12/2025"] })).unwrap();
     assert_eq!(saved["year"], 2025);
     let tree = invoke(&app, "plan_tree", Value::Null).unwrap();
     assert_eq!(tree["plan"]["title"], "Triển khai thực hiện công tác trẻ em năm 2025");
     // The units were matched by name, not created again.
     assert_eq!(invoke(&app, "units", Value::Null).unwrap().as_array().unwrap().len(), 14);
+    // Both plans are kept; the officer switches back to 2024.
+    let plans = invoke(&app, "plans", Value::Null).unwrap();
+    let years: Vec<i64> = plans.as_array().unwrap().iter().map(|p| p["year"].as_i64().unwrap()).collect();
+    assert_eq!(years, [2025, 2024]);
+    invoke(&app, "choose_plan", json!({ "plan_id": plans[1]["id"] })).unwrap();
+    assert_eq!(invoke(&app, "plan_tree", Value::Null).unwrap()["plan"]["year"], 2024);
 }
 
 #[test]

@@ -189,6 +189,40 @@ impl PlanDraft {
     }
 }
 
+impl PlanDraft {
+    /// Takes unit `index` off the draft: coordinating parts drop it and the indexes of later
+    /// units shift down. A unit that leads an activity or is a part IV entry is refused until
+    /// another unit is chosen there.
+    pub fn drop_unit(&mut self, index: usize) -> Result<(), crate::text::InvalidInput> {
+        fn leads(nodes: &[DraftNode], index: usize) -> usize {
+            nodes.iter().map(|n| usize::from(n.lead_unit == Some(index)) + leads(&n.children, index)).sum()
+        }
+        fn shift(nodes: &mut [DraftNode], index: usize) {
+            for n in nodes {
+                n.lead_unit = n.lead_unit.map(|u| if u > index { u - 1 } else { u });
+                n.coordinating_units.retain(|&u| u != index);
+                for u in &mut n.coordinating_units {
+                    if *u > index {
+                        *u -= 1;
+                    }
+                }
+                shift(&mut n.children, index);
+            }
+        }
+        let name = self.units.get(index).cloned().ok_or_else(|| crate::text::InvalidInput::new("units", "Không có đơn vị này trong danh sách."))?;
+        let led = leads(&self.nodes, index);
+        if led > 0 {
+            return Err(crate::text::InvalidInput::new(
+                "units",
+                format!("“{name}” đang chủ trì {led} mục; hãy chọn đơn vị chủ trì khác cho các mục đó trước khi bỏ đơn vị này."),
+            ));
+        }
+        self.units.remove(index);
+        shift(&mut self.nodes, index);
+        Ok(())
+    }
+}
+
 /// Reads a plan from a file's bytes; `file_name` tells .txt from .docx.
 pub fn read_file(file_name: &str, bytes: &[u8]) -> Result<PlanDraft, ImportError> {
     if bytes.len() as u64 > super::docx::MAX_XML_BYTES {

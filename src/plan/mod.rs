@@ -190,11 +190,37 @@ const ASSIGNMENT_SELECT: &str = "SELECT a.id, a.node_id, a.unit_id, u.name AS un
      FROM assignments a JOIN units u ON u.id = a.unit_id
      WHERE a.deleted_at IS NULL";
 
-/// The plan shown by default: the latest year's.
+/// The plan the window shows: the one chosen on this laptop ([`choose`]), else the latest
+/// year's (the latest saved, if a year has several).
 pub async fn current(pool: &SqlitePool) -> Result<Option<Plan>> {
-    Ok(sqlx::query_as::<_, Plan>("SELECT * FROM plans WHERE deleted_at IS NULL ORDER BY year DESC, created_at DESC LIMIT 1")
-        .fetch_optional(pool)
-        .await?)
+    Ok(sqlx::query_as::<_, Plan>(
+        "SELECT * FROM plans WHERE deleted_at IS NULL
+         ORDER BY id = (SELECT value FROM meta WHERE key = 'current_plan_id') DESC, year DESC, created_at DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Every plan, newest year first, for choosing which one the window shows.
+pub async fn list(pool: &SqlitePool) -> Result<Vec<Plan>> {
+    Ok(sqlx::query_as::<_, Plan>("SELECT * FROM plans WHERE deleted_at IS NULL ORDER BY year DESC, created_at DESC").fetch_all(pool).await?)
+}
+
+/// Makes `plan_id` the plan this laptop's window shows. A preference of this laptop, not a
+/// record of the ward: it is kept beside the device id and never synced.
+pub async fn choose(store: &Store, plan_id: &str) -> Result<Plan> {
+    let plan = get(store.pool(), plan_id).await?;
+    store.set_preference("current_plan_id", plan_id).await?;
+    Ok(plan)
+}
+
+/// What a draft would change among the plans already kept: said in the preview, before saving.
+pub async fn draft_notes(pool: &SqlitePool, draft: &PlanDraft) -> Result<Vec<String>> {
+    let same_year: Vec<Plan> = list(pool).await?.into_iter().filter(|p| p.year == draft.year).collect();
+    Ok(same_year
+        .iter()
+        .map(|p| format!("Đã có một kế hoạch năm {}: “{}”. Kế hoạch này sẽ được lưu thêm và được hiển thị; kế hoạch cũ vẫn giữ nguyên, chọn lại được ở trang Kế hoạch.", p.year, p.title))
+        .collect())
 }
 
 /// The plan of a year (the latest saved, if several).
@@ -391,6 +417,8 @@ pub async fn save_draft(store: &Store, source: Source, draft: &PlanDraft) -> Res
     let mut w = store.write(source).await?;
     let plan = save_draft_in(&mut w, draft).await?;
     w.commit().await?;
+    // The plan just saved is the one the officer wants to see.
+    store.set_preference("current_plan_id", &plan.id).await?;
     Ok(plan)
 }
 

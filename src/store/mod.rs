@@ -134,6 +134,17 @@ impl Store {
         Ok(Write { tx, _turn: turn, store: self, source, at, stamp: stamp(at), next_seq: None, clock: None })
     }
 
+    /// Sets a preference of this laptop (kept beside the device id in `meta`; not a user
+    /// record, so neither logged nor synced).
+    pub async fn set_preference(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Closes the pool, checkpointing the WAL.
     pub async fn close(self) {
         self.pool.close().await;

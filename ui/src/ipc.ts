@@ -13,8 +13,13 @@ export async function call<T>(command: string, req: unknown): Promise<T> {
   } catch (e) {
     if (isErrorPayload(e)) throw e;
     const message = typeof e === "string" ? e : "Đã có lỗi không mong muốn. Hãy thử lại; nếu vẫn lỗi, hãy khởi động lại ứng dụng.";
-    throw { code: "database", message } satisfies ErrorPayload;
+    throw { code: "database", message, field: null } satisfies ErrorPayload;
   }
+}
+
+/** The form field a failure is about, if the core named one. */
+export function fieldOf(e: unknown): string | null {
+  return isErrorPayload(e) ? e.field : null;
 }
 
 /** The message to show for any failure. */

@@ -2,7 +2,7 @@
 import type { ErrorCode } from "./ErrorCode";
 
 /**
- * What crosses to the UI: `{code, message}`.
+ * What crosses to the UI: `{code, message, field}`.
  */
 export type ErrorPayload = { 
 /**
@@ -12,4 +12,8 @@ code: ErrorCode,
 /**
  * Vietnamese message for the user.
  */
-message: string, };
+message: string, 
+/**
+ * The form field the message is about, so the window shows it beside that field.
+ */
+field: string | null, };
