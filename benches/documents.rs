@@ -34,7 +34,7 @@ fn documents(c: &mut Criterion) {
     let store = rt.block_on(Store::open(dir.path().join("bench.db"))).expect("store");
     rt.block_on(demo::load(&store)).expect("demo");
     let p = rt.block_on(plan::current(store.pool())).expect("plan").expect("a plan");
-    let report = rt.block_on(register::create_draft(&store, Source::Cli, register::Kind::Report, &p.id, Some("year"), None)).expect("draft");
+    let report = rt.block_on(register::create_draft(&store, Source::Cli, register::Kind::Report, &p.id, Some(treem::plan::reporting::ReportPeriod::Year), None, None)).expect("draft");
 
     c.bench_function("plan document", |b| b.iter(|| rt.block_on(documents::plan_pdf(store.pool(), &p.id)).expect("pdf")));
     c.bench_function("yearly report", |b| b.iter(|| rt.block_on(register::pdf(&store, &report.id)).expect("pdf")));

@@ -3,6 +3,7 @@
 //!
 //! Open a [`Store`], then call the domain modules: [`ward`] (settings, units, signers),
 //! [`plan`] (the year's plan, its import and reporting), [`overview`] (what is due and late),
+//! [`unit_page`] (one unit's activities, reports and counts),
 //! [`documents`] (official documents and their register), [`signing`], [`certificates`] and [`trust`].
 #![deny(missing_docs)]
 
@@ -23,6 +24,7 @@ pub mod signing;
 pub mod store;
 pub mod text;
 pub mod trust;
+pub mod unit_page;
 pub mod ward;
 
 pub use error::{Error, ErrorCode, ErrorPayload, Result};

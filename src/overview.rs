@@ -77,7 +77,7 @@ impl UnitTally {
 }
 
 /// `part` of `whole` in whole per cent, 0 for an empty whole.
-fn percent(part: i32, whole: i32) -> i32 {
+pub(crate) fn percent(part: i32, whole: i32) -> i32 {
     if whole > 0 { (part * 100 + whole / 2) / whole } else { 0 }
 }
 

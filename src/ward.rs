@@ -159,7 +159,8 @@ pub async fn add_unit(store: &Store, source: Source, name: &str, kind: UnitKind)
     unit(store.pool(), &id).await
 }
 
-async fn unit(pool: &SqlitePool, id: &str) -> Result<Unit> {
+/// One live unit.
+pub async fn unit(pool: &SqlitePool, id: &str) -> Result<Unit> {
     sqlx::query_as::<_, Unit>("SELECT id, name, kind, position FROM units WHERE id = ? AND deleted_at IS NULL")
         .bind(id)
         .fetch_optional(pool)

@@ -38,6 +38,25 @@ pub async fn overview(store: &Store, req: OverviewRequest) -> Result<Overview> {
     treem::overview::overview(store.pool(), &plan.id, today).await
 }
 
+/// One unit's page, as of a day the officer may pick (dd/mm/yyyy), else today.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct UnitPageRequest {
+    /// The unit.
+    pub unit_id: String,
+    /// dd/mm/yyyy.
+    pub today: Option<String>,
+}
+
+pub async fn unit_page(store: &Store, req: UnitPageRequest) -> Result<treem::unit_page::UnitPage> {
+    let today = match req.today.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => date("today", s)?,
+        None => treem::today_in_vietnam(),
+    };
+    let plan = current_plan(store).await?;
+    treem::unit_page::unit_page(store.pool(), &plan.id, &req.unit_id, today).await
+}
+
 /// The labels of the core's enums and the facts of the day, asked once at start.
 pub async fn vocabulary(_store: &Store, _req: ()) -> Result<treem::vocabulary::Vocabulary> {
     Ok(treem::vocabulary::vocabulary())
@@ -435,6 +454,8 @@ pub struct CreateDocumentRequest {
     pub period: Option<treem::plan::reporting::ReportPeriod>,
     /// The issued document a delivery list is for.
     pub source_id: Option<String>,
+    /// The unit a reminder letter is addressed to.
+    pub unit_id: Option<String>,
 }
 
 pub async fn documents(store: &Store, _req: ()) -> Result<Vec<Document>> {
@@ -443,7 +464,7 @@ pub async fn documents(store: &Store, _req: ()) -> Result<Vec<Document>> {
 
 pub async fn document_create(store: &Store, req: CreateDocumentRequest) -> Result<Document> {
     let plan = current_plan(store).await?;
-    register::create_draft(store, Source::Window, req.kind, &plan.id, req.period, req.source_id.as_deref()).await
+    register::create_draft(store, Source::Window, req.kind, &plan.id, req.period, req.source_id.as_deref(), req.unit_id.as_deref()).await
 }
 
 /// One document.

@@ -73,6 +73,7 @@ commands! {
     units(()) -> Vec<treem::ward::Unit>;
     add_unit(api::AddUnitRequest) -> treem::ward::Unit;
     rename_unit(api::RenameUnitRequest) -> treem::ward::Unit;
+    unit_page(api::UnitPageRequest) -> treem::unit_page::UnitPage;
     ward(()) -> Option<treem::ward::Ward>;
     save_ward(treem::ward::Ward) -> treem::ward::Ward;
     issuing_office(()) -> bool;

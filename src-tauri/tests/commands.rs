@@ -127,6 +127,40 @@ fn reports_are_recorded_through_commands() {
     assert_eq!(table["rows"][1]["cells"][0]["state"], "missing");
 }
 
+#[test]
+fn a_units_page_and_its_reminder_letter_through_commands() {
+    let app = app();
+    let units = invoke(&app, "units", Value::Null).unwrap();
+    let unit = units.as_array().unwrap().iter().find(|u| u["name"] == "Văn hóa - Xã hội, Đài truyền thanh").unwrap();
+    let page = invoke(&app, "unit_page", json!({ "unit_id": unit["id"], "today": "1/9/2024" })).unwrap();
+    assert_eq!(page["unit"]["name"], unit["name"]);
+    assert_eq!(page["today"], "2024-09-01");
+    assert_eq!(page["counts"]["late"], 2);
+    assert_eq!(page["counts"]["missing_reports"], 1);
+    assert_eq!(page["reminder_due"], true);
+    let late: Vec<&Value> = page["activities"].as_array().unwrap().iter().filter(|a| a["late"] == true).collect();
+    assert_eq!(late.len(), 2);
+    assert!(late.iter().all(|a| a["status"] == "not_started" && a["role"] == "lead" && a["label"].as_str().unwrap().starts_with("II.")));
+    assert_eq!(page["reports"][0]["state"], "missing");
+    let early = invoke(&app, "unit_page", json!({ "unit_id": unit["id"], "today": "2/1/2024" })).unwrap();
+    assert_eq!(early["reminder_due"], false);
+    let err = invoke(&app, "unit_page", json!({ "unit_id": unit["id"], "today": "31/9/2024" })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    let err = invoke(&app, "unit_page", json!({ "unit_id": "khong-co", "today": null })).unwrap_err();
+    assert_eq!(err["code"], "not_found");
+
+    let doc = invoke(&app, "document_create", json!({ "kind": "reminder", "period": null, "source_id": null, "unit_id": unit["id"] })).unwrap();
+    assert_eq!(doc["kind"], "reminder");
+    assert_eq!(doc["unit_id"], unit["id"]);
+    assert_eq!(doc["symbol"], "UBND-VHXH");
+    let page = invoke(&app, "unit_page", json!({ "unit_id": unit["id"], "today": null })).unwrap();
+    assert_eq!(page["letters"][0]["id"], doc["id"]);
+    let issued = invoke(&app, "document_issue", json!({ "id": doc["id"], "issued_on": "1/9/2024", "certificate_id": null, "password": null })).unwrap();
+    assert_eq!(issued["number_text"], "01/UBND-VHXH");
+    let err = invoke(&app, "document_create", json!({ "kind": "reminder", "period": null, "source_id": null, "unit_id": null })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+}
+
 /// Regenerates `ui/src/bindings/commands.ts`; CI fails when the committed file differs.
 #[test]
 fn typescript_command_bindings_are_written() {

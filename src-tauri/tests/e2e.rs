@@ -198,6 +198,14 @@ fn a_status_and_note_set_in_the_window_are_there_after_restart() {
     let saved = s.find("[data-testid=note]", None);
     assert!(s.text(&saved).contains(note), "{}", s.text(&saved));
     s.screenshot("e2e-after-restart.png");
+
+    // The unit's own page lists its activities, the one just done among them.
+    s.script("location.hash = '#/don-vi';");
+    s.click(&s.find("a[href^='#/don-vi/']", Some(&unit)));
+    s.find("[data-testid=unit-page]", Some(&unit));
+    s.find("[data-testid=unit-activity]", Some("Hoàn thành"));
+    s.find("[data-testid=reminder-create]", None);
+    s.screenshot("e2e-unit.png");
     s.close();
 }
 

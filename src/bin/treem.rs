@@ -276,7 +276,7 @@ async fn run(cli: Cli) -> treem::Result<()> {
             let plan = plan::of_year(store.pool(), year).await?;
             let period = ReportPeriod::from_stored(&period)
                 .ok_or_else(|| treem::Error::Invalid(text::InvalidInput::new("period", "Kỳ báo cáo là half (6 tháng) hoặc year (cả năm).")))?;
-            let draft = register::create_draft(&store, Source::Cli, Kind::Report, &plan.id, Some(period), None).await?;
+            let draft = register::create_draft(&store, Source::Cli, Kind::Report, &plan.id, Some(period), None, None).await?;
             let id = if issue {
                 let doc = register::issue(&store, Source::Cli, &draft.id, treem::today_in_vietnam(), identity.as_ref()).await?;
                 println!("Đã cấp số {:02}/{} ngày {}.", doc.number.unwrap_or(0), doc.symbol, doc.issued_on.map(text::format_date).unwrap_or_default());

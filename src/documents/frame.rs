@@ -1,6 +1,10 @@
 //! The frame of a Vietnamese administrative document (Decree 30/2020, Annex I): the two-column
 //! header, number and date, type and summary, legal bases, body, signature block, recipients.
 //! A document kind fills a [`Frame`]; the frame turns it into layout blocks.
+//!
+//! A letter (công văn) is the same frame with no document type: its summary goes under the
+//! number, after "V/v", in 12–13 pt upright type, and "Kính gửi:" names who it is addressed to
+//! before the body.
 
 use chrono::{Datelike, NaiveDate};
 
@@ -87,10 +91,12 @@ pub struct Frame {
     pub date: Option<NaiveDate>,
     /// The year, for drafts.
     pub year: i32,
-    /// "KẾ HOẠCH", "BÁO CÁO".
+    /// "KẾ HOẠCH", "BÁO CÁO"; empty for a letter (công văn), which has no type line.
     pub doc_type: String,
-    /// The summary under the type.
+    /// The summary under the type, or for a letter the words after "V/v" under the number.
     pub summary: String,
+    /// Who a letter is addressed to ("Kính gửi:"), one or more; empty for other documents.
+    pub addressees: Vec<String>,
     /// "Căn cứ …" lines.
     pub bases: Vec<String>,
     /// The body.
@@ -175,6 +181,15 @@ impl Frame {
             Block::Rule(Rule { length: fonts.width(Style::Bold, &body_name, 12.5).min(mm(70.0)) * 0.4, space_before: 4.0, space_after: 6.0 }),
             Block::Paragraph(Paragraph::centered(vec![Run::regular(number_line(self.number, &self.symbol))], 13.0)),
         ];
+        let letter = self.doc_type.is_empty();
+        let mut left = left;
+        if letter && !self.summary.is_empty() {
+            // Decree 30, Annex I: the summary of a letter sits centred under the number, after
+            // "V/v", 12–13 pt upright, 6 pt below the number.
+            left.push(Block::Paragraph(
+                Paragraph { balance: true, ..Paragraph::centered(vec![Run::regular(format!("V/v {}", self.summary))], 12.5) }.spacing(6.0, 0.0),
+            ));
+        }
         let right = vec![
             Block::Paragraph(Paragraph::centered(vec![Run::bold("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], 12.5)),
             Block::Paragraph(Paragraph::centered(vec![Run::bold(motto)], 13.5)),
@@ -184,10 +199,15 @@ impl Frame {
         let mut blocks = vec![
             Block::Columns(vec![Column { share: 0.40, blocks: left }, Column { share: 0.60, blocks: right }]),
             Block::Space(18.0),
-            Block::Paragraph(Paragraph::centered(vec![Run::bold(self.doc_type.clone())], 14.0).keep_with_next()),
-            Block::Paragraph(Paragraph { balance: true, ..Paragraph::centered(vec![Run::bold(self.summary.clone())], 14.0).keep_with_next() }),
-            Block::Rule(Rule { length: mm(35.0), space_before: 5.0, space_after: 12.0 }),
         ];
+        if !letter {
+            blocks.extend([
+                Block::Paragraph(Paragraph::centered(vec![Run::bold(self.doc_type.clone())], 14.0).keep_with_next()),
+                Block::Paragraph(Paragraph { balance: true, ..Paragraph::centered(vec![Run::bold(self.summary.clone())], 14.0).keep_with_next() }),
+                Block::Rule(Rule { length: mm(35.0), space_before: 5.0, space_after: 12.0 }),
+            ]);
+        }
+        blocks.extend(self.addressed_to());
         for b in &self.bases {
             blocks.push(Block::Paragraph(Paragraph::body(vec![Run::italic(b.clone())]).spacing(0.0, 3.0)));
         }
@@ -198,6 +218,26 @@ impl Frame {
         blocks.push(Block::Space(6.0));
         blocks.push(Block::KeepTogether(vec![self.signature_row()]));
         blocks
+    }
+
+    /// "Kính gửi: X." on one line for one addressee; "Kính gửi:" then "- X;" lines for several.
+    fn addressed_to(&self) -> Vec<Block> {
+        let line = |runs: Vec<Run>| Block::Paragraph(Paragraph::centered(runs, 14.0).keep_with_next().spacing(0.0, 0.0));
+        let mut out = match self.addressees.as_slice() {
+            [] => return vec![],
+            [one] => vec![line(vec![Run::regular(format!("Kính gửi: {}.", one.trim_end_matches(['.', ';'])))])],
+            many => {
+                let mut v = vec![line(vec![Run::regular("Kính gửi:")])];
+                let last = many.len() - 1;
+                for (i, a) in many.iter().enumerate() {
+                    let end = if i == last { "." } else { ";" };
+                    v.push(line(vec![Run::regular(format!("- {}{end}", a.trim_end_matches(['.', ';'])))]));
+                }
+                v
+            }
+        };
+        out.push(Block::Space(12.0));
+        out
     }
 
     fn signature_row(&self) -> Block {

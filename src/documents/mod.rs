@@ -7,6 +7,7 @@ pub mod frame;
 pub mod plan_doc;
 pub mod progress;
 pub mod register;
+pub mod reminder;
 pub mod report;
 
 use sqlx::SqlitePool;

@@ -21,6 +21,7 @@ pub async fn ward_frame(pool: &SqlitePool, year: i32) -> Result<Frame> {
         year,
         doc_type: String::new(),
         summary: String::new(),
+        addressees: vec![],
         bases: vec![],
         body: vec![],
         signature: Signature::default(),

@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 use ts_rs::TS;
 
 use super::frame::SignedMark;
-use super::{delivery, plan_doc, progress, report};
+use super::{delivery, plan_doc, progress, reminder, report};
 use crate::files;
 use crate::signing::Identity;
 use crate::store::{new_id, stamp, Cols, Source, Store};
@@ -27,13 +27,15 @@ labelled_enum! {
         Progress = ("progress", "Bảng theo dõi tiến độ"),
         /// Danh sách giao nhận văn bản (not numbered).
         Delivery = ("delivery", "Danh sách giao nhận"),
+        /// Công văn đôn đốc: a letter to one unit that is late (numbered, no type code).
+        Reminder = ("reminder", "Công văn đôn đốc"),
     }
 }
 
 impl Kind {
     /// Whether the register gives it a number.
     pub fn numbered(self) -> bool {
-        matches!(self, Kind::Plan | Kind::Report)
+        matches!(self, Kind::Plan | Kind::Report | Kind::Reminder)
     }
 }
 
@@ -73,6 +75,8 @@ pub struct Document {
     pub period: Option<ReportPeriod>,
     /// The document a delivery list is for.
     pub source_id: Option<String>,
+    /// The unit a reminder letter is addressed to.
+    pub unit_id: Option<String>,
     /// Year of the register.
     pub year: i32,
     /// Number, once issued.
@@ -112,6 +116,7 @@ struct Row {
     plan_id: Option<String>,
     period: Option<ReportPeriod>,
     source_id: Option<String>,
+    unit_id: Option<String>,
     year: i32,
     number: Option<i32>,
     symbol: String,
@@ -143,6 +148,7 @@ impl From<Row> for Document {
             plan_id: r.plan_id,
             period: r.period,
             source_id: r.source_id,
+            unit_id: r.unit_id,
             year: r.year,
             number: r.number,
             symbol: r.symbol,
@@ -191,6 +197,15 @@ pub async fn register(pool: &SqlitePool, year: i32) -> Result<Vec<Document>> {
     Ok(rows.into_iter().map(Document::from).collect())
 }
 
+/// The letters sent (or drafted) to a unit, newest first.
+pub async fn for_unit(pool: &SqlitePool, unit_id: &str) -> Result<Vec<Document>> {
+    let rows = sqlx::query_as::<_, Row>("SELECT * FROM documents WHERE unit_id = ? AND deleted_at IS NULL ORDER BY created_at DESC")
+        .bind(unit_id)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(Document::from).collect())
+}
+
 /// Longest narrative section: about twenty pages.
 const MAX_SECTION_CHARS: usize = 60_000;
 
@@ -216,7 +231,7 @@ fn check_narrative(n: &Narrative) -> Result<Narrative> {
 }
 
 /// Starts a draft of a kind of document for a plan (and, for reports, a period; for delivery
-/// lists, the issued document delivered).
+/// lists, the issued document delivered; for reminder letters, the unit addressed).
 pub async fn create_draft(
     store: &Store,
     source: Source,
@@ -224,6 +239,7 @@ pub async fn create_draft(
     plan_id: &str,
     period: Option<ReportPeriod>,
     source_id: Option<&str>,
+    unit_id: Option<&str>,
 ) -> Result<Document> {
     let p = plan::get(store.pool(), plan_id).await?;
     let (symbol, summary, recipients, narrative) = match kind {
@@ -246,13 +262,27 @@ pub async fn create_draft(
             }
             (String::new(), format!("Danh sách giao nhận văn bản số {:02}/{}", of.number.unwrap_or(0), of.symbol), of.recipients.clone(), Narrative::default())
         }
+        Kind::Reminder => {
+            let unit_id = unit_id.ok_or_else(|| InvalidInput::new("unit_id", "Chọn đơn vị nhận công văn đôn đốc."))?;
+            let page = crate::unit_page::unit_page(store.pool(), plan_id, unit_id, crate::today_in_vietnam()).await?;
+            if !page.reminder_due {
+                return Err(InvalidInput::new(
+                    "unit_id",
+                    format!("{} không có hoạt động quá hạn hay báo cáo chưa nộp, nên không cần công văn đôn đốc.", page.unit.name),
+                )
+                .into());
+            }
+            (reminder::SYMBOL.to_owned(), reminder::summary(&p), reminder::default_recipients(), Narrative::default())
+        }
     };
+    let unit_id = if kind == Kind::Reminder { unit_id.map(str::to_owned) } else { None };
     let doc = Document {
         id: new_id(),
         kind,
         plan_id: Some(plan_id.to_owned()),
         period,
         source_id: source_id.map(str::to_owned),
+        unit_id,
         year: p.year,
         number: None,
         symbol,
@@ -275,6 +305,7 @@ pub async fn create_draft(
         .set("plan_id", &doc.plan_id)
         .set("period", &doc.period)
         .set("source_id", &doc.source_id)
+        .set("unit_id", &doc.unit_id)
         .set("year", doc.year)
         .set("symbol", &doc.symbol)
         .set("summary", &doc.summary)
@@ -347,6 +378,7 @@ async fn render(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>, c
             frame.blocks()
         }
         Kind::Report => report::frame(pool, doc, signed).await?.blocks(),
+        Kind::Reminder => reminder::frame(pool, doc, signed).await?.blocks(),
         Kind::Progress => progress::blocks(pool, plan_id, crate::today_in_vietnam()).await?,
         Kind::Delivery => {
             let of = get(pool, doc.source_id.as_deref().unwrap_or_default()).await?;

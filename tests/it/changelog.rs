@@ -55,7 +55,7 @@ async fn busy() -> support::TempStore {
     let report = Upload::Bytes { name: "báo cáo.pdf", bytes: b"%PDF-1.4 report" };
     reporting::record_received(s, Source::Window, &deadline.id, &units[0].id, day(12, 6), Some(report)).await.unwrap();
     reporting::set_due(s, Source::Window, &deadline.id, day(21, 6)).await.unwrap();
-    let doc = register::create_draft(s, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None).await.unwrap();
+    let doc = register::create_draft(s, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
     let narrative = Narrative { results: "Các đơn vị thực hiện tốt.".into(), ..Narrative::default() };
     register::save_draft(s, Source::Window, &doc.id, &DraftEdits { summary: doc.summary.clone(), narrative, recipients: vec!["- Như trên;".into()] }).await.unwrap();
     register::issue(s, Source::Window, &doc.id, day(1, 7), None).await.unwrap();
@@ -143,7 +143,7 @@ async fn only_the_ward_office_laptop_numbers_documents() {
     sqlx::query("UPDATE ward SET issuing_device_id = 'may-van-thu'").execute(s.pool()).await.unwrap();
     assert!(!ward::is_issuing_office(s).await.unwrap());
     let p = plan::of_year(s.pool(), 2024).await.unwrap();
-    let doc = register::create_draft(s, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None).await.unwrap();
+    let doc = register::create_draft(s, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
     let before = support::row_counts(s).await;
     let err = register::issue(s, Source::Window, &doc.id, day(1, 7), None).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotIssuingOffice);

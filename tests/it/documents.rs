@@ -22,7 +22,7 @@ fn artifacts() -> PathBuf {
 
 /// Writes the PDF to artifacts/NAME.pdf, renders its pages to PNG there, and checks it with
 /// qpdf and pdffonts. Returns the text pdftotext gives back, whitespace collapsed.
-fn check_pdf(name: &str, bytes: &[u8]) -> String {
+pub(crate) fn check_pdf(name: &str, bytes: &[u8]) -> String {
     let path = artifacts().join(format!("{name}.pdf"));
     std::fs::write(&path, bytes).unwrap();
     let qpdf = Command::new("qpdf").arg("--check").arg(&path).output().expect("qpdf is installed");
@@ -56,7 +56,7 @@ fn check_pdf(name: &str, bytes: &[u8]) -> String {
     collapse(&body)
 }
 
-fn collapse(s: &str) -> String {
+pub(crate) fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -116,7 +116,7 @@ async fn a_signed_report_is_numbered_registered_valid_and_frozen() {
     let t = support::demo().await;
     let p = plan::current(t.store.pool()).await.unwrap().unwrap();
     let (_, id) = identity(Utc::now(), 30);
-    let draft = register::create_draft(&t.store, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None).await.unwrap();
+    let draft = register::create_draft(&t.store, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
     assert!(draft.narrative.results.contains("phần việc"), "drafted from the records");
     let edits = DraftEdits {
         summary: draft.summary.clone(),
@@ -184,14 +184,14 @@ async fn a_signed_report_is_numbered_registered_valid_and_frozen() {
     assert!(register::issue(&t.store, Source::Window, &issued.id, day, None).await.is_err());
 
     // The next document of the year takes the next number.
-    let plan_doc = register::create_draft(&t.store, Source::Window, Kind::Plan, &p.id, None, None).await.unwrap();
+    let plan_doc = register::create_draft(&t.store, Source::Window, Kind::Plan, &p.id, None, None, None).await.unwrap();
     let second = register::issue(&t.store, Source::Window, &plan_doc.id, day, None).await.unwrap();
     assert_eq!(second.number, Some(2));
     let book = register::register(t.store.pool(), 2024).await.unwrap();
     assert_eq!(book.iter().map(|d| d.number).collect::<Vec<_>>(), [Some(1), Some(2)]);
 
     // Delivery list of the report: one row per recipient but the archive, with room to sign.
-    let list = register::create_draft(&t.store, Source::Window, Kind::Delivery, &p.id, None, Some(&issued.id)).await.unwrap();
+    let list = register::create_draft(&t.store, Source::Window, Kind::Delivery, &p.id, None, Some(&issued.id), None).await.unwrap();
     let text = check_pdf("danh-sach-giao-nhan", &register::pdf(&t.store, &list.id).await.unwrap());
     assert!(text.contains("DANH SÁCH GIAO NHẬN VĂN BẢN"));
     assert!(text.contains("Người nhận ký, ghi rõ họ tên"));
@@ -203,7 +203,7 @@ async fn the_progress_table_lists_every_activity_and_unit() {
     let t = support::demo().await;
     let p = plan::current(t.store.pool()).await.unwrap().unwrap();
     let tree = plan::tree(t.store.pool(), &p.id).await.unwrap();
-    let doc = register::create_draft(&t.store, Source::Window, Kind::Progress, &p.id, None, None).await.unwrap();
+    let doc = register::create_draft(&t.store, Source::Window, Kind::Progress, &p.id, None, None, None).await.unwrap();
     let bytes = register::pdf(&t.store, &doc.id).await.unwrap();
     let text = check_pdf("bang-theo-doi", &bytes);
     assert!(text.contains("BẢNG THEO DÕI TIẾN ĐỘ"));
@@ -222,7 +222,7 @@ async fn bad_certificates_and_narratives_issue_nothing() {
     assert!(matches!(Identity::from_pkcs12(&p12, "sai mật khẩu"), Err(signing::SignError::WrongPassword)));
     assert!(matches!(Identity::from_pkcs12(b"%PDF-1.7 not a certificate", "x"), Err(signing::SignError::NotPkcs12)));
 
-    let draft = register::create_draft(&t.store, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Year), None).await.unwrap();
+    let draft = register::create_draft(&t.store, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Year), None, None).await.unwrap();
     let before = support::row_counts(&t.store).await;
     let day = chrono::NaiveDate::from_ymd_opt(2024, 11, 15).unwrap();
 
@@ -277,7 +277,7 @@ async fn a_signed_document_carries_the_seal_and_the_signature_image() {
     assert!(treem::ward::signers(t.store.pool()).await.unwrap()[0].has_signature_image);
 
     let (_, id) = identity(Utc::now(), 30);
-    let draft = register::create_draft(&t.store, Source::Window, Kind::Plan, &p.id, None, None).await.unwrap();
+    let draft = register::create_draft(&t.store, Source::Window, Kind::Plan, &p.id, None, None, None).await.unwrap();
     let issued = register::issue(&t.store, Source::Window, &draft.id, chrono::NaiveDate::from_ymd_opt(2024, 4, 8).unwrap(), Some(&id)).await.unwrap();
     let bytes = register::pdf(&t.store, &issued.id).await.unwrap();
     let text = check_pdf("ke-hoach-ky-so", &bytes);

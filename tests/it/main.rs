@@ -6,4 +6,5 @@ mod import;
 mod plan;
 mod signatures;
 mod store;
+mod units;
 mod support;

@@ -157,7 +157,7 @@ async fn the_wards_own_certificate_verifies_as_internal_and_an_imitation_does_no
     let p = plan::current(t.store.pool()).await.unwrap().unwrap();
     let kept = certificates::create_internal(&t.store, Source::Window, "Võ Thùy Dương", "mat-khau-123").await.unwrap();
     let id = certificates::identity(&t.store, Source::Window, &kept.id, "mat-khau-123").await.unwrap();
-    let draft = register::create_draft(&t.store, Source::Window, Kind::Plan, &p.id, None, None).await.unwrap();
+    let draft = register::create_draft(&t.store, Source::Window, Kind::Plan, &p.id, None, None, None).await.unwrap();
     let issued = register::issue(&t.store, Source::Window, &draft.id, treem::today_in_vietnam(), Some(&id)).await.unwrap();
     let bytes = register::pdf(&t.store, &issued.id).await.unwrap();
     assert!(pdfsig(&bytes, "ky-noi-bo").contains("Signature is Valid."));

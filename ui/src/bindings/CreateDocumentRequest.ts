@@ -17,4 +17,8 @@ period: ReportPeriod | null,
 /**
  * The issued document a delivery list is for.
  */
-source_id: string | null, };
+source_id: string | null, 
+/**
+ * The unit a reminder letter is addressed to.
+ */
+unit_id: string | null, };

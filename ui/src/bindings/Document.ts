@@ -29,6 +29,10 @@ period: ReportPeriod | null,
  */
 source_id: string | null, 
 /**
+ * The unit a reminder letter is addressed to.
+ */
+unit_id: string | null, 
+/**
  * Year of the register.
  */
 year: number, 
