@@ -117,6 +117,12 @@ async fn write_whole(target: &Path, bytes: &[u8], sha256: &str) -> Result<()> {
     Ok(())
 }
 
+/// Writes `bytes` to `target` (a file the user chose) whole or not at all.
+pub async fn write_whole_to(target: &Path, bytes: &[u8]) -> Result<()> {
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    write_whole(target, bytes, &sha256).await
+}
+
 /// Every kept file checked against its hash: the names of those missing or changed.
 pub async fn damaged(store: &crate::Store) -> Result<(usize, Vec<String>)> {
     let files = sqlx::query_as::<_, StoredFile>("SELECT id, file_name, stored_path, sha256, size_bytes FROM files WHERE deleted_at IS NULL ORDER BY id")

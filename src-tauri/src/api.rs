@@ -21,6 +21,20 @@ fn date(field: &'static str, s: &str) -> Result<chrono::NaiveDate> {
     Ok(text::parse_date(field, s)?)
 }
 
+/// A file the officer chose in the system's dialog: its name and content, read here rather
+/// than sent over IPC. Refused at once when larger than `max_bytes`.
+fn read_chosen(path: &str, max_bytes: u64) -> Result<(String, Vec<u8>)> {
+    let path = std::path::Path::new(path);
+    let size = std::fs::metadata(path).map_err(|e| Error::File { path: path.display().to_string(), source: e })?.len();
+    if size > max_bytes {
+        let message = format!("Tệp lớn hơn {} MB, không phải loại tệp này; hãy chọn lại.", max_bytes.div_ceil(1024 * 1024));
+        return Err(text::InvalidInput::new("path", message).into());
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::File { path: path.display().to_string(), source: e })?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok((name, bytes))
+}
+
 /// The overview, as of a day the officer may pick (dd/mm/yyyy), else today.
 #[derive(Debug, Deserialize, TS)]
 #[ts(export)]
@@ -129,15 +143,12 @@ pub async fn add_note(store: &Store, req: AddNoteRequest) -> Result<Note> {
 pub struct AddEvidenceRequest {
     /// The assignment.
     pub assignment_id: String,
-    /// The file's name.
-    pub file_name: String,
-    /// Its content.
-    pub bytes: Vec<u8>,
+    /// The file chosen.
+    pub path: String,
 }
 
 pub async fn add_evidence(store: &Store, req: AddEvidenceRequest) -> Result<StoredFile> {
-    let upload = Upload::Bytes { name: &req.file_name, bytes: &req.bytes };
-    plan::add_evidence(store, Source::Window, &req.assignment_id, upload).await
+    plan::add_evidence(store, Source::Window, &req.assignment_id, Upload::Path(std::path::Path::new(&req.path))).await
 }
 
 /// Add a unit to an activity.
@@ -277,18 +288,13 @@ pub struct RecordReportRequest {
     pub unit_id: String,
     /// dd/mm/yyyy.
     pub received_on: String,
-    /// The report's file name, if attached.
-    pub file_name: Option<String>,
-    /// Its content.
-    pub bytes: Option<Vec<u8>>,
+    /// The report's file, if attached.
+    pub path: Option<String>,
 }
 
 pub async fn record_report(store: &Store, req: RecordReportRequest) -> Result<()> {
     let received_on = date("received_on", &req.received_on)?;
-    let upload = match (&req.file_name, &req.bytes) {
-        (Some(name), Some(bytes)) => Some(Upload::Bytes { name, bytes }),
-        _ => None,
-    };
+    let upload = req.path.as_deref().map(|p| Upload::Path(std::path::Path::new(p)));
     reporting::record_received(store, Source::Window, &req.deadline_id, &req.unit_id, received_on, upload).await
 }
 
@@ -310,14 +316,13 @@ pub async fn unrecord_report(store: &Store, req: UnrecordReportRequest) -> Resul
 #[derive(Debug, Deserialize, TS)]
 #[ts(export)]
 pub struct ImportPreviewRequest {
-    /// The file's name (.txt or .docx).
-    pub file_name: String,
-    /// Its content.
-    pub bytes: Vec<u8>,
+    /// The plan file chosen (.txt or .docx).
+    pub path: String,
 }
 
 pub async fn import_preview(store: &Store, req: ImportPreviewRequest) -> Result<PlanDraft> {
-    let mut draft = plan::import::read_file(&req.file_name, &req.bytes)?;
+    let (name, bytes) = read_chosen(&req.path, plan::docx::MAX_XML_BYTES)?;
+    let mut draft = plan::import::read_file(&name, &bytes)?;
     draft.warnings.extend(plan::draft_notes(store.pool(), &draft).await?);
     Ok(draft)
 }
@@ -438,7 +443,6 @@ pub async fn first_screen_shown(_store: &Store, _req: ()) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Documents, the register, certificates
 
-use base64::Engine as _;
 use treem::certificates::{self, CertificateInfo};
 use treem::documents::register::{self, Document, DraftEdits, Kind};
 use treem::signing::Verification;
@@ -479,9 +483,24 @@ pub async fn document(store: &Store, req: DocumentRequest) -> Result<Document> {
     register::get(store.pool(), &req.id).await
 }
 
-/// The document's PDF, base64, for the preview.
-pub async fn document_pdf(store: &Store, req: DocumentRequest) -> Result<String> {
-    Ok(base64::engine::general_purpose::STANDARD.encode(register::pdf(store, &req.id).await?))
+/// The document's PDF, for the preview.
+pub async fn document_pdf(store: &Store, req: DocumentRequest) -> Result<Vec<u8>> {
+    register::pdf(store, &req.id).await
+}
+
+/// Save the document's PDF where the officer chose.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct SavePdfRequest {
+    /// The document.
+    pub id: String,
+    /// Where to write it.
+    pub path: String,
+}
+
+pub async fn document_save_pdf(store: &Store, req: SavePdfRequest) -> Result<()> {
+    let bytes = register::pdf(store, &req.id).await?;
+    treem::files::write_whole_to(std::path::Path::new(&req.path), &bytes).await
 }
 
 /// Save a draft.
@@ -575,16 +594,15 @@ pub async fn certificates(store: &Store, _req: ()) -> Result<Vec<CertificateInfo
 #[derive(Debug, Deserialize, TS)]
 #[ts(export)]
 pub struct ImportCertificateRequest {
-    /// The file's name.
-    pub file_name: String,
-    /// Its content.
-    pub bytes: Vec<u8>,
+    /// The .p12/.pfx file chosen.
+    pub path: String,
     /// Its password (checked, not kept).
     pub password: String,
 }
 
 pub async fn certificate_import(store: &Store, req: ImportCertificateRequest) -> Result<CertificateInfo> {
-    certificates::import(store, Source::Window, &req.file_name, &req.bytes, &req.password).await
+    let (name, bytes) = read_chosen(&req.path, SMALL_FILE_BYTES)?;
+    certificates::import(store, Source::Window, &name, &bytes, &req.password).await
 }
 
 /// Make an internal certificate.
@@ -605,35 +623,32 @@ pub async fn certificate_create(store: &Store, req: CreateCertificateRequest) ->
 #[derive(Debug, Deserialize, TS)]
 #[ts(export)]
 pub struct VerifyRequest {
-    /// The file's content.
-    pub bytes: Vec<u8>,
+    /// The PDF chosen.
+    pub path: String,
 }
 
 pub async fn verify_pdf(store: &Store, req: VerifyRequest) -> Result<Verification> {
-    treem::trust::verify_pdf(store.pool(), &req.bytes).await
+    let (_, bytes) = read_chosen(&req.path, 200 * 1024 * 1024)?;
+    treem::trust::verify_pdf(store.pool(), &bytes).await
 }
+
+/// Certificates and images are small; anything far larger is not one.
+const SMALL_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 pub async fn trusted_authorities(store: &Store, _req: ()) -> Result<Vec<Authority>> {
     trust::list(store.pool()).await
 }
 
-/// Put a certification authority on the trust list, from its certificate file: by path (read
-/// in Rust), or — while the window's file chooser gives no path — by the file's content.
+/// Put a certification authority on the trust list, from its certificate file.
 #[derive(Debug, Deserialize, TS)]
 #[ts(export)]
 pub struct AddAuthorityRequest {
-    /// The path of the .cer/.crt/.pem file.
-    pub path: Option<String>,
-    /// The file's content, when no path is given.
-    pub bytes: Option<Vec<u8>>,
+    /// The .cer/.crt/.pem file chosen.
+    pub path: String,
 }
 
 pub async fn trusted_authority_add(store: &Store, req: AddAuthorityRequest) -> Result<Authority> {
-    match (req.path.filter(|p| !p.trim().is_empty()), req.bytes) {
-        (Some(path), _) => trust::add_file(store, Source::Window, std::path::Path::new(&path)).await,
-        (None, Some(bytes)) => trust::add(store, Source::Window, &bytes).await,
-        (None, None) => Err(text::InvalidInput::new("path", "Chọn tệp chứng thư của tổ chức chứng thực (.cer, .crt hoặc .pem).").into()),
-    }
+    trust::add_file(store, Source::Window, std::path::Path::new(&req.path)).await
 }
 
 /// One authority on the trust list.
@@ -652,14 +667,13 @@ pub async fn trusted_authority_remove(store: &Store, req: AuthorityRequest) -> R
 #[derive(Debug, Deserialize, TS)]
 #[ts(export)]
 pub struct SealRequest {
-    /// The file's name.
-    pub file_name: String,
-    /// The PNG.
-    pub bytes: Vec<u8>,
+    /// The PNG chosen.
+    pub path: String,
 }
 
 pub async fn set_seal(store: &Store, req: SealRequest) -> Result<()> {
-    ward::set_seal(store, Source::Window, &req.file_name, &req.bytes).await
+    let (name, bytes) = read_chosen(&req.path, SMALL_FILE_BYTES)?;
+    ward::set_seal(store, Source::Window, &name, &bytes).await
 }
 
 /// An image of a signer's handwritten signature.
@@ -668,12 +682,11 @@ pub async fn set_seal(store: &Store, req: SealRequest) -> Result<()> {
 pub struct SignatureImageRequest {
     /// The signer.
     pub signer_id: String,
-    /// The file's name.
-    pub file_name: String,
-    /// The PNG.
-    pub bytes: Vec<u8>,
+    /// The PNG chosen.
+    pub path: String,
 }
 
 pub async fn set_signature_image(store: &Store, req: SignatureImageRequest) -> Result<()> {
-    ward::set_signature_image(store, Source::Window, &req.signer_id, &req.file_name, &req.bytes).await
+    let (name, bytes) = read_chosen(&req.path, SMALL_FILE_BYTES)?;
+    ward::set_signature_image(store, Source::Window, &req.signer_id, &name, &bytes).await
 }

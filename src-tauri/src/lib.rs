@@ -13,7 +13,11 @@ pub struct AppState {
 }
 
 macro_rules! commands {
-    ($( $name:ident ( $req:ty ) -> $resp:ty ; )*) => {
+    (
+        $( $name:ident ( $req:ty ) -> $resp:ty ; )*
+        // Commands whose answer is a file's bytes: they cross as binary, not as JSON.
+        => binary { $( $bname:ident ( $breq:ty ) ; )* }
+    ) => {
         /// The `#[tauri::command]` wrappers.
         pub mod ipc {
             use super::*;
@@ -23,11 +27,17 @@ macro_rules! commands {
                     api::$name(&state.store, req).await.map_err(|e| e.payload())
                 }
             )*
+            $(
+                #[tauri::command]
+                pub async fn $bname(state: tauri::State<'_, AppState>, req: $breq) -> Result<tauri::ipc::Response, ErrorPayload> {
+                    api::$bname(&state.store, req).await.map(tauri::ipc::Response::new).map_err(|e| e.payload())
+                }
+            )*
         }
 
         /// The invoke handler with every command.
         pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
-            tauri::generate_handler![$( ipc::$name ),*]
+            tauri::generate_handler![$( ipc::$name, )* $( ipc::$bname ),*]
         }
 
         /// The TypeScript functions the UI calls, one per command, typed by the generated bindings.
@@ -39,6 +49,9 @@ macro_rules! commands {
                     &<$req as ts_rs::TS>::name(),
                     &<$resp as ts_rs::TS>::name(),
                 ));
+            )*
+            $(
+                out.push_str(&ts_function(stringify!($bname), &<$breq as ts_rs::TS>::name(), "ArrayBuffer"));
             )*
             out
         }
@@ -97,8 +110,8 @@ commands! {
     documents(()) -> Vec<treem::documents::register::Document>;
     document_create(api::CreateDocumentRequest) -> treem::documents::register::Document;
     document(api::DocumentRequest) -> treem::documents::register::Document;
-    document_pdf(api::DocumentRequest) -> String;
     document_save(api::SaveDocumentRequest) -> treem::documents::register::Document;
+    document_save_pdf(api::SavePdfRequest) -> ();
     document_issue(api::IssueRequest) -> treem::documents::register::Document;
     document_verify(api::DocumentRequest) -> treem::signing::Verification;
     document_print(api::DocumentRequest) -> ();
@@ -112,6 +125,11 @@ commands! {
     trusted_authority_remove(api::AuthorityRequest) -> ();
     set_seal(api::SealRequest) -> ();
     set_signature_image(api::SignatureImageRequest) -> ();
+
+    // A file's bytes cross as binary, not as a JSON array of numbers.
+    => binary {
+        document_pdf(api::DocumentRequest);
+    }
 }
 
 /// Opens the database (creating the demo ward on first start) for the app.
@@ -137,15 +155,34 @@ pub fn run() {
         std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
     let path = std::env::var_os("TREEM_DB").map(std::path::PathBuf::from).unwrap_or_else(treem::default_db_path);
-    let state = match tauri::async_runtime::block_on(open_state(path.clone())) {
-        Ok(state) => state,
+    let plugins = |b: tauri::Builder<tauri::Wry>| b.plugin(tauri_plugin_dialog::init()).plugin(tauri_plugin_opener::init());
+    let started = match tauri::async_runtime::block_on(open_state(path.clone())) {
+        Ok(state) => builder(plugins(tauri::Builder::default()), state).run(tauri::generate_context!()),
         Err(e) => {
-            eprintln!("Không mở được dữ liệu tại {}: {e}", path.display());
-            std::process::exit(1);
+            let message = format!("Không mở được dữ liệu của ứng dụng tại\n{}\n\n{e}", path.display());
+            plugins(tauri::Builder::default()).setup(|app| startup_failed(app, message)).run(tauri::generate_context!())
         }
     };
-    if let Err(e) = builder(tauri::Builder::default(), state).run(tauri::generate_context!()) {
+    if let Err(e) = started {
+        // The window system itself failed: nothing else can show the message.
         eprintln!("Không khởi động được ứng dụng: {e}");
         std::process::exit(1);
     }
+}
+
+/// Says in a window why the app cannot start (a console is not seen on Windows), then quits.
+fn startup_failed(app: &mut tauri::App, message: String) -> Result<(), Box<dyn std::error::Error>> {
+    use tauri::Manager as _;
+    use tauri_plugin_dialog::{DialogExt as _, MessageDialogButtons, MessageDialogKind};
+    for window in app.webview_windows().values() {
+        window.hide()?;
+    }
+    let handle = app.handle().clone();
+    app.dialog()
+        .message(message)
+        .title("Công tác Trẻ em")
+        .kind(MessageDialogKind::Error)
+        .buttons(MessageDialogButtons::OkCustom("Đóng".into()))
+        .show(move |_| handle.exit(1));
+    Ok(())
 }

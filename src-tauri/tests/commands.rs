@@ -36,6 +36,34 @@ fn invoke(app: &App, cmd: &str, req: Value) -> Result<Value, Value> {
     .map(|b| b.deserialize::<Value>().unwrap())
 }
 
+/// A command whose answer crosses as binary.
+fn invoke_bytes(app: &App, cmd: &str, req: Value) -> Vec<u8> {
+    let body = tauri::test::get_ipc_response(
+        &app.webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Json(json!({ "req": req })),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .expect("answered");
+    match body {
+        tauri::ipc::InvokeResponseBody::Raw(bytes) => bytes,
+        tauri::ipc::InvokeResponseBody::Json(json) => panic!("answered JSON, not binary: {json}"),
+    }
+}
+
+/// A file as the officer would choose it in the dialog: the commands take its path.
+fn chosen(app: &App, name: &str, bytes: &[u8]) -> String {
+    let path = app._dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.display().to_string()
+}
+
 #[test]
 fn first_start_shows_the_demo_ward() {
     let app = app();
@@ -56,7 +84,7 @@ fn a_status_and_a_note_set_through_commands_are_read_back() {
     let set = invoke(&app, "set_status", json!({ "assignment_id": a["id"], "status": "done" })).unwrap();
     assert_eq!(set["status"], "done");
     invoke(&app, "add_note", json!({ "assignment_id": a["id"], "noted_on": "3/6/2024", "text": "Đã hoàn thành." })).unwrap();
-    invoke(&app, "add_evidence", json!({ "assignment_id": a["id"], "file_name": "anh.jpg", "bytes": [1, 2, 3] })).unwrap();
+    invoke(&app, "add_evidence", json!({ "assignment_id": a["id"], "path": chosen(&app, "anh.jpg", &[1, 2, 3]) })).unwrap();
     let page = invoke(&app, "activity", json!({ "node_id": a["node_id"] })).unwrap();
     let unit = page["units"].as_array().unwrap().iter().find(|u| u["assignment"]["id"] == a["id"]).unwrap();
     assert_eq!(unit["assignment"]["status"], "done");
@@ -77,7 +105,7 @@ fn errors_cross_as_code_and_vietnamese_message() {
     assert_eq!(err["message"], "Ngày 31/02/2024 không có trên lịch; hãy kiểm tra lại.");
     let err = invoke(&app, "set_status", json!({ "assignment_id": "khong-co", "status": "done" })).unwrap_err();
     assert_eq!(err["code"], "not_found");
-    let err = invoke(&app, "import_preview", json!({ "file_name": "a.docx", "bytes": [1, 2] })).unwrap_err();
+    let err = invoke(&app, "import_preview", json!({ "path": chosen(&app, "a.docx", &[1, 2]) })).unwrap_err();
     assert_eq!(err["code"], "unreadable_plan");
     assert!(err["message"].as_str().unwrap().contains("Word"));
 }
@@ -85,8 +113,8 @@ fn errors_cross_as_code_and_vietnamese_message() {
 #[test]
 fn a_plan_is_previewed_then_saved() {
     let app = app();
-    let bytes: Vec<u8> = treem::demo::SEED_PLAN.as_bytes().to_vec();
-    let draft = invoke(&app, "import_preview", json!({ "file_name": "ke-hoach.txt", "bytes": bytes })).unwrap();
+    let path = chosen(&app, "kế hoạch.txt", treem::demo::SEED_PLAN.as_bytes());
+    let draft = invoke(&app, "import_preview", json!({ "path": path })).unwrap();
     assert_eq!(draft["units"].as_array().unwrap().len(), 10);
     // The demo already holds a 2024 plan: the preview says so before anything is saved.
     assert!(draft["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("Đã có một kế hoạch năm 2024")), "{}", draft["warnings"]);
@@ -121,7 +149,7 @@ fn reports_are_recorded_through_commands() {
     let table = invoke(&app, "report_table", json!({ "today": "1/5/2024" })).unwrap();
     let deadline = table["deadlines"][0]["id"].clone();
     let unit = table["rows"][0]["unit"]["id"].clone();
-    invoke(&app, "record_report", json!({ "deadline_id": deadline, "unit_id": unit, "received_on": "18/5/2024", "file_name": "bc.pdf", "bytes": [37, 80] })).unwrap();
+    invoke(&app, "record_report", json!({ "deadline_id": deadline, "unit_id": unit, "received_on": "18/5/2024", "path": chosen(&app, "bc.pdf", b"%PDF") })).unwrap();
     let table = invoke(&app, "report_table", json!({ "today": "1/6/2024" })).unwrap();
     assert_eq!(table["rows"][0]["cells"][0]["state"], "received");
     assert_eq!(table["rows"][1]["cells"][0]["state"], "missing");
@@ -196,8 +224,12 @@ fn a_report_is_drafted_issued_signed_registered_and_verified() {
 
     let doc = invoke(&app, "document_create", json!({ "kind": "report", "period": "half", "source_id": null })).unwrap();
     assert_eq!(doc["status"], "draft");
-    let pdf = invoke(&app, "document_pdf", json!({ "id": doc["id"] })).unwrap();
-    assert!(pdf.as_str().unwrap().starts_with("JVBERi0"), "base64 of %PDF-");
+    let pdf = invoke_bytes(&app, "document_pdf", json!({ "id": doc["id"] }));
+    assert!(pdf.starts_with(b"%PDF-"));
+    let saved = app._dir.path().join("báo cáo.pdf");
+    invoke(&app, "document_save_pdf", json!({ "id": doc["id"], "path": saved.display().to_string() })).unwrap();
+    let written = std::fs::read(&saved).unwrap();
+    assert!(written.starts_with(b"%PDF-") && written.ends_with(b"%%EOF"), "a whole PDF where the officer chose");
 
     let wrong = invoke(&app, "document_issue", json!({ "id": doc["id"], "issued_on": "18/5/2024", "certificate_id": cert["id"], "password": "sai" })).unwrap_err();
     assert_eq!(wrong["code"], "certificate");
@@ -212,7 +244,7 @@ fn a_report_is_drafted_issued_signed_registered_and_verified() {
     assert_eq!((v["intact"].as_bool(), v["whole_file"].as_bool()), (Some(true), Some(true)));
     assert_eq!(v["trust"]["kind"], "internal", "{v}");
     assert!(v["verdict"].as_str().unwrap().contains("nội bộ của phường"), "{v}");
-    let err = invoke(&app, "verify_pdf", json!({ "bytes": [37, 80, 68, 70] })).unwrap_err();
+    let err = invoke(&app, "verify_pdf", json!({ "path": chosen(&app, "x.pdf", b"%PDF") })).unwrap_err();
     assert_eq!(err["code"], "signature");
 }
 
@@ -223,9 +255,9 @@ fn the_trust_list_starts_empty_and_the_officer_keeps_it() {
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("khong-phai.cer");
     std::fs::write(&junk, b"not a certificate").unwrap();
-    let err = invoke(&app, "trusted_authority_add", json!({ "path": junk.display().to_string(), "bytes": null })).unwrap_err();
+    let err = invoke(&app, "trusted_authority_add", json!({ "path": junk.display().to_string() })).unwrap_err();
     assert_eq!(err["code"], "invalid_input");
-    let err = invoke(&app, "trusted_authority_add", json!({ "path": dir.path().join("khong-co.cer").display().to_string(), "bytes": null })).unwrap_err();
+    let err = invoke(&app, "trusted_authority_add", json!({ "path": dir.path().join("khong-co.cer").display().to_string() })).unwrap_err();
     assert_eq!(err["code"], "file");
 
     // A certificate file as an authority publishes it (any certificate will do here).
@@ -233,12 +265,10 @@ fn the_trust_list_starts_empty_and_the_officer_keeps_it() {
     let cert = treem::signing::Identity::from_pkcs12(&p12, "mat-khau").unwrap().certificate_der().unwrap();
     let path = dir.path().join("ca.cer");
     std::fs::write(&path, cert).unwrap();
-    let added = invoke(&app, "trusted_authority_add", json!({ "path": path.display().to_string(), "bytes": null })).unwrap();
+    let added = invoke(&app, "trusted_authority_add", json!({ "path": path.display().to_string() })).unwrap();
     assert_eq!(added["name"], "CA Thử");
-    let same = invoke(&app, "trusted_authority_add", json!({ "path": null, "bytes": std::fs::read(&path).unwrap() })).unwrap();
+    let same = invoke(&app, "trusted_authority_add", json!({ "path": path.display().to_string() })).unwrap();
     assert_eq!(same["id"], added["id"]);
-    let err = invoke(&app, "trusted_authority_add", json!({ "path": null, "bytes": null })).unwrap_err();
-    assert_eq!(err["code"], "invalid_input");
     assert_eq!(invoke(&app, "trusted_authorities", json!(null)).unwrap().as_array().unwrap().len(), 1);
     invoke(&app, "trusted_authority_remove", json!({ "id": added["id"] })).unwrap();
     assert_eq!(invoke(&app, "trusted_authorities", json!(null)).unwrap(), json!([]));

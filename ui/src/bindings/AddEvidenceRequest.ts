@@ -9,10 +9,6 @@ export type AddEvidenceRequest = {
  */
 assignment_id: string, 
 /**
- * The file's name.
+ * The file chosen.
  */
-file_name: string, 
-/**
- * Its content.
- */
-bytes: Array<number>, };
+path: string, };

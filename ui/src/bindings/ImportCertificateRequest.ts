@@ -5,13 +5,9 @@
  */
 export type ImportCertificateRequest = { 
 /**
- * The file's name.
+ * The .p12/.pfx file chosen.
  */
-file_name: string, 
-/**
- * Its content.
- */
-bytes: Array<number>, 
+path: string, 
 /**
  * Its password (checked, not kept).
  */

@@ -5,10 +5,6 @@
  */
 export type ImportPreviewRequest = { 
 /**
- * The file's name (.txt or .docx).
+ * The plan file chosen (.txt or .docx).
  */
-file_name: string, 
-/**
- * Its content.
- */
-bytes: Array<number>, };
+path: string, };

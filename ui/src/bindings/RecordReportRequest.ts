@@ -17,10 +17,6 @@ unit_id: string,
  */
 received_on: string, 
 /**
- * The report's file name, if attached.
+ * The report's file, if attached.
  */
-file_name: string | null, 
-/**
- * Its content.
- */
-bytes: Array<number> | null, };
+path: string | null, };

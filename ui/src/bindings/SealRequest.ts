@@ -5,10 +5,6 @@
  */
 export type SealRequest = { 
 /**
- * The file's name.
+ * The PNG chosen.
  */
-file_name: string, 
-/**
- * The PNG.
- */
-bytes: Array<number>, };
+path: string, };

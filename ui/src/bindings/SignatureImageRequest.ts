@@ -9,10 +9,6 @@ export type SignatureImageRequest = {
  */
 signer_id: string, 
 /**
- * The file's name.
+ * The PNG chosen.
  */
-file_name: string, 
-/**
- * The PNG.
- */
-bytes: Array<number>, };
+path: string, };

@@ -5,6 +5,6 @@
  */
 export type VerifyRequest = { 
 /**
- * The file's content.
+ * The PDF chosen.
  */
-bytes: Array<number>, };
+path: string, };

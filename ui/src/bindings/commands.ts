@@ -62,6 +62,7 @@ import type { ReportState } from "./ReportState";
 import type { ReportTable } from "./ReportTable";
 import type { Role } from "./Role";
 import type { SaveDocumentRequest } from "./SaveDocumentRequest";
+import type { SavePdfRequest } from "./SavePdfRequest";
 import type { SealRequest } from "./SealRequest";
 import type { SetDueRequest } from "./SetDueRequest";
 import type { SetStatusRequest } from "./SetStatusRequest";
@@ -125,8 +126,8 @@ export const firstScreenShown = (): Promise<null> => call("first_screen_shown", 
 export const documents = (): Promise<Array<Document>> => call("documents", null);
 export const documentCreate = (req: CreateDocumentRequest): Promise<Document> => call("document_create", req);
 export const document = (req: DocumentRequest): Promise<Document> => call("document", req);
-export const documentPdf = (req: DocumentRequest): Promise<string> => call("document_pdf", req);
 export const documentSave = (req: SaveDocumentRequest): Promise<Document> => call("document_save", req);
+export const documentSavePdf = (req: SavePdfRequest): Promise<null> => call("document_save_pdf", req);
 export const documentIssue = (req: IssueRequest): Promise<Document> => call("document_issue", req);
 export const documentVerify = (req: DocumentRequest): Promise<Verification> => call("document_verify", req);
 export const documentPrint = (req: DocumentRequest): Promise<null> => call("document_print", req);
@@ -140,3 +141,4 @@ export const trustedAuthorityAdd = (req: AddAuthorityRequest): Promise<Authority
 export const trustedAuthorityRemove = (req: AuthorityRequest): Promise<null> => call("trusted_authority_remove", req);
 export const setSeal = (req: SealRequest): Promise<null> => call("set_seal", req);
 export const setSignatureImage = (req: SignatureImageRequest): Promise<null> => call("set_signature_image", req);
+export const documentPdf = (req: DocumentRequest): Promise<ArrayBuffer> => call("document_pdf", req);

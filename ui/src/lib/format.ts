@@ -13,8 +13,3 @@ export function vnDate(iso: string | null | undefined): string {
 export function todayVn(): string {
   return vnDate(words().today);
 }
-
-/** Reads a file chosen in an <input type="file"> as bytes for a command. */
-export async function fileBytes(file: File): Promise<number[]> {
-  return Array.from(new Uint8Array(await file.arrayBuffer()));
-}
