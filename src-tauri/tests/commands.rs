@@ -273,3 +273,63 @@ fn the_trust_list_starts_empty_and_the_officer_keeps_it() {
     invoke(&app, "trusted_authority_remove", json!({ "id": added["id"] })).unwrap();
     assert_eq!(invoke(&app, "trusted_authorities", json!(null)).unwrap(), json!([]));
 }
+
+/// Row counts of every table, through a second connection to the app's database file.
+fn counts(app: &App) -> Vec<(String, i64)> {
+    tauri::async_runtime::block_on(async {
+        let store = treem::Store::open(app._dir.path().join("treem.db")).await.unwrap();
+        let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name != 'meta' ORDER BY name")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        let mut out = vec![];
+        for t in tables {
+            out.push((t.clone(), sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}")).fetch_one(store.pool()).await.unwrap()));
+        }
+        store.close().await;
+        out
+    })
+}
+
+#[test]
+fn every_command_refuses_what_the_core_refuses_and_writes_nothing() {
+    let app = app();
+    let tree = invoke(&app, "plan_tree", Value::Null).unwrap();
+    let lead = tree["assignments"].as_array().unwrap().iter().find(|a| a["role"] == "lead").unwrap().clone();
+    let unit = invoke(&app, "units", Value::Null).unwrap()[0].clone();
+    let long = "x".repeat(10_000);
+    let missing = "00000000-0000-0000-0000-000000000000";
+    let before = counts(&app);
+    let refused: Vec<(&str, Value, &str)> = vec![
+        ("set_status", json!({ "assignment_id": missing, "status": "done" }), "not_found"),
+        ("add_note", json!({ "assignment_id": lead["id"], "noted_on": "30/02/2024", "text": "Ghi chú" }), "invalid_input"),
+        ("add_note", json!({ "assignment_id": lead["id"], "noted_on": "01/03/2024", "text": long }), "invalid_input"),
+        ("add_note", json!({ "assignment_id": lead["id"], "noted_on": "01/03/2024", "text": "   " }), "invalid_input"),
+        ("add_evidence", json!({ "assignment_id": lead["id"], "path": "/khong/co/tep.jpg" }), "file"),
+        ("unassign", json!({ "assignment_id": lead["id"] }), "invalid_input"),
+        ("assign_unit", json!({ "node_id": missing, "unit_id": unit["id"] }), "database"),
+        ("set_timing", json!({ "node_id": lead["node_id"], "period": "custom", "starts_on": "30/06/2024", "ends_on": "01/06/2024" }), "invalid_input"),
+        ("add_unit", json!({ "name": "", "kind": "agency" }), "invalid_input"),
+        ("rename_unit", json!({ "unit_id": unit["id"], "name": long }), "invalid_input"),
+        ("save_ward", json!({ "name": "", "parent_authority": "Thành phố Quảng Ngãi", "place_name": "Phường", "has_seal": false }), "invalid_input"),
+        ("save_signer", json!({ "id": "", "full_name": "", "title": "Chủ tịch", "has_signature_image": false }), "invalid_input"),
+        ("set_report_due", json!({ "deadline_id": missing, "due_on": "19/05/2024" }), "not_found"),
+        ("record_report", json!({ "deadline_id": missing, "unit_id": unit["id"], "received_on": "19/05/2024", "path": null }), "not_found"),
+        ("unrecord_report", json!({ "deadline_id": missing, "unit_id": unit["id"] }), "not_found"),
+        ("import_preview", json!({ "path": chosen(&app, "ghi-chu.txt", "Danh sách đi chợ".as_bytes()) }), "unreadable_plan"),
+        ("choose_plan", json!({ "plan_id": missing }), "not_found"),
+        ("document_create", json!({ "kind": "report", "period": null, "source_id": null, "unit_id": null }), "invalid_input"),
+        ("document_issue", json!({ "id": missing, "issued_on": "01/07/2024", "certificate_id": null, "password": null }), "not_found"),
+        ("certificate_import", json!({ "path": chosen(&app, "sai.p12", b"not a p12"), "password": "x" }), "certificate"),
+        ("set_seal", json!({ "path": chosen(&app, "dau.png", b"\x89PNG broken") }), "invalid_input"),
+        ("verify_pdf", json!({ "path": chosen(&app, "khong-ky.pdf", b"%PDF-1.4\n%%EOF") }), "signature"),
+        ("remove_evidence", json!({ "assignment_id": lead["id"], "file_id": missing }), "not_found"),
+    ];
+    for (cmd, req, code) in refused {
+        let err = invoke(&app, cmd, req).expect_err(cmd);
+        assert_eq!(err["code"], code, "{cmd}: {err}");
+        let message = err["message"].as_str().unwrap();
+        assert!(message.chars().any(|c| "ăâđêôơưáàảãạéèẻẽẹíìỉĩịóòỏõọúùủũụýỳỷỹỵ".contains(c)), "{cmd}: Vietnamese message: {message}");
+    }
+    assert_eq!(counts(&app), before, "a refused command writes nothing");
+}

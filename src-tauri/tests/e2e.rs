@@ -159,6 +159,9 @@ fn a_status_and_note_set_in_the_window_are_there_after_restart() {
 
     let s = Session::open();
     s.find("[data-testid=late-count]", None);
+    // The window fills a 1366×768 laptop screen.
+    let rect = get(&s.url("/window/rect"))["value"].clone();
+    assert!(rect["width"].as_i64().unwrap() >= 1366 && rect["height"].as_i64().unwrap() >= 700, "{rect}");
     s.screenshot("e2e-overview.png");
     s.click(&s.find("a[href='#/ke-hoach']", None));
     let link = s.find("[data-testid=activity-link]", Some("Tổ chức Tháng hành động vì trẻ em năm 2024"));
