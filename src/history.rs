@@ -47,7 +47,7 @@ pub async fn of_assignment(pool: &SqlitePool, assignment_id: &str) -> Result<Vec
         "SELECT * FROM change_log WHERE (table_name = 'assignments' AND record_id = ?1)
             OR (table_name = 'progress_notes' AND record_id IN (SELECT id FROM progress_notes WHERE assignment_id = ?1))
             OR (table_name = 'evidence' AND record_id IN (SELECT id FROM evidence WHERE assignment_id = ?1))
-         ORDER BY hlc, at, seq",
+         ORDER BY hlc, device_id, seq",
     )
     .bind(assignment_id)
     .fetch_all(pool)

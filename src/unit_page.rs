@@ -165,7 +165,7 @@ pub async fn unit_page(pool: &SqlitePool, plan_id: &str, unit_id: &str, today: N
         })
         .unwrap_or_default();
     counts.missing_reports = reports.iter().filter(|r| r.state == ReportState::Missing).count() as i32;
-    let letters = register::for_unit(pool, &unit.id).await?;
+    let letters = register::for_unit(pool, plan_id, &unit.id).await?;
     Ok(UnitPage {
         reminder_due: counts.late > 0 || counts.missing_reports > 0,
         unit,

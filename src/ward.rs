@@ -111,7 +111,8 @@ pub async fn is_issuing_office(store: &Store) -> Result<bool> {
     let device: Option<Option<String>> = sqlx::query_scalar("SELECT issuing_device_id FROM ward WHERE deleted_at IS NULL LIMIT 1")
         .fetch_optional(store.pool())
         .await?;
-    Ok(device.flatten().as_deref() == Some(store.device_id()))
+    // No office yet (a ward set up before laptops had one): this laptop becomes it on issuing.
+    Ok(device.flatten().is_none_or(|d| d == store.device_id()))
 }
 
 /// Makes this laptop the ward office's: from now on it numbers and issues the documents, and
@@ -137,11 +138,10 @@ pub async fn units(pool: &SqlitePool) -> Result<Vec<Unit>> {
 /// The id of the unit with this name, creating it if the ward has none. A new unit's id is
 /// derived from its folded name, so two laptops that add the same unit hold one.
 pub(crate) async fn ensure_unit(w: &mut Write<'_>, name: &str, kind: UnitKind) -> Result<String> {
-    if let Some(id) = sqlx::query_scalar::<_, String>("SELECT id FROM units WHERE name = ? AND deleted_at IS NULL")
-        .bind(name)
-        .fetch_optional(w.conn())
-        .await?
-    {
+    // "Công an Phường" and "Công an phường" are one unit: match as search does.
+    let live: Vec<(String, String)> = sqlx::query_as("SELECT id, name FROM units WHERE deleted_at IS NULL").fetch_all(w.conn()).await?;
+    let folded = text::fold(name);
+    if let Some((id, _)) = live.into_iter().find(|(_, n)| text::fold(n) == folded) {
         return Ok(id);
     }
     let position: i32 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM units").fetch_one(w.conn()).await?;
@@ -213,12 +213,19 @@ pub(crate) async fn save_signer_in(w: &mut Write<'_>, signer: &Signer) -> Result
     }
 }
 
+/// Most pixels in a seal or signature image (a seal scanned at 600 dpi is about 1,000×1,000).
+const MAX_IMAGE_PIXELS: u64 = 4000 * 4000;
+
 /// Largest image kept for a seal or a signature.
 const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
 
 fn check_png(bytes: &[u8], what: &str) -> Result<()> {
-    if crate::pdf::Picture::png_size(bytes).is_none() {
+    let Some((width, height)) = crate::pdf::Picture::png_size(bytes) else {
         return Err(text::InvalidInput::new("image", format!("Ảnh {what} phải là tệp PNG (nền trong suốt). Hãy chụp hoặc quét lại và lưu dạng .png.")).into());
+    };
+    // A small file may declare a huge picture that would take gigabytes to decode.
+    if u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS {
+        return Err(text::InvalidInput::new("image", format!("Ảnh {what} quá lớn ({width}×{height} điểm ảnh); hãy giảm độ phân giải rồi chọn lại.")).into());
     }
     if bytes.len() > MAX_IMAGE_BYTES {
         return Err(text::InvalidInput::new("image", format!("Ảnh {what} lớn hơn 2 MB; hãy giảm độ phân giải.")).into());

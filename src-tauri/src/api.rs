@@ -556,22 +556,24 @@ pub async fn document_print(store: &Store, req: DocumentRequest) -> Result<()> {
     open_in_system_viewer(&name, &bytes)
 }
 
-/// Writes `bytes` to a file called `name` in the temporary folder and opens it with the
-/// system's program for its kind.
+/// The folder the app's copies for the system's viewer go in; emptied when the app starts.
+pub fn viewer_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join("cong-tac-tre-em")
+}
+
+/// Writes `bytes` to a fresh file in [`viewer_dir`] with `name`'s extension (never the name
+/// itself, which the user chose) and opens it with the system's program for its kind.
 fn open_in_system_viewer(name: &str, bytes: &[u8]) -> Result<()> {
-    let path = std::env::temp_dir().join(name);
+    let dir = viewer_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| Error::File { path: dir.display().to_string(), source: e })?;
+    let extension: String = std::path::Path::new(name)
+        .extension()
+        .map(|e| e.to_string_lossy().chars().filter(char::is_ascii_alphanumeric).take(8).collect())
+        .unwrap_or_default();
+    let path = dir.join(format!("{}.{extension}", uuid::Uuid::now_v7()));
     std::fs::write(&path, bytes).map_err(|e| Error::File { path: path.display().to_string(), source: e })?;
-    let mut cmd = if cfg!(target_os = "windows") {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", "start", ""]);
-        c
-    } else if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-    } else {
-        std::process::Command::new("xdg-open")
-    };
-    cmd.arg(&path).spawn().map_err(|e| Error::File { path: path.display().to_string(), source: e })?;
-    Ok(())
+    tauri_plugin_opener::open_path(&path, None::<&str>)
+        .map_err(|e| Error::File { path: path.display().to_string(), source: std::io::Error::other(e.to_string()) })
 }
 
 /// The register of a year.

@@ -154,6 +154,8 @@ pub fn run() {
     if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
         std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
+    // Copies opened in the system's viewer last session are not kept.
+    let _ = std::fs::remove_dir_all(api::viewer_dir());
     let path = std::env::var_os("TREEM_DB").map(std::path::PathBuf::from).unwrap_or_else(treem::default_db_path);
     let plugins = |b: tauri::Builder<tauri::Wry>| b.plugin(tauri_plugin_dialog::init()).plugin(tauri_plugin_opener::init());
     let started = match tauri::async_runtime::block_on(open_state(path.clone())) {

@@ -197,9 +197,10 @@ pub async fn register(pool: &SqlitePool, year: i32) -> Result<Vec<Document>> {
     Ok(rows.into_iter().map(Document::from).collect())
 }
 
-/// The letters sent (or drafted) to a unit, newest first.
-pub async fn for_unit(pool: &SqlitePool, unit_id: &str) -> Result<Vec<Document>> {
-    let rows = sqlx::query_as::<_, Row>("SELECT * FROM documents WHERE unit_id = ? AND deleted_at IS NULL ORDER BY created_at DESC")
+/// The letters of a plan sent (or drafted) to a unit, newest first.
+pub async fn for_unit(pool: &SqlitePool, plan_id: &str, unit_id: &str) -> Result<Vec<Document>> {
+    let rows = sqlx::query_as::<_, Row>("SELECT * FROM documents WHERE plan_id = ? AND unit_id = ? AND deleted_at IS NULL ORDER BY created_at DESC")
+        .bind(plan_id)
         .bind(unit_id)
         .fetch_all(pool)
         .await?;
@@ -400,11 +401,18 @@ pub async fn issue(store: &Store, source: Source, id: &str, on: NaiveDate, signe
         id.check_valid_at(now)?;
     }
     let mut w = store.write(source).await?;
-    let office: Option<Option<String>> = sqlx::query_scalar("SELECT issuing_device_id FROM ward WHERE deleted_at IS NULL LIMIT 1")
+    let (ward_id, office): (String, Option<String>) = sqlx::query_as("SELECT id, issuing_device_id FROM ward WHERE deleted_at IS NULL LIMIT 1")
         .fetch_optional(w.conn())
-        .await?;
-    if office.flatten().as_deref() != Some(w.device_id()) {
-        return Err(Error::NotIssuingOffice);
+        .await?
+        .ok_or(Error::NotFound { what: "thông tin phường" })?;
+    match office {
+        Some(device) if device == w.device_id() => {}
+        Some(_) => return Err(Error::NotIssuingOffice),
+        // A ward set up before laptops had an office: the first laptop to issue becomes it.
+        None => {
+            let device = w.device_id().to_owned();
+            w.update("ward", &ward_id, Cols::new().set("issuing_device_id", device)).await?;
+        }
     }
     let mut doc: Document = sqlx::query_as::<_, Row>("SELECT * FROM documents WHERE id = ? AND deleted_at IS NULL")
         .bind(id)

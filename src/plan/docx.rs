@@ -130,9 +130,14 @@ impl Numbering {
 
     /// The label of the next paragraph of list `num_id` at level `ilvl` ("II.", "3.", "b)").
     fn next_label(&mut self, num_id: &str, ilvl: u32) -> Option<String> {
+        // Word has nine levels, 0–8; anything else is not a list Word drew.
+        if ilvl > 8 {
+            return None;
+        }
         let (abstract_id, overrides) = self.instances.get(num_id)?;
         let levels = self.abstracts.get(abstract_id)?;
-        let start_of = |l: u32| overrides.get(&l).copied().or_else(|| levels.get(&l).map(|x| x.start)).unwrap_or(1);
+        // Plans count in the tens; a huge start is a broken or hostile file.
+        let start_of = |l: u32| overrides.get(&l).copied().or_else(|| levels.get(&l).map(|x| x.start)).unwrap_or(1).min(MAX_START);
         let counters = self.counters.entry(num_id.to_owned()).or_default();
         let depth = ilvl as usize + 1;
         while counters.len() < depth {
@@ -140,7 +145,7 @@ impl Numbering {
             counters.push(start_of(counters.len() as u32).saturating_sub(1));
         }
         counters.truncate(depth);
-        counters[ilvl as usize] += 1;
+        counters[ilvl as usize] = counters[ilvl as usize].saturating_add(1).min(MAX_START);
         let level = levels.get(&ilvl)?;
         if level.format == "bullet" || level.format == "none" {
             return (level.format == "bullet").then(|| "-".to_owned());
@@ -153,6 +158,9 @@ impl Numbering {
         Some(label)
     }
 }
+
+/// The largest list number drawn.
+const MAX_START: u32 = 10_000;
 
 /// A list counter drawn in one of Word's number formats.
 fn format_number(n: u32, format: &str) -> String {

@@ -372,7 +372,7 @@ pub async fn assign_unit(store: &Store, source: Source, node_id: &str, unit_id: 
 pub async fn unassign(store: &Store, source: Source, assignment_id: &str) -> Result<()> {
     let mut w = store.write(source).await?;
     if assignment(w.conn(), assignment_id).await?.role == Role::Lead {
-        return Err(InvalidInput::new("assignment_id", "Không bỏ được đơn vị chủ trì khỏi hoạt động. Muốn đổi đơn vị chủ trì, hãy giao cho đơn vị khác trước.").into());
+        return Err(InvalidInput::new("assignment_id", "Không bỏ được đơn vị chủ trì khỏi hoạt động. Nếu đơn vị không thực hiện hoạt động này, hãy đặt tình trạng “Không áp dụng”.").into());
     }
     w.tombstone("assignments", assignment_id).await?;
     w.commit().await
@@ -516,11 +516,15 @@ async fn save_node(
         .set("emphasis", &node.emphasis);
     w.insert("plan_nodes", &node.id, cols).await?;
     if n.is_activity {
-        if let Some(lead) = &n.lead_unit {
-            insert_assignment(w, &node.id, &unit(lead)?, Role::Lead).await?;
-        }
-        for c in n.coordinating_units.iter().filter(|c| Some(*c) != n.lead_unit.as_ref()) {
-            insert_assignment(w, &node.id, &unit(c)?, Role::Coordinating).await?;
+        // Two names of the draft may be one unit: each unit takes part once, the lead first.
+        let mut taken = Vec::new();
+        let roles = n.lead_unit.iter().map(|u| (u, Role::Lead)).chain(n.coordinating_units.iter().map(|u| (u, Role::Coordinating)));
+        for (u, role) in roles {
+            let id = unit(u)?;
+            if !taken.contains(&id) {
+                insert_assignment(w, &node.id, &id, role).await?;
+                taken.push(id);
+            }
         }
     }
     for child in &n.children {

@@ -60,10 +60,13 @@ pub async fn replay(pool: &SqlitePool) -> Result<Replayed> {
         .await?;
     MIGRATOR.run(&empty).await?;
     let tables = user_tables(&empty).await?;
+    // One read transaction: the log and the tables are seen as of one moment, even while the
+    // app writes.
+    let mut ours = pool.begin().await?;
     let entries = sqlx::query_as::<_, Entry>(
         "SELECT device_id, seq, table_name, record_id, op, changes, row_version, at FROM change_log ORDER BY hlc, device_id, seq",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *ours)
     .await?;
     let mut conn = empty.acquire().await?;
     for e in &entries {
@@ -72,16 +75,16 @@ pub async fn replay(pool: &SqlitePool) -> Result<Replayed> {
             return Ok(Replayed { entries: entries.len(), rows: 0, difference: Some(difference) });
         }
     }
-    drop(conn);
     let mut rows = 0;
     for (table, columns) in &tables {
-        let ours = table_rows(pool, table, columns).await?;
-        let rebuilt = table_rows(&empty, table, columns).await?;
-        rows += ours.len();
-        if let Some(difference) = first_difference(table, &ours, &rebuilt) {
+        let stored = table_rows(&mut *ours, table, columns).await?;
+        let rebuilt = table_rows(&mut *conn, table, columns).await?;
+        rows += stored.len();
+        if let Some(difference) = first_difference(table, &stored, &rebuilt) {
             return Ok(Replayed { entries: entries.len(), rows, difference: Some(difference) });
         }
     }
+    drop(conn);
     empty.close().await;
     Ok(Replayed { entries: entries.len(), rows, difference: None })
 }
@@ -152,9 +155,9 @@ async fn user_tables(pool: &SqlitePool) -> Result<BTreeMap<String, Vec<String>>>
     Ok(tables)
 }
 
-async fn table_rows(pool: &SqlitePool, table: &str, columns: &[String]) -> Result<Vec<Map<String, Value>>> {
+async fn table_rows(conn: &mut SqliteConnection, table: &str, columns: &[String]) -> Result<Vec<Map<String, Value>>> {
     let sql = format!("SELECT {} FROM {table} ORDER BY id", json_object(columns.iter().map(String::as_str)));
-    let rows: Vec<String> = sqlx::query_scalar(&sql).fetch_all(pool).await?;
+    let rows: Vec<String> = sqlx::query_scalar(&sql).fetch_all(conn).await?;
     Ok(rows
         .into_iter()
         .map(|json| match serde_json::from_str(&json) {

@@ -239,3 +239,39 @@ fn check_names_the_first_difference_and_fails() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("bảng plans") && err.contains("cột title"), "{err}");
 }
+
+#[tokio::test]
+async fn a_ward_without_an_office_laptop_lets_the_first_laptop_that_issues_become_it() {
+    let t = support::demo().await;
+    let s = &t.store;
+    // As a ward set up before laptops had an office is.
+    sqlx::query("UPDATE ward SET issuing_device_id = NULL").execute(s.pool()).await.unwrap();
+    assert!(ward::is_issuing_office(s).await.unwrap());
+    let p = plan::of_year(s.pool(), 2024).await.unwrap();
+    let doc = register::create_draft(s, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
+    register::issue(s, Source::Window, &doc.id, day(1, 7), None).await.unwrap();
+    let office: Option<String> = sqlx::query_scalar("SELECT issuing_device_id FROM ward").fetch_one(s.pool()).await.unwrap();
+    assert_eq!(office.as_deref(), Some(s.device_id()));
+}
+
+#[tokio::test]
+async fn units_named_alike_are_one_unit() {
+    let t = support::demo().await;
+    let s = &t.store;
+    let before = ward::units(s.pool()).await.unwrap().len();
+    let same = ward::add_unit(s, Source::Window, "tổ dân phố 1", ward::UnitKind::ResidentialGroup).await.unwrap();
+    assert_eq!(same.name, "Tổ dân phố 1");
+    assert_eq!(ward::units(s.pool()).await.unwrap().len(), before);
+    // A draft naming one unit twice (as lead and coordinating) imports with it taking part once.
+    let mut draft = support::seed_draft();
+    draft.year = 2026;
+    draft.units.push(draft.units[0].to_uppercase());
+    let twice = draft.units.len() - 1;
+    let node = &mut draft.nodes[1].children[0].children[0];
+    node.lead_unit = Some(0);
+    node.coordinating_units = vec![twice, 0];
+    let saved = plan::save_draft(s, Source::Import, &draft).await.unwrap();
+    let tree = plan::tree(s.pool(), &saved.id).await.unwrap();
+    let first = tree.nodes.iter().find(|n| n.is_activity).unwrap();
+    assert_eq!(tree.assignments.iter().filter(|a| a.node_id == first.id).count(), 1);
+}

@@ -288,3 +288,16 @@ async fn a_signed_document_carries_the_seal_and_the_signature_image() {
     assert_eq!(images, 2, "the seal and the signature: {list}");
     assert!(pdfsig(&bytes, "ke-hoach-ky-so").contains("Signature is Valid."));
 }
+
+#[tokio::test]
+async fn a_small_png_that_declares_a_huge_picture_is_refused_before_decoding() {
+    let t = support::demo().await;
+    let mut png = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seal.png")).unwrap();
+    // Width and height in the IHDR chunk: 50,000 × 50,000 pixels, gigabytes once decoded.
+    png[16..20].copy_from_slice(&50_000u32.to_be_bytes());
+    png[20..24].copy_from_slice(&50_000u32.to_be_bytes());
+    let before = support::row_counts(&t.store).await;
+    let err = treem::ward::set_seal(&t.store, Source::Window, "dau.png", &png).await.unwrap_err();
+    assert!(err.to_string().contains("50000×50000"), "{err}");
+    assert_eq!(support::row_counts(&t.store).await, before);
+}

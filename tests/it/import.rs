@@ -280,3 +280,28 @@ fn a_plan_of_one_part_or_an_excerpt_imports_with_a_warning() {
     // Text with no numbered part at all is still not a plan.
     assert!(matches!(import::parse("Danh sách đi chợ\n- rau\n- cá"), Err(ImportError::NotAPlan(_))));
 }
+
+#[test]
+fn hostile_list_numbering_in_a_docx_is_ignored_not_obeyed() {
+    let bytes = docx_with_word_numbering(OTHER_PLAN);
+    let hostile = {
+        use std::io::{Read, Write};
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut writer = zip::ZipWriter::new(&mut out);
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).unwrap();
+            let mut xml = String::new();
+            entry.read_to_string(&mut xml).unwrap();
+            let xml = xml.replace("<w:ilvl w:val=\"2\"/>", "<w:ilvl w:val=\"4000000000\"/>").replace("<w:start w:val=\"1\"/>", "<w:start w:val=\"4294967295\"/>");
+            writer.start_file(entry.name(), zip::write::SimpleFileOptions::default()).unwrap();
+            writer.write_all(xml.as_bytes()).unwrap();
+        }
+        writer.finish().unwrap();
+        out.into_inner()
+    };
+    let started = std::time::Instant::now();
+    let text = treem::plan::docx::paragraphs(&hostile).unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "no runaway counting");
+    assert!(text.len() < 10_000, "no runaway labels: {} bytes", text.len());
+}

@@ -5,6 +5,11 @@ import "./app.css";
 import { loadWords } from "./lib/words";
 
 // The core's labels are needed by every page: ask once, then draw the window.
+const target = document.getElementById("app")!;
 loadWords()
-  .catch((e) => console.error("vocabulary", e))
-  .finally(() => mount(App, { target: document.getElementById("app")! }));
+  .then(() => mount(App, { target }))
+  .catch(() => {
+    target.textContent = "Ứng dụng chưa sẵn sàng: không đọc được dữ liệu. Hãy đóng rồi mở lại ứng dụng; nếu vẫn vậy, hãy liên hệ người hỗ trợ kỹ thuật.";
+  });
+// "Today" moves on while a laptop stays open overnight: ask again when the window is used.
+window.addEventListener("focus", () => void loadWords().catch(() => {}));
