@@ -101,6 +101,8 @@ pub struct Document {
     pub status: DocStatus,
     /// "05/BC-UBND" once numbered, else empty: the form the register and the window show.
     pub number_text: String,
+    /// What can be done with it now, so the window offers only that.
+    pub can: Actions,
     /// SHA-256 of the issued PDF.
     pub sha256: Option<String>,
     /// Who signed it digitally.
@@ -134,6 +136,32 @@ struct Row {
     signed_at: Option<DateTime<Utc>>,
 }
 
+/// What the officer can do with a document, by its kind and where it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Actions {
+    /// Edit the draft and number, date and sign it (the numbered kinds, while a draft).
+    pub issue: bool,
+    /// Write the report's three sections (reports, while a draft).
+    pub write_sections: bool,
+    /// Make its delivery list (an issued plan or report).
+    pub delivery_list: bool,
+    /// Check its digital signature (once issued).
+    pub verify: bool,
+}
+
+impl Actions {
+    fn of(kind: Kind, status: DocStatus) -> Actions {
+        let draft = status == DocStatus::Draft;
+        Actions {
+            issue: draft && kind.numbered(),
+            write_sections: draft && kind == Kind::Report,
+            delivery_list: !draft && matches!(kind, Kind::Plan | Kind::Report),
+            verify: !draft,
+        }
+    }
+}
+
 /// "05/BC-UBND" (numbers below 10 with a leading zero, Decree 30 Annex I), or empty.
 pub fn number_text(number: Option<i32>, symbol: &str) -> String {
     number.map(|n| format!("{n:02}/{symbol}")).unwrap_or_default()
@@ -145,6 +173,7 @@ impl From<Row> for Document {
             id: r.id,
             kind: r.kind,
             number_text: number_text(r.number, &r.symbol),
+            can: Actions::of(r.kind, r.status),
             plan_id: r.plan_id,
             period: r.period,
             source_id: r.source_id,
@@ -296,6 +325,7 @@ pub async fn create_draft(
         narrative,
         status: DocStatus::Draft,
         number_text: String::new(),
+        can: Actions::of(kind, DocStatus::Draft),
         sha256: None,
         signed_by: None,
         signed_at: None,

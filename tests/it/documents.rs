@@ -301,3 +301,16 @@ async fn a_small_png_that_declares_a_huge_picture_is_refused_before_decoding() {
     assert!(err.to_string().contains("50000×50000"), "{err}");
     assert_eq!(support::row_counts(&t.store).await, before);
 }
+
+#[tokio::test]
+async fn a_document_says_what_can_be_done_with_it() {
+    let t = support::demo().await;
+    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
+    let draft = register::create_draft(&t.store, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
+    assert!(draft.can.issue && draft.can.write_sections && !draft.can.verify && !draft.can.delivery_list);
+    let progress = register::create_draft(&t.store, Source::Window, Kind::Progress, &p.id, None, None, None).await.unwrap();
+    assert!(!progress.can.issue && !progress.can.write_sections, "the progress table is not numbered");
+    let issued = register::issue(&t.store, Source::Window, &draft.id, chrono::NaiveDate::from_ymd_opt(2024, 7, 1).unwrap(), None).await.unwrap();
+    assert!(!issued.can.issue && !issued.can.write_sections && issued.can.verify && issued.can.delivery_list);
+    assert_eq!(issued.number_text, "01/BC-UBND");
+}
