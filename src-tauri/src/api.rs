@@ -173,6 +173,10 @@ pub struct AssignmentRequest {
     pub assignment_id: String,
 }
 
+pub async fn set_lead(store: &Store, req: AssignmentRequest) -> Result<Assignment> {
+    plan::set_lead(store, Source::Window, &req.assignment_id).await
+}
+
 pub async fn unassign(store: &Store, req: AssignmentRequest) -> Result<()> {
     plan::unassign(store, Source::Window, &req.assignment_id).await
 }

@@ -82,6 +82,7 @@ commands! {
     add_evidence(api::AddEvidenceRequest) -> treem::files::StoredFile;
     assign_unit(api::AssignRequest) -> treem::plan::Assignment;
     unassign(api::AssignmentRequest) -> ();
+    set_lead(api::AssignmentRequest) -> treem::plan::Assignment;
     set_timing(api::SetTimingRequest) -> treem::plan::Node;
     units(()) -> Vec<treem::ward::Unit>;
     add_unit(api::AddUnitRequest) -> treem::ward::Unit;

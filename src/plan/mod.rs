@@ -333,6 +333,26 @@ pub async fn add_evidence(store: &Store, source: Source, assignment_id: &str, up
     Ok(file)
 }
 
+/// Makes a unit taking part in an activity its lead; the unit that led it coordinates from
+/// now on. One transaction: an activity always has one lead.
+pub async fn set_lead(store: &Store, source: Source, assignment_id: &str) -> Result<Assignment> {
+    let mut w = store.write(source).await?;
+    let chosen = assignment(w.conn(), assignment_id).await?;
+    let leads: Vec<String> = sqlx::query_scalar("SELECT id FROM assignments WHERE node_id = ? AND role = ? AND deleted_at IS NULL AND id != ?")
+        .bind(&chosen.node_id)
+        .bind(Role::Lead.as_str())
+        .bind(assignment_id)
+        .fetch_all(w.conn())
+        .await?;
+    for id in leads {
+        w.update("assignments", &id, Cols::new().set("role", Role::Coordinating)).await?;
+    }
+    w.update("assignments", assignment_id, Cols::new().set("role", Role::Lead)).await?;
+    let after = assignment(w.conn(), assignment_id).await?;
+    w.commit().await?;
+    Ok(after)
+}
+
 /// Takes an evidence file off a unit's part in an activity (a tombstone: the file and its
 /// history stay).
 pub async fn remove_evidence(store: &Store, source: Source, assignment_id: &str, file_id: &str) -> Result<()> {
@@ -372,7 +392,7 @@ pub async fn assign_unit(store: &Store, source: Source, node_id: &str, unit_id: 
 pub async fn unassign(store: &Store, source: Source, assignment_id: &str) -> Result<()> {
     let mut w = store.write(source).await?;
     if assignment(w.conn(), assignment_id).await?.role == Role::Lead {
-        return Err(InvalidInput::new("assignment_id", "Không bỏ được đơn vị chủ trì khỏi hoạt động. Nếu đơn vị không thực hiện hoạt động này, hãy đặt tình trạng “Không áp dụng”.").into());
+        return Err(InvalidInput::new("assignment_id", "Không bỏ được đơn vị chủ trì khỏi hoạt động. Hãy đặt đơn vị khác làm chủ trì trước, hoặc đặt tình trạng “Không áp dụng”.").into());
     }
     w.tombstone("assignments", assignment_id).await?;
     w.commit().await

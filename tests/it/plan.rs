@@ -213,3 +213,21 @@ async fn an_assignment_history_reads_in_vietnamese_with_notes_and_evidence() {
     assert_eq!(lines[1].source, "trên cửa sổ");
     assert_eq!(plan::activity(t.store.pool(), &a.node_id).await.unwrap().units[0].evidence.len(), 0);
 }
+
+#[tokio::test]
+async fn the_lead_passes_to_another_unit_in_one_step() {
+    let t = support::demo().await;
+    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
+    let tree = plan::tree(t.store.pool(), &p.id).await.unwrap();
+    let lead = tree.assignments.iter().find(|a| a.role == Role::Lead).unwrap().clone();
+    let group = ward::units(t.store.pool()).await.unwrap().into_iter().find(|u| u.name == "Tổ dân phố 3").unwrap();
+    let added = plan::assign_unit(&t.store, Source::Window, &lead.node_id, &group.id, false).await.unwrap();
+    let now_lead = plan::set_lead(&t.store, Source::Window, &added.id).await.unwrap();
+    assert_eq!(now_lead.role, Role::Lead);
+    let units = plan::activity(t.store.pool(), &lead.node_id).await.unwrap().units;
+    assert_eq!(units.iter().filter(|u| u.assignment.role == Role::Lead).count(), 1, "one lead");
+    assert_eq!(units.iter().find(|u| u.assignment.id == lead.id).unwrap().assignment.role, Role::Coordinating);
+    // The former lead can now be taken off.
+    plan::unassign(&t.store, Source::Window, &lead.id).await.unwrap();
+    assert_eq!(store::replay(t.store.pool()).await.unwrap().difference, None);
+}

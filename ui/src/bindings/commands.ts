@@ -99,6 +99,7 @@ export const addNote = (req: AddNoteRequest): Promise<Note> => call("add_note", 
 export const addEvidence = (req: AddEvidenceRequest): Promise<StoredFile> => call("add_evidence", req);
 export const assignUnit = (req: AssignRequest): Promise<Assignment> => call("assign_unit", req);
 export const unassign = (req: AssignmentRequest): Promise<null> => call("unassign", req);
+export const setLead = (req: AssignmentRequest): Promise<Assignment> => call("set_lead", req);
 export const setTiming = (req: SetTimingRequest): Promise<Node> => call("set_timing", req);
 export const units = (): Promise<Array<Unit>> => call("units", null);
 export const addUnit = (req: AddUnitRequest): Promise<Unit> => call("add_unit", req);
