@@ -41,15 +41,11 @@ pub struct DueItem {
     pub status: Option<Status>,
 }
 
-/// Progress of one unit across the plan.
-#[derive(Debug, Clone, Serialize, TS)]
+/// Parts in activities counted by status, with the per cent done.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
-pub struct UnitTally {
-    /// The unit.
-    pub unit_id: String,
-    /// Its name.
-    pub unit_name: String,
-    /// Activities it takes part in.
+pub struct StatusCounts {
+    /// Parts counted.
     pub total: i32,
     /// Done.
     pub done: i32,
@@ -59,12 +55,15 @@ pub struct UnitTally {
     pub not_started: i32,
     /// Not applicable: left out of the progress.
     pub not_applicable: i32,
+    /// Those that apply: all but "Không áp dụng".
+    pub applicable: i32,
     /// Done, in per cent of those that apply (0 when none applies).
     pub percent_done: i32,
 }
 
-impl UnitTally {
-    fn count(&mut self, status: Status) {
+impl StatusCounts {
+    /// Counts one more part with this status.
+    pub(crate) fn count(&mut self, status: Status) {
         self.total += 1;
         match status {
             Status::Done => self.done += 1,
@@ -72,12 +71,27 @@ impl UnitTally {
             Status::NotStarted => self.not_started += 1,
             Status::NotApplicable => self.not_applicable += 1,
         }
-        self.percent_done = percent(self.done, self.total - self.not_applicable);
+        self.applicable = self.total - self.not_applicable;
+        self.percent_done = percent(self.done, self.applicable);
     }
 }
 
+/// Progress of one unit across the plan.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[ts(export)]
+pub struct UnitTally {
+    /// The unit.
+    pub unit_id: String,
+    /// Its name.
+    pub unit_name: String,
+    /// Its parts in activities by status.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub counts: StatusCounts,
+}
+
 /// `part` of `whole` in whole per cent, 0 for an empty whole.
-pub(crate) fn percent(part: i32, whole: i32) -> i32 {
+fn percent(part: i32, whole: i32) -> i32 {
     if whole > 0 { (part * 100 + whole / 2) / whole } else { 0 }
 }
 
@@ -176,33 +190,15 @@ pub async fn overview(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Res
         let i = match by_unit.iter().position(|t| t.unit_id == a.unit_id) {
             Some(i) => i,
             None => {
-                by_unit.push(UnitTally {
-                    unit_id: a.unit_id.clone(),
-                    unit_name: a.unit_name.clone(),
-                    total: 0,
-                    done: 0,
-                    in_progress: 0,
-                    not_started: 0,
-                    not_applicable: 0,
-                    percent_done: 0,
-                });
+                by_unit.push(UnitTally { unit_id: a.unit_id.clone(), unit_name: a.unit_name.clone(), ..UnitTally::default() });
                 by_unit.len() - 1
             }
         };
-        by_unit[i].count(a.status);
+        by_unit[i].counts.count(a.status);
     }
-    let mut all_units = UnitTally {
-        unit_id: String::new(),
-        unit_name: "Tất cả đơn vị".into(),
-        total: 0,
-        done: 0,
-        in_progress: 0,
-        not_started: 0,
-        not_applicable: 0,
-        percent_done: 0,
-    };
+    let mut all_units = UnitTally { unit_name: "Tất cả đơn vị".into(), ..UnitTally::default() };
     for a in &tree.assignments {
-        all_units.count(a.status);
+        all_units.counts.count(a.status);
     }
     let due_soon_days = DUE_SOON_DAYS as i32;
     Ok(Overview { plan_id: plan_id.to_owned(), plan_title: tree.plan.title, today, due_soon, late, by_unit, all_units, due_soon_days })

@@ -10,7 +10,7 @@ use ts_rs::TS;
 
 use crate::documents::register::{self, Document};
 use crate::files::StoredFile;
-use crate::overview::{outline_label, percent};
+use crate::overview::{outline_label, StatusCounts};
 use crate::plan::reporting::{self, ReportPeriod, ReportState};
 use crate::plan::{self, Role, Status};
 use crate::ward::{self, Unit};
@@ -56,26 +56,18 @@ pub struct UnitReport {
     pub file: Option<StoredFile>,
 }
 
-/// The unit's activities counted by status.
+/// The unit's activities counted by status, and what it has let fall behind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct UnitCounts {
-    /// Activities it takes part in.
-    pub total: i32,
-    /// Done.
-    pub done: i32,
-    /// In progress.
-    pub in_progress: i32,
-    /// Not started.
-    pub not_started: i32,
-    /// Not applicable: left out of the per cent.
-    pub not_applicable: i32,
+    /// Its activities by status; "Không áp dụng" is left out of the per cent.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub by_status: StatusCounts,
     /// Open and past their deadline.
     pub late: i32,
     /// Reports not received after their due date.
     pub missing_reports: i32,
-    /// Done, in per cent of those that apply (0 when none applies).
-    pub percent_done: i32,
 }
 
 /// Everything a unit's page shows.
@@ -123,13 +115,7 @@ pub async fn unit_page(pool: &SqlitePool, plan_id: &str, unit_id: &str, today: N
     for node in &tree.nodes {
         for a in tree.assignments.iter().filter(|a| a.node_id == node.id && a.unit_id == unit.id) {
             let late = a.status.is_open() && node.ends_on < today;
-            counts.total += 1;
-            match a.status {
-                Status::Done => counts.done += 1,
-                Status::InProgress => counts.in_progress += 1,
-                Status::NotStarted => counts.not_started += 1,
-                Status::NotApplicable => counts.not_applicable += 1,
-            }
+            counts.by_status.count(a.status);
             counts.late += i32::from(late);
             activities.push(UnitActivity {
                 node_id: node.id.clone(),
@@ -143,7 +129,6 @@ pub async fn unit_page(pool: &SqlitePool, plan_id: &str, unit_id: &str, today: N
             });
         }
     }
-    counts.percent_done = percent(counts.done, counts.total - counts.not_applicable);
     let table = reporting::table(pool, plan_id, today).await?;
     let reports: Vec<UnitReport> = table
         .rows

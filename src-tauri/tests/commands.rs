@@ -20,37 +20,26 @@ fn app() -> App {
     App { _app: app, webview, _dir: dir }
 }
 
+/// A call of `cmd` as the window makes it.
+fn request(cmd: &str, req: Value) -> InvokeRequest {
+    InvokeRequest {
+        cmd: cmd.into(),
+        callback: tauri::ipc::CallbackFn(0),
+        error: tauri::ipc::CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: tauri::ipc::InvokeBody::Json(json!({ "req": req })),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    }
+}
+
 fn invoke(app: &App, cmd: &str, req: Value) -> Result<Value, Value> {
-    get_ipc_response(
-        &app.webview,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: tauri::ipc::CallbackFn(0),
-            error: tauri::ipc::CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: tauri::ipc::InvokeBody::Json(json!({ "req": req })),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|b| b.deserialize::<Value>().unwrap())
+    get_ipc_response(&app.webview, request(cmd, req)).map(|b| b.deserialize::<Value>().unwrap())
 }
 
 /// A command whose answer crosses as binary.
 fn invoke_bytes(app: &App, cmd: &str, req: Value) -> Vec<u8> {
-    let body = tauri::test::get_ipc_response(
-        &app.webview,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: tauri::ipc::CallbackFn(0),
-            error: tauri::ipc::CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: tauri::ipc::InvokeBody::Json(json!({ "req": req })),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .expect("answered");
+    let body = get_ipc_response(&app.webview, request(cmd, req)).expect("answered");
     match body {
         tauri::ipc::InvokeResponseBody::Raw(bytes) => bytes,
         tauri::ipc::InvokeResponseBody::Json(json) => panic!("answered JSON, not binary: {json}"),

@@ -50,9 +50,8 @@ fn period_end(period: ReportPeriod, year: i32) -> NaiveDate {
 /// The officer's sections, drafted from the records for them to edit.
 pub async fn drafted_narrative(pool: &SqlitePool, p: &Plan, period: ReportPeriod) -> Result<Narrative> {
     let o = overview::overview(pool, &p.id, period_end(period, p.year)).await?;
-    let total: i32 = o.by_unit.iter().map(|u| u.total - u.not_applicable).sum();
-    let done: i32 = o.by_unit.iter().map(|u| u.done).sum();
-    let doing: i32 = o.by_unit.iter().map(|u| u.in_progress).sum();
+    let all = &o.all_units.counts;
+    let (total, done, doing) = (all.applicable, all.done, all.in_progress);
     Ok(Narrative {
         results: format!(
             "Trong {}, UBND phường đã chỉ đạo các ban ngành, hội đoàn thể, trường học và tổ dân phố triển khai Kế hoạch công tác trẻ em. Trong {total} phần việc được giao cho các đơn vị, {done} phần việc đã hoàn thành, {doing} phần việc đang thực hiện.",
@@ -129,10 +128,10 @@ pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>
         .map(|u| {
             vec![
                 vec![Run::regular(u.unit_name.clone())],
-                vec![Run::regular(u.total.to_string())],
-                vec![Run::regular(u.done.to_string())],
-                vec![Run::regular(u.in_progress.to_string())],
-                vec![Run::regular(u.not_started.to_string())],
+                vec![Run::regular(u.counts.total.to_string())],
+                vec![Run::regular(u.counts.done.to_string())],
+                vec![Run::regular(u.counts.in_progress.to_string())],
+                vec![Run::regular(u.counts.not_started.to_string())],
             ]
         })
         .collect();

@@ -43,9 +43,9 @@ async fn the_lead_units_page_shows_what_is_late() {
     assert_eq!(page.counts.missing_reports, 1);
     assert_eq!(page.late_activities().count(), 0);
     assert!(page.reminder_due, "a missing report is enough for a reminder");
-    assert_eq!(page.counts.total as usize, page.activities.len());
-    assert_eq!(page.counts.not_started, page.counts.total, "nothing is started in the demo");
-    assert_eq!(page.counts.percent_done, 0);
+    assert_eq!(page.counts.by_status.total as usize, page.activities.len());
+    assert_eq!(page.counts.by_status.not_started, page.counts.by_status.total, "nothing is started in the demo");
+    assert_eq!(page.counts.by_status.percent_done, 0);
 
     // 01/09/2024: the Children's Action Month (ends 30/06) and the accident campaign (ends
     // 31/08) are past their deadline and still open.
@@ -76,7 +76,7 @@ async fn the_percent_done_leaves_out_what_does_not_apply() {
     plan::set_status(&t.store, Source::Window, &ids[1], Status::NotApplicable).await.unwrap();
     plan::set_status(&t.store, Source::Window, &ids[2], Status::InProgress).await.unwrap();
     let page = unit_page(t.store.pool(), &plan_id, &unit_id, day(20, 6)).await.unwrap();
-    let c = &page.counts;
+    let c = &page.counts.by_status;
     assert_eq!((c.done, c.not_applicable, c.in_progress), (1, 1, 1));
     assert_eq!(c.done + c.in_progress + c.not_started + c.not_applicable, c.total);
     let applies = c.total - 1;

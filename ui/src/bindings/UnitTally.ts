@@ -13,7 +13,7 @@ unit_id: string,
  */
 unit_name: string, 
 /**
- * Activities it takes part in.
+ * Parts counted.
  */
 total: number, 
 /**
@@ -32,6 +32,10 @@ not_started: number,
  * Not applicable: left out of the progress.
  */
 not_applicable: number, 
+/**
+ * Those that apply: all but "Không áp dụng".
+ */
+applicable: number, 
 /**
  * Done, in per cent of those that apply (0 when none applies).
  */

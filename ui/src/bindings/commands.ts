@@ -72,6 +72,7 @@ import type { SignatureImageRequest } from "./SignatureImageRequest";
 import type { Signer } from "./Signer";
 import type { Source } from "./Source";
 import type { Status } from "./Status";
+import type { StatusCounts } from "./StatusCounts";
 import type { StoredFile } from "./StoredFile";
 import type { Trust } from "./Trust";
 import type { Unit } from "./Unit";
