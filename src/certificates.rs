@@ -1,6 +1,7 @@
 //! The signers' certificates the ward keeps: imported .p12/.pfx files, or ones the ward makes
 //! for internal use. The file is kept; its password never is — it is asked at each signing.
 
+use crate::auth::{Actor, Need};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::SqlitePool;
@@ -27,7 +28,12 @@ pub struct CertificateInfo {
 }
 
 /// Kept certificates.
-pub async fn list(pool: &SqlitePool) -> Result<Vec<CertificateInfo>> {
+pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<CertificateInfo>> {
+    actor.require(Need::ReadPlan)?;
+    list_in(store.pool()).await
+}
+
+pub(crate) async fn list_in(pool: &SqlitePool) -> Result<Vec<CertificateInfo>> {
     Ok(sqlx::query_as::<_, CertificateInfo>(
         "SELECT id, signer, subject, not_after, internal FROM certificates WHERE deleted_at IS NULL ORDER BY created_at",
     )
@@ -36,7 +42,8 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<CertificateInfo>> {
 }
 
 /// Keeps a .p12 after checking that `password` opens it and that it can sign now.
-pub async fn import(store: &Store, source: Source, file_name: &str, bytes: &[u8], password: &str) -> Result<CertificateInfo> {
+pub async fn import(store: &Store, actor: &Actor, source: Source, file_name: &str, bytes: &[u8], password: &str) -> Result<CertificateInfo> {
+    actor.require(Need::IssueDocuments)?;
     let identity = Identity::from_pkcs12(bytes, password)?;
     identity.check_valid_at(Utc::now())?;
     let info = CertificateInfo {
@@ -46,7 +53,7 @@ pub async fn import(store: &Store, source: Source, file_name: &str, bytes: &[u8]
         not_after: identity.not_after,
         internal: identity.internal,
     };
-    let mut w = store.write(source).await?;
+    let mut w = store.write(actor, source).await?;
     let file = files::keep_bytes(&mut w, file_name, bytes).await?;
     let cols = Cols::new()
         .set("signer", &info.signer)
@@ -61,30 +68,32 @@ pub async fn import(store: &Store, source: Source, file_name: &str, bytes: &[u8]
 }
 
 /// Makes and keeps a certificate for internal use (three years), protected by `password`.
-pub async fn create_internal(store: &Store, source: Source, name: &str, password: &str) -> Result<CertificateInfo> {
+pub async fn create_internal(store: &Store, actor: &Actor, source: Source, name: &str, password: &str) -> Result<CertificateInfo> {
+    actor.require(Need::IssueDocuments)?;
     let name = text::required("name", "họ và tên người ký", name, 100)?;
     if password.chars().count() < 6 {
         return Err(text::InvalidInput::new("password", "Mật khẩu cần ít nhất 6 ký tự.").into());
     }
-    let ward = crate::ward::get(store.pool()).await?.map(|w| format!("UBND {}", w.name)).unwrap_or_else(|| "UBND phường".into());
+    let ward = crate::ward::get_in(store.pool()).await?.map(|w| format!("UBND {}", w.name)).unwrap_or_else(|| "UBND phường".into());
     let p12 = signing::create_internal(&name, &ward, password, Utc::now(), 3 * 365)?;
-    import(store, source, &format!("{name}.p12"), &p12, password).await
+    import(store, actor, source, &format!("{name}.p12"), &p12, password).await
 }
 
 /// Opens a kept certificate for signing. A certificate kept before fingerprints were recorded
 /// gets its fingerprint now (the password opens it), so that what it signs verifies as the
 /// ward's own.
-pub async fn identity(store: &Store, source: Source, id: &str, password: &str) -> Result<Identity> {
+pub async fn identity(store: &Store, actor: &Actor, source: Source, id: &str, password: &str) -> Result<Identity> {
+    actor.require(Need::IssueDocuments)?;
     let (file_id, fingerprint): (String, Option<String>) =
         sqlx::query_as("SELECT file_id, fingerprint FROM certificates WHERE id = ? AND deleted_at IS NULL")
             .bind(id)
             .fetch_optional(store.pool())
             .await?
             .ok_or(Error::NotFound { what: "chứng thư số" })?;
-    let bytes = files::read(store, &file_id).await?;
+    let bytes = files::read(store, actor, &file_id).await?;
     let identity = Identity::from_pkcs12(&bytes, password)?;
     if fingerprint.is_none() {
-        let mut w = store.write(source).await?;
+        let mut w = store.write(actor, source).await?;
         w.update("certificates", id, Cols::new().set("fingerprint", identity.fingerprint())).await?;
         w.commit().await?;
     }

@@ -2,6 +2,7 @@
 //! against its hash, and the change log replayed into an empty schema and compared with every
 //! table.
 
+use crate::auth::{Actor, Need};
 use crate::store::{self, Replayed};
 use crate::{files, Result, Store};
 
@@ -32,7 +33,8 @@ impl Report {
 }
 
 /// Runs the three checks.
-pub async fn run(store: &Store) -> Result<Report> {
+pub async fn run(store: &Store, actor: &Actor) -> Result<Report> {
+    actor.require(Need::ReadAudit)?;
     let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(store.pool()).await?;
     let (files, damaged_files) = files::damaged(store).await?;
     let replay = store::replay(store.pool()).await?;

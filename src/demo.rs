@@ -1,6 +1,7 @@
 //! The demo ward: Nguyễn Nghiêm ward and its 2024 plan, imported from the seed text by the
 //! same importer a user runs.
 
+use crate::auth::{Actor, Need};
 use crate::plan::{self, import};
 use crate::store::{Source, Store};
 use crate::ward::{self, Signer, UnitKind, Ward};
@@ -12,9 +13,10 @@ pub const SEED_PLAN: &str = include_str!("../assets/seed/ke-hoach-2024-nguyen-ng
 /// Fills an empty database with the demo ward, in one transaction: interrupted at any moment,
 /// it leaves nothing, and running it again completes. Does nothing if a ward is already set.
 /// Returns whether it loaded anything.
-pub async fn load(store: &Store) -> Result<bool> {
+pub async fn load(store: &Store, actor: &Actor) -> Result<bool> {
+    actor.require(Need::EditPlan)?;
     let draft = import::parse(SEED_PLAN)?;
-    let mut w = store.write(Source::Import).await?;
+    let mut w = store.write(actor, Source::Import).await?;
     let has_ward: Option<String> = sqlx::query_scalar("SELECT id FROM ward WHERE deleted_at IS NULL LIMIT 1").fetch_optional(w.conn()).await?;
     if has_ward.is_some() {
         return Ok(false);

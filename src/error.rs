@@ -26,6 +26,18 @@ pub enum ErrorCode {
     Signature,
     /// Only the ward office's laptop numbers and issues documents.
     NotIssuingOffice,
+    /// The acting account's role may not do this.
+    Forbidden,
+    /// The login name or the password is wrong.
+    WrongPassword,
+    /// Too many wrong passwords in a row: the next try must wait.
+    TooManyTries,
+    /// The account is disabled (or no longer exists).
+    AccountDisabled,
+    /// The key ring beside the database is missing or damaged.
+    KeyRing,
+    /// The window is locked: log in again.
+    Locked,
 }
 
 /// What crosses to the UI: `{code, message, field}`.
@@ -81,6 +93,30 @@ pub enum Error {
     /// This laptop is not the one that numbers the ward's documents.
     #[error("Máy này chỉ lập bản nháp: cấp số và phát hành văn bản làm trên máy văn thư của phường (đặt trong Thông tin phường), để không có hai văn bản trùng số.")]
     NotIssuingOffice,
+    /// The acting account's role may not do this; the message names the role and the action.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The login name or the password is wrong (which of them is not said).
+    #[error("Tên đăng nhập hoặc mật khẩu không đúng.")]
+    WrongPassword,
+    /// Too many wrong passwords in a row.
+    #[error("Đã nhập sai mật khẩu nhiều lần. Hãy chờ {seconds} giây rồi thử lại.")]
+    TooManyTries {
+        /// How long to wait.
+        seconds: u64,
+    },
+    /// The account is disabled.
+    #[error("Tài khoản này đã bị khóa. Hãy nhờ cán bộ phụ trách đặt lại mật khẩu.")]
+    AccountDisabled,
+    /// The key ring cannot be read.
+    #[error("Tệp khóa (treem.keys) bên cạnh dữ liệu bị hỏng, nên không mở được dữ liệu. Hãy khôi phục tệp khóa từ bản sao lưu.")]
+    DamagedKeyRing,
+    /// The database is encrypted but its key ring is gone.
+    #[error("Dữ liệu đã được mã hóa nhưng thiếu tệp khóa (treem.keys) bên cạnh. Hãy chép lại tệp khóa từ bản sao lưu vào cùng thư mục.")]
+    MissingKeyRing,
+    /// The window is locked.
+    #[error("Ứng dụng đang khóa; hãy đăng nhập lại.")]
+    Locked,
 }
 
 impl From<sqlx::migrate::MigrateError> for Error {
@@ -105,6 +141,12 @@ impl Error {
             Error::Sign(_) => ErrorCode::Certificate,
             Error::Verify(_) => ErrorCode::Signature,
             Error::NotIssuingOffice => ErrorCode::NotIssuingOffice,
+            Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::WrongPassword => ErrorCode::WrongPassword,
+            Error::TooManyTries { .. } => ErrorCode::TooManyTries,
+            Error::AccountDisabled => ErrorCode::AccountDisabled,
+            Error::DamagedKeyRing | Error::MissingKeyRing => ErrorCode::KeyRing,
+            Error::Locked => ErrorCode::Locked,
         }
     }
 

@@ -19,3 +19,15 @@ pub(crate) fn hit() {
 
 #[cfg(not(debug_assertions))]
 pub(crate) fn hit() {}
+
+/// `TREEM_CRASH_AT=NAME` ends the process at the named point (debug builds only): the tests
+/// kill the move into the encrypted database at each of its steps.
+#[cfg(debug_assertions)]
+pub(crate) fn hit_named(name: &str) {
+    if std::env::var("TREEM_CRASH_AT").is_ok_and(|v| v == name) {
+        std::process::abort();
+    }
+}
+
+#[cfg(not(debug_assertions))]
+pub(crate) fn hit_named(_name: &str) {}

@@ -1,13 +1,21 @@
-//! Files the app keeps (evidence, received reports): copied into `files/` in the data folder,
-//! named by their SHA-256 so the same file is stored once and a changed copy is noticed.
+//! Files the app keeps (evidence, received reports, images, issued PDFs): copied into `files/`
+//! in the data folder, encrypted with the master key (XChaCha20-Poly1305), named by the SHA-256
+//! of their content so the same file is stored once and a changed copy is noticed. What is read
+//! back is byte for byte what was kept.
 
+use crate::auth::{Actor, Need};
+use crate::Store;
 use std::path::Path;
 
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand_core::{OsRng, RngCore};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 use ts_rs::TS;
 
+use crate::auth::keyring::MasterKey;
 use crate::store::{new_id, Cols, Write};
 use crate::{Error, Result};
 
@@ -79,7 +87,14 @@ pub(crate) async fn keep_bytes(w: &mut Write<'_>, name: &str, bytes: &[u8]) -> R
     let ext = Path::new(&file_name).extension().map(|e| format!(".{}", e.to_string_lossy().to_lowercase())).unwrap_or_default();
     let stored_path = format!("files/{}/{}{}", &sha256[..2], sha256, ext);
     let target = w.store().data_dir().join(&stored_path);
-    write_whole(&target, bytes, &sha256).await?;
+    let key = w.store().key();
+    let kept_already = match tokio::fs::read(&target).await {
+        Ok(stored) => unseal(key, &stored).is_ok_and(|plain| hex::encode(Sha256::digest(&plain)) == sha256),
+        Err(_) => false,
+    };
+    if !kept_already {
+        write_whole(&target, &seal(key, bytes)).await?;
+    }
     let file = StoredFile { id: new_id(), file_name, stored_path, sha256, size_bytes: bytes.len() as i32 };
     let cols = Cols::new()
         .set("file_name", &file.file_name)
@@ -90,15 +105,77 @@ pub(crate) async fn keep_bytes(w: &mut Write<'_>, name: &str, bytes: &[u8]) -> R
     Ok(file)
 }
 
-/// Puts `bytes` at `target` whole or not at all: written to a temporary file beside it, flushed
-/// to disk, then renamed over. A file already there is kept only when its content matches the
-/// hash (a torn copy from a crash is replaced).
-async fn write_whole(target: &Path, bytes: &[u8], sha256: &str) -> Result<()> {
-    if let Ok(existing) = tokio::fs::read(target).await {
-        if hex::encode(Sha256::digest(&existing)) == sha256 {
-            return Ok(());
+/// The first bytes of a kept file that is encrypted; files kept by older versions lack them
+/// until [`encrypt_plain_files`] has passed.
+const SEALED: &[u8; 8] = b"TREEMF01";
+
+/// A kept file's content as written to disk: the mark, a random nonce, the ciphertext.
+pub(crate) fn seal(key: &MasterKey, plain: &[u8]) -> Vec<u8> {
+    let mut nonce = [0u8; 24];
+    OsRng.fill_bytes(&mut nonce);
+    let cipher = XChaCha20Poly1305::new(key.bytes().into())
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: SEALED })
+        .expect("XChaCha20-Poly1305 encrypts any length the app keeps");
+    [SEALED.as_slice(), &nonce, &cipher].concat()
+}
+
+/// A kept file's content from what is on disk; a file not encrypted yet is returned as it is
+/// (its hash is checked by the caller either way).
+pub(crate) fn unseal(key: &MasterKey, stored: &[u8]) -> Result<Vec<u8>> {
+    let Some(rest) = stored.strip_prefix(SEALED.as_slice()) else {
+        return Ok(stored.to_vec());
+    };
+    if rest.len() < 24 {
+        return Err(Error::file("files", std::io::ErrorKind::InvalidData.into()));
+    }
+    let (nonce, cipher) = rest.split_at(24);
+    XChaCha20Poly1305::new(key.bytes().into())
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: cipher, aad: SEALED })
+        .map_err(|_| Error::file("files", std::io::ErrorKind::InvalidData.into()))
+}
+
+/// Encrypts, in place and each whole, the kept files an older version left in clear.
+pub(crate) fn encrypt_plain_files(data_dir: &Path, key: &MasterKey) -> Result<()> {
+    let root = data_dir.join("files");
+    let Ok(dirs) = std::fs::read_dir(&root) else { return Ok(()) };
+    for dir in dirs.flatten().filter(|d| d.path().is_dir()) {
+        for file in std::fs::read_dir(dir.path()).map_err(|e| Error::file(dir.path(), e))?.flatten() {
+            let path = file.path();
+            if file.file_name().to_string_lossy().starts_with('.') || !path.is_file() {
+                continue;
+            }
+            let content = std::fs::read(&path).map_err(|e| Error::file(&path, e))?;
+            if !content.starts_with(SEALED) {
+                write_whole_sync(&path, &seal(key, &content))?;
+            }
         }
     }
+    Ok(())
+}
+
+/// [`write_whole`] for callers outside the async runtime.
+pub(crate) fn write_whole_sync(target: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
+    let temporary = dir.join(format!(".{}.tmp", new_id()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&temporary)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&temporary, target)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(Error::file(target, e));
+    }
+    Ok(())
+}
+
+/// Puts `bytes` at `target` whole or not at all: written to a temporary file beside it, flushed
+/// to disk, then renamed over, so a crash never leaves a torn file.
+async fn write_whole(target: &Path, bytes: &[u8]) -> Result<()> {
     let dir = target.parent().ok_or_else(|| Error::file(target, std::io::ErrorKind::InvalidInput.into()))?;
     tokio::fs::create_dir_all(dir).await.map_err(|e| Error::file(dir, e))?;
     let temporary = dir.join(format!(".{}.tmp", new_id()));
@@ -119,8 +196,7 @@ async fn write_whole(target: &Path, bytes: &[u8], sha256: &str) -> Result<()> {
 
 /// Writes `bytes` to `target` (a file the user chose) whole or not at all.
 pub async fn write_whole_to(target: &Path, bytes: &[u8]) -> Result<()> {
-    let sha256 = hex::encode(Sha256::digest(bytes));
-    write_whole(target, bytes, &sha256).await
+    write_whole(target, bytes).await
 }
 
 /// Every kept file checked against its hash: the names of those missing or changed.
@@ -131,7 +207,7 @@ pub async fn damaged(store: &crate::Store) -> Result<(usize, Vec<String>)> {
     let mut bad = Vec::new();
     for f in &files {
         let ok = match tokio::fs::read(store.data_dir().join(&f.stored_path)).await {
-            Ok(bytes) => hex::encode(Sha256::digest(&bytes)) == f.sha256,
+            Ok(stored) => unseal(store.key(), &stored).is_ok_and(|bytes| hex::encode(Sha256::digest(&bytes)) == f.sha256),
             Err(_) => false,
         };
         if !ok {
@@ -153,7 +229,12 @@ pub(crate) async fn list_for(pool: &SqlitePool, table: &'static str, column: &'s
 }
 
 /// The name a kept file had when the user gave it.
-pub async fn name_of(pool: &SqlitePool, file_id: &str) -> Result<String> {
+pub async fn name_of(store: &Store, actor: &Actor, file_id: &str) -> Result<String> {
+    actor.require(Need::ReadPlan)?;
+    name_of_in(store.pool(), file_id).await
+}
+
+pub(crate) async fn name_of_in(pool: &SqlitePool, file_id: &str) -> Result<String> {
     sqlx::query_scalar("SELECT file_name FROM files WHERE id = ?")
         .bind(file_id)
         .fetch_optional(pool)
@@ -162,14 +243,16 @@ pub async fn name_of(pool: &SqlitePool, file_id: &str) -> Result<String> {
 }
 
 /// The bytes of a kept file, checked against its hash.
-pub async fn read(store: &crate::Store, file_id: &str) -> Result<Vec<u8>> {
+pub async fn read(store: &crate::Store, actor: &Actor, file_id: &str) -> Result<Vec<u8>> {
+    actor.require(Need::ReadPlan)?;
     let f = sqlx::query_as::<_, StoredFile>("SELECT id, file_name, stored_path, sha256, size_bytes FROM files WHERE id = ?")
         .bind(file_id)
         .fetch_optional(store.pool())
         .await?
         .ok_or(Error::NotFound { what: "tệp" })?;
     let path = store.data_dir().join(&f.stored_path);
-    let bytes = tokio::fs::read(&path).await.map_err(|e| Error::file(&path, e))?;
+    let stored = tokio::fs::read(&path).await.map_err(|e| Error::file(&path, e))?;
+    let bytes = unseal(store.key(), &stored).unwrap_or_default();
     if hex::encode(Sha256::digest(&bytes)) != f.sha256 {
         return Err(crate::text::InvalidInput::new("file", format!("Tệp {} đã bị thay đổi bên ngoài ứng dụng (mã kiểm tra không khớp).", f.file_name)).into());
     }

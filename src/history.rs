@@ -2,6 +2,8 @@
 //! who, from where, and what changed — with the core's words for fields and values, so the
 //! window shows the log without knowing its columns.
 
+use crate::auth::{Actor, Need};
+use crate::Store;
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::SqlitePool;
@@ -42,12 +44,17 @@ pub struct FieldChange {
 
 /// The history of a unit's part in an activity: the assignment itself, its progress notes and
 /// its evidence, oldest first.
-pub async fn of_assignment(pool: &SqlitePool, assignment_id: &str) -> Result<Vec<HistoryLine>> {
+pub async fn of_assignment(store: &Store, actor: &Actor, assignment_id: &str) -> Result<Vec<HistoryLine>> {
+    actor.require(Need::ReadPlan)?;
+    of_assignment_in(store.pool(), assignment_id).await
+}
+
+pub(crate) async fn of_assignment_in(pool: &SqlitePool, assignment_id: &str) -> Result<Vec<HistoryLine>> {
     let entries = sqlx::query_as::<_, ChangeEntry>(
-        "SELECT * FROM change_log WHERE (table_name = 'assignments' AND record_id = ?1)
+        "SELECT * FROM change_log WHERE ((table_name = 'assignments' AND record_id = ?1)
             OR (table_name = 'progress_notes' AND record_id IN (SELECT id FROM progress_notes WHERE assignment_id = ?1))
-            OR (table_name = 'evidence' AND record_id IN (SELECT id FROM evidence WHERE assignment_id = ?1))
-         ORDER BY hlc, device_id, seq",
+            OR (table_name = 'evidence' AND record_id IN (SELECT id FROM evidence WHERE assignment_id = ?1)))
+         AND op <> 'event' ORDER BY hlc, device_id, seq",
     )
     .bind(assignment_id)
     .fetch_all(pool)
@@ -56,7 +63,12 @@ pub async fn of_assignment(pool: &SqlitePool, assignment_id: &str) -> Result<Vec
 }
 
 /// The history of any record, oldest first.
-pub async fn of_record(pool: &SqlitePool, table: &str, record_id: &str) -> Result<Vec<HistoryLine>> {
+pub async fn of_record(store: &Store, actor: &Actor, table: &str, record_id: &str) -> Result<Vec<HistoryLine>> {
+    actor.require(Need::ReadPlan)?;
+    of_record_in(store.pool(), table, record_id).await
+}
+
+pub(crate) async fn of_record_in(pool: &SqlitePool, table: &str, record_id: &str) -> Result<Vec<HistoryLine>> {
     describe_all(pool, crate::store::history(pool, table, record_id).await?).await
 }
 

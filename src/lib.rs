@@ -9,6 +9,8 @@
 
 #[macro_use]
 pub mod vocabulary;
+pub mod audit;
+pub mod auth;
 pub mod certificates;
 pub mod check;
 pub mod demo;

@@ -1,5 +1,7 @@
 //! What is due and what is late: the overview screen and `treem status`.
 
+use crate::auth::{Actor, Need};
+use crate::Store;
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use sqlx::SqlitePool;
@@ -141,8 +143,13 @@ fn short(text: &str) -> String {
 }
 
 /// The overview of a plan as of `today`.
-pub async fn overview(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Result<Overview> {
-    let tree = plan::tree(pool, plan_id).await?;
+pub async fn overview(store: &Store, actor: &Actor, plan_id: &str, today: NaiveDate) -> Result<Overview> {
+    actor.require(Need::ReadPlan)?;
+    overview_in(store.pool(), plan_id, today).await
+}
+
+pub(crate) async fn overview_in(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Result<Overview> {
+    let tree = plan::tree_in(pool, plan_id).await?;
     let horizon = today + Duration::days(DUE_SOON_DAYS);
     let mut due_soon = vec![];
     let mut late = vec![];
@@ -163,7 +170,7 @@ pub async fn overview(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Res
             due_soon.push(item);
         }
     }
-    let reports = reporting::table(pool, plan_id, today).await?;
+    let reports = reporting::table_in(pool, plan_id, today).await?;
     for row in &reports.rows {
         for (cell, d) in row.cells.iter().zip(&reports.deadlines) {
             let label = d.period.report_name();

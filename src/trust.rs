@@ -3,6 +3,7 @@
 //! Verifying a PDF against the store's list lives here; the pure check is
 //! [`signing::verify_pdf`].
 
+use crate::auth::{Actor, Need};
 use chrono::{DateTime, Utc};
 use der::{Decode, DecodePem, EncodePem};
 use serde::Serialize;
@@ -55,7 +56,12 @@ fn not_a_certificate() -> InvalidInput {
 }
 
 /// The authorities on the trust list, by name.
-pub async fn list(pool: &SqlitePool) -> Result<Vec<Authority>> {
+pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Authority>> {
+    actor.require(Need::ReadPlan)?;
+    list_in(store.pool()).await
+}
+
+pub(crate) async fn list_in(pool: &SqlitePool) -> Result<Vec<Authority>> {
     Ok(sqlx::query_as::<_, Authority>(
         "SELECT id, name, subject, fingerprint, not_after FROM trusted_authorities WHERE deleted_at IS NULL ORDER BY name, id",
     )
@@ -65,7 +71,8 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<Authority>> {
 
 /// Puts a certification authority's certificate (DER or PEM) on the trust list; adding one
 /// already listed returns it unchanged, adding one removed before lists it again.
-pub async fn add(store: &Store, source: Source, bytes: &[u8]) -> Result<Authority> {
+pub async fn add(store: &Store, actor: &Actor, source: Source, bytes: &[u8]) -> Result<Authority> {
+    actor.require(Need::SetUpWard)?;
     let cert = parse_certificate(bytes)?;
     let fingerprint = signing::fingerprint(&cert);
     let pem = cert
@@ -80,7 +87,7 @@ pub async fn add(store: &Store, source: Source, bytes: &[u8]) -> Result<Authorit
         .set("fingerprint", &fingerprint)
         .set("not_after", stamp(not_after))
         .set("certificate", pem);
-    let mut w = store.write(source).await?;
+    let mut w = store.write(actor, source).await?;
     match w.read("trusted_authorities", &id, &["deleted_at"]).await? {
         None => w.insert("trusted_authorities", &id, cols).await?,
         Some(row) if !row.get("deleted_at").is_some_and(|v| v.is_null()) => {
@@ -93,13 +100,14 @@ pub async fn add(store: &Store, source: Source, bytes: &[u8]) -> Result<Authorit
 }
 
 /// [`add`] from a file the officer chose, read here.
-pub async fn add_file(store: &Store, source: Source, path: &std::path::Path) -> Result<Authority> {
+pub async fn add_file(store: &Store, actor: &Actor, source: Source, path: &std::path::Path) -> Result<Authority> {
+    actor.require(Need::SetUpWard)?;
     let size = std::fs::metadata(path).map_err(|e| Error::File { path: path.display().to_string(), source: e })?.len();
     if size > MAX_CERTIFICATE_BYTES as u64 {
         return Err(not_a_certificate().into());
     }
     let bytes = std::fs::read(path).map_err(|e| Error::File { path: path.display().to_string(), source: e })?;
-    add(store, source, &bytes).await
+    add(store, actor, source, &bytes).await
 }
 
 async fn authority(pool: &SqlitePool, id: &str) -> Result<Authority> {
@@ -113,16 +121,22 @@ async fn authority(pool: &SqlitePool, id: &str) -> Result<Authority> {
 }
 
 /// Takes an authority off the trust list (a tombstone: it can be added again).
-pub async fn remove(store: &Store, source: Source, id: &str) -> Result<()> {
+pub async fn remove(store: &Store, actor: &Actor, source: Source, id: &str) -> Result<()> {
+    actor.require(Need::SetUpWard)?;
     authority(store.pool(), id).await?;
-    let mut w = store.write(source).await?;
+    let mut w = store.write(actor, source).await?;
     w.tombstone("trusted_authorities", id).await?;
     w.commit().await
 }
 
 /// What the ward trusts now: the listed authorities, and every internal certificate it made
 /// (removed ones too, so that what they signed still reads as the ward's own).
-pub async fn trust_list(pool: &SqlitePool) -> Result<TrustList> {
+pub async fn trust_list(store: &Store, actor: &Actor) -> Result<TrustList> {
+    actor.require(Need::ReadPlan)?;
+    trust_list_in(store.pool()).await
+}
+
+pub(crate) async fn trust_list_in(pool: &SqlitePool) -> Result<TrustList> {
     let pems: Vec<String> = sqlx::query_scalar("SELECT certificate FROM trusted_authorities WHERE deleted_at IS NULL")
         .fetch_all(pool)
         .await?;
@@ -134,6 +148,11 @@ pub async fn trust_list(pool: &SqlitePool) -> Result<TrustList> {
 }
 
 /// Verifies a signed PDF against the ward's trust list.
-pub async fn verify_pdf(pool: &SqlitePool, pdf: &[u8]) -> Result<Verification> {
-    Ok(signing::verify_pdf(pdf, &trust_list(pool).await?)?)
+pub async fn verify_pdf(store: &Store, actor: &Actor, pdf: &[u8]) -> Result<Verification> {
+    actor.require(Need::ReadPlan)?;
+    verify_pdf_in(store.pool(), pdf).await
+}
+
+pub(crate) async fn verify_pdf_in(pool: &SqlitePool, pdf: &[u8]) -> Result<Verification> {
+    Ok(signing::verify_pdf(pdf, &trust_list_in(pool).await?)?)
 }

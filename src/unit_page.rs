@@ -3,6 +3,8 @@
 //! reminder letters sent to it. Whether a reminder letter is due is decided here, not in the
 //! window.
 
+use crate::auth::{Actor, Need};
+use crate::Store;
 use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::SqlitePool;
@@ -107,9 +109,14 @@ impl UnitPage {
 }
 
 /// A unit's page for a plan, as of `today`.
-pub async fn unit_page(pool: &SqlitePool, plan_id: &str, unit_id: &str, today: NaiveDate) -> Result<UnitPage> {
-    let unit = ward::unit(pool, unit_id).await?;
-    let tree = plan::tree(pool, plan_id).await?;
+pub async fn unit_page(store: &Store, actor: &Actor, plan_id: &str, unit_id: &str, today: NaiveDate) -> Result<UnitPage> {
+    actor.require(Need::ReadPlan)?;
+    unit_page_in(store.pool(), plan_id, unit_id, today).await
+}
+
+pub(crate) async fn unit_page_in(pool: &SqlitePool, plan_id: &str, unit_id: &str, today: NaiveDate) -> Result<UnitPage> {
+    let unit = ward::unit_in(pool, unit_id).await?;
+    let tree = plan::tree_in(pool, plan_id).await?;
     let mut activities = vec![];
     let mut counts = UnitCounts::default();
     for node in &tree.nodes {
@@ -129,7 +136,7 @@ pub async fn unit_page(pool: &SqlitePool, plan_id: &str, unit_id: &str, today: N
             });
         }
     }
-    let table = reporting::table(pool, plan_id, today).await?;
+    let table = reporting::table_in(pool, plan_id, today).await?;
     let reports: Vec<UnitReport> = table
         .rows
         .into_iter()
@@ -150,7 +157,7 @@ pub async fn unit_page(pool: &SqlitePool, plan_id: &str, unit_id: &str, today: N
         })
         .unwrap_or_default();
     counts.missing_reports = reports.iter().filter(|r| r.state == ReportState::Missing).count() as i32;
-    let letters = register::for_unit(pool, plan_id, &unit.id).await?;
+    let letters = register::for_unit_in(pool, plan_id, &unit.id).await?;
     Ok(UnitPage {
         reminder_due: counts.late > 0 || counts.missing_reports > 0,
         unit,

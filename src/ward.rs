@@ -1,6 +1,7 @@
 //! The ward: its name and parent authority, the units that take part (offices, schools, mass
 //! organisations, residential groups) and the people who sign.
 
+use crate::auth::{Actor, Need};
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use ts_rs::TS;
@@ -64,7 +65,12 @@ pub struct Signer {
 }
 
 /// The ward's settings, if set.
-pub async fn get(pool: &SqlitePool) -> Result<Option<Ward>> {
+pub async fn get(store: &Store, actor: &Actor) -> Result<Option<Ward>> {
+    actor.require(Need::ReadPlan)?;
+    get_in(store.pool()).await
+}
+
+pub(crate) async fn get_in(pool: &SqlitePool) -> Result<Option<Ward>> {
     Ok(sqlx::query_as::<_, Ward>(
         "SELECT name, parent_authority, place_name, seal_file_id IS NOT NULL AS has_seal FROM ward WHERE deleted_at IS NULL LIMIT 1",
     )
@@ -73,11 +79,12 @@ pub async fn get(pool: &SqlitePool) -> Result<Option<Ward>> {
 }
 
 /// Saves the ward's settings.
-pub async fn save(store: &Store, source: Source, ward: &Ward) -> Result<Ward> {
-    let mut w = store.write(source).await?;
+pub async fn save(store: &Store, actor: &Actor, source: Source, ward: &Ward) -> Result<Ward> {
+    actor.require(Need::SetUpWard)?;
+    let mut w = store.write(actor, source).await?;
     save_in(&mut w, ward).await?;
     w.commit().await?;
-    Ok(get(store.pool()).await?.unwrap_or_else(|| ward.clone()))
+    Ok(get_in(store.pool()).await?.unwrap_or_else(|| ward.clone()))
 }
 
 /// The id of the one ward of a database: derived, so that two laptops set up on their own hold
@@ -107,7 +114,8 @@ pub(crate) async fn save_in(w: &mut Write<'_>, ward: &Ward) -> Result<()> {
 }
 
 /// Whether this laptop is the ward office's, the one that numbers and issues documents.
-pub async fn is_issuing_office(store: &Store) -> Result<bool> {
+pub async fn is_issuing_office(store: &Store, actor: &Actor) -> Result<bool> {
+    actor.require(Need::ReadPlan)?;
     let device: Option<Option<String>> = sqlx::query_scalar("SELECT issuing_device_id FROM ward WHERE deleted_at IS NULL LIMIT 1")
         .fetch_optional(store.pool())
         .await?;
@@ -117,8 +125,9 @@ pub async fn is_issuing_office(store: &Store) -> Result<bool> {
 
 /// Makes this laptop the ward office's: from now on it numbers and issues the documents, and
 /// the laptop that did so before only drafts (once the change reaches it).
-pub async fn set_issuing_office(store: &Store, source: Source) -> Result<()> {
-    let mut w = store.write(source).await?;
+pub async fn set_issuing_office(store: &Store, actor: &Actor, source: Source) -> Result<()> {
+    actor.require(Need::SetUpWard)?;
+    let mut w = store.write(actor, source).await?;
     let id: String = sqlx::query_scalar("SELECT id FROM ward WHERE deleted_at IS NULL LIMIT 1")
         .fetch_optional(w.conn())
         .await?
@@ -128,8 +137,38 @@ pub async fn set_issuing_office(store: &Store, source: Source) -> Result<()> {
     w.commit().await
 }
 
+/// Minutes without use before the window locks itself (a ward setting, 10 by default).
+pub async fn lock_minutes(store: &Store) -> Result<u32> {
+    let minutes: Option<i64> = sqlx::query_scalar("SELECT lock_minutes FROM ward WHERE deleted_at IS NULL LIMIT 1").fetch_optional(store.pool()).await?;
+    Ok(minutes.map(|m| m.clamp(1, MAX_LOCK_MINUTES as i64) as u32).unwrap_or(DEFAULT_LOCK_MINUTES))
+}
+
+/// The lock's delay when the ward has not set one.
+pub const DEFAULT_LOCK_MINUTES: u32 = 10;
+const MAX_LOCK_MINUTES: u32 = 240;
+
+/// Sets after how many minutes without use the window locks itself.
+pub async fn set_lock_minutes(store: &Store, actor: &Actor, source: Source, minutes: u32) -> Result<()> {
+    actor.require(Need::SetUpWard)?;
+    if !(1..=MAX_LOCK_MINUTES).contains(&minutes) {
+        return Err(text::InvalidInput::new("lock_minutes", format!("Thời gian tự khóa từ 1 đến {MAX_LOCK_MINUTES} phút.")).into());
+    }
+    let mut w = store.write(actor, source).await?;
+    let id: String = sqlx::query_scalar("SELECT id FROM ward WHERE deleted_at IS NULL LIMIT 1")
+        .fetch_optional(w.conn())
+        .await?
+        .ok_or(Error::NotFound { what: "thông tin phường" })?;
+    w.update("ward", &id, Cols::new().set("lock_minutes", minutes)).await?;
+    w.commit().await
+}
+
 /// Units in list order.
-pub async fn units(pool: &SqlitePool) -> Result<Vec<Unit>> {
+pub async fn units(store: &Store, actor: &Actor) -> Result<Vec<Unit>> {
+    actor.require(Need::ReadPlan)?;
+    units_in(store.pool()).await
+}
+
+pub(crate) async fn units_in(pool: &SqlitePool) -> Result<Vec<Unit>> {
     Ok(sqlx::query_as::<_, Unit>("SELECT id, name, kind, position FROM units WHERE deleted_at IS NULL ORDER BY position")
         .fetch_all(pool)
         .await?)
@@ -151,16 +190,22 @@ pub(crate) async fn ensure_unit(w: &mut Write<'_>, name: &str, kind: UnitKind) -
 }
 
 /// Adds a unit (or returns the one of that name).
-pub async fn add_unit(store: &Store, source: Source, name: &str, kind: UnitKind) -> Result<Unit> {
+pub async fn add_unit(store: &Store, actor: &Actor, source: Source, name: &str, kind: UnitKind) -> Result<Unit> {
+    actor.require(Need::EditPlan)?;
     let name = text::required("name", "tên đơn vị", name, 200)?;
-    let mut w = store.write(source).await?;
+    let mut w = store.write(actor, source).await?;
     let id = ensure_unit(&mut w, &name, kind).await?;
     w.commit().await?;
-    unit(store.pool(), &id).await
+    unit_in(store.pool(), &id).await
 }
 
 /// One live unit.
-pub async fn unit(pool: &SqlitePool, id: &str) -> Result<Unit> {
+pub async fn unit(store: &Store, actor: &Actor, id: &str) -> Result<Unit> {
+    actor.require(Need::ReadPlan)?;
+    unit_in(store.pool(), id).await
+}
+
+pub(crate) async fn unit_in(pool: &SqlitePool, id: &str) -> Result<Unit> {
     sqlx::query_as::<_, Unit>("SELECT id, name, kind, position FROM units WHERE id = ? AND deleted_at IS NULL")
         .bind(id)
         .fetch_optional(pool)
@@ -168,18 +213,30 @@ pub async fn unit(pool: &SqlitePool, id: &str) -> Result<Unit> {
         .ok_or(Error::NotFound { what: "đơn vị" })
 }
 
+/// The live unit with this name, matched as search does ("tổ 5" finds "Tổ 5").
+pub async fn unit_named(store: &Store, actor: &Actor, name: &str) -> Result<Unit> {
+    let folded = text::fold(name.trim());
+    units(store, actor).await?.into_iter().find(|u| text::fold(&u.name) == folded).ok_or(Error::NotFound { what: "đơn vị có tên này" })
+}
+
 /// Renames a unit.
-pub async fn rename_unit(store: &Store, source: Source, id: &str, name: &str) -> Result<Unit> {
+pub async fn rename_unit(store: &Store, actor: &Actor, source: Source, id: &str, name: &str) -> Result<Unit> {
+    actor.require(Need::EditPlan)?;
     let name = text::required("name", "tên đơn vị", name, 200)?;
-    unit(store.pool(), id).await?;
-    let mut w = store.write(source).await?;
+    unit_in(store.pool(), id).await?;
+    let mut w = store.write(actor, source).await?;
     w.update("units", id, Cols::new().set("name", &name)).await?;
     w.commit().await?;
-    unit(store.pool(), id).await
+    unit_in(store.pool(), id).await
 }
 
 /// The people who sign.
-pub async fn signers(pool: &SqlitePool) -> Result<Vec<Signer>> {
+pub async fn signers(store: &Store, actor: &Actor) -> Result<Vec<Signer>> {
+    actor.require(Need::ReadPlan)?;
+    signers_in(store.pool()).await
+}
+
+pub(crate) async fn signers_in(pool: &SqlitePool) -> Result<Vec<Signer>> {
     Ok(sqlx::query_as::<_, Signer>(
         "SELECT id, full_name, title, signature_file_id IS NOT NULL AS has_signature_image FROM signers WHERE deleted_at IS NULL ORDER BY created_at",
     )
@@ -188,11 +245,12 @@ pub async fn signers(pool: &SqlitePool) -> Result<Vec<Signer>> {
 }
 
 /// Adds a signer, or updates one when `signer.id` names it.
-pub async fn save_signer(store: &Store, source: Source, signer: &Signer) -> Result<Signer> {
-    let mut w = store.write(source).await?;
+pub async fn save_signer(store: &Store, actor: &Actor, source: Source, signer: &Signer) -> Result<Signer> {
+    actor.require(Need::SetUpWard)?;
+    let mut w = store.write(actor, source).await?;
     let id = save_signer_in(&mut w, signer).await?;
     w.commit().await?;
-    signers(store.pool()).await?.into_iter().find(|s| s.id == id).ok_or(Error::NotFound { what: "người ký" })
+    signers_in(store.pool()).await?.into_iter().find(|s| s.id == id).ok_or(Error::NotFound { what: "người ký" })
 }
 
 /// [`save_signer`] inside the caller's write; a new signer's id is derived from the folded name.
@@ -242,9 +300,10 @@ fn check_png(bytes: &[u8], what: &str) -> Result<()> {
 }
 
 /// Keeps the image of the ward's seal (red, real size, transparent PNG).
-pub async fn set_seal(store: &Store, source: Source, file_name: &str, png: &[u8]) -> Result<()> {
+pub async fn set_seal(store: &Store, actor: &Actor, source: Source, file_name: &str, png: &[u8]) -> Result<()> {
+    actor.require(Need::SetUpWard)?;
     check_png(png, "con dấu")?;
-    let mut w = store.write(source).await?;
+    let mut w = store.write(actor, source).await?;
     let id: String = sqlx::query_scalar("SELECT id FROM ward WHERE deleted_at IS NULL LIMIT 1")
         .fetch_optional(w.conn())
         .await?
@@ -255,9 +314,10 @@ pub async fn set_seal(store: &Store, source: Source, file_name: &str, png: &[u8]
 }
 
 /// Keeps the image of a signer's handwritten signature (blue, transparent PNG).
-pub async fn set_signature_image(store: &Store, source: Source, signer_id: &str, file_name: &str, png: &[u8]) -> Result<()> {
+pub async fn set_signature_image(store: &Store, actor: &Actor, source: Source, signer_id: &str, file_name: &str, png: &[u8]) -> Result<()> {
+    actor.require(Need::SetUpWard)?;
     check_png(png, "chữ ký")?;
-    let mut w = store.write(source).await?;
+    let mut w = store.write(actor, source).await?;
     let live: Option<String> = sqlx::query_scalar("SELECT id FROM signers WHERE id = ? AND deleted_at IS NULL")
         .bind(signer_id)
         .fetch_optional(w.conn())
@@ -271,26 +331,28 @@ pub async fn set_signature_image(store: &Store, source: Source, signer_id: &str,
 }
 
 /// The seal's PNG, if the ward has one.
-pub async fn seal_png(store: &Store) -> Result<Option<Vec<u8>>> {
+pub async fn seal_png(store: &Store, actor: &Actor) -> Result<Option<Vec<u8>>> {
+    actor.require(Need::ReadPlan)?;
     let id: Option<String> = sqlx::query_scalar("SELECT seal_file_id FROM ward WHERE deleted_at IS NULL LIMIT 1")
         .fetch_optional(store.pool())
         .await?
         .flatten();
     match id {
-        Some(id) => Ok(Some(crate::files::read(store, &id).await?)),
+        Some(id) => Ok(Some(crate::files::read(store, actor, &id).await?)),
         None => Ok(None),
     }
 }
 
 /// The handwritten signature's PNG of the signer with this name, if there is one.
-pub async fn signature_png(store: &Store, full_name: &str) -> Result<Option<Vec<u8>>> {
+pub async fn signature_png(store: &Store, actor: &Actor, full_name: &str) -> Result<Option<Vec<u8>>> {
+    actor.require(Need::ReadPlan)?;
     let id: Option<String> = sqlx::query_scalar("SELECT signature_file_id FROM signers WHERE full_name = ? AND deleted_at IS NULL LIMIT 1")
         .bind(full_name)
         .fetch_optional(store.pool())
         .await?
         .flatten();
     match id {
-        Some(id) => Ok(Some(crate::files::read(store, &id).await?)),
+        Some(id) => Ok(Some(crate::files::read(store, actor, &id).await?)),
         None => Ok(None),
     }
 }

@@ -1,7 +1,7 @@
 //! The command bodies: each takes the store and one request, and calls the core. No business
 //! rule lives here; this layer only turns UI input (dates as typed, file bytes) into core calls.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use treem::files::{StoredFile, Upload};
 use treem::overview::Overview;
 use treem::plan::import::PlanDraft;
@@ -10,11 +10,13 @@ use treem::plan::reporting::{self, ReportTable};
 use treem::plan::{self, ActivityPage, Assignment, Node, Note, Plan, PlanTree, Status};
 use treem::history::HistoryLine;
 use treem::ward::{self, Signer, Unit, UnitKind, Ward};
+use crate::AppState;
+use treem::auth::{self, Actor, UserRole};
 use treem::{text, Error, Result, Source, Store};
 use ts_rs::TS;
 
-async fn current_plan(store: &Store) -> Result<Plan> {
-    plan::current(store.pool()).await?.ok_or(Error::NotFound { what: "kế hoạch nào; hãy nhập kế hoạch của năm" })
+async fn current_plan(store: &Store, actor: &Actor) -> Result<Plan> {
+    plan::current(store, actor).await?.ok_or(Error::NotFound { what: "kế hoạch nào; hãy nhập kế hoạch của năm" })
 }
 
 fn date(field: &'static str, s: &str) -> Result<chrono::NaiveDate> {
@@ -43,13 +45,13 @@ pub struct OverviewRequest {
     pub today: Option<String>,
 }
 
-pub async fn overview(store: &Store, req: OverviewRequest) -> Result<Overview> {
+pub async fn overview(store: &Store, actor: &Actor, req: OverviewRequest) -> Result<Overview> {
     let today = match req.today.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(s) => date("today", s)?,
         None => treem::today_in_vietnam(),
     };
-    let plan = current_plan(store).await?;
-    treem::overview::overview(store.pool(), &plan.id, today).await
+    let plan = current_plan(store, actor).await?;
+    treem::overview::overview(store, actor, &plan.id, today).await
 }
 
 /// One unit's page, as of a day the officer may pick (dd/mm/yyyy), else today.
@@ -62,17 +64,17 @@ pub struct UnitPageRequest {
     pub today: Option<String>,
 }
 
-pub async fn unit_page(store: &Store, req: UnitPageRequest) -> Result<treem::unit_page::UnitPage> {
+pub async fn unit_page(store: &Store, actor: &Actor, req: UnitPageRequest) -> Result<treem::unit_page::UnitPage> {
     let today = match req.today.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(s) => date("today", s)?,
         None => treem::today_in_vietnam(),
     };
-    let plan = current_plan(store).await?;
-    treem::unit_page::unit_page(store.pool(), &plan.id, &req.unit_id, today).await
+    let plan = current_plan(store, actor).await?;
+    treem::unit_page::unit_page(store, actor, &plan.id, &req.unit_id, today).await
 }
 
 /// The labels of the core's enums and the facts of the day, asked once at start.
-pub async fn vocabulary(_store: &Store, _req: ()) -> Result<treem::vocabulary::Vocabulary> {
+pub async fn vocabulary(_state: &AppState, _req: ()) -> Result<treem::vocabulary::Vocabulary> {
     Ok(treem::vocabulary::vocabulary())
 }
 
@@ -84,14 +86,14 @@ pub struct PlanFilterRequest {
     pub filter: plan::Filter,
 }
 
-pub async fn plan_search(store: &Store, req: PlanFilterRequest) -> Result<Vec<String>> {
-    let plan = current_plan(store).await?;
-    plan::search(store.pool(), &plan.id, &req.filter).await
+pub async fn plan_search(store: &Store, actor: &Actor, req: PlanFilterRequest) -> Result<Vec<String>> {
+    let plan = current_plan(store, actor).await?;
+    plan::search(store, actor, &plan.id, &req.filter).await
 }
 
-pub async fn plan_tree(store: &Store, _req: ()) -> Result<PlanTree> {
-    let plan = current_plan(store).await?;
-    plan::tree(store.pool(), &plan.id).await
+pub async fn plan_tree(store: &Store, actor: &Actor, _req: ()) -> Result<PlanTree> {
+    let plan = current_plan(store, actor).await?;
+    plan::tree(store, actor, &plan.id).await
 }
 
 /// One activity.
@@ -102,8 +104,8 @@ pub struct NodeRequest {
     pub node_id: String,
 }
 
-pub async fn activity(store: &Store, req: NodeRequest) -> Result<ActivityPage> {
-    plan::activity(store.pool(), &req.node_id).await
+pub async fn activity(store: &Store, actor: &Actor, req: NodeRequest) -> Result<ActivityPage> {
+    plan::activity(store, actor, &req.node_id).await
 }
 
 /// Set a unit's status on an activity.
@@ -116,8 +118,8 @@ pub struct SetStatusRequest {
     pub status: Status,
 }
 
-pub async fn set_status(store: &Store, req: SetStatusRequest) -> Result<Assignment> {
-    plan::set_status(store, Source::Window, &req.assignment_id, req.status).await
+pub async fn set_status(store: &Store, actor: &Actor, req: SetStatusRequest) -> Result<Assignment> {
+    plan::set_status(store, actor, Source::Window, &req.assignment_id, req.status).await
 }
 
 /// Add a progress note.
@@ -132,9 +134,9 @@ pub struct AddNoteRequest {
     pub text: String,
 }
 
-pub async fn add_note(store: &Store, req: AddNoteRequest) -> Result<Note> {
+pub async fn add_note(store: &Store, actor: &Actor, req: AddNoteRequest) -> Result<Note> {
     let noted_on = date("noted_on", &req.noted_on)?;
-    plan::add_note(store, Source::Window, &req.assignment_id, noted_on, &req.text).await
+    plan::add_note(store, actor, Source::Window, &req.assignment_id, noted_on, &req.text).await
 }
 
 /// Attach an evidence file.
@@ -147,8 +149,8 @@ pub struct AddEvidenceRequest {
     pub path: String,
 }
 
-pub async fn add_evidence(store: &Store, req: AddEvidenceRequest) -> Result<StoredFile> {
-    plan::add_evidence(store, Source::Window, &req.assignment_id, Upload::Path(std::path::Path::new(&req.path))).await
+pub async fn add_evidence(store: &Store, actor: &Actor, req: AddEvidenceRequest) -> Result<StoredFile> {
+    plan::add_evidence(store, actor, Source::Window, &req.assignment_id, Upload::Path(std::path::Path::new(&req.path))).await
 }
 
 /// Add a unit to an activity.
@@ -161,8 +163,8 @@ pub struct AssignRequest {
     pub unit_id: String,
 }
 
-pub async fn assign_unit(store: &Store, req: AssignRequest) -> Result<Assignment> {
-    plan::assign_unit(store, Source::Window, &req.node_id, &req.unit_id, false).await
+pub async fn assign_unit(store: &Store, actor: &Actor, req: AssignRequest) -> Result<Assignment> {
+    plan::assign_unit(store, actor, Source::Window, &req.node_id, &req.unit_id, false).await
 }
 
 /// Take a unit off an activity.
@@ -173,12 +175,12 @@ pub struct AssignmentRequest {
     pub assignment_id: String,
 }
 
-pub async fn set_lead(store: &Store, req: AssignmentRequest) -> Result<Assignment> {
-    plan::set_lead(store, Source::Window, &req.assignment_id).await
+pub async fn set_lead(store: &Store, actor: &Actor, req: AssignmentRequest) -> Result<Assignment> {
+    plan::set_lead(store, actor, Source::Window, &req.assignment_id).await
 }
 
-pub async fn unassign(store: &Store, req: AssignmentRequest) -> Result<()> {
-    plan::unassign(store, Source::Window, &req.assignment_id).await
+pub async fn unassign(store: &Store, actor: &Actor, req: AssignmentRequest) -> Result<()> {
+    plan::unassign(store, actor, Source::Window, &req.assignment_id).await
 }
 
 /// Set when an activity happens.
@@ -195,16 +197,16 @@ pub struct SetTimingRequest {
     pub ends_on: Option<String>,
 }
 
-pub async fn set_timing(store: &Store, req: SetTimingRequest) -> Result<Node> {
+pub async fn set_timing(store: &Store, actor: &Actor, req: SetTimingRequest) -> Result<Node> {
     let dates = match (req.starts_on.as_deref(), req.ends_on.as_deref()) {
         (Some(s), Some(e)) if req.period == Period::Custom => Some((date("starts_on", s)?, date("ends_on", e)?)),
         _ => None,
     };
-    plan::set_timing(store, Source::Window, &req.node_id, req.period, dates).await
+    plan::set_timing(store, actor, Source::Window, &req.node_id, req.period, dates).await
 }
 
-pub async fn units(store: &Store, _req: ()) -> Result<Vec<Unit>> {
-    ward::units(store.pool()).await
+pub async fn units(store: &Store, actor: &Actor, _req: ()) -> Result<Vec<Unit>> {
+    ward::units(store, actor).await
 }
 
 /// Add a unit.
@@ -217,8 +219,8 @@ pub struct AddUnitRequest {
     pub kind: UnitKind,
 }
 
-pub async fn add_unit(store: &Store, req: AddUnitRequest) -> Result<Unit> {
-    ward::add_unit(store, Source::Window, &req.name, req.kind).await
+pub async fn add_unit(store: &Store, actor: &Actor, req: AddUnitRequest) -> Result<Unit> {
+    ward::add_unit(store, actor, Source::Window, &req.name, req.kind).await
 }
 
 /// Rename a unit.
@@ -231,41 +233,41 @@ pub struct RenameUnitRequest {
     pub name: String,
 }
 
-pub async fn rename_unit(store: &Store, req: RenameUnitRequest) -> Result<Unit> {
-    ward::rename_unit(store, Source::Window, &req.unit_id, &req.name).await
+pub async fn rename_unit(store: &Store, actor: &Actor, req: RenameUnitRequest) -> Result<Unit> {
+    ward::rename_unit(store, actor, Source::Window, &req.unit_id, &req.name).await
 }
 
-pub async fn ward(store: &Store, _req: ()) -> Result<Option<Ward>> {
-    ward::get(store.pool()).await
+pub async fn ward(store: &Store, actor: &Actor, _req: ()) -> Result<Option<Ward>> {
+    ward::get(store, actor).await
 }
 
-pub async fn save_ward(store: &Store, req: Ward) -> Result<Ward> {
-    ward::save(store, Source::Window, &req).await
+pub async fn save_ward(store: &Store, actor: &Actor, req: Ward) -> Result<Ward> {
+    ward::save(store, actor, Source::Window, &req).await
 }
 
-pub async fn issuing_office(store: &Store, _req: ()) -> Result<bool> {
-    ward::is_issuing_office(store).await
+pub async fn issuing_office(store: &Store, actor: &Actor, _req: ()) -> Result<bool> {
+    ward::is_issuing_office(store, actor).await
 }
 
-pub async fn make_issuing_office(store: &Store, _req: ()) -> Result<()> {
-    ward::set_issuing_office(store, Source::Window).await
+pub async fn make_issuing_office(store: &Store, actor: &Actor, _req: ()) -> Result<()> {
+    ward::set_issuing_office(store, actor, Source::Window).await
 }
 
-pub async fn signers(store: &Store, _req: ()) -> Result<Vec<Signer>> {
-    ward::signers(store.pool()).await
+pub async fn signers(store: &Store, actor: &Actor, _req: ()) -> Result<Vec<Signer>> {
+    ward::signers(store, actor).await
 }
 
-pub async fn save_signer(store: &Store, req: Signer) -> Result<Signer> {
-    ward::save_signer(store, Source::Window, &req).await
+pub async fn save_signer(store: &Store, actor: &Actor, req: Signer) -> Result<Signer> {
+    ward::save_signer(store, actor, Source::Window, &req).await
 }
 
-pub async fn report_table(store: &Store, req: OverviewRequest) -> Result<ReportTable> {
+pub async fn report_table(store: &Store, actor: &Actor, req: OverviewRequest) -> Result<ReportTable> {
     let today = match req.today.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(s) => date("today", s)?,
         None => treem::today_in_vietnam(),
     };
-    let plan = current_plan(store).await?;
-    reporting::table(store.pool(), &plan.id, today).await
+    let plan = current_plan(store, actor).await?;
+    reporting::table(store, actor, &plan.id, today).await
 }
 
 /// Change a reporting deadline.
@@ -278,8 +280,8 @@ pub struct SetDueRequest {
     pub due_on: String,
 }
 
-pub async fn set_report_due(store: &Store, req: SetDueRequest) -> Result<()> {
-    reporting::set_due(store, Source::Window, &req.deadline_id, date("due_on", &req.due_on)?).await
+pub async fn set_report_due(store: &Store, actor: &Actor, req: SetDueRequest) -> Result<()> {
+    reporting::set_due(store, actor, Source::Window, &req.deadline_id, date("due_on", &req.due_on)?).await
 }
 
 /// Record a unit's report as received.
@@ -296,10 +298,10 @@ pub struct RecordReportRequest {
     pub path: Option<String>,
 }
 
-pub async fn record_report(store: &Store, req: RecordReportRequest) -> Result<()> {
+pub async fn record_report(store: &Store, actor: &Actor, req: RecordReportRequest) -> Result<()> {
     let received_on = date("received_on", &req.received_on)?;
     let upload = req.path.as_deref().map(|p| Upload::Path(std::path::Path::new(p)));
-    reporting::record_received(store, Source::Window, &req.deadline_id, &req.unit_id, received_on, upload).await
+    reporting::record_received(store, actor, Source::Window, &req.deadline_id, &req.unit_id, received_on, upload).await
 }
 
 /// Undo a report recorded as received by mistake.
@@ -312,8 +314,8 @@ pub struct UnrecordReportRequest {
     pub unit_id: String,
 }
 
-pub async fn unrecord_report(store: &Store, req: UnrecordReportRequest) -> Result<()> {
-    reporting::unrecord_received(store, Source::Window, &req.deadline_id, &req.unit_id).await
+pub async fn unrecord_report(store: &Store, actor: &Actor, req: UnrecordReportRequest) -> Result<()> {
+    reporting::unrecord_received(store, actor, Source::Window, &req.deadline_id, &req.unit_id).await
 }
 
 /// A plan file to read.
@@ -324,10 +326,10 @@ pub struct ImportPreviewRequest {
     pub path: String,
 }
 
-pub async fn import_preview(store: &Store, req: ImportPreviewRequest) -> Result<PlanDraft> {
+pub async fn import_preview(store: &Store, actor: &Actor, req: ImportPreviewRequest) -> Result<PlanDraft> {
     let (name, bytes) = read_chosen(&req.path, plan::docx::MAX_XML_BYTES)?;
     let mut draft = plan::import::read_file(&name, &bytes)?;
-    draft.warnings.extend(plan::draft_notes(store.pool(), &draft).await?);
+    draft.warnings.extend(plan::draft_notes(store, actor, &draft).await?);
     Ok(draft)
 }
 
@@ -341,12 +343,12 @@ pub struct ImportSaveRequest {
     pub due_dates: Vec<String>,
 }
 
-pub async fn import_save(store: &Store, req: ImportSaveRequest) -> Result<Plan> {
+pub async fn import_save(store: &Store, actor: &Actor, req: ImportSaveRequest) -> Result<Plan> {
     let mut draft = req.draft;
     for (deadline, typed) in draft.deadlines.iter_mut().zip(&req.due_dates) {
         deadline.due_on = date("deadlines", typed)?;
     }
-    plan::save_draft(store, Source::Import, &draft).await
+    plan::save_draft(store, actor, Source::Import, &draft).await
 }
 
 /// Take a unit off a draft being imported.
@@ -359,14 +361,14 @@ pub struct ImportDropUnitRequest {
     pub unit_index: u32,
 }
 
-pub async fn import_drop_unit(_store: &Store, req: ImportDropUnitRequest) -> Result<PlanDraft> {
+pub async fn import_drop_unit(_store: &Store, _actor: &Actor, req: ImportDropUnitRequest) -> Result<PlanDraft> {
     let mut draft = req.draft;
     draft.drop_unit(req.unit_index as usize)?;
     Ok(draft)
 }
 
-pub async fn plans(store: &Store, _req: ()) -> Result<Vec<Plan>> {
-    plan::list(store.pool()).await
+pub async fn plans(store: &Store, actor: &Actor, _req: ()) -> Result<Vec<Plan>> {
+    plan::list(store, actor).await
 }
 
 /// A plan.
@@ -377,8 +379,8 @@ pub struct PlanRequest {
     pub plan_id: String,
 }
 
-pub async fn choose_plan(store: &Store, req: PlanRequest) -> Result<Plan> {
-    plan::choose(store, &req.plan_id).await
+pub async fn choose_plan(store: &Store, actor: &Actor, req: PlanRequest) -> Result<Plan> {
+    plan::choose(store, actor, &req.plan_id).await
 }
 
 /// A record's history.
@@ -391,13 +393,13 @@ pub struct HistoryRequest {
     pub record_id: String,
 }
 
-pub async fn history(store: &Store, req: HistoryRequest) -> Result<Vec<HistoryLine>> {
-    treem::history::of_record(store.pool(), &req.table, &req.record_id).await
+pub async fn history(store: &Store, actor: &Actor, req: HistoryRequest) -> Result<Vec<HistoryLine>> {
+    treem::history::of_record(store, actor, &req.table, &req.record_id).await
 }
 
 /// The history of a unit's part in an activity, with its notes and evidence.
-pub async fn assignment_history(store: &Store, req: AssignmentRequest) -> Result<Vec<HistoryLine>> {
-    treem::history::of_assignment(store.pool(), &req.assignment_id).await
+pub async fn assignment_history(store: &Store, actor: &Actor, req: AssignmentRequest) -> Result<Vec<HistoryLine>> {
+    treem::history::of_assignment(store, actor, &req.assignment_id).await
 }
 
 /// One evidence file of a unit's part in an activity.
@@ -410,8 +412,8 @@ pub struct EvidenceRequest {
     pub file_id: String,
 }
 
-pub async fn remove_evidence(store: &Store, req: EvidenceRequest) -> Result<()> {
-    plan::remove_evidence(store, Source::Window, &req.assignment_id, &req.file_id).await
+pub async fn remove_evidence(store: &Store, actor: &Actor, req: EvidenceRequest) -> Result<()> {
+    plan::remove_evidence(store, actor, Source::Window, &req.assignment_id, &req.file_id).await
 }
 
 /// A kept file.
@@ -423,9 +425,9 @@ pub struct FileRequest {
 }
 
 /// Opens a kept file (evidence, a received report) in the system's viewer.
-pub async fn open_file(store: &Store, req: FileRequest) -> Result<()> {
-    let name = treem::files::name_of(store.pool(), &req.file_id).await?;
-    open_in_system_viewer(&name, &treem::files::read(store, &req.file_id).await?)
+pub async fn open_file(store: &Store, actor: &Actor, req: FileRequest) -> Result<()> {
+    let name = treem::files::name_of(store, actor, &req.file_id).await?;
+    open_in_system_viewer(&name, &treem::files::read(store, actor, &req.file_id).await?)
 }
 
 static PROCESS_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
@@ -437,7 +439,7 @@ pub fn mark_process_start() {
 
 /// Called once by the UI when the first screen shows its data; with `TREEM_TIMING` set, prints
 /// how long that took after the process started (the start-up benchmark reads it).
-pub async fn first_screen_shown(_store: &Store, _req: ()) -> Result<()> {
+pub async fn first_screen_shown(_state: &AppState, _req: ()) -> Result<()> {
     if let (Some(start), Some(_)) = (PROCESS_START.get(), std::env::var_os("TREEM_TIMING")) {
         eprintln!("first-screen-ms {}", start.elapsed().as_millis());
     }
@@ -466,13 +468,13 @@ pub struct CreateDocumentRequest {
     pub unit_id: Option<String>,
 }
 
-pub async fn documents(store: &Store, _req: ()) -> Result<Vec<Document>> {
-    register::list(store.pool()).await
+pub async fn documents(store: &Store, actor: &Actor, _req: ()) -> Result<Vec<Document>> {
+    register::list(store, actor).await
 }
 
-pub async fn document_create(store: &Store, req: CreateDocumentRequest) -> Result<Document> {
-    let plan = current_plan(store).await?;
-    register::create_draft(store, Source::Window, req.kind, &plan.id, req.period, req.source_id.as_deref(), req.unit_id.as_deref()).await
+pub async fn document_create(store: &Store, actor: &Actor, req: CreateDocumentRequest) -> Result<Document> {
+    let plan = current_plan(store, actor).await?;
+    register::create_draft(store, actor, Source::Window, req.kind, &plan.id, req.period, req.source_id.as_deref(), req.unit_id.as_deref()).await
 }
 
 /// One document.
@@ -483,13 +485,13 @@ pub struct DocumentRequest {
     pub id: String,
 }
 
-pub async fn document(store: &Store, req: DocumentRequest) -> Result<Document> {
-    register::get(store.pool(), &req.id).await
+pub async fn document(store: &Store, actor: &Actor, req: DocumentRequest) -> Result<Document> {
+    register::get(store, actor, &req.id).await
 }
 
 /// The document's PDF, for the preview.
-pub async fn document_pdf(store: &Store, req: DocumentRequest) -> Result<Vec<u8>> {
-    register::pdf(store, &req.id).await
+pub async fn document_pdf(store: &Store, actor: &Actor, req: DocumentRequest) -> Result<Vec<u8>> {
+    register::pdf(store, actor, &req.id).await
 }
 
 /// Save the document's PDF where the officer chose.
@@ -502,8 +504,8 @@ pub struct SavePdfRequest {
     pub path: String,
 }
 
-pub async fn document_save_pdf(store: &Store, req: SavePdfRequest) -> Result<()> {
-    let bytes = register::pdf(store, &req.id).await?;
+pub async fn document_save_pdf(store: &Store, actor: &Actor, req: SavePdfRequest) -> Result<()> {
+    let bytes = register::pdf(store, actor, &req.id).await?;
     treem::files::write_whole_to(std::path::Path::new(&req.path), &bytes).await
 }
 
@@ -517,8 +519,8 @@ pub struct SaveDocumentRequest {
     pub edits: DraftEdits,
 }
 
-pub async fn document_save(store: &Store, req: SaveDocumentRequest) -> Result<Document> {
-    register::save_draft(store, Source::Window, &req.id, &req.edits).await
+pub async fn document_save(store: &Store, actor: &Actor, req: SaveDocumentRequest) -> Result<Document> {
+    register::save_draft(store, actor, Source::Window, &req.id, &req.edits).await
 }
 
 /// Issue a document: number, date, and a signature when a certificate is chosen.
@@ -535,24 +537,24 @@ pub struct IssueRequest {
     pub password: Option<String>,
 }
 
-pub async fn document_issue(store: &Store, req: IssueRequest) -> Result<Document> {
+pub async fn document_issue(store: &Store, actor: &Actor, req: IssueRequest) -> Result<Document> {
     let on = date("issued_on", &req.issued_on)?;
     let identity = match &req.certificate_id {
-        Some(id) => Some(certificates::identity(store, Source::Window, id, req.password.as_deref().unwrap_or_default()).await?),
+        Some(id) => Some(certificates::identity(store, actor, Source::Window, id, req.password.as_deref().unwrap_or_default()).await?),
         None => None,
     };
-    register::issue(store, Source::Window, &req.id, on, identity.as_ref()).await
+    register::issue(store, actor, Source::Window, &req.id, on, identity.as_ref()).await
 }
 
 /// Check the signature of a kept document.
-pub async fn document_verify(store: &Store, req: DocumentRequest) -> Result<Verification> {
-    treem::trust::verify_pdf(store.pool(), &register::pdf(store, &req.id).await?).await
+pub async fn document_verify(store: &Store, actor: &Actor, req: DocumentRequest) -> Result<Verification> {
+    treem::trust::verify_pdf(store, actor, &register::pdf(store, actor, &req.id).await?).await
 }
 
 /// Open the document's PDF in the system's viewer, to print it.
-pub async fn document_print(store: &Store, req: DocumentRequest) -> Result<()> {
-    let doc = register::get(store.pool(), &req.id).await?;
-    let bytes = register::pdf(store, &req.id).await?;
+pub async fn document_print(store: &Store, actor: &Actor, req: DocumentRequest) -> Result<()> {
+    let doc = register::get(store, actor, &req.id).await?;
+    let bytes = register::pdf(store, actor, &req.id).await?;
     let name = match doc.number {
         Some(n) => format!("{n:02}-{}.pdf", doc.symbol.replace('/', "-")),
         None => format!("ban-nhap-{}.pdf", &doc.id[..8]),
@@ -588,12 +590,12 @@ pub struct RegisterRequest {
     pub year: i32,
 }
 
-pub async fn register_of_year(store: &Store, req: RegisterRequest) -> Result<Vec<Document>> {
-    register::register(store.pool(), req.year).await
+pub async fn register_of_year(store: &Store, actor: &Actor, req: RegisterRequest) -> Result<Vec<Document>> {
+    register::register(store, actor, req.year).await
 }
 
-pub async fn certificates(store: &Store, _req: ()) -> Result<Vec<CertificateInfo>> {
-    certificates::list(store.pool()).await
+pub async fn certificates(store: &Store, actor: &Actor, _req: ()) -> Result<Vec<CertificateInfo>> {
+    certificates::list(store, actor).await
 }
 
 /// Import a .p12/.pfx.
@@ -606,9 +608,9 @@ pub struct ImportCertificateRequest {
     pub password: String,
 }
 
-pub async fn certificate_import(store: &Store, req: ImportCertificateRequest) -> Result<CertificateInfo> {
+pub async fn certificate_import(store: &Store, actor: &Actor, req: ImportCertificateRequest) -> Result<CertificateInfo> {
     let (name, bytes) = read_chosen(&req.path, SMALL_FILE_BYTES)?;
-    certificates::import(store, Source::Window, &name, &bytes, &req.password).await
+    certificates::import(store, actor, Source::Window, &name, &bytes, &req.password).await
 }
 
 /// Make an internal certificate.
@@ -621,8 +623,8 @@ pub struct CreateCertificateRequest {
     pub password: String,
 }
 
-pub async fn certificate_create(store: &Store, req: CreateCertificateRequest) -> Result<CertificateInfo> {
-    certificates::create_internal(store, Source::Window, &req.name, &req.password).await
+pub async fn certificate_create(store: &Store, actor: &Actor, req: CreateCertificateRequest) -> Result<CertificateInfo> {
+    certificates::create_internal(store, actor, Source::Window, &req.name, &req.password).await
 }
 
 /// A PDF from elsewhere to verify.
@@ -633,16 +635,16 @@ pub struct VerifyRequest {
     pub path: String,
 }
 
-pub async fn verify_pdf(store: &Store, req: VerifyRequest) -> Result<Verification> {
+pub async fn verify_pdf(store: &Store, actor: &Actor, req: VerifyRequest) -> Result<Verification> {
     let (_, bytes) = read_chosen(&req.path, 200 * 1024 * 1024)?;
-    treem::trust::verify_pdf(store.pool(), &bytes).await
+    treem::trust::verify_pdf(store, actor, &bytes).await
 }
 
 /// Certificates and images are small; anything far larger is not one.
 const SMALL_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
-pub async fn trusted_authorities(store: &Store, _req: ()) -> Result<Vec<Authority>> {
-    trust::list(store.pool()).await
+pub async fn trusted_authorities(store: &Store, actor: &Actor, _req: ()) -> Result<Vec<Authority>> {
+    trust::list(store, actor).await
 }
 
 /// Put a certification authority on the trust list, from its certificate file.
@@ -653,8 +655,8 @@ pub struct AddAuthorityRequest {
     pub path: String,
 }
 
-pub async fn trusted_authority_add(store: &Store, req: AddAuthorityRequest) -> Result<Authority> {
-    trust::add_file(store, Source::Window, std::path::Path::new(&req.path)).await
+pub async fn trusted_authority_add(store: &Store, actor: &Actor, req: AddAuthorityRequest) -> Result<Authority> {
+    trust::add_file(store, actor, Source::Window, std::path::Path::new(&req.path)).await
 }
 
 /// One authority on the trust list.
@@ -665,8 +667,8 @@ pub struct AuthorityRequest {
     pub id: String,
 }
 
-pub async fn trusted_authority_remove(store: &Store, req: AuthorityRequest) -> Result<()> {
-    trust::remove(store, Source::Window, &req.id).await
+pub async fn trusted_authority_remove(store: &Store, actor: &Actor, req: AuthorityRequest) -> Result<()> {
+    trust::remove(store, actor, Source::Window, &req.id).await
 }
 
 /// An image of the ward's seal.
@@ -677,9 +679,9 @@ pub struct SealRequest {
     pub path: String,
 }
 
-pub async fn set_seal(store: &Store, req: SealRequest) -> Result<()> {
+pub async fn set_seal(store: &Store, actor: &Actor, req: SealRequest) -> Result<()> {
     let (name, bytes) = read_chosen(&req.path, SMALL_FILE_BYTES)?;
-    ward::set_seal(store, Source::Window, &name, &bytes).await
+    ward::set_seal(store, actor, Source::Window, &name, &bytes).await
 }
 
 /// An image of a signer's handwritten signature.
@@ -692,7 +694,206 @@ pub struct SignatureImageRequest {
     pub path: String,
 }
 
-pub async fn set_signature_image(store: &Store, req: SignatureImageRequest) -> Result<()> {
+pub async fn set_signature_image(store: &Store, actor: &Actor, req: SignatureImageRequest) -> Result<()> {
     let (name, bytes) = read_chosen(&req.path, SMALL_FILE_BYTES)?;
-    ward::set_signature_image(store, Source::Window, &req.signer_id, &name, &bytes).await
+    ward::set_signature_image(store, actor, Source::Window, &req.signer_id, &name, &bytes).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logging in, locking, accounts, the audit trail
+
+/// What the window shows before anyone logs in.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct Start {
+    /// No account yet: ask for the officer's name and password.
+    pub first_start: bool,
+    /// Where the data lives, for the login screen's small print.
+    pub data_dir: String,
+}
+
+pub async fn start(state: &AppState, _req: ()) -> Result<Start> {
+    let data_dir = state.db_path.parent().map(|p| p.display().to_string()).unwrap_or_default();
+    Ok(Start { first_start: auth::first_start(&state.db_path), data_dir })
+}
+
+/// Who is logged in, what they may do, and when the window locks itself.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct Me {
+    /// The person.
+    pub actor: Actor,
+    /// Minutes without use before the window locks.
+    pub lock_minutes: u32,
+}
+
+async fn me_of(store: &Store, actor: &Actor) -> Result<Me> {
+    Ok(Me { actor: actor.clone(), lock_minutes: treem::ward::lock_minutes(store).await? })
+}
+
+pub async fn me(store: &Store, actor: &Actor, _req: ()) -> Result<Me> {
+    me_of(store, actor).await
+}
+
+/// The first start: the officer's account.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct SetUpRequest {
+    /// Login name.
+    pub login: String,
+    /// Full name.
+    pub name: String,
+    /// Password.
+    pub password: String,
+    /// The password again.
+    pub repeat: String,
+}
+
+/// Creates the officer's account, encrypts the data, and (into a new database) loads the demo
+/// ward, which the officer can replace by importing the ward's own plan.
+pub async fn set_up(state: &AppState, req: SetUpRequest) -> Result<Me> {
+    if req.password != req.repeat {
+        return Err(text::InvalidInput::new("repeat", "Hai lần nhập mật khẩu không giống nhau.").into());
+    }
+    let (store, actor) = auth::set_up(&state.db_path, &req.login, &req.name, &req.password).await?;
+    treem::demo::load(&store, &actor).await?;
+    let me = me_of(&store, &actor).await?;
+    state.unlock(store, actor).await;
+    Ok(me)
+}
+
+/// A login (or an unlock).
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct LogInRequest {
+    /// Login name.
+    pub login: String,
+    /// Password.
+    pub password: String,
+}
+
+pub async fn log_in(state: &AppState, req: LogInRequest) -> Result<Me> {
+    let (store, actor) = auth::log_in(&state.db_path, &req.login, &req.password).await?;
+    let me = me_of(&store, &actor).await?;
+    state.unlock(store, actor).await;
+    Ok(me)
+}
+
+/// Locks the window: the session, the store and its key are dropped.
+pub async fn lock(state: &AppState, _req: ()) -> Result<()> {
+    if let Some(s) = state.lock().await {
+        auth::lock(&s.store, &s.actor).await?;
+    }
+    Ok(())
+}
+
+pub async fn users(store: &Store, actor: &Actor, _req: ()) -> Result<Vec<auth::User>> {
+    auth::users(store, actor).await
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct AddUserRequest {
+    /// Login name.
+    pub login: String,
+    /// Full name.
+    pub name: String,
+    /// Role.
+    pub role: UserRole,
+    /// A collaborator's residential group.
+    pub group_unit_id: Option<String>,
+    /// The first password.
+    pub password: String,
+}
+
+pub async fn user_add(store: &Store, actor: &Actor, req: AddUserRequest) -> Result<auth::User> {
+    let new = auth::NewUser {
+        login: &req.login,
+        name: &req.name,
+        role: req.role,
+        group_unit_id: req.group_unit_id.as_deref().filter(|g| !g.is_empty()),
+        password: &req.password,
+    };
+    auth::add_user(store, actor, new).await
+}
+
+/// One account.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct UserRequest {
+    /// The account.
+    pub user_id: String,
+}
+
+/// Another account's new password.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct ResetPasswordRequest {
+    /// The account.
+    pub user_id: String,
+    /// The new password.
+    pub password: String,
+}
+
+pub async fn user_reset_password(store: &Store, actor: &Actor, req: ResetPasswordRequest) -> Result<()> {
+    auth::reset_password(store, actor, &req.user_id, &req.password).await
+}
+
+pub async fn user_disable(store: &Store, actor: &Actor, req: UserRequest) -> Result<()> {
+    auth::disable(store, actor, &req.user_id).await
+}
+
+/// One's own new password.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct ChangePasswordRequest {
+    /// The password now.
+    pub old_password: String,
+    /// The new one.
+    pub new_password: String,
+    /// The new one again.
+    pub repeat: String,
+}
+
+pub async fn change_password(store: &Store, actor: &Actor, req: ChangePasswordRequest) -> Result<()> {
+    if req.new_password != req.repeat {
+        return Err(text::InvalidInput::new("repeat", "Hai lần nhập mật khẩu mới không giống nhau.").into());
+    }
+    auth::change_password(store, actor, &req.old_password, &req.new_password).await
+}
+
+pub async fn audit(store: &Store, actor: &Actor, req: treem::audit::AuditFilter) -> Result<Vec<treem::audit::AuditLine>> {
+    treem::audit::list(store, actor, &req).await
+}
+
+pub async fn audit_verify(store: &Store, actor: &Actor, _req: ()) -> Result<treem::audit::ChainCheck> {
+    treem::audit::verify(store, actor).await
+}
+
+/// The audit trail as shown, saved as Excel where the officer chose.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct SaveAuditRequest {
+    /// The filter the page shows.
+    pub filter: treem::audit::AuditFilter,
+    /// Where to save (.xlsx).
+    pub path: String,
+}
+
+pub async fn audit_save_xlsx(store: &Store, actor: &Actor, req: SaveAuditRequest) -> Result<()> {
+    let bytes = treem::audit::xlsx(store, actor, &req.filter).await?;
+    treem::files::write_whole_to(std::path::Path::new(&req.path), &bytes).await
+}
+
+/// After how many minutes without use the window locks itself.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct LockMinutesRequest {
+    /// Minutes.
+    pub minutes: u32,
+}
+
+pub async fn set_lock_minutes(store: &Store, actor: &Actor, req: LockMinutesRequest) -> Result<()> {
+    treem::ward::set_lock_minutes(store, actor, Source::Window, req.minutes).await
 }

@@ -4,12 +4,48 @@
 
 pub mod api;
 
-use treem::{ErrorPayload, Store};
+use std::path::PathBuf;
+use std::sync::Arc;
 
-/// What every command reaches: the open database.
-pub struct AppState {
+use treem::auth::Actor;
+use treem::{Error, ErrorPayload, Store};
+
+/// The database opened by a login, and who logged in.
+pub struct Session {
     /// The store.
     pub store: Store,
+    /// The person acting.
+    pub actor: Actor,
+}
+
+/// What every command reaches: the database file and, while unlocked, the session. Locking
+/// drops the session, and with it the store and its key.
+pub struct AppState {
+    /// The database file.
+    pub db_path: PathBuf,
+    session: tauri::async_runtime::RwLock<Option<Arc<Session>>>,
+}
+
+impl AppState {
+    /// Locked: the window asks for a login.
+    pub fn new(db_path: PathBuf) -> AppState {
+        AppState { db_path, session: Default::default() }
+    }
+
+    /// The session, or [`Error::Locked`] when nobody is logged in.
+    pub async fn session(&self) -> Result<Arc<Session>, Error> {
+        self.session.read().await.clone().ok_or(Error::Locked)
+    }
+
+    /// Starts a session after a login.
+    pub async fn unlock(&self, store: Store, actor: Actor) {
+        *self.session.write().await = Some(Arc::new(Session { store, actor }));
+    }
+
+    /// Ends the session; commands still running finish with the store they hold.
+    pub async fn lock(&self) -> Option<Arc<Session>> {
+        self.session.write().await.take()
+    }
 }
 
 macro_rules! commands {
@@ -17,6 +53,8 @@ macro_rules! commands {
         $( $name:ident ( $req:ty ) -> $resp:ty ; )*
         // Commands whose answer is a file's bytes: they cross as binary, not as JSON.
         => binary { $( $bname:ident ( $breq:ty ) ; )* }
+        // Commands that work while locked: logging in, and what the login screen needs.
+        => locked { $( $lname:ident ( $lreq:ty ) -> $lresp:ty ; )* }
     ) => {
         /// The `#[tauri::command]` wrappers.
         pub mod ipc {
@@ -24,20 +62,28 @@ macro_rules! commands {
             $(
                 #[tauri::command]
                 pub async fn $name(state: tauri::State<'_, AppState>, req: $req) -> Result<$resp, ErrorPayload> {
-                    api::$name(&state.store, req).await.map_err(|e| e.payload())
+                    let s = state.session().await.map_err(|e| e.payload())?;
+                    api::$name(&s.store, &s.actor, req).await.map_err(|e| e.payload())
                 }
             )*
             $(
                 #[tauri::command]
                 pub async fn $bname(state: tauri::State<'_, AppState>, req: $breq) -> Result<tauri::ipc::Response, ErrorPayload> {
-                    api::$bname(&state.store, req).await.map(tauri::ipc::Response::new).map_err(|e| e.payload())
+                    let s = state.session().await.map_err(|e| e.payload())?;
+                    api::$bname(&s.store, &s.actor, req).await.map(tauri::ipc::Response::new).map_err(|e| e.payload())
+                }
+            )*
+            $(
+                #[tauri::command]
+                pub async fn $lname(state: tauri::State<'_, AppState>, req: $lreq) -> Result<$lresp, ErrorPayload> {
+                    api::$lname(&state, req).await.map_err(|e| e.payload())
                 }
             )*
         }
 
         /// The invoke handler with every command.
         pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
-            tauri::generate_handler![$( ipc::$name, )* $( ipc::$bname ),*]
+            tauri::generate_handler![$( ipc::$name, )* $( ipc::$bname, )* $( ipc::$lname ),*]
         }
 
         /// The TypeScript functions the UI calls, one per command, typed by the generated bindings.
@@ -52,6 +98,13 @@ macro_rules! commands {
             )*
             $(
                 out.push_str(&ts_function(stringify!($bname), &<$breq as ts_rs::TS>::name(), "ArrayBuffer"));
+            )*
+            $(
+                out.push_str(&ts_function(
+                    stringify!($lname),
+                    &<$lreq as ts_rs::TS>::name(),
+                    &<$lresp as ts_rs::TS>::name(),
+                ));
             )*
             out
         }
@@ -72,7 +125,16 @@ fn ts_function(name: &str, req: &str, resp: &str) -> String {
 }
 
 commands! {
-    vocabulary(()) -> treem::vocabulary::Vocabulary;
+    me(()) -> api::Me;
+    users(()) -> Vec<treem::auth::User>;
+    user_add(api::AddUserRequest) -> treem::auth::User;
+    user_reset_password(api::ResetPasswordRequest) -> ();
+    user_disable(api::UserRequest) -> ();
+    change_password(api::ChangePasswordRequest) -> ();
+    audit(treem::audit::AuditFilter) -> Vec<treem::audit::AuditLine>;
+    audit_verify(()) -> treem::audit::ChainCheck;
+    audit_save_xlsx(api::SaveAuditRequest) -> ();
+    set_lock_minutes(api::LockMinutesRequest) -> ();
     overview(api::OverviewRequest) -> treem::overview::Overview;
     plan_search(api::PlanFilterRequest) -> Vec<String>;
     plan_tree(()) -> treem::plan::PlanTree;
@@ -107,7 +169,6 @@ commands! {
     assignment_history(api::AssignmentRequest) -> Vec<treem::history::HistoryLine>;
     remove_evidence(api::EvidenceRequest) -> ();
     open_file(api::FileRequest) -> ();
-    first_screen_shown(()) -> ();
     documents(()) -> Vec<treem::documents::register::Document>;
     document_create(api::CreateDocumentRequest) -> treem::documents::register::Document;
     document(api::DocumentRequest) -> treem::documents::register::Document;
@@ -131,13 +192,15 @@ commands! {
     => binary {
         document_pdf(api::DocumentRequest);
     }
-}
 
-/// Opens the database (creating the demo ward on first start) for the app.
-pub async fn open_state(path: std::path::PathBuf) -> treem::Result<AppState> {
-    let store = Store::open(path).await?;
-    treem::demo::load(&store).await?;
-    Ok(AppState { store })
+    => locked {
+        start(()) -> api::Start;
+        set_up(api::SetUpRequest) -> api::Me;
+        log_in(api::LogInRequest) -> api::Me;
+        lock(()) -> ();
+        vocabulary(()) -> treem::vocabulary::Vocabulary;
+        first_screen_shown(()) -> ();
+    }
 }
 
 /// Adds the state and the commands to a builder of any runtime (the real one, or the mock one
@@ -157,35 +220,12 @@ pub fn run() {
     }
     // Copies opened in the system's viewer last session are not kept.
     let _ = std::fs::remove_dir_all(api::viewer_dir());
-    let path = std::env::var_os("TREEM_DB").map(std::path::PathBuf::from).unwrap_or_else(treem::default_db_path);
-    let plugins = |b: tauri::Builder<tauri::Wry>| b.plugin(tauri_plugin_dialog::init()).plugin(tauri_plugin_opener::init());
-    let started = match tauri::async_runtime::block_on(open_state(path.clone())) {
-        Ok(state) => builder(plugins(tauri::Builder::default()), state).run(tauri::generate_context!()),
-        Err(e) => {
-            let message = format!("Không mở được dữ liệu của ứng dụng tại\n{}\n\n{e}", path.display());
-            plugins(tauri::Builder::default()).setup(|app| startup_failed(app, message)).run(tauri::generate_context!())
-        }
-    };
+    let path = std::env::var_os("TREEM_DB").map(PathBuf::from).unwrap_or_else(treem::default_db_path);
+    let started = builder(tauri::Builder::default().plugin(tauri_plugin_dialog::init()).plugin(tauri_plugin_opener::init()), AppState::new(path))
+        .run(tauri::generate_context!());
     if let Err(e) = started {
         // The window system itself failed: nothing else can show the message.
         eprintln!("Không khởi động được ứng dụng: {e}");
         std::process::exit(1);
     }
-}
-
-/// Says in a window why the app cannot start (a console is not seen on Windows), then quits.
-fn startup_failed(app: &mut tauri::App, message: String) -> Result<(), Box<dyn std::error::Error>> {
-    use tauri::Manager as _;
-    use tauri_plugin_dialog::{DialogExt as _, MessageDialogButtons, MessageDialogKind};
-    for window in app.webview_windows().values() {
-        window.hide()?;
-    }
-    let handle = app.handle().clone();
-    app.dialog()
-        .message(message)
-        .title("Công tác Trẻ em")
-        .kind(MessageDialogKind::Error)
-        .buttons(MessageDialogButtons::OkCustom("Đóng".into()))
-        .show(move |_| handle.exit(1));
-    Ok(())
 }

@@ -12,12 +12,23 @@ struct App {
     _dir: tempfile::TempDir,
 }
 
-fn app() -> App {
+const PASSWORD: &str = "mật khẩu thử";
+
+/// The app at its first start: locked, no account yet.
+fn locked_app() -> App {
     let dir = tempfile::tempdir().unwrap();
-    let state = tauri::async_runtime::block_on(treem_app::open_state(dir.path().join("treem.db"))).unwrap();
+    let state = treem_app::AppState::new(dir.path().join("treem.db"));
     let app = treem_app::builder(mock_builder(), state).build(mock_context(noop_assets())).unwrap();
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     App { _app: app, webview, _dir: dir }
+}
+
+/// The app after the officer's first start (which loads the demo ward).
+fn app() -> App {
+    let app = locked_app();
+    let me = invoke(&app, "set_up", json!({ "login": "canbo", "name": "Nguyễn Thị Hoa", "password": PASSWORD, "repeat": PASSWORD })).unwrap();
+    assert_eq!(me["actor"]["role"], "officer");
+    app
 }
 
 /// A call of `cmd` as the window makes it.
@@ -263,10 +274,14 @@ fn the_trust_list_starts_empty_and_the_officer_keeps_it() {
     assert_eq!(invoke(&app, "trusted_authorities", json!(null)).unwrap(), json!([]));
 }
 
-/// Row counts of every table, through a second connection to the app's database file.
-fn counts(app: &App) -> Vec<(String, i64)> {
+/// A second connection to the app's database file, logged in as the officer.
+fn probe(app: &App) -> treem::Store {
+    tauri::async_runtime::block_on(treem::auth::log_in(&app._dir.path().join("treem.db"), "canbo", PASSWORD)).unwrap().0
+}
+
+/// Row counts of every table.
+fn counts(store: &treem::Store) -> Vec<(String, i64)> {
     tauri::async_runtime::block_on(async {
-        let store = treem::Store::open(app._dir.path().join("treem.db")).await.unwrap();
         let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name != 'meta' ORDER BY name")
             .fetch_all(store.pool())
             .await
@@ -275,7 +290,6 @@ fn counts(app: &App) -> Vec<(String, i64)> {
         for t in tables {
             out.push((t.clone(), sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}")).fetch_one(store.pool()).await.unwrap()));
         }
-        store.close().await;
         out
     })
 }
@@ -288,7 +302,8 @@ fn every_command_refuses_what_the_core_refuses_and_writes_nothing() {
     let unit = invoke(&app, "units", Value::Null).unwrap()[0].clone();
     let long = "x".repeat(10_000);
     let missing = "00000000-0000-0000-0000-000000000000";
-    let before = counts(&app);
+    let store = probe(&app);
+    let before = counts(&store);
     let refused: Vec<(&str, Value, &str)> = vec![
         ("set_status", json!({ "assignment_id": missing, "status": "done" }), "not_found"),
         ("add_note", json!({ "assignment_id": lead["id"], "noted_on": "30/02/2024", "text": "Ghi chú" }), "invalid_input"),
@@ -320,5 +335,70 @@ fn every_command_refuses_what_the_core_refuses_and_writes_nothing() {
         let message = err["message"].as_str().unwrap();
         assert!(message.chars().any(|c| "ăâđêôơưáàảãạéèẻẽẹíìỉĩịóòỏõọúùủũụýỳỷỹỵ".contains(c)), "{cmd}: Vietnamese message: {message}");
     }
-    assert_eq!(counts(&app), before, "a refused command writes nothing");
+    assert_eq!(counts(&store), before, "a refused command writes nothing");
+}
+
+#[test]
+fn the_window_logs_in_locks_and_unlocks() {
+    let app = locked_app();
+    assert_eq!(invoke(&app, "start", Value::Null).unwrap()["first_start"], true);
+    let err = invoke(&app, "plan_tree", Value::Null).unwrap_err();
+    assert_eq!(err["code"], "locked");
+    let err = invoke(&app, "set_up", json!({ "login": "canbo", "name": "Hoa", "password": PASSWORD, "repeat": "khác" })).unwrap_err();
+    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("invalid_input"), Some("repeat")));
+    let err = invoke(&app, "set_up", json!({ "login": "canbo", "name": "Hoa", "password": "ngắn", "repeat": "ngắn" })).unwrap_err();
+    assert_eq!(err["field"], "password");
+    invoke(&app, "set_up", json!({ "login": "canbo", "name": "Hoa", "password": PASSWORD, "repeat": PASSWORD })).unwrap();
+    assert_eq!(invoke(&app, "start", Value::Null).unwrap()["first_start"], false);
+    assert_eq!(invoke(&app, "me", Value::Null).unwrap()["lock_minutes"], 10);
+    assert_eq!(invoke(&app, "plan_tree", Value::Null).unwrap()["plan"]["year"], 2024);
+
+    invoke(&app, "lock", Value::Null).unwrap();
+    assert_eq!(invoke(&app, "plan_tree", Value::Null).unwrap_err()["code"], "locked");
+    let err = invoke(&app, "log_in", json!({ "login": "canbo", "password": "sai mật khẩu" })).unwrap_err();
+    assert_eq!(err["code"], "wrong_password");
+    assert_eq!(invoke(&app, "plan_tree", Value::Null).unwrap_err()["code"], "locked");
+    let me = invoke(&app, "log_in", json!({ "login": "CanBo", "password": PASSWORD })).unwrap();
+    assert_eq!(me["actor"]["name"], "Hoa");
+    assert_eq!(invoke(&app, "plan_tree", Value::Null).unwrap()["plan"]["year"], 2024);
+
+    let trail = invoke(&app, "audit", json!({})).unwrap();
+    let actions: Vec<&str> = trail.as_array().unwrap().iter().map(|l| l["action"].as_str().unwrap()).collect();
+    assert_eq!(actions[..3], ["Đăng nhập", "Nhập sai mật khẩu", "Khóa màn hình"], "newest first");
+    assert_eq!(actions.iter().filter(|a| **a == "Đăng nhập").count(), 2, "the first start logged in too");
+    assert_eq!(invoke(&app, "audit_verify", Value::Null).unwrap()["breaks"], json!([]));
+}
+
+#[test]
+fn a_viewer_reads_but_the_core_refuses_the_rest() {
+    let app = app();
+    let group = invoke(&app, "units", Value::Null).unwrap().as_array().unwrap().iter().find(|u| u["kind"] == "residential_group").unwrap().clone();
+    invoke(&app, "user_add", json!({ "login": "xem", "name": "Trần Văn Xem", "role": "viewer", "group_unit_id": null, "password": PASSWORD })).unwrap();
+    let err = invoke(&app, "user_add", json!({ "login": "ctv", "name": "Lê Thị Cộng", "role": "collaborator", "group_unit_id": null, "password": PASSWORD })).unwrap_err();
+    assert_eq!(err["field"], "group");
+    invoke(&app, "user_add", json!({ "login": "ctv", "name": "Lê Thị Cộng", "role": "collaborator", "group_unit_id": group["id"], "password": PASSWORD })).unwrap();
+    let users = invoke(&app, "users", Value::Null).unwrap();
+    assert_eq!(users.as_array().unwrap().len(), 3);
+    let doc = invoke(&app, "document_create", json!({ "kind": "report", "period": "half", "source_id": null, "unit_id": null })).unwrap();
+
+    invoke(&app, "lock", Value::Null).unwrap();
+    let me = invoke(&app, "log_in", json!({ "login": "xem", "password": PASSWORD })).unwrap();
+    assert_eq!(me["actor"]["can"], json!(["read_plan"]));
+    let store = probe(&app);
+    let before = counts(&store);
+    assert_eq!(invoke(&app, "plan_tree", Value::Null).unwrap()["plan"]["year"], 2024);
+    let lead = invoke(&app, "plan_tree", Value::Null).unwrap()["assignments"][0].clone();
+    for (cmd, req) in [
+        ("document_issue", json!({ "id": doc["id"], "issued_on": "1/7/2024", "certificate_id": null, "password": null })),
+        ("set_status", json!({ "assignment_id": lead["id"], "status": "done" })),
+        ("make_issuing_office", Value::Null),
+        ("users", Value::Null),
+        ("audit", json!({})),
+        ("save_ward", json!({ "name": "X", "parent_authority": "Y", "place_name": "Z", "has_seal": false })),
+    ] {
+        let err = invoke(&app, cmd, req).expect_err(cmd);
+        assert_eq!(err["code"], "forbidden", "{cmd}: {err}");
+        assert!(err["message"].as_str().unwrap().starts_with("Tài khoản xem không được"), "{cmd}: {err}");
+    }
+    assert_eq!(counts(&store), before, "nothing written by a refused command");
 }

@@ -1,4 +1,6 @@
-//! `treem`: the command line over the core library, for scripting and checks.
+//! `treem`: the command line over the core library, for scripting and checks. Every command
+//! acts as a logged-in account: `TREEM_USER` and `TREEM_PASSWORD` from the environment, or
+//! asked on a terminal.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 use treem::plan::{self, import, reporting::ReportPeriod};
+use treem::auth::{self, Actor, NewUser, UserRole};
 use treem::{demo, overview, text, Source, Store};
 
 #[derive(Parser)]
@@ -23,14 +26,43 @@ struct Db {
 }
 
 impl Db {
-    async fn open(&self) -> treem::Result<Store> {
-        Store::open(self.db.clone().unwrap_or_else(treem::default_db_path)).await
+    fn path(&self) -> PathBuf {
+        self.db.clone().unwrap_or_else(treem::default_db_path)
     }
+
+    /// Logs in as `TREEM_USER` with `TREEM_PASSWORD` (asked on a terminal when unset).
+    async fn open(&self) -> treem::Result<(Store, Actor)> {
+        let user = from_env_or_terminal("TREEM_USER", "Tên đăng nhập: ", false)?;
+        let password = from_env_or_terminal("TREEM_PASSWORD", "Mật khẩu: ", true)?;
+        auth::log_in(&self.path(), &user, &password).await
+    }
+}
+
+/// A value from the environment, else typed on the terminal (a password without echo); with
+/// neither, a clear refusal rather than a prompt nobody sees.
+fn from_env_or_terminal(var: &str, prompt: &str, secret: bool) -> treem::Result<String> {
+    use std::io::IsTerminal;
+    if let Ok(v) = std::env::var(var) {
+        return Ok(v);
+    }
+    if !std::io::stdin().is_terminal() {
+        let message = format!("Đặt biến môi trường {var} (không có màn hình dòng lệnh để hỏi).");
+        return Err(treem::Error::Invalid(text::InvalidInput::new("user", message)));
+    }
+    let read = if secret {
+        rpassword::prompt_password(prompt)
+    } else {
+        eprint!("{prompt}");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|_| line.trim().to_owned())
+    };
+    read.map_err(|e| treem::Error::File { path: "terminal".into(), source: e })
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Tạo cơ sở dữ liệu mới (với --demo: phường Nguyễn Nghiêm và kế hoạch năm 2024)
+    /// Tạo cơ sở dữ liệu mới, được mã hóa, với tài khoản cán bộ "canbo" (mật khẩu lấy từ
+    /// TREEM_PASSWORD); với --demo: phường Nguyễn Nghiêm và kế hoạch năm 2024
     Init {
         #[command(flatten)]
         db: Db,
@@ -70,6 +102,16 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
+    /// Tài khoản
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Nhật ký truy cập và thay đổi
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Việc sắp đến hạn và quá hạn
     Status {
         #[command(flatten)]
@@ -80,6 +122,51 @@ enum Command {
         /// Ngày tham chiếu (dd/mm/yyyy), mặc định hôm nay
         #[arg(long)]
         today: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Thêm tài khoản (mật khẩu đầu tiên lấy từ TREEM_NEW_PASSWORD)
+    Add {
+        /// Tên đăng nhập
+        name: String,
+        /// Vai trò: officer (cán bộ), leader (lãnh đạo), collaborator (cộng tác viên), viewer (xem)
+        #[arg(long)]
+        role: String,
+        /// Họ và tên (mặc định: tên đăng nhập)
+        #[arg(long)]
+        full_name: Option<String>,
+        /// Tổ dân phố của cộng tác viên
+        #[arg(long)]
+        group: Option<String>,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Danh sách tài khoản
+    List {
+        #[command(flatten)]
+        db: Db,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Kiểm tra chuỗi nhật ký của từng máy (mã thoát 0 chỉ khi mọi chuỗi còn nguyên)
+    Verify {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Liệt kê nhật ký, mới nhất trước
+    List {
+        #[command(flatten)]
+        db: Db,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -196,8 +283,16 @@ fn short(s: &str, max: usize) -> String {
 async fn run(cli: Cli) -> treem::Result<()> {
     match cli.command {
         Command::Init { db, demo } => {
-            let store = db.open().await?;
-            if demo && demo::load(&store).await? {
+            let path = db.path();
+            let (store, actor) = if auth::first_start(&path) {
+                let password = from_env_or_terminal("TREEM_PASSWORD", "Mật khẩu của tài khoản canbo: ", true)?;
+                let opened = auth::set_up(&path, "canbo", "Cán bộ phụ trách", &password).await?;
+                println!("Đã tạo tài khoản cán bộ: canbo.");
+                opened
+            } else {
+                db.open().await?
+            };
+            if demo && demo::load(&store, &actor).await? {
                 println!("Đã tạo dữ liệu mẫu: phường Nguyễn Nghiêm, kế hoạch năm 2024.");
             } else {
                 println!("Cơ sở dữ liệu đã sẵn sàng.");
@@ -220,8 +315,8 @@ async fn run(cli: Cli) -> treem::Result<()> {
                 }
             }
             if !dry_run {
-                let store = db.open().await?;
-                let saved = plan::save_draft(&store, Source::Cli, &draft).await?;
+                let (store, actor) = db.open().await?;
+                let saved = plan::save_draft(&store, &actor, Source::Cli, &draft).await?;
                 if !json {
                     println!("Đã lưu kế hoạch ({}).", saved.id);
                 }
@@ -229,9 +324,9 @@ async fn run(cli: Cli) -> treem::Result<()> {
             }
         }
         Command::Plan { command: PlanCommand::Show { db, json } } => {
-            let store = db.open().await?;
-            let plan = plan::current(store.pool()).await?.ok_or(treem::Error::NotFound { what: "kế hoạch nào" })?;
-            let tree = plan::tree(store.pool(), &plan.id).await?;
+            let (store, actor) = db.open().await?;
+            let plan = plan::current(&store, &actor).await?.ok_or(treem::Error::NotFound { what: "kế hoạch nào" })?;
+            let tree = plan::tree(&store, &actor, &plan.id).await?;
             if json {
                 print_json(&tree);
             } else {
@@ -256,9 +351,9 @@ async fn run(cli: Cli) -> treem::Result<()> {
             store.close().await;
         }
         Command::Doc { command: DocCommand::Plan { db, out } } => {
-            let store = db.open().await?;
-            let plan = plan::current(store.pool()).await?.ok_or(treem::Error::NotFound { what: "kế hoạch nào" })?;
-            let pdf = treem::documents::plan_pdf(store.pool(), &plan.id).await?;
+            let (store, actor) = db.open().await?;
+            let plan = plan::current(&store, &actor).await?.ok_or(treem::Error::NotFound { what: "kế hoạch nào" })?;
+            let pdf = treem::documents::plan_pdf(&store, &actor, &plan.id).await?;
             write_file(&out, &pdf)?;
             println!("Đã ghi {}.", out.display());
             store.close().await;
@@ -272,27 +367,27 @@ async fn run(cli: Cli) -> treem::Result<()> {
                 }
                 None => None,
             };
-            let store = db.open().await?;
-            let plan = plan::of_year(store.pool(), year).await?;
+            let (store, actor) = db.open().await?;
+            let plan = plan::of_year(&store, &actor, year).await?;
             let period = ReportPeriod::from_stored(&period)
                 .ok_or_else(|| treem::Error::Invalid(text::InvalidInput::new("period", "Kỳ báo cáo là half (6 tháng) hoặc year (cả năm).")))?;
-            let draft = register::create_draft(&store, Source::Cli, Kind::Report, &plan.id, Some(period), None, None).await?;
+            let draft = register::create_draft(&store, &actor, Source::Cli, Kind::Report, &plan.id, Some(period), None, None).await?;
             let id = if issue {
-                let doc = register::issue(&store, Source::Cli, &draft.id, treem::today_in_vietnam(), identity.as_ref()).await?;
+                let doc = register::issue(&store, &actor, Source::Cli, &draft.id, treem::today_in_vietnam(), identity.as_ref()).await?;
                 println!("Đã cấp số {:02}/{} ngày {}.", doc.number.unwrap_or(0), doc.symbol, doc.issued_on.map(text::format_date).unwrap_or_default());
                 doc.id
             } else {
                 draft.id
             };
-            write_file(&out, &register::pdf(&store, &id).await?)?;
+            write_file(&out, &register::pdf(&store, &actor, &id).await?)?;
             println!("Đã ghi {}.", out.display());
             store.close().await;
         }
         Command::Doc { command: DocCommand::List { db, year } } => {
             use chrono::Datelike;
-            let store = db.open().await?;
+            let (store, actor) = db.open().await?;
             let year = year.unwrap_or_else(|| treem::today_in_vietnam().year());
-            let docs = treem::documents::register::register(store.pool(), year).await?;
+            let docs = treem::documents::register::register(&store, &actor, year).await?;
             println!("SỔ VĂN BẢN ĐI NĂM {year}");
             if docs.is_empty() {
                 println!("(chưa có văn bản nào)");
@@ -314,8 +409,8 @@ async fn run(cli: Cli) -> treem::Result<()> {
         Command::Cert { command: CertCommand::Create { db, name, organisation, out, days } } => {
             let password = p12_password()?;
             let p12 = treem::signing::create_internal(&name, &organisation, &password, chrono::Utc::now(), days)?;
-            let store = db.open().await?;
-            let kept = treem::certificates::import(&store, Source::Cli, &format!("{name}.p12"), &p12, &password).await;
+            let (store, actor) = db.open().await?;
+            let kept = treem::certificates::import(&store, &actor, Source::Cli, &format!("{name}.p12"), &p12, &password).await;
             store.close().await;
             kept?;
             write_file(&out, &p12)?;
@@ -323,8 +418,8 @@ async fn run(cli: Cli) -> treem::Result<()> {
         }
         Command::Verify { db, file } => {
             let bytes = std::fs::read(&file).map_err(|e| treem::Error::File { path: file.display().to_string(), source: e })?;
-            let store = db.open().await?;
-            let checked = treem::trust::verify_pdf(store.pool(), &bytes).await;
+            let (store, actor) = db.open().await?;
+            let checked = treem::trust::verify_pdf(&store, &actor, &bytes).await;
             store.close().await;
             let v = checked?;
             for fact in &v.facts {
@@ -336,8 +431,8 @@ async fn run(cli: Cli) -> treem::Result<()> {
             }
         }
         Command::Check { db } => {
-            let store = db.open().await?;
-            let report = treem::check::run(&store).await?;
+            let (store, actor) = db.open().await?;
+            let report = treem::check::run(&store, &actor).await?;
             store.close().await;
             println!("Tính toàn vẹn của SQLite: {}", if report.integrity == ["ok"] { "tốt" } else { "HỎNG" });
             println!("Tệp lưu trữ: {} tệp, {} tệp hỏng hoặc mất", report.files, report.damaged_files.len());
@@ -347,14 +442,83 @@ async fn run(cli: Cli) -> treem::Result<()> {
             }
             println!("Kết quả: cơ sở dữ liệu nguyên vẹn; dựng lại từ nhật ký thay đổi khớp với mọi bảng.");
         }
+        Command::User { command: UserCommand::Add { name, role, full_name, group, db } } => {
+            let role = UserRole::from_stored(&role).ok_or_else(|| {
+                treem::Error::Invalid(text::InvalidInput::new("role", "Vai trò là officer, leader, collaborator hoặc viewer."))
+            })?;
+            let password = from_env_or_terminal("TREEM_NEW_PASSWORD", "Mật khẩu của tài khoản mới: ", true)?;
+            let (store, actor) = db.open().await?;
+            let added = async {
+                let group_id = match &group {
+                    Some(g) => Some(treem::ward::unit_named(&store, &actor, g).await?.id),
+                    None => None,
+                };
+                let new = NewUser {
+                    login: &name,
+                    name: full_name.as_deref().unwrap_or(&name),
+                    role,
+                    group_unit_id: group_id.as_deref(),
+                    password: &password,
+                };
+                auth::add_user(&store, &actor, new).await
+            }
+            .await;
+            store.close().await;
+            let user = added?;
+            println!("Đã thêm tài khoản {} ({}).", user.login, user.role.label().to_lowercase());
+        }
+        Command::User { command: UserCommand::List { db, json } } => {
+            let (store, actor) = db.open().await?;
+            let users = auth::users(&store, &actor).await;
+            store.close().await;
+            let users = users?;
+            if json {
+                print_json(&users);
+            } else {
+                for u in &users {
+                    let last = u.last_login.map(|t| treem::vietnam_time(t).format("%d/%m/%Y %H:%M").to_string()).unwrap_or_else(|| "chưa đăng nhập".into());
+                    let state = if u.disabled_at.is_some() { " (đã khóa)" } else { "" };
+                    let group = u.group_name.as_deref().map(|g| format!(", {g}")).unwrap_or_default();
+                    println!("{:<16} {:<24} {}{group}{state} — lần đăng nhập cuối: {last}", u.login, u.name, u.role.label());
+                }
+            }
+        }
+        Command::Audit { command: AuditCommand::Verify { db } } => {
+            let (store, actor) = db.open().await?;
+            let check = treem::audit::verify(&store, &actor).await;
+            store.close().await;
+            let check = check?;
+            println!("Nhật ký: {} mục của {} máy.", check.entries, check.devices);
+            for b in &check.breaks {
+                println!("Chuỗi của máy {} bị phá vỡ ở mục {}: {}.", b.device_id, b.seq, b.reason);
+            }
+            if !check.whole() {
+                return Err(treem::Error::Invalid(text::InvalidInput::new("db", "Nhật ký đã bị sửa hoặc xóa bớt.")));
+            }
+            println!("Kết quả: mọi chuỗi nhật ký còn nguyên vẹn.");
+        }
+        Command::Audit { command: AuditCommand::List { db, json } } => {
+            let (store, actor) = db.open().await?;
+            let lines = treem::audit::list(&store, &actor, &Default::default()).await;
+            store.close().await;
+            let lines = lines?;
+            if json {
+                print_json(&lines);
+            } else {
+                for l in &lines {
+                    let mark = if l.broken { "  [CHUỖI BỊ PHÁ VỠ]" } else { "" };
+                    println!("{}  {:<24} {:<20} {} {}  {}{mark}", l.when, l.user_name, l.action, l.table_name, l.record_id, l.details);
+                }
+            }
+        }
         Command::Status { db, json, today } => {
             let today = match today {
                 Some(t) => text::parse_date("today", &t)?,
                 None => treem::today_in_vietnam(),
             };
-            let store = db.open().await?;
-            let plan = plan::current(store.pool()).await?.ok_or(treem::Error::NotFound { what: "kế hoạch nào" })?;
-            let o = overview::overview(store.pool(), &plan.id, today).await?;
+            let (store, actor) = db.open().await?;
+            let plan = plan::current(&store, &actor).await?.ok_or(treem::Error::NotFound { what: "kế hoạch nào" })?;
+            let o = overview::overview(&store, &actor, &plan.id, today).await?;
             if json {
                 print_json(&o);
             } else {

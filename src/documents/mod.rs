@@ -10,12 +10,19 @@ pub mod register;
 pub mod reminder;
 pub mod report;
 
+use crate::auth::{Actor, Need};
+use crate::Store;
 use sqlx::SqlitePool;
 
 use crate::Result;
 
 /// Renders the plan as a PDF.
-pub async fn plan_pdf(pool: &SqlitePool, plan_id: &str) -> Result<Vec<u8>> {
+pub async fn plan_pdf(store: &Store, actor: &Actor, plan_id: &str) -> Result<Vec<u8>> {
+    actor.require(Need::ReadPlan)?;
+    plan_pdf_in(store.pool(), plan_id).await
+}
+
+pub(crate) async fn plan_pdf_in(pool: &SqlitePool, plan_id: &str) -> Result<Vec<u8>> {
     let blocks = plan_doc::blocks(pool, plan_id).await?;
     Ok(crate::pdf::render("Kế hoạch", &blocks))
 }

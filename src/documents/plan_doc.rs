@@ -10,7 +10,7 @@ use crate::{ward, Error, Result};
 
 /// The frame every document of the ward starts from: header and place from the settings.
 pub async fn ward_frame(pool: &SqlitePool, year: i32) -> Result<Frame> {
-    let w = ward::get(pool).await?.ok_or(Error::NotFound { what: "thông tin phường; hãy nhập ở mục Thông tin phường" })?;
+    let w = ward::get_in(pool).await?.ok_or(Error::NotFound { what: "thông tin phường; hãy nhập ở mục Thông tin phường" })?;
     Ok(Frame {
         parent_authority: w.parent_authority,
         ward: w.name,
@@ -31,7 +31,7 @@ pub async fn ward_frame(pool: &SqlitePool, year: i32) -> Result<Frame> {
 
 /// The plan as a document frame.
 pub async fn frame(pool: &SqlitePool, plan_id: &str) -> Result<Frame> {
-    let tree = plan::tree(pool, plan_id).await?;
+    let tree = plan::tree_in(pool, plan_id).await?;
     let p = &tree.plan;
     let mut body = vec![];
     for line in p.preamble.lines().filter(|l| !l.trim().is_empty()) {

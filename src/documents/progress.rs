@@ -11,8 +11,8 @@ use crate::Result;
 
 /// The table's blocks, as of `today`.
 pub async fn blocks(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Result<Vec<Block>> {
-    let tree = plan::tree(pool, plan_id).await?;
-    let notes = plan::notes_until(pool, plan_id, today).await?;
+    let tree = plan::tree_in(pool, plan_id).await?;
+    let notes = plan::notes_until_in(pool, plan_id, today).await?;
     let mut rows = vec![];
     for n in tree.nodes.iter().filter(|n| n.is_activity) {
         for a in tree.assignments.iter().filter(|a| a.node_id == n.id) {

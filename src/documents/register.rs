@@ -2,6 +2,7 @@
 //! issued documents — numbered from 01 each year, dated, optionally signed — that are frozen:
 //! their PDF and its hash are kept and they reprint from them.
 
+use crate::auth::{Actor, Need};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
@@ -205,18 +206,33 @@ async fn row(pool: &SqlitePool, id: &str) -> Result<Row> {
 }
 
 /// One document.
-pub async fn get(pool: &SqlitePool, id: &str) -> Result<Document> {
+pub async fn get(store: &Store, actor: &Actor, id: &str) -> Result<Document> {
+    actor.require(Need::ReadPlan)?;
+    get_in(store.pool(), id).await
+}
+
+pub(crate) async fn get_in(pool: &SqlitePool, id: &str) -> Result<Document> {
     Ok(row(pool, id).await?.into())
 }
 
 /// Every document, newest first (drafts and issued).
-pub async fn list(pool: &SqlitePool) -> Result<Vec<Document>> {
+pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Document>> {
+    actor.require(Need::ReadPlan)?;
+    list_in(store.pool()).await
+}
+
+pub(crate) async fn list_in(pool: &SqlitePool) -> Result<Vec<Document>> {
     let rows = sqlx::query_as::<_, Row>("SELECT * FROM documents WHERE deleted_at IS NULL ORDER BY created_at DESC").fetch_all(pool).await?;
     Ok(rows.into_iter().map(Document::from).collect())
 }
 
 /// The register of a year: issued documents by number.
-pub async fn register(pool: &SqlitePool, year: i32) -> Result<Vec<Document>> {
+pub async fn register(store: &Store, actor: &Actor, year: i32) -> Result<Vec<Document>> {
+    actor.require(Need::ReadPlan)?;
+    register_in(store.pool(), year).await
+}
+
+pub(crate) async fn register_in(pool: &SqlitePool, year: i32) -> Result<Vec<Document>> {
     let rows = sqlx::query_as::<_, Row>(
         "SELECT * FROM documents WHERE year = ? AND status = 'issued' AND number IS NOT NULL AND deleted_at IS NULL ORDER BY number",
     )
@@ -227,7 +243,12 @@ pub async fn register(pool: &SqlitePool, year: i32) -> Result<Vec<Document>> {
 }
 
 /// The letters of a plan sent (or drafted) to a unit, newest first.
-pub async fn for_unit(pool: &SqlitePool, plan_id: &str, unit_id: &str) -> Result<Vec<Document>> {
+pub async fn for_unit(store: &Store, actor: &Actor, plan_id: &str, unit_id: &str) -> Result<Vec<Document>> {
+    actor.require(Need::ReadPlan)?;
+    for_unit_in(store.pool(), plan_id, unit_id).await
+}
+
+pub(crate) async fn for_unit_in(pool: &SqlitePool, plan_id: &str, unit_id: &str) -> Result<Vec<Document>> {
     let rows = sqlx::query_as::<_, Row>("SELECT * FROM documents WHERE plan_id = ? AND unit_id = ? AND deleted_at IS NULL ORDER BY created_at DESC")
         .bind(plan_id)
         .bind(unit_id)
@@ -263,7 +284,7 @@ fn check_narrative(n: &Narrative) -> Result<Narrative> {
 /// Starts a draft of a kind of document for a plan (and, for reports, a period; for delivery
 /// lists, the issued document delivered; for reminder letters, the unit addressed).
 pub async fn create_draft(
-    store: &Store,
+    store: &Store, actor: &Actor,
     source: Source,
     kind: Kind,
     plan_id: &str,
@@ -271,7 +292,8 @@ pub async fn create_draft(
     source_id: Option<&str>,
     unit_id: Option<&str>,
 ) -> Result<Document> {
-    let p = plan::get(store.pool(), plan_id).await?;
+    actor.require(Need::DraftDocuments)?;
+    let p = plan::get_in(store.pool(), plan_id).await?;
     let (symbol, summary, recipients, narrative) = match kind {
         Kind::Plan => (p.symbol.clone(), p.title.clone(), serde_json::from_str(&p.recipients).unwrap_or_default(), Narrative::default()),
         Kind::Report => {
@@ -286,7 +308,7 @@ pub async fn create_draft(
         }
         Kind::Progress => (String::new(), format!("Bảng theo dõi tiến độ thực hiện kế hoạch công tác trẻ em năm {}", p.year), vec![], Narrative::default()),
         Kind::Delivery => {
-            let of = get(store.pool(), source_id.ok_or_else(|| InvalidInput::new("source_id", "Chọn văn bản cần lập danh sách giao nhận."))?).await?;
+            let of = get_in(store.pool(), source_id.ok_or_else(|| InvalidInput::new("source_id", "Chọn văn bản cần lập danh sách giao nhận."))?).await?;
             if of.status != DocStatus::Issued {
                 return Err(InvalidInput::new("source_id", "Chỉ lập danh sách giao nhận cho văn bản đã cấp số.").into());
             }
@@ -294,7 +316,7 @@ pub async fn create_draft(
         }
         Kind::Reminder => {
             let unit_id = unit_id.ok_or_else(|| InvalidInput::new("unit_id", "Chọn đơn vị nhận công văn đôn đốc."))?;
-            let page = crate::unit_page::unit_page(store.pool(), plan_id, unit_id, crate::today_in_vietnam()).await?;
+            let page = crate::unit_page::unit_page_in(store.pool(), plan_id, unit_id, crate::today_in_vietnam()).await?;
             if !page.reminder_due {
                 return Err(InvalidInput::new(
                     "unit_id",
@@ -330,7 +352,7 @@ pub async fn create_draft(
         signed_by: None,
         signed_at: None,
     };
-    let mut w = store.write(source).await?;
+    let mut w = store.write(actor, source).await?;
     let cols = Cols::new()
         .set("kind", kind)
         .set("plan_id", &doc.plan_id)
@@ -364,11 +386,12 @@ pub struct DraftEdits {
 }
 
 /// Saves changes to a draft. An issued document is never changed.
-pub async fn save_draft(store: &Store, source: Source, id: &str, edits: &DraftEdits) -> Result<Document> {
+pub async fn save_draft(store: &Store, actor: &Actor, source: Source, id: &str, edits: &DraftEdits) -> Result<Document> {
+    actor.require(Need::DraftDocuments)?;
     let summary = text::required("summary", "trích yếu", &edits.summary, 500)?;
     let narrative = check_narrative(&edits.narrative)?;
     let recipients: Vec<String> = edits.recipients.iter().map(|r| text::nfc(r)).filter(|r| !r.is_empty()).collect();
-    let mut w = store.write(source).await?;
+    let mut w = store.write(actor, source).await?;
     let status = w.read("documents", id, &["status"]).await?.ok_or(Error::NotFound { what: "văn bản" })?;
     if status.get("status").and_then(|s| s.as_str()) == Some(DocStatus::Issued.as_str()) {
         return Err(InvalidInput::new("status", "Văn bản đã cấp số và phát hành, không sửa được. Muốn thay đổi, hãy lập văn bản mới.").into());
@@ -376,14 +399,15 @@ pub async fn save_draft(store: &Store, source: Source, id: &str, edits: &DraftEd
     let cols = Cols::new().set("summary", &summary).set("narrative", &narrative).set("recipients", &recipients);
     w.update("documents", id, cols).await?;
     w.commit().await?;
-    get(store.pool(), id).await
+    get_in(store.pool(), id).await
 }
 
 /// The PDF of a document: the kept file of an issued one, a fresh rendering of a draft.
-pub async fn pdf(store: &Store, id: &str) -> Result<Vec<u8>> {
+pub async fn pdf(store: &Store, actor: &Actor, id: &str) -> Result<Vec<u8>> {
+    actor.require(Need::ReadPlan)?;
     let r = row(store.pool(), id).await?;
     if let Some(file_id) = &r.file_id {
-        return files::read(store, file_id).await;
+        return files::read(store, actor, file_id).await;
     }
     let doc = Document::from(r);
     render(store.pool(), &doc, None, Utc::now()).await
@@ -412,11 +436,11 @@ async fn render(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>, c
         Kind::Reminder => reminder::frame(pool, doc, signed).await?.blocks(),
         Kind::Progress => progress::blocks(pool, plan_id, crate::today_in_vietnam()).await?,
         Kind::Delivery => {
-            let of = get(pool, doc.source_id.as_deref().unwrap_or_default()).await?;
+            let of = get_in(pool, doc.source_id.as_deref().unwrap_or_default()).await?;
             delivery::blocks(pool, &of).await?
         }
     };
-    let author = crate::ward::get(pool).await?.map(|w| w.name).unwrap_or_default();
+    let author = crate::ward::get_in(pool).await?.map(|w| w.name).unwrap_or_default();
     let meta = crate::pdf::Meta { title: doc.summary.clone(), author, created };
     Ok(crate::pdf::render_with(&meta, &blocks))
 }
@@ -424,13 +448,14 @@ async fn render(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>, c
 /// Issues a draft: takes the next number of the year, dates it, renders it, signs it when a
 /// signer is given, and keeps the PDF and its hash — all in one transaction, on the ward
 /// office's laptop only, so that no two documents ever share a number.
-pub async fn issue(store: &Store, source: Source, id: &str, on: NaiveDate, signer: Option<&Identity>) -> Result<Document> {
+pub async fn issue(store: &Store, actor: &Actor, source: Source, id: &str, on: NaiveDate, signer: Option<&Identity>) -> Result<Document> {
+    actor.require(Need::IssueDocuments)?;
     use chrono::Datelike;
     let now = Utc::now();
     if let Some(id) = signer {
         id.check_valid_at(now)?;
     }
-    let mut w = store.write(source).await?;
+    let mut w = store.write(actor, source).await?;
     let (ward_id, office): (String, Option<String>) = sqlx::query_as("SELECT id, issuing_device_id FROM ward WHERE deleted_at IS NULL LIMIT 1")
         .fetch_optional(w.conn())
         .await?
@@ -469,8 +494,8 @@ pub async fn issue(store: &Store, source: Source, id: &str, on: NaiveDate, signe
             let vn = crate::vietnam_time(now);
             Some(SignedMark {
                 note: format!("Ký số bởi: {}\nThời gian ký: {}", s.name, vn.format("%Y-%m-%dT%H:%M:%S+07:00")),
-                image: crate::ward::signature_png(store, &doc.signer_name).await?.map(std::sync::Arc::new),
-                seal: crate::ward::seal_png(store).await?.map(std::sync::Arc::new),
+                image: crate::ward::signature_png(store, actor, &doc.signer_name).await?.map(std::sync::Arc::new),
+                seal: crate::ward::seal_png(store, actor).await?.map(std::sync::Arc::new),
             })
         }
         None => None,
@@ -493,5 +518,5 @@ pub async fn issue(store: &Store, source: Source, id: &str, on: NaiveDate, signe
         .set("signed_at", signer.map(|_| stamp(now)));
     w.update("documents", id, cols).await?;
     w.commit().await?;
-    get(store.pool(), id).await
+    get_in(store.pool(), id).await
 }

@@ -11,7 +11,6 @@ use super::plan_doc::ward_frame;
 use super::register::Document;
 use crate::plan::{self, Plan};
 use crate::text::{format_date, lower_first};
-use crate::unit_page::unit_page;
 use crate::{Error, Result};
 
 /// The ward's symbol for its letters: a letter has no type code (Decree 30, Annex III), only
@@ -45,9 +44,9 @@ fn without_end(text: &str) -> &str {
 pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>) -> Result<Frame> {
     let plan_id = doc.plan_id.as_deref().ok_or(Error::NotFound { what: "kế hoạch của văn bản" })?;
     let unit_id = doc.unit_id.as_deref().ok_or(Error::NotFound { what: "đơn vị nhận công văn" })?;
-    let p = plan::get(pool, plan_id).await?;
+    let p = plan::get_in(pool, plan_id).await?;
     let day = doc.issued_on.unwrap_or_else(crate::today_in_vietnam);
-    let page = unit_page(pool, plan_id, unit_id, day).await?;
+    let page = crate::unit_page::unit_page_in(pool, plan_id, unit_id, day).await?;
     let unit = &page.unit.name;
     let plan_ref = match (p.number, p.issued_on) {
         (Some(n), Some(d)) => format!("Kế hoạch số {n:02}/{} ngày {} của UBND phường", p.symbol, format_date(d)),

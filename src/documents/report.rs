@@ -49,7 +49,7 @@ fn period_end(period: ReportPeriod, year: i32) -> NaiveDate {
 
 /// The officer's sections, drafted from the records for them to edit.
 pub async fn drafted_narrative(pool: &SqlitePool, p: &Plan, period: ReportPeriod) -> Result<Narrative> {
-    let o = overview::overview(pool, &p.id, period_end(period, p.year)).await?;
+    let o = overview::overview_in(pool, &p.id, period_end(period, p.year)).await?;
     let all = &o.all_units.counts;
     let (total, done, doing) = (all.applicable, all.done, all.in_progress);
     Ok(Narrative {
@@ -75,11 +75,11 @@ fn first_sentence(text: &str, max: usize) -> String {
 /// The report as a document frame.
 pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>) -> Result<Frame> {
     let plan_id = doc.plan_id.clone().unwrap_or_default();
-    let p = plan::get(pool, &plan_id).await?;
+    let p = plan::get_in(pool, &plan_id).await?;
     let period = doc.period.unwrap_or(ReportPeriod::Year);
     let end = period_end(period, p.year);
-    let tree = plan::tree(pool, &plan_id).await?;
-    let o = overview::overview(pool, &plan_id, end).await?;
+    let tree = plan::tree_in(pool, &plan_id).await?;
+    let o = overview::overview_in(pool, &plan_id, end).await?;
     let plan_ref = match (p.number, p.issued_on) {
         (Some(n), Some(d)) => format!("Kế hoạch số {n:02}/{} ngày {}", p.symbol, format_date(d)),
         _ => format!("Kế hoạch của UBND phường về {}", crate::text::lower_first(&p.title)),
@@ -149,7 +149,7 @@ pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>
     }));
 
     body.push(heading("4. Báo cáo của các đơn vị"));
-    let table = reporting::table(pool, &plan_id, crate::today_in_vietnam()).await?;
+    let table = reporting::table_in(pool, &plan_id, crate::today_in_vietnam()).await?;
     if let Some(col) = table.deadlines.iter().position(|d| d.period == period) {
         let names = |want: &[reporting::ReportState]| {
             table.rows.iter().filter(|r| want.contains(&r.cells[col].state)).map(|r| r.unit.name.clone()).collect::<Vec<_>>()
@@ -168,7 +168,7 @@ pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>
         )));
     }
 
-    let notes = plan::notes_until(pool, &plan_id, end).await?;
+    let notes = plan::notes_until_in(pool, &plan_id, end).await?;
     if !notes.is_empty() {
         body.push(heading("5. Ghi nhận tiến độ của các đơn vị"));
         for n in notes {

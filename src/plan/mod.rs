@@ -6,6 +6,7 @@ pub mod import;
 pub mod period;
 pub mod reporting;
 
+use crate::auth::{Actor, Need};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
@@ -192,7 +193,12 @@ const ASSIGNMENT_SELECT: &str = "SELECT a.id, a.node_id, a.unit_id, u.name AS un
 
 /// The plan the window shows: the one chosen on this laptop ([`choose`]), else the latest
 /// year's (the latest saved, if a year has several).
-pub async fn current(pool: &SqlitePool) -> Result<Option<Plan>> {
+pub async fn current(store: &Store, actor: &Actor) -> Result<Option<Plan>> {
+    actor.require(Need::ReadPlan)?;
+    current_in(store.pool()).await
+}
+
+pub(crate) async fn current_in(pool: &SqlitePool) -> Result<Option<Plan>> {
     Ok(sqlx::query_as::<_, Plan>(
         "SELECT * FROM plans WHERE deleted_at IS NULL
          ORDER BY id = (SELECT value FROM meta WHERE key = 'current_plan_id') DESC, year DESC, created_at DESC LIMIT 1",
@@ -202,21 +208,32 @@ pub async fn current(pool: &SqlitePool) -> Result<Option<Plan>> {
 }
 
 /// Every plan, newest year first, for choosing which one the window shows.
-pub async fn list(pool: &SqlitePool) -> Result<Vec<Plan>> {
+pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Plan>> {
+    actor.require(Need::ReadPlan)?;
+    list_in(store.pool()).await
+}
+
+pub(crate) async fn list_in(pool: &SqlitePool) -> Result<Vec<Plan>> {
     Ok(sqlx::query_as::<_, Plan>("SELECT * FROM plans WHERE deleted_at IS NULL ORDER BY year DESC, created_at DESC").fetch_all(pool).await?)
 }
 
 /// Makes `plan_id` the plan this laptop's window shows. A preference of this laptop, not a
 /// record of the ward: it is kept beside the device id and never synced.
-pub async fn choose(store: &Store, plan_id: &str) -> Result<Plan> {
-    let plan = get(store.pool(), plan_id).await?;
+pub async fn choose(store: &Store, actor: &Actor, plan_id: &str) -> Result<Plan> {
+    actor.require(Need::ReadPlan)?;
+    let plan = get_in(store.pool(), plan_id).await?;
     store.set_preference("current_plan_id", plan_id).await?;
     Ok(plan)
 }
 
 /// What a draft would change among the plans already kept: said in the preview, before saving.
-pub async fn draft_notes(pool: &SqlitePool, draft: &PlanDraft) -> Result<Vec<String>> {
-    let same_year: Vec<Plan> = list(pool).await?.into_iter().filter(|p| p.year == draft.year).collect();
+pub async fn draft_notes(store: &Store, actor: &Actor, draft: &PlanDraft) -> Result<Vec<String>> {
+    actor.require(Need::EditPlan)?;
+    draft_notes_in(store.pool(), draft).await
+}
+
+pub(crate) async fn draft_notes_in(pool: &SqlitePool, draft: &PlanDraft) -> Result<Vec<String>> {
+    let same_year: Vec<Plan> = list_in(pool).await?.into_iter().filter(|p| p.year == draft.year).collect();
     Ok(same_year
         .iter()
         .map(|p| format!("Đã có một kế hoạch năm {}: “{}”. Kế hoạch này sẽ được lưu thêm và được hiển thị; kế hoạch cũ vẫn giữ nguyên, chọn lại được ở trang Kế hoạch.", p.year, p.title))
@@ -224,7 +241,12 @@ pub async fn draft_notes(pool: &SqlitePool, draft: &PlanDraft) -> Result<Vec<Str
 }
 
 /// The plan of a year (the latest saved, if several).
-pub async fn of_year(pool: &SqlitePool, year: i32) -> Result<Plan> {
+pub async fn of_year(store: &Store, actor: &Actor, year: i32) -> Result<Plan> {
+    actor.require(Need::ReadPlan)?;
+    of_year_in(store.pool(), year).await
+}
+
+pub(crate) async fn of_year_in(pool: &SqlitePool, year: i32) -> Result<Plan> {
     sqlx::query_as::<_, Plan>("SELECT * FROM plans WHERE year = ? AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 1")
         .bind(year)
         .fetch_optional(pool)
@@ -233,7 +255,12 @@ pub async fn of_year(pool: &SqlitePool, year: i32) -> Result<Plan> {
 }
 
 /// One plan.
-pub async fn get(pool: &SqlitePool, plan_id: &str) -> Result<Plan> {
+pub async fn get(store: &Store, actor: &Actor, plan_id: &str) -> Result<Plan> {
+    actor.require(Need::ReadPlan)?;
+    get_in(store.pool(), plan_id).await
+}
+
+pub(crate) async fn get_in(pool: &SqlitePool, plan_id: &str) -> Result<Plan> {
     sqlx::query_as::<_, Plan>("SELECT * FROM plans WHERE id = ? AND deleted_at IS NULL")
         .bind(plan_id)
         .fetch_optional(pool)
@@ -242,8 +269,13 @@ pub async fn get(pool: &SqlitePool, plan_id: &str) -> Result<Plan> {
 }
 
 /// The plan's outline and assignments.
-pub async fn tree(pool: &SqlitePool, plan_id: &str) -> Result<PlanTree> {
-    let plan = get(pool, plan_id).await?;
+pub async fn tree(store: &Store, actor: &Actor, plan_id: &str) -> Result<PlanTree> {
+    actor.require(Need::ReadPlan)?;
+    tree_in(store.pool(), plan_id).await
+}
+
+pub(crate) async fn tree_in(pool: &SqlitePool, plan_id: &str) -> Result<PlanTree> {
+    let plan = get_in(pool, plan_id).await?;
     let nodes = sqlx::query_as::<_, Node>("SELECT * FROM plan_nodes WHERE plan_id = ? AND deleted_at IS NULL ORDER BY position")
         .bind(plan_id)
         .fetch_all(pool)
@@ -274,7 +306,12 @@ async fn assignment(conn: &mut sqlx::SqliteConnection, id: &str) -> Result<Assig
 }
 
 /// The activity page: the node, its ancestors, and each unit's status, notes and evidence.
-pub async fn activity(pool: &SqlitePool, node_id: &str) -> Result<ActivityPage> {
+pub async fn activity(store: &Store, actor: &Actor, node_id: &str) -> Result<ActivityPage> {
+    actor.require(Need::ReadPlan)?;
+    activity_in(store.pool(), node_id).await
+}
+
+pub(crate) async fn activity_in(pool: &SqlitePool, node_id: &str) -> Result<ActivityPage> {
     let node = node(pool, node_id).await?;
     let mut path = Vec::new();
     let mut parent = node.parent_id.clone();
@@ -302,9 +339,11 @@ pub async fn activity(pool: &SqlitePool, node_id: &str) -> Result<ActivityPage> 
 }
 
 /// Sets a unit's status on an activity.
-pub async fn set_status(store: &Store, source: Source, assignment_id: &str, status: Status) -> Result<Assignment> {
-    let mut w = store.write(source).await?;
-    assignment(w.conn(), assignment_id).await?;
+pub async fn set_status(store: &Store, actor: &Actor, source: Source, assignment_id: &str, status: Status) -> Result<Assignment> {
+    actor.require(Need::RecordProgress)?;
+    let mut w = store.write(actor, source).await?;
+    let part = assignment(w.conn(), assignment_id).await?;
+    actor.require_for_unit(Need::RecordProgress, &part.unit_id)?;
     w.update("assignments", assignment_id, Cols::new().set("status", status)).await?;
     let after = assignment(w.conn(), assignment_id).await?;
     w.commit().await?;
@@ -312,10 +351,12 @@ pub async fn set_status(store: &Store, source: Source, assignment_id: &str, stat
 }
 
 /// Adds a dated progress note to a unit's part in an activity.
-pub async fn add_note(store: &Store, source: Source, assignment_id: &str, noted_on: NaiveDate, text: &str) -> Result<Note> {
+pub async fn add_note(store: &Store, actor: &Actor, source: Source, assignment_id: &str, noted_on: NaiveDate, text: &str) -> Result<Note> {
+    actor.require(Need::RecordProgress)?;
     let text = text::required("text", "nội dung ghi chú", text, 5000)?;
-    let mut w = store.write(source).await?;
-    assignment(w.conn(), assignment_id).await?;
+    let mut w = store.write(actor, source).await?;
+    let part = assignment(w.conn(), assignment_id).await?;
+    actor.require_for_unit(Need::RecordProgress, &part.unit_id)?;
     let note = Note { id: new_id(), assignment_id: assignment_id.to_owned(), noted_on, text };
     let cols = Cols::new().set("assignment_id", &note.assignment_id).set("noted_on", note.noted_on).set("text", &note.text);
     w.insert("progress_notes", &note.id, cols).await?;
@@ -324,9 +365,11 @@ pub async fn add_note(store: &Store, source: Source, assignment_id: &str, noted_
 }
 
 /// Copies a file into the data folder and attaches it as evidence of a unit's work.
-pub async fn add_evidence(store: &Store, source: Source, assignment_id: &str, upload: Upload<'_>) -> Result<StoredFile> {
-    let mut w = store.write(source).await?;
-    assignment(w.conn(), assignment_id).await?;
+pub async fn add_evidence(store: &Store, actor: &Actor, source: Source, assignment_id: &str, upload: Upload<'_>) -> Result<StoredFile> {
+    actor.require(Need::RecordProgress)?;
+    let mut w = store.write(actor, source).await?;
+    let part = assignment(w.conn(), assignment_id).await?;
+    actor.require_for_unit(Need::RecordProgress, &part.unit_id)?;
     let file = upload.keep(&mut w).await?;
     w.insert("evidence", &new_id(), Cols::new().set("assignment_id", assignment_id).set("file_id", &file.id)).await?;
     w.commit().await?;
@@ -335,8 +378,9 @@ pub async fn add_evidence(store: &Store, source: Source, assignment_id: &str, up
 
 /// Makes a unit taking part in an activity its lead; the unit that led it coordinates from
 /// now on. One transaction: an activity always has one lead.
-pub async fn set_lead(store: &Store, source: Source, assignment_id: &str) -> Result<Assignment> {
-    let mut w = store.write(source).await?;
+pub async fn set_lead(store: &Store, actor: &Actor, source: Source, assignment_id: &str) -> Result<Assignment> {
+    actor.require(Need::EditPlan)?;
+    let mut w = store.write(actor, source).await?;
     let chosen = assignment(w.conn(), assignment_id).await?;
     let leads: Vec<String> = sqlx::query_scalar("SELECT id FROM assignments WHERE node_id = ? AND role = ? AND deleted_at IS NULL AND id != ?")
         .bind(&chosen.node_id)
@@ -355,8 +399,11 @@ pub async fn set_lead(store: &Store, source: Source, assignment_id: &str) -> Res
 
 /// Takes an evidence file off a unit's part in an activity (a tombstone: the file and its
 /// history stay).
-pub async fn remove_evidence(store: &Store, source: Source, assignment_id: &str, file_id: &str) -> Result<()> {
-    let mut w = store.write(source).await?;
+pub async fn remove_evidence(store: &Store, actor: &Actor, source: Source, assignment_id: &str, file_id: &str) -> Result<()> {
+    actor.require(Need::RecordProgress)?;
+    let mut w = store.write(actor, source).await?;
+    let part = assignment(w.conn(), assignment_id).await?;
+    actor.require_for_unit(Need::RecordProgress, &part.unit_id)?;
     let id: String = sqlx::query_scalar("SELECT id FROM evidence WHERE assignment_id = ? AND file_id = ? AND deleted_at IS NULL")
         .bind(assignment_id)
         .bind(file_id)
@@ -368,8 +415,9 @@ pub async fn remove_evidence(store: &Store, source: Source, assignment_id: &str,
 }
 
 /// Adds a unit to an activity (as coordinating unless `lead`).
-pub async fn assign_unit(store: &Store, source: Source, node_id: &str, unit_id: &str, lead: bool) -> Result<Assignment> {
-    let mut w = store.write(source).await?;
+pub async fn assign_unit(store: &Store, actor: &Actor, source: Source, node_id: &str, unit_id: &str, lead: bool) -> Result<Assignment> {
+    actor.require(Need::EditPlan)?;
+    let mut w = store.write(actor, source).await?;
     let existing: Option<(String, Option<String>)> = sqlx::query_as("SELECT id, deleted_at FROM assignments WHERE node_id = ? AND unit_id = ?")
         .bind(node_id)
         .bind(unit_id)
@@ -389,8 +437,9 @@ pub async fn assign_unit(store: &Store, source: Source, node_id: &str, unit_id: 
 }
 
 /// Takes a unit off an activity (a tombstone: its notes and history stay).
-pub async fn unassign(store: &Store, source: Source, assignment_id: &str) -> Result<()> {
-    let mut w = store.write(source).await?;
+pub async fn unassign(store: &Store, actor: &Actor, source: Source, assignment_id: &str) -> Result<()> {
+    actor.require(Need::EditPlan)?;
+    let mut w = store.write(actor, source).await?;
     if assignment(w.conn(), assignment_id).await?.role == Role::Lead {
         return Err(InvalidInput::new("assignment_id", "Không bỏ được đơn vị chủ trì khỏi hoạt động. Hãy đặt đơn vị khác làm chủ trì trước, hoặc đặt tình trạng “Không áp dụng”.").into());
     }
@@ -399,16 +448,17 @@ pub async fn unassign(store: &Store, source: Source, assignment_id: &str) -> Res
 }
 
 /// Sets when an activity happens: a named period, or custom dates.
-pub async fn set_timing(store: &Store, source: Source, node_id: &str, period: Period, dates: Option<(NaiveDate, NaiveDate)>) -> Result<Node> {
+pub async fn set_timing(store: &Store, actor: &Actor, source: Source, node_id: &str, period: Period, dates: Option<(NaiveDate, NaiveDate)>) -> Result<Node> {
+    actor.require(Need::EditPlan)?;
     node(store.pool(), node_id).await?;
-    let year = get(store.pool(), &plan_of(store.pool(), node_id).await?).await?.year;
+    let year = get_in(store.pool(), &plan_of(store.pool(), node_id).await?).await?.year;
     let (starts_on, ends_on) = match (period, dates) {
         (Period::Custom, Some((s, e))) if s <= e => (s, e),
         (Period::Custom, Some(_)) => return Err(InvalidInput::new("ends_on", "Ngày kết thúc phải sau ngày bắt đầu.").into()),
         (Period::Custom, None) => return Err(InvalidInput::new("starts_on", "Nhập ngày bắt đầu và ngày kết thúc.").into()),
         (p, _) => p.range(year),
     };
-    let mut w = store.write(source).await?;
+    let mut w = store.write(actor, source).await?;
     let cols = Cols::new().set("period", period).set("starts_on", starts_on).set("ends_on", ends_on);
     w.update("plan_nodes", node_id, cols).await?;
     w.commit().await?;
@@ -433,8 +483,9 @@ async fn insert_assignment(w: &mut Write<'_>, node_id: &str, unit_id: &str, role
 
 /// Saves a plan draft (as understood and corrected) in one transaction: the units it names
 /// (matched by name, created when new), the plan, its outline, assignments and deadlines.
-pub async fn save_draft(store: &Store, source: Source, draft: &PlanDraft) -> Result<Plan> {
-    let mut w = store.write(source).await?;
+pub async fn save_draft(store: &Store, actor: &Actor, source: Source, draft: &PlanDraft) -> Result<Plan> {
+    actor.require(Need::EditPlan)?;
+    let mut w = store.write(actor, source).await?;
     let plan = save_draft_in(&mut w, draft).await?;
     w.commit().await?;
     // The plan just saved is the one the officer wants to see.
@@ -569,8 +620,13 @@ pub struct Filter {
 }
 
 /// The activities of a plan that match `filter`, in outline order.
-pub async fn search(pool: &SqlitePool, plan_id: &str, filter: &Filter) -> Result<Vec<String>> {
-    let tree = tree(pool, plan_id).await?;
+pub async fn search(store: &Store, actor: &Actor, plan_id: &str, filter: &Filter) -> Result<Vec<String>> {
+    actor.require(Need::ReadPlan)?;
+    search_in(store.pool(), plan_id, filter).await
+}
+
+pub(crate) async fn search_in(pool: &SqlitePool, plan_id: &str, filter: &Filter) -> Result<Vec<String>> {
+    let tree = tree_in(pool, plan_id).await?;
     let words: Vec<String> = text::fold(&filter.query).split_whitespace().map(str::to_owned).collect();
     let found = tree.nodes.iter().filter(|n| n.is_activity).filter(|n| {
         let units: Vec<&Assignment> =
@@ -604,7 +660,12 @@ pub struct NoteLine {
 }
 
 /// Every progress note of a plan up to `until`, by date.
-pub async fn notes_until(pool: &SqlitePool, plan_id: &str, until: NaiveDate) -> Result<Vec<NoteLine>> {
+pub async fn notes_until(store: &Store, actor: &Actor, plan_id: &str, until: NaiveDate) -> Result<Vec<NoteLine>> {
+    actor.require(Need::ReadPlan)?;
+    notes_until_in(store.pool(), plan_id, until).await
+}
+
+pub(crate) async fn notes_until_in(pool: &SqlitePool, plan_id: &str, until: NaiveDate) -> Result<Vec<NoteLine>> {
     Ok(sqlx::query_as::<_, NoteLine>(
         "SELECT n.noted_on, u.name AS unit_name, a.node_id, n.text
          FROM progress_notes n JOIN assignments a ON a.id = n.assignment_id JOIN units u ON u.id = a.unit_id

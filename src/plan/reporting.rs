@@ -1,6 +1,7 @@
 //! The reports each unit owes the ward: 6-monthly and yearly, with due dates from the plan,
 //! and which were received, late or are missing.
 
+use crate::auth::{Actor, Need};
 use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::SqlitePool;
@@ -99,7 +100,12 @@ struct Received {
 }
 
 /// The plan's deadlines, in date order.
-pub async fn deadlines(pool: &SqlitePool, plan_id: &str) -> Result<Vec<Deadline>> {
+pub async fn deadlines(store: &Store, actor: &Actor, plan_id: &str) -> Result<Vec<Deadline>> {
+    actor.require(Need::ReadPlan)?;
+    deadlines_in(store.pool(), plan_id).await
+}
+
+pub(crate) async fn deadlines_in(pool: &SqlitePool, plan_id: &str) -> Result<Vec<Deadline>> {
     Ok(sqlx::query_as::<_, Deadline>("SELECT id, period, due_on FROM report_deadlines WHERE plan_id = ? AND deleted_at IS NULL ORDER BY due_on")
         .bind(plan_id)
         .fetch_all(pool)
@@ -107,8 +113,13 @@ pub async fn deadlines(pool: &SqlitePool, plan_id: &str) -> Result<Vec<Deadline>
 }
 
 /// Every unit against every deadline, as of `today`.
-pub async fn table(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Result<ReportTable> {
-    let deadlines = deadlines(pool, plan_id).await?;
+pub async fn table(store: &Store, actor: &Actor, plan_id: &str, today: NaiveDate) -> Result<ReportTable> {
+    actor.require(Need::ReadPlan)?;
+    table_in(store.pool(), plan_id, today).await
+}
+
+pub(crate) async fn table_in(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Result<ReportTable> {
+    let deadlines = deadlines_in(pool, plan_id).await?;
     let received = sqlx::query_as::<_, Received>(
         "SELECT r.deadline_id, r.unit_id, r.received_on, r.file_id FROM unit_reports r
          JOIN report_deadlines d ON d.id = r.deadline_id WHERE d.plan_id = ? AND r.deleted_at IS NULL",
@@ -123,7 +134,7 @@ pub async fn table(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Result
     .bind(plan_id)
     .fetch_all(pool)
     .await?;
-    let rows = ward::units(pool)
+    let rows = ward::units_in(pool)
         .await?
         .into_iter()
         .map(|unit| {
@@ -158,8 +169,9 @@ pub(crate) async fn insert_deadline(w: &mut Write<'_>, plan_id: &str, period: Re
 }
 
 /// Changes a deadline's due date.
-pub async fn set_due(store: &Store, source: Source, deadline_id: &str, due_on: NaiveDate) -> Result<()> {
-    let mut w = store.write(source).await?;
+pub async fn set_due(store: &Store, actor: &Actor, source: Source, deadline_id: &str, due_on: NaiveDate) -> Result<()> {
+    actor.require(Need::EditPlan)?;
+    let mut w = store.write(actor, source).await?;
     live_deadline(&mut w, deadline_id).await?;
     w.update("report_deadlines", deadline_id, Cols::new().set("due_on", due_on)).await?;
     w.commit().await
@@ -185,8 +197,9 @@ async fn unit_report_id(w: &mut Write<'_>, deadline_id: &str, unit_id: &str) -> 
 
 /// Undoes [`record_received`]: the unit's report is no longer counted as received (a
 /// tombstone; its file and history stay).
-pub async fn unrecord_received(store: &Store, source: Source, deadline_id: &str, unit_id: &str) -> Result<()> {
-    let mut w = store.write(source).await?;
+pub async fn unrecord_received(store: &Store, actor: &Actor, source: Source, deadline_id: &str, unit_id: &str) -> Result<()> {
+    actor.require(Need::EditPlan)?;
+    let mut w = store.write(actor, source).await?;
     let id = unit_report_id(&mut w, deadline_id, unit_id).await?.ok_or(Error::NotFound { what: "báo cáo đã nhận" })?;
     w.tombstone("unit_reports", &id).await?;
     w.commit().await
@@ -194,14 +207,15 @@ pub async fn unrecord_received(store: &Store, source: Source, deadline_id: &str,
 
 /// Records that a unit's report came in on `received_on`, with the file if there is one.
 pub async fn record_received(
-    store: &Store,
+    store: &Store, actor: &Actor,
     source: Source,
     deadline_id: &str,
     unit_id: &str,
     received_on: NaiveDate,
     file: Option<Upload<'_>>,
 ) -> Result<()> {
-    let mut w = store.write(source).await?;
+    actor.require(Need::EditPlan)?;
+    let mut w = store.write(actor, source).await?;
     let file_id = match file {
         Some(upload) => Some(upload.keep(&mut w).await?.id),
         None => None,

@@ -106,7 +106,7 @@ pub struct ChangeEntry {
 /// The history of one record, oldest first.
 pub async fn history(pool: &SqlitePool, table: &str, record_id: &str) -> Result<Vec<ChangeEntry>> {
     Ok(sqlx::query_as::<_, ChangeEntry>(
-        "SELECT * FROM change_log WHERE table_name = ? AND record_id = ? ORDER BY hlc, device_id, seq",
+        "SELECT * FROM change_log WHERE table_name = ? AND record_id = ? AND op <> 'event' ORDER BY hlc, device_id, seq",
     )
     .bind(table)
     .bind(record_id)

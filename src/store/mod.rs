@@ -30,6 +30,7 @@
 //! a second plan for the same year), the new record gets a fresh UUID v7: it is a different
 //! thing that happens to share the key, and must not overwrite the first.
 
+pub mod chain;
 mod changelog;
 pub mod hlc;
 mod replay;
@@ -48,6 +49,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
+use crate::auth::keyring::MasterKey;
+use crate::auth::Actor;
 use crate::{Error, Result};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -66,35 +69,36 @@ labelled_enum! {
     }
 }
 
-/// An open database: the pool, this laptop's device id, the user, the data folder.
+/// An open database: the pool, this laptop's device id, the data folder and the master key
+/// (held only while the store is open: closing or dropping it erases the key).
 pub struct Store {
     pool: SqlitePool,
     device_id: String,
-    user: String,
+    db_path: PathBuf,
     data_dir: PathBuf,
+    key: MasterKey,
     writer: Mutex<()>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`, applies migrations and loads the
-    /// device id. Files the app keeps (evidence, reports) go in a `files/` folder beside it.
-    pub async fn open(path: impl AsRef<Path>) -> Result<Store> {
+    /// Opens (creating if needed) the encrypted database at `path` with the ward's master key,
+    /// applies migrations and loads the device id. Files the app keeps (evidence, reports) go
+    /// in a `files/` folder beside it. People open it by logging in ([`crate::auth::log_in`]).
+    pub async fn open(path: impl AsRef<Path>, key: &MasterKey) -> Result<Store> {
         let path = path.as_ref();
         let data_dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
         std::fs::create_dir_all(&data_dir).map_err(|e| Error::file(&data_dir, e))?;
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
+            .pragma("key", key.sqlcipher_pragma())
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        Self::from_pool(pool, data_dir).await
-    }
-
-    async fn from_pool(pool: SqlitePool, data_dir: PathBuf) -> Result<Store> {
         MIGRATOR.run(&pool).await?;
+        chain::chain_unchained(&pool).await?;
         let device_id = match sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = 'device_id'")
             .fetch_optional(&pool)
             .await?
@@ -106,13 +110,22 @@ impl Store {
                 id
             }
         };
-        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "cán bộ".into());
-        Ok(Store { pool, device_id, user, data_dir, writer: Mutex::new(()) })
+        Ok(Store { pool, device_id, db_path: path.to_path_buf(), data_dir, key: key.clone(), writer: Mutex::new(()) })
     }
 
-    /// The pool, for reads.
+    /// The pool. The domain functions read through it after checking who acts; nothing else
+    /// should (tests and `treem check` look at raw rows with it).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> &Path {
+        &self.db_path
+    }
+
+    pub(crate) fn key(&self) -> &MasterKey {
+        &self.key
     }
 
     /// This laptop's id in the change log.
@@ -127,11 +140,24 @@ impl Store {
 
     /// Starts the one write transaction allowed at a time. `BEGIN IMMEDIATE` takes SQLite's
     /// write lock at once, so what the action reads before it writes cannot change under it.
-    pub async fn write(&self, source: Source) -> Result<Write<'_>> {
+    /// The log names `actor` as who made every entry of it.
+    pub async fn write(&self, actor: &Actor, source: Source) -> Result<Write<'_>> {
         let turn = self.writer.lock().await;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let at = Utc::now();
-        Ok(Write { tx, _turn: turn, store: self, source, at, stamp: stamp(at), next_seq: None, clock: None })
+        Ok(Write {
+            tx,
+            _turn: turn,
+            store: self,
+            source,
+            user_id: actor.id().to_owned(),
+            user_name: actor.name().to_owned(),
+            at,
+            stamp: stamp(at),
+            next_seq: None,
+            clock: None,
+            head: None,
+        })
     }
 
     /// Sets a preference of this laptop (kept beside the device id in `meta`; not a user
@@ -157,10 +183,14 @@ pub struct Write<'s> {
     _turn: MutexGuard<'s, ()>,
     store: &'s Store,
     source: Source,
+    user_id: String,
+    user_name: String,
     at: DateTime<Utc>,
     stamp: String,
     next_seq: Option<i64>,
     clock: Option<hlc::Hlc>,
+    /// The hash of this device's last entry, which the next entry chains to.
+    head: Option<String>,
 }
 
 impl<'s> Write<'s> {
@@ -190,9 +220,19 @@ impl<'s> Write<'s> {
         self.store
     }
 
+    /// Records an event that changes no record (a login, a lock, an export, a look at a
+    /// sensitive record) in the change log, which is also the audit trail.
+    pub async fn event(&mut self, table: &str, record_id: &str, event: crate::audit::Event, details: serde_json::Value) -> Result<()> {
+        self.append(table, record_id, "event", Some(event.as_str()), details.to_string(), 0).await
+    }
+
     /// Appends one entry to the change log: the next sequence of this device, the next clock
     /// reading, and the row version the write produced.
     async fn log(&mut self, table: &str, record_id: &str, op: Op, changes: &Changes, row_version: i64) -> Result<()> {
+        self.append(table, record_id, op.as_str(), None, changes.to_json(), row_version).await
+    }
+
+    async fn append(&mut self, table: &str, record_id: &str, op: &str, event: Option<&str>, changes: String, row_version: i64) -> Result<()> {
         crate::failpoint::hit();
         let seq = match self.next_seq {
             Some(seq) => seq,
@@ -213,23 +253,50 @@ impl<'s> Write<'s> {
         };
         let clock = last.tick(Utc::now().timestamp_millis());
         self.clock = Some(clock);
-        sqlx::query(
-            "INSERT INTO change_log (device_id, seq, table_name, record_id, op, changes, user_name, source, at, row_version, hlc)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&self.store.device_id)
-        .bind(seq)
-        .bind(table)
-        .bind(record_id)
-        .bind(op.as_str())
-        .bind(changes.to_json())
-        .bind(&self.store.user)
-        .bind(self.source.as_str())
-        .bind(&self.stamp)
-        .bind(row_version)
-        .bind(clock.encode(&self.store.device_id))
+        let prev_hash = match self.head.take() {
+            Some(h) => h,
+            None => chain::head(&mut self.tx, &self.store.device_id).await?,
+        };
+        let mut link = chain::Link {
+            device_id: self.store.device_id.clone(),
+            seq,
+            hlc: clock.encode(&self.store.device_id),
+            table_name: table.to_owned(),
+            record_id: record_id.to_owned(),
+            op: op.to_owned(),
+            event: event.map(str::to_owned),
+            changes,
+            user_id: self.user_id.clone(),
+            user_name: self.user_name.clone(),
+            source: self.source.as_str().to_owned(),
+            at: self.stamp.clone(),
+            row_version,
+            prev_hash,
+            hash: String::new(),
+        };
+        link.hash = link.expected_hash();
+        sqlx::query(&format!(
+            "INSERT INTO change_log ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            chain::LINK_COLUMNS
+        ))
+        .bind(&link.device_id)
+        .bind(link.seq)
+        .bind(&link.hlc)
+        .bind(&link.table_name)
+        .bind(&link.record_id)
+        .bind(&link.op)
+        .bind(&link.event)
+        .bind(&link.changes)
+        .bind(&link.user_id)
+        .bind(&link.user_name)
+        .bind(&link.source)
+        .bind(&link.at)
+        .bind(link.row_version)
+        .bind(&link.prev_hash)
+        .bind(&link.hash)
         .execute(&mut *self.tx)
         .await?;
+        self.head = Some(link.hash);
         Ok(())
     }
 

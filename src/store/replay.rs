@@ -64,7 +64,7 @@ pub async fn replay(pool: &SqlitePool) -> Result<Replayed> {
     // app writes.
     let mut ours = pool.begin().await?;
     let entries = sqlx::query_as::<_, Entry>(
-        "SELECT device_id, seq, table_name, record_id, op, changes, row_version, at FROM change_log ORDER BY hlc, device_id, seq",
+        "SELECT device_id, seq, table_name, record_id, op, changes, row_version, at FROM change_log WHERE op <> 'event' ORDER BY hlc, device_id, seq",
     )
     .fetch_all(&mut *ours)
     .await?;

@@ -23,42 +23,42 @@ fn day(d: u32, m: u32) -> NaiveDate {
 /// and issued.
 async fn busy() -> support::TempStore {
     let t = support::demo().await;
-    let s = &t.store;
+    let (s, o) = (&t.store, &t.officer);
     let mut draft = support::seed_draft();
     draft.year = 2025;
-    plan::save_draft(s, Source::Import, &draft).await.unwrap();
-    let p = plan::of_year(s.pool(), 2024).await.unwrap();
-    let tree = plan::tree(s.pool(), &p.id).await.unwrap();
+    plan::save_draft(s, o, Source::Import, &draft).await.unwrap();
+    let p = plan::of_year(s, o, 2024).await.unwrap();
+    let tree = plan::tree(s, o, &p.id).await.unwrap();
     let a = &tree.assignments[0];
-    plan::set_status(s, Source::Window, &a.id, Status::Done).await.unwrap();
-    plan::set_status(s, Source::Window, &a.id, Status::NotStarted).await.unwrap(); // undo
-    plan::set_status(s, Source::Window, &tree.assignments[1].id, Status::InProgress).await.unwrap();
-    plan::add_note(s, Source::Window, &a.id, day(3, 3), "Đã họp triển khai với các trường.").await.unwrap();
-    plan::add_evidence(s, Source::Window, &a.id, Upload::Bytes { name: "biên bản.txt", bytes: "Biên bản họp".as_bytes() }).await.unwrap();
-    let units = ward::units(s.pool()).await.unwrap();
+    plan::set_status(s, o, Source::Window, &a.id, Status::Done).await.unwrap();
+    plan::set_status(s, o, Source::Window, &a.id, Status::NotStarted).await.unwrap(); // undo
+    plan::set_status(s, o, Source::Window, &tree.assignments[1].id, Status::InProgress).await.unwrap();
+    plan::add_note(s, o, Source::Window, &a.id, day(3, 3), "Đã họp triển khai với các trường.").await.unwrap();
+    plan::add_evidence(s, o, Source::Window, &a.id, Upload::Bytes { name: "biên bản.txt", bytes: "Biên bản họp".as_bytes() }).await.unwrap();
+    let units = ward::units(s, o).await.unwrap();
     let group = units.iter().find(|u| u.name == "Tổ dân phố 2").unwrap();
-    let added = plan::assign_unit(s, Source::Window, &a.node_id, &group.id, false).await.unwrap();
-    plan::unassign(s, Source::Window, &added.id).await.unwrap();
-    plan::assign_unit(s, Source::Window, &a.node_id, &group.id, false).await.unwrap();
-    plan::set_timing(s, Source::Window, &a.node_id, Period::Custom, Some((day(1, 4), day(30, 4)))).await.unwrap();
-    ward::rename_unit(s, Source::Window, &group.id, "Tổ dân phố số 2").await.unwrap();
-    let mut w = ward::get(s.pool()).await.unwrap().unwrap();
+    let added = plan::assign_unit(s, o, Source::Window, &a.node_id, &group.id, false).await.unwrap();
+    plan::unassign(s, o, Source::Window, &added.id).await.unwrap();
+    plan::assign_unit(s, o, Source::Window, &a.node_id, &group.id, false).await.unwrap();
+    plan::set_timing(s, o, Source::Window, &a.node_id, Period::Custom, Some((day(1, 4), day(30, 4)))).await.unwrap();
+    ward::rename_unit(s, o, Source::Window, &group.id, "Tổ dân phố số 2").await.unwrap();
+    let mut w = ward::get(s, o).await.unwrap().unwrap();
     w.parent_authority = "Tỉnh Quảng Ngãi".into();
-    ward::save(s, Source::Window, &w).await.unwrap();
-    let signer = ward::save_signer(s, Source::Window, &ward::Signer { id: String::new(), full_name: "Võ Thùy Dương".into(), title: "Chủ tịch".into(), has_signature_image: false }).await.unwrap();
-    ward::save_signer(s, Source::Window, &ward::Signer { title: "Chủ tịch UBND phường".into(), ..signer.clone() }).await.unwrap();
+    ward::save(s, o, Source::Window, &w).await.unwrap();
+    let signer = ward::save_signer(s, o, Source::Window, &ward::Signer { id: String::new(), full_name: "Võ Thùy Dương".into(), title: "Chủ tịch".into(), has_signature_image: false }).await.unwrap();
+    ward::save_signer(s, o, Source::Window, &ward::Signer { title: "Chủ tịch UBND phường".into(), ..signer.clone() }).await.unwrap();
     let seal = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seal.png")).unwrap();
-    ward::set_seal(s, Source::Window, "con dấu.png", &seal).await.unwrap();
-    let deadline = &reporting::deadlines(s.pool(), &p.id).await.unwrap()[0];
-    reporting::record_received(s, Source::Window, &deadline.id, &units[0].id, day(10, 6), None).await.unwrap();
-    reporting::unrecord_received(s, Source::Window, &deadline.id, &units[0].id).await.unwrap();
+    ward::set_seal(s, o, Source::Window, "con dấu.png", &seal).await.unwrap();
+    let deadline = &reporting::deadlines(s, o, &p.id).await.unwrap()[0];
+    reporting::record_received(s, o, Source::Window, &deadline.id, &units[0].id, day(10, 6), None).await.unwrap();
+    reporting::unrecord_received(s, o, Source::Window, &deadline.id, &units[0].id).await.unwrap();
     let report = Upload::Bytes { name: "báo cáo.pdf", bytes: b"%PDF-1.4 report" };
-    reporting::record_received(s, Source::Window, &deadline.id, &units[0].id, day(12, 6), Some(report)).await.unwrap();
-    reporting::set_due(s, Source::Window, &deadline.id, day(21, 6)).await.unwrap();
-    let doc = register::create_draft(s, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
+    reporting::record_received(s, o, Source::Window, &deadline.id, &units[0].id, day(12, 6), Some(report)).await.unwrap();
+    reporting::set_due(s, o, Source::Window, &deadline.id, day(21, 6)).await.unwrap();
+    let doc = register::create_draft(s, o, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
     let narrative = Narrative { results: "Các đơn vị thực hiện tốt.".into(), ..Narrative::default() };
-    register::save_draft(s, Source::Window, &doc.id, &DraftEdits { summary: doc.summary.clone(), narrative, recipients: vec!["- Như trên;".into()] }).await.unwrap();
-    register::issue(s, Source::Window, &doc.id, day(1, 7), None).await.unwrap();
+    register::save_draft(s, o, Source::Window, &doc.id, &DraftEdits { summary: doc.summary.clone(), narrative, recipients: vec!["- Như trên;".into()] }).await.unwrap();
+    register::issue(s, o, Source::Window, &doc.id, day(1, 7), None).await.unwrap();
     t
 }
 
@@ -67,7 +67,7 @@ async fn replaying_the_log_of_a_busy_database_gives_back_every_table() {
     let t = busy().await;
     let replayed = store::replay(t.store.pool()).await.unwrap();
     assert_eq!(replayed.difference, None);
-    let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM change_log").fetch_one(t.store.pool()).await.unwrap();
+    let logged: i64 = sqlx::query_scalar(WRITES).fetch_one(t.store.pool()).await.unwrap();
     assert_eq!(replayed.entries as i64, logged);
     let rows: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM plan_nodes) + (SELECT COUNT(*) FROM assignments) + (SELECT COUNT(*) FROM documents)",
@@ -88,7 +88,7 @@ async fn replaying_the_log_of_a_busy_database_gives_back_every_table() {
     // The clock orders the entries as the device's sequence does.
     let order: Vec<i64> = sqlx::query_scalar("SELECT seq FROM change_log ORDER BY hlc").fetch_all(t.store.pool()).await.unwrap();
     assert!(order.windows(2).all(|w| w[0] < w[1]));
-    let report = treem::check::run(&t.store).await.unwrap();
+    let report = treem::check::run(&t.store, &t.officer).await.unwrap();
     assert_eq!(report.first_problem(), None);
     assert_eq!(report.files, 4, "the evidence, the received report, the seal and the issued PDF");
 }
@@ -96,7 +96,7 @@ async fn replaying_the_log_of_a_busy_database_gives_back_every_table() {
 #[tokio::test]
 async fn a_write_that_bypasses_the_log_is_found() {
     let t = busy().await;
-    let unit = &ward::units(t.store.pool()).await.unwrap()[0];
+    let unit = &ward::units(&t.store, &t.officer).await.unwrap()[0];
     sqlx::query("UPDATE units SET name = 'Đổi ngoài nhật ký' WHERE id = ?").bind(&unit.id).execute(t.store.pool()).await.unwrap();
     let d = store::replay(t.store.pool()).await.unwrap().difference.expect("found");
     assert_eq!((d.table.as_str(), d.record_id.as_str()), ("units", unit.id.as_str()));
@@ -126,37 +126,38 @@ async fn two_laptops_loading_the_demo_hold_the_same_records() {
         assert_eq!(ids_a, ids_b, "{table}");
     }
     // A unit renamed away from its name keeps its id; a new unit of the old name gets its own.
-    let unit = ward::add_unit(&a.store, Source::Window, "Hội Cựu chiến binh", ward::UnitKind::Agency).await.unwrap();
-    ward::rename_unit(&a.store, Source::Window, &unit.id, "Hội Cựu chiến binh phường").await.unwrap();
-    let again = ward::add_unit(&a.store, Source::Window, "Hội Cựu chiến binh", ward::UnitKind::Agency).await.unwrap();
+    let unit = ward::add_unit(&a.store, &a.officer, Source::Window, "Hội Cựu chiến binh", ward::UnitKind::Agency).await.unwrap();
+    ward::rename_unit(&a.store, &a.officer, Source::Window, &unit.id, "Hội Cựu chiến binh phường").await.unwrap();
+    let again = ward::add_unit(&a.store, &a.officer, Source::Window, "Hội Cựu chiến binh", ward::UnitKind::Agency).await.unwrap();
     assert_ne!(again.id, unit.id);
-    let on_b = ward::add_unit(&b.store, Source::Window, "Hội Cựu chiến binh", ward::UnitKind::Agency).await.unwrap();
+    let on_b = ward::add_unit(&b.store, &b.officer, Source::Window, "Hội Cựu chiến binh", ward::UnitKind::Agency).await.unwrap();
     assert_eq!(on_b.id, unit.id, "the first unit of that name is the same record on both laptops");
 }
 
 #[tokio::test]
 async fn only_the_ward_office_laptop_numbers_documents() {
     let t = support::demo().await;
-    let s = &t.store;
-    assert!(ward::is_issuing_office(s).await.unwrap(), "the laptop that set the ward up");
+    let (s, o) = (&t.store, &t.officer);
+    assert!(ward::is_issuing_office(s, o).await.unwrap(), "the laptop that set the ward up");
     // Another laptop became the office (its change arrived here).
     sqlx::query("UPDATE ward SET issuing_device_id = 'may-van-thu'").execute(s.pool()).await.unwrap();
-    assert!(!ward::is_issuing_office(s).await.unwrap());
-    let p = plan::of_year(s.pool(), 2024).await.unwrap();
-    let doc = register::create_draft(s, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
+    assert!(!ward::is_issuing_office(s, o).await.unwrap());
+    let p = plan::of_year(s, o, 2024).await.unwrap();
+    let doc = register::create_draft(s, o, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
     let before = support::row_counts(s).await;
-    let err = register::issue(s, Source::Window, &doc.id, day(1, 7), None).await.unwrap_err();
+    let err = register::issue(s, o, Source::Window, &doc.id, day(1, 7), None).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotIssuingOffice);
     assert!(err.to_string().contains("máy văn thư"), "{err}");
     assert_eq!(support::row_counts(s).await, before, "nothing written");
-    ward::set_issuing_office(s, Source::Window).await.unwrap();
-    let issued = register::issue(s, Source::Window, &doc.id, day(1, 7), None).await.unwrap();
+    ward::set_issuing_office(s, o, Source::Window).await.unwrap();
+    let issued = register::issue(s, o, Source::Window, &doc.id, day(1, 7), None).await.unwrap();
     assert_eq!(issued.number, Some(1));
 }
 
 fn treem(db: &Path, args: &[&str], crash_after: Option<u64>) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_treem"));
     cmd.args(args).arg("--db").arg(db).env("TREEM_DATA_DIR", db.parent().unwrap());
+    cmd.env("TREEM_USER", "canbo").env("TREEM_PASSWORD", support::PASSWORD);
     match crash_after {
         Some(n) => cmd.env("TREEM_CRASH_AFTER_LOG_ENTRIES", n.to_string()),
         None => cmd.env_remove("TREEM_CRASH_AFTER_LOG_ENTRIES"),
@@ -164,36 +165,45 @@ fn treem(db: &Path, args: &[&str], crash_after: Option<u64>) -> std::process::Ou
     cmd.output().expect("treem runs")
 }
 
+/// A count read after `treem check` has passed. Logging in to read adds a login event to the
+/// log: counts of the log leave events out (`WRITES`).
 fn count(db: &Path, sql: &str) -> i64 {
-    let out = Command::new(env!("CARGO_BIN_EXE_treem")).args(["check", "--db"]).arg(db).output().unwrap();
+    let out = treem(db, &["check"], None);
     assert!(out.status.success(), "check after a crash: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        let store = treem::Store::open(db).await.unwrap();
+        let (store, _) = treem::auth::log_in(db, "canbo", support::PASSWORD).await.unwrap();
         let n: i64 = sqlx::query_scalar(sql).fetch_one(store.pool()).await.unwrap();
         store.close().await;
         n
     })
 }
 
+/// The entries of the log that write a record (not logins and other events).
+const WRITES: &str = "SELECT COUNT(*) FROM change_log WHERE op <> 'event'";
+
 #[test]
 fn a_demo_load_killed_at_any_point_leaves_nothing_and_completes_when_run_again() {
     let dir = tempfile::tempdir().unwrap();
     let reference = dir.path().join("reference.db");
+    assert!(treem(&reference, &["init"], None).status.success());
     assert!(treem(&reference, &["init", "--demo"], None).status.success());
-    let entries = count(&reference, "SELECT COUNT(*) FROM change_log");
+    // The officer's account is the first write; the demo's are the rest.
+    let entries = count(&reference, WRITES);
     let nodes = count(&reference, "SELECT COUNT(*) FROM plan_nodes");
     assert!(entries > 150);
-    for crash_after in [1, entries / 2, entries] {
+    // A run logs its login first (entry 1), then the demo (entries 2 to `entries`).
+    for crash_after in [2, entries / 2, entries] {
         let db = dir.path().join(format!("crash-{crash_after}.db"));
+        assert!(treem(&db, &["init"], None).status.success());
         let out = treem(&db, &["init", "--demo"], Some(crash_after as u64));
         assert!(!out.status.success(), "the process died at entry {crash_after}");
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM change_log"), 0, "crash at entry {crash_after}: nothing logged");
+        assert_eq!(count(&db, WRITES), 1, "crash at entry {crash_after}: nothing but the account");
         assert_eq!(count(&db, "SELECT COUNT(*) FROM ward"), 0, "crash at entry {crash_after}: no half ward");
         let again = treem(&db, &["init", "--demo"], None);
         assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
         assert_eq!(count(&db, "SELECT COUNT(*) FROM plan_nodes"), nodes);
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM change_log"), entries);
+        assert_eq!(count(&db, WRITES), entries);
     }
 }
 
@@ -202,12 +212,12 @@ fn issuing_killed_midway_takes_no_number_and_issues_whole_when_run_again() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("treem.db");
     assert!(treem(&db, &["init", "--demo"], None).status.success());
-    let base = count(&db, "SELECT COUNT(*) FROM change_log") as u64;
+    let base = count(&db, WRITES) as u64;
     let out_pdf = dir.path().join("bc.pdf");
     let report = ["doc", "report", "--period", "half", "--year", "2024", "--issue", "--out", out_pdf.to_str().unwrap()];
-    // The draft is entry 1 of the run; issuing writes the PDF's file record (2), then numbers
-    // the document (3). Die before each.
-    for crash_after in [2, 3] {
+    // The login is entry 1 of the run, the draft entry 2; issuing writes the PDF's file record
+    // (3), then numbers the document (4). Die before each.
+    for crash_after in [3, 4] {
         let out = treem(&db, &report, Some(crash_after));
         assert!(!out.status.success());
         assert_eq!(count(&db, "SELECT COUNT(*) FROM documents WHERE number IS NOT NULL"), 0, "no number taken");
@@ -217,7 +227,7 @@ fn issuing_killed_midway_takes_no_number_and_issues_whole_when_run_again() {
     let out = treem(&db, &report, None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(count(&db, "SELECT MAX(number) FROM documents"), 1, "numbering has no gap");
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM change_log") as u64, base + 2 + 3);
+    assert_eq!(count(&db, WRITES) as u64, base + 2 + 3);
 }
 
 #[test]
@@ -230,7 +240,7 @@ fn check_names_the_first_difference_and_fails() {
     assert!(String::from_utf8_lossy(&ok.stdout).contains("khớp với mọi bảng"));
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        let store = treem::Store::open(&db).await.unwrap();
+        let (store, _) = treem::auth::log_in(&db, "canbo", support::PASSWORD).await.unwrap();
         sqlx::query("UPDATE plans SET title = 'Sửa lén'").execute(store.pool()).await.unwrap();
         store.close().await;
     });
@@ -243,13 +253,13 @@ fn check_names_the_first_difference_and_fails() {
 #[tokio::test]
 async fn a_ward_without_an_office_laptop_lets_the_first_laptop_that_issues_become_it() {
     let t = support::demo().await;
-    let s = &t.store;
+    let (s, o) = (&t.store, &t.officer);
     // As a ward set up before laptops had an office is.
     sqlx::query("UPDATE ward SET issuing_device_id = NULL").execute(s.pool()).await.unwrap();
-    assert!(ward::is_issuing_office(s).await.unwrap());
-    let p = plan::of_year(s.pool(), 2024).await.unwrap();
-    let doc = register::create_draft(s, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
-    register::issue(s, Source::Window, &doc.id, day(1, 7), None).await.unwrap();
+    assert!(ward::is_issuing_office(s, o).await.unwrap());
+    let p = plan::of_year(s, o, 2024).await.unwrap();
+    let doc = register::create_draft(s, o, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
+    register::issue(s, o, Source::Window, &doc.id, day(1, 7), None).await.unwrap();
     let office: Option<String> = sqlx::query_scalar("SELECT issuing_device_id FROM ward").fetch_one(s.pool()).await.unwrap();
     assert_eq!(office.as_deref(), Some(s.device_id()));
 }
@@ -257,11 +267,11 @@ async fn a_ward_without_an_office_laptop_lets_the_first_laptop_that_issues_becom
 #[tokio::test]
 async fn units_named_alike_are_one_unit() {
     let t = support::demo().await;
-    let s = &t.store;
-    let before = ward::units(s.pool()).await.unwrap().len();
-    let same = ward::add_unit(s, Source::Window, "tổ dân phố 1", ward::UnitKind::ResidentialGroup).await.unwrap();
+    let (s, o) = (&t.store, &t.officer);
+    let before = ward::units(s, o).await.unwrap().len();
+    let same = ward::add_unit(s, o, Source::Window, "tổ dân phố 1", ward::UnitKind::ResidentialGroup).await.unwrap();
     assert_eq!(same.name, "Tổ dân phố 1");
-    assert_eq!(ward::units(s.pool()).await.unwrap().len(), before);
+    assert_eq!(ward::units(s, o).await.unwrap().len(), before);
     // A draft naming one unit twice (as lead and coordinating) imports with it taking part once.
     let mut draft = support::seed_draft();
     draft.year = 2026;
@@ -270,8 +280,8 @@ async fn units_named_alike_are_one_unit() {
     let node = &mut draft.nodes[1].children[0].children[0];
     node.lead_unit = Some(0);
     node.coordinating_units = vec![twice, 0];
-    let saved = plan::save_draft(s, Source::Import, &draft).await.unwrap();
-    let tree = plan::tree(s.pool(), &saved.id).await.unwrap();
+    let saved = plan::save_draft(s, o, Source::Import, &draft).await.unwrap();
+    let tree = plan::tree(s, o, &saved.id).await.unwrap();
     let first = tree.nodes.iter().find(|n| n.is_activity).unwrap();
     assert_eq!(tree.assignments.iter().filter(|a| a.node_id == first.id).count(), 1);
 }

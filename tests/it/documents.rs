@@ -76,8 +76,8 @@ fn identity(valid_from: chrono::DateTime<Utc>, days: u32) -> (Vec<u8>, Identity)
 #[tokio::test]
 async fn the_plan_prints_with_every_word_of_the_seed() {
     let t = support::demo().await;
-    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
-    let text = check_pdf("ke-hoach", &treem::documents::plan_pdf(t.store.pool(), &p.id).await.unwrap());
+    let p = plan::current(&t.store, &t.officer).await.unwrap().unwrap();
+    let text = check_pdf("ke-hoach", &treem::documents::plan_pdf(&t.store, &t.officer, &p.id).await.unwrap());
     for needle in [
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
@@ -91,7 +91,7 @@ async fn the_plan_prints_with_every_word_of_the_seed() {
     ] {
         assert!(text.contains(needle), "missing {needle}");
     }
-    let tree = plan::tree(t.store.pool(), &p.id).await.unwrap();
+    let tree = plan::tree(&t.store, &t.officer, &p.id).await.unwrap();
     for n in &tree.nodes {
         assert!(text.contains(&collapse(&n.text)), "missing: {}", n.text);
     }
@@ -114,9 +114,9 @@ async fn the_plan_prints_with_every_word_of_the_seed() {
 #[tokio::test]
 async fn a_signed_report_is_numbered_registered_valid_and_frozen() {
     let t = support::demo().await;
-    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
+    let p = plan::current(&t.store, &t.officer).await.unwrap().unwrap();
     let (_, id) = identity(Utc::now(), 30);
-    let draft = register::create_draft(&t.store, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
+    let draft = register::create_draft(&t.store, &t.officer, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
     assert!(draft.narrative.results.contains("phần việc"), "drafted from the records");
     let edits = DraftEdits {
         summary: draft.summary.clone(),
@@ -127,13 +127,13 @@ async fn a_signed_report_is_numbered_registered_valid_and_frozen() {
         },
         recipients: draft.recipients.clone(),
     };
-    register::save_draft(&t.store, Source::Window, &draft.id, &edits).await.unwrap();
+    register::save_draft(&t.store, &t.officer, Source::Window, &draft.id, &edits).await.unwrap();
     let day = chrono::NaiveDate::from_ymd_opt(2024, 5, 18).unwrap();
-    let issued = register::issue(&t.store, Source::Window, &draft.id, day, Some(&id)).await.unwrap();
+    let issued = register::issue(&t.store, &t.officer, Source::Window, &draft.id, day, Some(&id)).await.unwrap();
     assert_eq!(issued.number, Some(1));
     assert_eq!(issued.signed_by.as_deref(), Some("Võ Thùy Dương"));
 
-    let bytes = register::pdf(&t.store, &issued.id).await.unwrap();
+    let bytes = register::pdf(&t.store, &t.officer, &issued.id).await.unwrap();
     let text = check_pdf("bao-cao-6-thang", &bytes);
     for needle in [
         "Số: 01/BC-UBND",
@@ -178,21 +178,21 @@ async fn a_signed_report_is_numbered_registered_valid_and_frozen() {
     assert!(!broken.intact && !broken.is_valid(), "{broken:?}");
 
     // Frozen: reprints identically and refuses edits.
-    assert_eq!(register::pdf(&t.store, &issued.id).await.unwrap(), bytes);
-    let err = register::save_draft(&t.store, Source::Window, &issued.id, &edits).await.unwrap_err();
+    assert_eq!(register::pdf(&t.store, &t.officer, &issued.id).await.unwrap(), bytes);
+    let err = register::save_draft(&t.store, &t.officer, Source::Window, &issued.id, &edits).await.unwrap_err();
     assert!(err.to_string().contains("không sửa được"), "{err}");
-    assert!(register::issue(&t.store, Source::Window, &issued.id, day, None).await.is_err());
+    assert!(register::issue(&t.store, &t.officer, Source::Window, &issued.id, day, None).await.is_err());
 
     // The next document of the year takes the next number.
-    let plan_doc = register::create_draft(&t.store, Source::Window, Kind::Plan, &p.id, None, None, None).await.unwrap();
-    let second = register::issue(&t.store, Source::Window, &plan_doc.id, day, None).await.unwrap();
+    let plan_doc = register::create_draft(&t.store, &t.officer, Source::Window, Kind::Plan, &p.id, None, None, None).await.unwrap();
+    let second = register::issue(&t.store, &t.officer, Source::Window, &plan_doc.id, day, None).await.unwrap();
     assert_eq!(second.number, Some(2));
-    let book = register::register(t.store.pool(), 2024).await.unwrap();
+    let book = register::register(&t.store, &t.officer, 2024).await.unwrap();
     assert_eq!(book.iter().map(|d| d.number).collect::<Vec<_>>(), [Some(1), Some(2)]);
 
     // Delivery list of the report: one row per recipient but the archive, with room to sign.
-    let list = register::create_draft(&t.store, Source::Window, Kind::Delivery, &p.id, None, Some(&issued.id), None).await.unwrap();
-    let text = check_pdf("danh-sach-giao-nhan", &register::pdf(&t.store, &list.id).await.unwrap());
+    let list = register::create_draft(&t.store, &t.officer, Source::Window, Kind::Delivery, &p.id, None, Some(&issued.id), None).await.unwrap();
+    let text = check_pdf("danh-sach-giao-nhan", &register::pdf(&t.store, &t.officer, &list.id).await.unwrap());
     assert!(text.contains("DANH SÁCH GIAO NHẬN VĂN BẢN"));
     assert!(text.contains("Người nhận ký, ghi rõ họ tên"));
     assert!(text.contains("UBND thành phố") && !text.contains("Lưu: VT"));
@@ -201,10 +201,10 @@ async fn a_signed_report_is_numbered_registered_valid_and_frozen() {
 #[tokio::test]
 async fn the_progress_table_lists_every_activity_and_unit() {
     let t = support::demo().await;
-    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
-    let tree = plan::tree(t.store.pool(), &p.id).await.unwrap();
-    let doc = register::create_draft(&t.store, Source::Window, Kind::Progress, &p.id, None, None, None).await.unwrap();
-    let bytes = register::pdf(&t.store, &doc.id).await.unwrap();
+    let p = plan::current(&t.store, &t.officer).await.unwrap().unwrap();
+    let tree = plan::tree(&t.store, &t.officer, &p.id).await.unwrap();
+    let doc = register::create_draft(&t.store, &t.officer, Source::Window, Kind::Progress, &p.id, None, None, None).await.unwrap();
+    let bytes = register::pdf(&t.store, &t.officer, &doc.id).await.unwrap();
     let text = check_pdf("bang-theo-doi", &bytes);
     assert!(text.contains("BẢNG THEO DÕI TIẾN ĐỘ"));
     assert!(text.contains(&format!(" {} ", tree.assignments.len())), "the last row number is there");
@@ -217,24 +217,24 @@ async fn the_progress_table_lists_every_activity_and_unit() {
 #[tokio::test]
 async fn bad_certificates_and_narratives_issue_nothing() {
     let t = support::demo().await;
-    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
+    let p = plan::current(&t.store, &t.officer).await.unwrap().unwrap();
     let (p12, _) = identity(Utc::now(), 30);
     assert!(matches!(Identity::from_pkcs12(&p12, "sai mật khẩu"), Err(signing::SignError::WrongPassword)));
     assert!(matches!(Identity::from_pkcs12(b"%PDF-1.7 not a certificate", "x"), Err(signing::SignError::NotPkcs12)));
 
-    let draft = register::create_draft(&t.store, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Year), None, None).await.unwrap();
+    let draft = register::create_draft(&t.store, &t.officer, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Year), None, None).await.unwrap();
     let before = support::row_counts(&t.store).await;
     let day = chrono::NaiveDate::from_ymd_opt(2024, 11, 15).unwrap();
 
     let (_, expired) = identity(Utc::now() - Duration::days(400), 30);
-    let err = register::issue(&t.store, Source::Window, &draft.id, day, Some(&expired)).await.unwrap_err();
+    let err = register::issue(&t.store, &t.officer, Source::Window, &draft.id, day, Some(&expired)).await.unwrap_err();
     assert_eq!(err.code(), treem::ErrorCode::Certificate);
     assert!(err.to_string().contains("hết hạn"), "{err}");
     assert_eq!(support::row_counts(&t.store).await, before, "nothing issued half-way");
 
     let fifty_pages = "Nội dung báo cáo dài. ".repeat(8_000);
     let edits = DraftEdits { summary: draft.summary.clone(), narrative: Narrative { results: fifty_pages, ..Default::default() }, recipients: vec![] };
-    let err = register::save_draft(&t.store, Source::Window, &draft.id, &edits).await.unwrap_err();
+    let err = register::save_draft(&t.store, &t.officer, Source::Window, &draft.id, &edits).await.unwrap_err();
     assert_eq!(err.code(), treem::ErrorCode::InvalidInput);
     assert!(err.to_string().contains("60.000 ký tự"), "{err}");
     assert_eq!(support::row_counts(&t.store).await, before);
@@ -242,44 +242,44 @@ async fn bad_certificates_and_narratives_issue_nothing() {
     // A single word longer than a line is broken, not lost.
     let word = "Trẻem".repeat(60);
     let edits = DraftEdits { summary: draft.summary.clone(), narrative: Narrative { results: word.clone(), ..Default::default() }, recipients: vec![] };
-    register::save_draft(&t.store, Source::Window, &draft.id, &edits).await.unwrap();
-    let text = check_pdf("bao-cao-tu-dai", &register::pdf(&t.store, &draft.id).await.unwrap());
+    register::save_draft(&t.store, &t.officer, Source::Window, &draft.id, &edits).await.unwrap();
+    let text = check_pdf("bao-cao-tu-dai", &register::pdf(&t.store, &t.officer, &draft.id).await.unwrap());
     assert!(text.replace(' ', "").contains(&word));
 
     assert_eq!(signing::verify_pdf(b"%PDF-1.7\n1 0 obj", &signing::TrustList::default()), Err(signing::VerifyError::NotPdf));
-    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
-    let unsigned = treem::documents::plan_pdf(t.store.pool(), &p.id).await.unwrap();
+    let p = plan::current(&t.store, &t.officer).await.unwrap().unwrap();
+    let unsigned = treem::documents::plan_pdf(&t.store, &t.officer, &p.id).await.unwrap();
     assert_eq!(signing::verify_pdf(&unsigned, &signing::TrustList::default()), Err(signing::VerifyError::Unsigned));
 }
 
 #[tokio::test]
 async fn a_signed_document_carries_the_seal_and_the_signature_image() {
     let t = support::demo().await;
-    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
+    let p = plan::current(&t.store, &t.officer).await.unwrap().unwrap();
     let seal = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seal.png")).unwrap();
     let signature = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/signature.png")).unwrap();
-    let err = treem::ward::set_seal(&t.store, Source::Window, "dau.jpg", b"\xff\xd8\xff not a png").await.unwrap_err();
+    let err = treem::ward::set_seal(&t.store, &t.officer, Source::Window, "dau.jpg", b"\xff\xd8\xff not a png").await.unwrap_err();
     assert!(err.to_string().contains("PNG"), "{err}");
     // A PNG cut short: its signature and header are right, its image data is not.
     let before = support::row_counts(&t.store).await;
     let cut = &seal[..seal.len() / 2];
     assert!(treem::pdf::Picture::png_size(cut).is_some(), "the header survives");
-    let err = treem::ward::set_seal(&t.store, Source::Window, "con-dau.png", cut).await.unwrap_err();
+    let err = treem::ward::set_seal(&t.store, &t.officer, Source::Window, "con-dau.png", cut).await.unwrap_err();
     assert_eq!(err.code(), treem::ErrorCode::InvalidInput);
     assert!(err.to_string().contains("bị hỏng"), "{err}");
-    let signer = treem::ward::signers(t.store.pool()).await.unwrap().remove(0);
-    let err = treem::ward::set_signature_image(&t.store, Source::Window, &signer.id, "chu-ky.png", &signature[..signature.len() - 40]).await.unwrap_err();
+    let signer = treem::ward::signers(&t.store, &t.officer).await.unwrap().remove(0);
+    let err = treem::ward::set_signature_image(&t.store, &t.officer, Source::Window, &signer.id, "chu-ky.png", &signature[..signature.len() - 40]).await.unwrap_err();
     assert!(err.to_string().contains("chữ ký bị hỏng"), "{err}");
     assert_eq!(support::row_counts(&t.store).await, before, "nothing kept");
-    treem::ward::set_seal(&t.store, Source::Window, "con-dau.png", &seal).await.unwrap();
-    let signer = treem::ward::signers(t.store.pool()).await.unwrap().remove(0);
-    treem::ward::set_signature_image(&t.store, Source::Window, &signer.id, "chu-ky.png", &signature).await.unwrap();
-    assert!(treem::ward::signers(t.store.pool()).await.unwrap()[0].has_signature_image);
+    treem::ward::set_seal(&t.store, &t.officer, Source::Window, "con-dau.png", &seal).await.unwrap();
+    let signer = treem::ward::signers(&t.store, &t.officer).await.unwrap().remove(0);
+    treem::ward::set_signature_image(&t.store, &t.officer, Source::Window, &signer.id, "chu-ky.png", &signature).await.unwrap();
+    assert!(treem::ward::signers(&t.store, &t.officer).await.unwrap()[0].has_signature_image);
 
     let (_, id) = identity(Utc::now(), 30);
-    let draft = register::create_draft(&t.store, Source::Window, Kind::Plan, &p.id, None, None, None).await.unwrap();
-    let issued = register::issue(&t.store, Source::Window, &draft.id, chrono::NaiveDate::from_ymd_opt(2024, 4, 8).unwrap(), Some(&id)).await.unwrap();
-    let bytes = register::pdf(&t.store, &issued.id).await.unwrap();
+    let draft = register::create_draft(&t.store, &t.officer, Source::Window, Kind::Plan, &p.id, None, None, None).await.unwrap();
+    let issued = register::issue(&t.store, &t.officer, Source::Window, &draft.id, chrono::NaiveDate::from_ymd_opt(2024, 4, 8).unwrap(), Some(&id)).await.unwrap();
+    let bytes = register::pdf(&t.store, &t.officer, &issued.id).await.unwrap();
     let text = check_pdf("ke-hoach-ky-so", &bytes);
     assert!(text.contains("Số: 01/KH-UBND") && text.contains("ngày 08 tháng 4 năm 2024"));
     let list = Command::new("pdfimages").arg("-list").arg(artifacts().join("ke-hoach-ky-so.pdf")).output().expect("pdfimages");
@@ -297,7 +297,7 @@ async fn a_small_png_that_declares_a_huge_picture_is_refused_before_decoding() {
     png[16..20].copy_from_slice(&50_000u32.to_be_bytes());
     png[20..24].copy_from_slice(&50_000u32.to_be_bytes());
     let before = support::row_counts(&t.store).await;
-    let err = treem::ward::set_seal(&t.store, Source::Window, "dau.png", &png).await.unwrap_err();
+    let err = treem::ward::set_seal(&t.store, &t.officer, Source::Window, "dau.png", &png).await.unwrap_err();
     assert!(err.to_string().contains("50000×50000"), "{err}");
     assert_eq!(support::row_counts(&t.store).await, before);
 }
@@ -305,12 +305,12 @@ async fn a_small_png_that_declares_a_huge_picture_is_refused_before_decoding() {
 #[tokio::test]
 async fn a_document_says_what_can_be_done_with_it() {
     let t = support::demo().await;
-    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
-    let draft = register::create_draft(&t.store, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
+    let p = plan::current(&t.store, &t.officer).await.unwrap().unwrap();
+    let draft = register::create_draft(&t.store, &t.officer, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
     assert!(draft.can.issue && draft.can.write_sections && !draft.can.verify && !draft.can.delivery_list);
-    let progress = register::create_draft(&t.store, Source::Window, Kind::Progress, &p.id, None, None, None).await.unwrap();
+    let progress = register::create_draft(&t.store, &t.officer, Source::Window, Kind::Progress, &p.id, None, None, None).await.unwrap();
     assert!(!progress.can.issue && !progress.can.write_sections, "the progress table is not numbered");
-    let issued = register::issue(&t.store, Source::Window, &draft.id, chrono::NaiveDate::from_ymd_opt(2024, 7, 1).unwrap(), None).await.unwrap();
+    let issued = register::issue(&t.store, &t.officer, Source::Window, &draft.id, chrono::NaiveDate::from_ymd_opt(2024, 7, 1).unwrap(), None).await.unwrap();
     assert!(!issued.can.issue && !issued.can.write_sections && issued.can.verify && issued.can.delivery_list);
     assert_eq!(issued.number_text, "01/BC-UBND");
 }

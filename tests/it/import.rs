@@ -259,7 +259,7 @@ async fn a_malformed_plan_file_is_refused_and_nothing_is_written() {
     let mut draft = seed_draft();
     draft.nodes[3].children[9].children[1].lead_unit = Some(99);
     draft.units.push("Đơn vị mới chưa có".into());
-    let err = plan::save_draft(&t.store, Source::Import, &draft).await.unwrap_err();
+    let err = plan::save_draft(&t.store, &t.officer, Source::Import, &draft).await.unwrap_err();
     assert_eq!(err.code(), treem::ErrorCode::InvalidInput);
     assert_eq!(support::row_counts(&t.store).await, before);
 }

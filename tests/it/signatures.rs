@@ -140,8 +140,8 @@ fn resign_with_ecdsa(signed: &[u8], key: &p256::ecdsa::SigningKey, cert: &Certif
 }
 
 async fn unsigned_pdf(t: &support::TempStore) -> Vec<u8> {
-    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
-    treem::documents::plan_pdf(t.store.pool(), &p.id).await.unwrap()
+    let p = plan::current(&t.store, &t.officer).await.unwrap().unwrap();
+    treem::documents::plan_pdf(&t.store, &t.officer, &p.id).await.unwrap()
 }
 
 fn flip_a_byte(pdf: &[u8]) -> Vec<u8> {
@@ -154,15 +154,15 @@ fn flip_a_byte(pdf: &[u8]) -> Vec<u8> {
 #[tokio::test]
 async fn the_wards_own_certificate_verifies_as_internal_and_an_imitation_does_not() {
     let t = support::demo().await;
-    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
-    let kept = certificates::create_internal(&t.store, Source::Window, "Võ Thùy Dương", "mat-khau-123").await.unwrap();
-    let id = certificates::identity(&t.store, Source::Window, &kept.id, "mat-khau-123").await.unwrap();
-    let draft = register::create_draft(&t.store, Source::Window, Kind::Plan, &p.id, None, None, None).await.unwrap();
-    let issued = register::issue(&t.store, Source::Window, &draft.id, treem::today_in_vietnam(), Some(&id)).await.unwrap();
-    let bytes = register::pdf(&t.store, &issued.id).await.unwrap();
+    let p = plan::current(&t.store, &t.officer).await.unwrap().unwrap();
+    let kept = certificates::create_internal(&t.store, &t.officer, Source::Window, "Võ Thùy Dương", "mat-khau-123").await.unwrap();
+    let id = certificates::identity(&t.store, &t.officer, Source::Window, &kept.id, "mat-khau-123").await.unwrap();
+    let draft = register::create_draft(&t.store, &t.officer, Source::Window, Kind::Plan, &p.id, None, None, None).await.unwrap();
+    let issued = register::issue(&t.store, &t.officer, Source::Window, &draft.id, treem::today_in_vietnam(), Some(&id)).await.unwrap();
+    let bytes = register::pdf(&t.store, &t.officer, &issued.id).await.unwrap();
     assert!(pdfsig(&bytes, "ky-noi-bo").contains("Signature is Valid."));
 
-    let v = trust::verify_pdf(t.store.pool(), &bytes).await.unwrap();
+    let v = trust::verify_pdf(&t.store, &t.officer, &bytes).await.unwrap();
     assert!(v.intact && v.whole_file, "{v:?}");
     assert_eq!(v.trust, Trust::Internal);
     assert_eq!(v.signer, "Võ Thùy Dương");
@@ -176,14 +176,14 @@ async fn the_wards_own_certificate_verifies_as_internal_and_an_imitation_does_no
     let p12 = signing::create_internal("Võ Thùy Dương", "UBND Phường Nguyễn Nghiêm", "khác", Utc::now(), 30).unwrap();
     let imitation = Identity::from_pkcs12(&p12, "khác").unwrap();
     let forged = signing::sign_pdf(&unsigned_pdf(&t).await, &imitation, "Ban hành văn bản", Utc::now()).unwrap();
-    let v = trust::verify_pdf(t.store.pool(), &forged).await.unwrap();
+    let v = trust::verify_pdf(&t.store, &t.officer, &forged).await.unwrap();
     assert!(v.intact);
     assert_eq!(v.trust, Trust::Unknown);
     assert!(!v.is_valid());
     assert!(v.verdict.contains("chưa xác định được tổ chức cấp chứng thư"), "{}", v.verdict);
     assert!(v.verdict.contains("tự ghi là chứng thư nội bộ") && !v.verdict.contains("hợp lệ"), "{}", v.verdict);
 
-    let v = trust::verify_pdf(t.store.pool(), &flip_a_byte(&bytes)).await.unwrap();
+    let v = trust::verify_pdf(&t.store, &t.officer, &flip_a_byte(&bytes)).await.unwrap();
     assert!(!v.intact && !v.is_valid());
     assert!(v.verdict.contains("bị thay đổi"), "{}", v.verdict);
 }
@@ -196,7 +196,7 @@ async fn a_certificate_from_an_authority_is_unknown_until_the_ward_trusts_it() {
     let signed = signing::sign_pdf(&unsigned_pdf(&t).await, &signer, "Ban hành văn bản", Utc::now()).unwrap();
     assert!(pdfsig(&signed, "ky-ca-thu").contains("Signature is Valid."));
 
-    let v = trust::verify_pdf(t.store.pool(), &signed).await.unwrap();
+    let v = trust::verify_pdf(&t.store, &t.officer, &signed).await.unwrap();
     assert!(v.intact);
     assert_eq!(v.trust, Trust::Unknown);
     assert_eq!((v.signer.as_str(), v.organisation.as_deref(), v.issuer.as_str()), ("Trần Thị Bình", Some("UBND phường Thử nghiệm"), "CA Thử nghiệm"));
@@ -204,26 +204,26 @@ async fn a_certificate_from_an_authority_is_unknown_until_the_ward_trusts_it() {
 
     // Not a certificate: refused, nothing written.
     let before = support::row_counts(&t.store).await;
-    let err = trust::add(&t.store, Source::Window, b"-----BEGIN CERTIFICATE-----\nkhong phai\n-----END CERTIFICATE-----").await.unwrap_err();
+    let err = trust::add(&t.store, &t.officer, Source::Window, b"-----BEGIN CERTIFICATE-----\nkhong phai\n-----END CERTIFICATE-----").await.unwrap_err();
     assert_eq!(err.code(), treem::ErrorCode::InvalidInput);
-    assert!(trust::add(&t.store, Source::Window, b"\x30\x03\x02\x01\x01").await.is_err());
+    assert!(trust::add(&t.store, &t.officer, Source::Window, b"\x30\x03\x02\x01\x01").await.is_err());
     assert_eq!(support::row_counts(&t.store).await, before);
-    assert!(trust::list(t.store.pool()).await.unwrap().is_empty(), "empty at first");
+    assert!(trust::list(&t.store, &t.officer).await.unwrap().is_empty(), "empty at first");
 
     // The officer adds the authority (PEM, then the same as DER: one entry).
     let pem = ca.cert.to_pem(der::pem::LineEnding::CRLF).unwrap();
-    let added = trust::add(&t.store, Source::Window, pem.as_bytes()).await.unwrap();
+    let added = trust::add(&t.store, &t.officer, Source::Window, pem.as_bytes()).await.unwrap();
     assert_eq!(added.name, "CA Thử nghiệm");
     assert_eq!(added.fingerprint, signing::fingerprint(&ca.cert));
     let path = t.dir.path().join("ca.cer");
     std::fs::write(&path, ca.cert.to_der().unwrap()).unwrap();
-    assert_eq!(trust::add_file(&t.store, Source::Window, &path).await.unwrap(), added);
-    assert_eq!(trust::list(t.store.pool()).await.unwrap(), [added.clone()]);
+    assert_eq!(trust::add_file(&t.store, &t.officer, Source::Window, &path).await.unwrap(), added);
+    assert_eq!(trust::list(&t.store, &t.officer).await.unwrap(), [added.clone()]);
 
-    let v = trust::verify_pdf(t.store.pool(), &signed).await.unwrap();
+    let v = trust::verify_pdf(&t.store, &t.officer, &signed).await.unwrap();
     assert_eq!(v.trust, Trust::Trusted { authority: "CA Thử nghiệm".into() });
     assert!(v.is_valid() && v.verdict.starts_with("Chữ ký hợp lệ"), "{}", v.verdict);
-    assert!(!trust::verify_pdf(t.store.pool(), &flip_a_byte(&signed)).await.unwrap().intact);
+    assert!(!trust::verify_pdf(&t.store, &t.officer, &flip_a_byte(&signed)).await.unwrap().intact);
 
     // Another authority of the same name did not sign the signer's certificate.
     let impostor = make_ca("CA Thử nghiệm");
@@ -231,11 +231,11 @@ async fn a_certificate_from_an_authority_is_unknown_until_the_ward_trusts_it() {
     assert_eq!(v.trust, Trust::Unknown);
 
     // Removed, then added again.
-    trust::remove(&t.store, Source::Window, &added.id).await.unwrap();
-    assert_eq!(trust::verify_pdf(t.store.pool(), &signed).await.unwrap().trust, Trust::Unknown);
-    assert!(trust::remove(&t.store, Source::Window, &added.id).await.is_err());
-    trust::add(&t.store, Source::Window, pem.as_bytes()).await.unwrap();
-    assert!(matches!(trust::verify_pdf(t.store.pool(), &signed).await.unwrap().trust, Trust::Trusted { .. }));
+    trust::remove(&t.store, &t.officer, Source::Window, &added.id).await.unwrap();
+    assert_eq!(trust::verify_pdf(&t.store, &t.officer, &signed).await.unwrap().trust, Trust::Unknown);
+    assert!(trust::remove(&t.store, &t.officer, Source::Window, &added.id).await.is_err());
+    trust::add(&t.store, &t.officer, Source::Window, pem.as_bytes()).await.unwrap();
+    assert!(matches!(trust::verify_pdf(&t.store, &t.officer, &signed).await.unwrap().trust, Trust::Trusted { .. }));
 
     let replayed = treem::store::replay(t.store.pool()).await.unwrap();
     assert_eq!(replayed.difference, None);

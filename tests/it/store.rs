@@ -1,6 +1,6 @@
 //! The store: pragmas, the change log, schema versions.
 
-use treem::{store, ward, Source, Store};
+use treem::{store, ward, Source};
 
 use crate::support;
 
@@ -22,8 +22,8 @@ async fn every_write_appends_to_the_change_log_in_sequence() {
         .unwrap();
         assert_eq!(missing, 0, "{table}");
     }
-    let unit = &ward::units(t.store.pool()).await.unwrap()[0];
-    ward::rename_unit(&t.store, Source::Window, &unit.id, "Văn hóa - Xã hội").await.unwrap();
+    let unit = &ward::units(&t.store, &t.officer).await.unwrap()[0];
+    ward::rename_unit(&t.store, &t.officer, Source::Window, &unit.id, "Văn hóa - Xã hội").await.unwrap();
     let h = store::history(t.store.pool(), "units", &unit.id).await.unwrap();
     assert_eq!(h.len(), 2);
     assert_eq!(h[1].changes, r#"{"name":["Văn hóa - Xã hội, Đài truyền thanh","Văn hóa - Xã hội"]}"#);
@@ -47,7 +47,7 @@ async fn the_device_id_is_kept_across_reopening() {
     let id = t.store.device_id().to_owned();
     let path = t.db_path();
     t.store.close().await;
-    let again = Store::open(&path).await.unwrap();
+    let (again, _) = treem::auth::log_in(&path, "canbo", support::PASSWORD).await.unwrap();
     assert_eq!(again.device_id(), id);
 }
 
@@ -60,7 +60,7 @@ async fn a_database_from_a_newer_app_is_refused() {
         .unwrap();
     let path = t.db_path();
     t.store.close().await;
-    let err = Store::open(&path).await.err().expect("refused");
+    let err = treem::auth::log_in(&path, "canbo", support::PASSWORD).await.err().expect("refused");
     assert_eq!(err.code(), treem::ErrorCode::NewerDatabase);
     assert!(err.to_string().contains("phiên bản mới hơn"));
 }

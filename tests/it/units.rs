@@ -18,8 +18,8 @@ fn day(d: u32, m: u32) -> NaiveDate {
 }
 
 async fn lead_unit(t: &support::TempStore) -> (String, String) {
-    let p = plan::current(t.store.pool()).await.unwrap().unwrap();
-    let units = ward::units(t.store.pool()).await.unwrap();
+    let p = plan::current(&t.store, &t.officer).await.unwrap().unwrap();
+    let units = ward::units(&t.store, &t.officer).await.unwrap();
     let unit = units.iter().find(|u| u.name == LEAD).unwrap_or_else(|| panic!("the demo has {LEAD}: {units:?}"));
     (p.id, unit.id.clone())
 }
@@ -30,7 +30,7 @@ async fn the_lead_units_page_shows_what_is_late() {
     let (plan_id, unit_id) = lead_unit(&t).await;
     // 20/06/2024: the 6-month report was due on 19/05 and has not come in; the yearly one is not
     // yet due. The demo's activities of this unit end on 30/06 at the earliest: none is late yet.
-    let page = unit_page(t.store.pool(), &plan_id, &unit_id, day(20, 6)).await.unwrap();
+    let page = unit_page(&t.store, &t.officer, &plan_id, &unit_id, day(20, 6)).await.unwrap();
     assert_eq!(page.unit.name, LEAD);
     assert!(!page.activities.is_empty());
     assert!(page.activities.iter().all(|a| a.role == Role::Lead));
@@ -49,7 +49,7 @@ async fn the_lead_units_page_shows_what_is_late() {
 
     // 01/09/2024: the Children's Action Month (ends 30/06) and the accident campaign (ends
     // 31/08) are past their deadline and still open.
-    let page = unit_page(t.store.pool(), &plan_id, &unit_id, day(1, 9)).await.unwrap();
+    let page = unit_page(&t.store, &t.officer, &plan_id, &unit_id, day(1, 9)).await.unwrap();
     let late: Vec<_> = page.late_activities().collect();
     assert_eq!(late.len(), 2, "{late:?}");
     assert!(late.iter().any(|a| a.text.starts_with("Tổ chức Tháng hành động vì trẻ em năm 2024") && a.due_on == day(30, 6)));
@@ -59,23 +59,23 @@ async fn the_lead_units_page_shows_what_is_late() {
     assert!(page.reminder_due);
 
     // Before any deadline nothing is late and no letter is due.
-    let early = unit_page(t.store.pool(), &plan_id, &unit_id, day(2, 1)).await.unwrap();
+    let early = unit_page(&t.store, &t.officer, &plan_id, &unit_id, day(2, 1)).await.unwrap();
     assert_eq!((early.counts.late, early.counts.missing_reports, early.reminder_due), (0, 0, false));
     // A unit that does not exist is said so.
-    assert!(unit_page(t.store.pool(), &plan_id, "khong-co", day(2, 1)).await.is_err());
+    assert!(unit_page(&t.store, &t.officer, &plan_id, "khong-co", day(2, 1)).await.is_err());
 }
 
 #[tokio::test]
 async fn the_percent_done_leaves_out_what_does_not_apply() {
     let t = support::demo().await;
     let (plan_id, unit_id) = lead_unit(&t).await;
-    let page = unit_page(t.store.pool(), &plan_id, &unit_id, day(20, 6)).await.unwrap();
+    let page = unit_page(&t.store, &t.officer, &plan_id, &unit_id, day(20, 6)).await.unwrap();
     assert!(page.activities.len() >= 3);
     let ids: Vec<String> = page.activities.iter().map(|a| a.assignment_id.clone()).collect();
-    plan::set_status(&t.store, Source::Window, &ids[0], Status::Done).await.unwrap();
-    plan::set_status(&t.store, Source::Window, &ids[1], Status::NotApplicable).await.unwrap();
-    plan::set_status(&t.store, Source::Window, &ids[2], Status::InProgress).await.unwrap();
-    let page = unit_page(t.store.pool(), &plan_id, &unit_id, day(20, 6)).await.unwrap();
+    plan::set_status(&t.store, &t.officer, Source::Window, &ids[0], Status::Done).await.unwrap();
+    plan::set_status(&t.store, &t.officer, Source::Window, &ids[1], Status::NotApplicable).await.unwrap();
+    plan::set_status(&t.store, &t.officer, Source::Window, &ids[2], Status::InProgress).await.unwrap();
+    let page = unit_page(&t.store, &t.officer, &plan_id, &unit_id, day(20, 6)).await.unwrap();
     let c = &page.counts.by_status;
     assert_eq!((c.done, c.not_applicable, c.in_progress), (1, 1, 1));
     assert_eq!(c.done + c.in_progress + c.not_started + c.not_applicable, c.total);
@@ -89,21 +89,21 @@ async fn the_percent_done_leaves_out_what_does_not_apply() {
 async fn the_reminder_letter_is_numbered_01_and_names_the_unit_and_what_is_late() {
     let t = support::demo().await;
     let (plan_id, unit_id) = lead_unit(&t).await;
-    let err = register::create_draft(&t.store, Source::Window, Kind::Reminder, &plan_id, None, None, None).await.unwrap_err();
+    let err = register::create_draft(&t.store, &t.officer, Source::Window, Kind::Reminder, &plan_id, None, None, None).await.unwrap_err();
     assert!(err.to_string().contains("Chọn đơn vị"), "{err}");
 
-    let draft = register::create_draft(&t.store, Source::Window, Kind::Reminder, &plan_id, None, None, Some(&unit_id)).await.unwrap();
+    let draft = register::create_draft(&t.store, &t.officer, Source::Window, Kind::Reminder, &plan_id, None, None, Some(&unit_id)).await.unwrap();
     assert_eq!(draft.unit_id.as_deref(), Some(unit_id.as_str()));
     assert_eq!(draft.symbol, "UBND-VHXH");
     assert!(Kind::Reminder.numbered());
     // The draft previews.
-    let preview = check_pdf("cong-van-don-doc-nhap", &register::pdf(&t.store, &draft.id).await.unwrap());
+    let preview = check_pdf("cong-van-don-doc-nhap", &register::pdf(&t.store, &t.officer, &draft.id).await.unwrap());
     assert!(preview.contains(&format!("Kính gửi: {LEAD}.")), "{preview}");
 
-    let issued = register::issue(&t.store, Source::Window, &draft.id, day(1, 9), None).await.unwrap();
+    let issued = register::issue(&t.store, &t.officer, Source::Window, &draft.id, day(1, 9), None).await.unwrap();
     assert_eq!((issued.number, issued.year), (Some(1), 2024));
     assert_eq!(issued.number_text, "01/UBND-VHXH");
-    let text = check_pdf("cong-van-don-doc", &register::pdf(&t.store, &issued.id).await.unwrap());
+    let text = check_pdf("cong-van-don-doc", &register::pdf(&t.store, &t.officer, &issued.id).await.unwrap());
     for needle in [
         "ỦY BAN NHÂN DÂN",
         "PHƯỜNG NGUYỄN NGHIÊM",
@@ -121,7 +121,7 @@ async fn the_reminder_letter_is_numbered_01_and_names_the_unit_and_what_is_late(
         assert!(text.contains(needle), "missing {needle} in {text}");
     }
     assert!(!text.contains("KẾ HOẠCH") && !text.contains("BÁO CÁO"), "a letter has no type line");
-    let page = unit_page(t.store.pool(), &plan_id, &unit_id, day(1, 9)).await.unwrap();
+    let page = unit_page(&t.store, &t.officer, &plan_id, &unit_id, day(1, 9)).await.unwrap();
     assert_eq!(page.late_activities().count(), 2);
     for a in page.late_activities() {
         let words = collapse(a.text.trim_end_matches(['.', ';', ':', ',']));
@@ -134,7 +134,7 @@ async fn the_reminder_letter_is_numbered_01_and_names_the_unit_and_what_is_late(
     assert_eq!(page.letters[0].id, issued.id);
 
     // The register holds it, and the log still rebuilds every table.
-    let book = register::register(t.store.pool(), 2024).await.unwrap();
+    let book = register::register(&t.store, &t.officer, 2024).await.unwrap();
     assert_eq!(book.iter().map(|d| d.kind).collect::<Vec<_>>(), [Kind::Reminder]);
     let replayed = store::replay(t.store.pool()).await.unwrap();
     assert_eq!(replayed.difference, None);
@@ -171,14 +171,16 @@ async fn the_migration_keeps_every_document() {
     sqlx::query("UPDATE documents SET source_id = 'bc' WHERE id = 'ds'").execute(&pool).await.unwrap();
     pool.close().await;
 
-    let s = treem::Store::open(&db).await.unwrap();
-    let report = register::get(s.pool(), "bc").await.unwrap();
+    // The first start of this version: the officer's account, and the database encrypted.
+    let (store, officer) = treem::auth::set_up(&db, "canbo", "Nguyễn Thị Hoa", crate::support::PASSWORD).await.unwrap();
+    let (s, o) = (&store, &officer);
+    let report = register::get(s, o, "bc").await.unwrap();
     assert_eq!((report.kind, report.number, report.number_text.as_str()), (Kind::Report, Some(3), "03/BC-UBND"));
     assert_eq!(report.issued_on, Some(day(18, 5)));
     assert_eq!(report.narrative.results, "Kết quả");
     assert_eq!(report.recipients, ["Lưu: VT, VH-XH."]);
     assert_eq!(report.unit_id, None);
-    let list = register::get(s.pool(), "ds").await.unwrap();
+    let list = register::get(s, o, "ds").await.unwrap();
     assert_eq!(list.source_id.as_deref(), Some("bc"));
     // The indexes are back, the self-reference names the new table, and nothing dangles.
     let indexes: Vec<String> =

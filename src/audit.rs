@@ -1,0 +1,254 @@
+//! The audit trail: the change log read as who did what and when, with the events beside the
+//! writes (logins, wrong passwords, locks, exports, looks at a sensitive record), each device's
+//! hash chain checked, and an export to Excel.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::auth::{Actor, Need};
+use crate::store::chain::{Link, LINK_COLUMNS};
+use crate::store::{Source, Store};
+use crate::{Error, Result};
+
+labelled_enum! {
+    /// What happened, for an entry that changes no record.
+    pub enum Event {
+        /// A successful login (or unlock).
+        Login = ("login", "Đăng nhập"),
+        /// Wrong passwords before the next login (how many in the details).
+        LoginFailed = ("login_failed", "Nhập sai mật khẩu"),
+        /// The window was locked.
+        Lock = ("lock", "Khóa màn hình"),
+        /// One's own password changed.
+        PasswordChanged = ("password_changed", "Đổi mật khẩu"),
+        /// An officer set another account's password.
+        PasswordReset = ("password_reset", "Đặt lại mật khẩu"),
+        /// Data taken out of the app (a list, the audit trail).
+        Export = ("export", "Xuất dữ liệu"),
+        /// A sensitive record was opened.
+        View = ("view", "Xem hồ sơ"),
+    }
+}
+
+/// Writes that a sensitive record (a child, a case) was opened. The children and cases call it
+/// on every view, so each look leaves a trace.
+pub async fn viewed(store: &Store, actor: &Actor, table: &str, record_id: &str) -> Result<()> {
+    let mut w = store.write(actor, Source::Window).await?;
+    w.event(table, record_id, Event::View, serde_json::json!({})).await?;
+    w.commit().await
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default, serde::Deserialize, TS)]
+#[ts(export)]
+pub struct AuditFilter {
+    /// One account's entries.
+    pub user_id: Option<String>,
+    /// One record's entries.
+    pub record_id: Option<String>,
+    /// From this day (Vietnam time), inclusive.
+    pub from: Option<NaiveDate>,
+    /// To this day (Vietnam time), inclusive.
+    pub to: Option<NaiveDate>,
+}
+
+/// One entry as the Nhật ký page shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AuditLine {
+    /// The device.
+    pub device_id: String,
+    /// Its sequence on the device.
+    #[ts(type = "number")]
+    pub seq: i64,
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+    /// dd/mm/yyyy hh:mm, Vietnam time.
+    pub when: String,
+    /// Who (name).
+    pub user_name: String,
+    /// Who (account id; '' before accounts existed).
+    pub user_id: String,
+    /// What, in Vietnamese: "Đăng nhập", "Sửa", "Thêm", "Xóa".
+    pub action: String,
+    /// The table and the record.
+    pub table_name: String,
+    /// The record.
+    pub record_id: String,
+    /// The fields changed, or an event's details.
+    pub details: String,
+    /// Whether this entry's chain link is broken (altered, or an entry before it removed).
+    pub broken: bool,
+}
+
+/// The result of checking every device's chain.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ChainCheck {
+    /// Entries checked.
+    #[ts(type = "number")]
+    pub entries: i64,
+    /// Devices (chains).
+    #[ts(type = "number")]
+    pub devices: i64,
+    /// The first break of each broken chain.
+    pub breaks: Vec<ChainBreak>,
+}
+
+/// Where a chain breaks.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ChainBreak {
+    /// The device.
+    pub device_id: String,
+    /// The entry where it breaks.
+    #[ts(type = "number")]
+    pub seq: i64,
+    /// What is wrong, in Vietnamese.
+    pub reason: String,
+}
+
+impl ChainCheck {
+    /// Whether every chain is whole.
+    pub fn whole(&self) -> bool {
+        self.breaks.is_empty()
+    }
+}
+
+fn check_links(links: &[Link]) -> ChainCheck {
+    let mut breaks: Vec<ChainBreak> = Vec::new();
+    let mut devices = 0;
+    let mut prev: Option<&Link> = None;
+    for link in links {
+        let same_device = prev.is_some_and(|p| p.device_id == link.device_id);
+        if !same_device {
+            devices += 1;
+        }
+        if breaks.last().is_some_and(|b| b.device_id == link.device_id) {
+            prev = Some(link);
+            continue;
+        }
+        let (expected_seq, expected_prev) = match prev.filter(|_| same_device) {
+            Some(p) => (p.seq + 1, p.hash.as_str()),
+            None => (1, ""),
+        };
+        let reason = if link.seq != expected_seq {
+            Some(format!("thiếu mục {} đến {} (đã bị xóa)", expected_seq, link.seq - 1))
+        } else if link.prev_hash != expected_prev {
+            Some("không nối với mục trước (mục trước đã bị sửa hoặc xóa)".to_owned())
+        } else if link.hash != link.expected_hash() {
+            Some("nội dung đã bị sửa sau khi ghi".to_owned())
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            breaks.push(ChainBreak { device_id: link.device_id.clone(), seq: link.seq, reason });
+        }
+        prev = Some(link);
+    }
+    ChainCheck { entries: links.len() as i64, devices, breaks }
+}
+
+async fn links(store: &Store) -> Result<Vec<Link>> {
+    Ok(sqlx::query_as::<_, Link>(&format!("SELECT {LINK_COLUMNS} FROM change_log ORDER BY device_id, seq"))
+        .fetch_all(store.pool())
+        .await?)
+}
+
+/// Checks every device's chain: sequence without gaps, each entry linked to the one before,
+/// each entry's content matching its hash.
+pub async fn verify(store: &Store, actor: &Actor) -> Result<ChainCheck> {
+    actor.require(Need::ReadAudit)?;
+    Ok(check_links(&links(store).await?))
+}
+
+fn vietnam_day_start(d: NaiveDate) -> String {
+    let t = d.and_hms_opt(0, 0, 0).expect("midnight exists") - chrono::Duration::hours(7);
+    crate::store::stamp(DateTime::from_naive_utc_and_offset(t, Utc))
+}
+
+/// The entries that match `filter`, newest first, each marked when its chain is broken there
+/// or before it.
+pub async fn list(store: &Store, actor: &Actor, filter: &AuditFilter) -> Result<Vec<AuditLine>> {
+    actor.require(Need::ReadAudit)?;
+    if let (Some(from), Some(to)) = (filter.from, filter.to) {
+        if from > to {
+            return Err(crate::text::InvalidInput::new("to", "Ngày cuối phải sau ngày đầu.").into());
+        }
+    }
+    let all = links(store).await?;
+    let check = check_links(&all);
+    let from = filter.from.map(vietnam_day_start);
+    let to = filter.to.map(|d| vietnam_day_start(d + chrono::Duration::days(1)));
+    let mut lines: Vec<AuditLine> = all
+        .into_iter()
+        .filter(|l| filter.user_id.as_deref().is_none_or(|u| l.user_id == u))
+        .filter(|l| filter.record_id.as_deref().is_none_or(|r| l.record_id == r))
+        .filter(|l| from.as_deref().is_none_or(|f| l.at.as_str() >= f))
+        .filter(|l| to.as_deref().is_none_or(|t| l.at.as_str() < t))
+        .map(|l| {
+            let broken = check.breaks.iter().any(|b| b.device_id == l.device_id && l.seq >= b.seq);
+            line(l, broken)
+        })
+        .collect();
+    lines.sort_by(|a, b| b.at.cmp(&a.at).then(b.seq.cmp(&a.seq)));
+    Ok(lines)
+}
+
+fn line(l: Link, broken: bool) -> AuditLine {
+    let at = DateTime::parse_from_rfc3339(&l.at).map(|t| t.with_timezone(&Utc)).unwrap_or_default();
+    let action = match (l.op.as_str(), l.event.as_deref().and_then(Event::from_stored)) {
+        ("event", Some(e)) => e.label().to_owned(),
+        ("insert", _) => "Thêm".to_owned(),
+        ("update", _) => "Sửa".to_owned(),
+        ("delete", _) => "Xóa".to_owned(),
+        (other, _) => other.to_owned(),
+    };
+    let details = match crate::store::Changes::parse(&l.changes) {
+        Some(c) if l.op != "event" => c.pairs().map(|(k, _, _)| k.to_owned()).collect::<Vec<_>>().join(", "),
+        _ if l.changes == "{}" => String::new(),
+        _ => l.changes.clone(),
+    };
+    AuditLine {
+        when: crate::vietnam_time(at).format("%d/%m/%Y %H:%M").to_string(),
+        at,
+        device_id: l.device_id,
+        seq: l.seq,
+        user_name: l.user_name,
+        user_id: l.user_id,
+        action,
+        table_name: l.table_name,
+        record_id: l.record_id,
+        details,
+        broken,
+    }
+}
+
+/// The listed entries as an Excel workbook; the export itself is an entry of the trail.
+pub async fn xlsx(store: &Store, actor: &Actor, filter: &AuditFilter) -> Result<Vec<u8>> {
+    let lines = list(store, actor, filter).await?;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let xlsx_error = |_| Error::file("nhat-ky.xlsx", std::io::ErrorKind::Other.into());
+    sheet.set_name("Nhật ký").map_err(xlsx_error)?;
+    let headers = ["Thời gian", "Người thực hiện", "Thao tác", "Bảng", "Bản ghi", "Chi tiết", "Máy", "Số thứ tự", "Chuỗi"];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(xlsx_error)?;
+    }
+    for (r, l) in lines.iter().enumerate() {
+        let r = r as u32 + 1;
+        let cells = [&l.when, &l.user_name, &l.action, &l.table_name, &l.record_id, &l.details, &l.device_id];
+        for (c, v) in cells.iter().enumerate() {
+            sheet.write_string(r, c as u16, v.as_str()).map_err(xlsx_error)?;
+        }
+        sheet.write_number(r, 7, l.seq as f64).map_err(xlsx_error)?;
+        sheet.write_string(r, 8, if l.broken { "Bị phá vỡ" } else { "Nguyên vẹn" }).map_err(xlsx_error)?;
+    }
+    let bytes = book.save_to_buffer().map_err(xlsx_error)?;
+    let mut w = store.write(actor, Source::Window).await?;
+    w.event("change_log", "", Event::Export, serde_json::json!({ "mục": lines.len() })).await?;
+    w.commit().await?;
+    Ok(bytes)
+}

@@ -1,0 +1,308 @@
+//! The key ring beside the database (`treem.keys`): one slot per account, each holding the
+//! ward's master key wrapped with a key derived from that account's password by Argon2id.
+//! Changing a password re-wraps one slot; disabling an account removes its slot. The master key
+//! itself is never written anywhere in clear, and lives in memory only while unlocked.
+//!
+//! Also here: moving a database into its encrypted form. The encrypted copy is written beside
+//! the old file as `treem.db.new`, checked, and renamed over it, so a crash at any moment leaves
+//! either the old or the new file whole.
+
+use std::path::{Path, PathBuf};
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use chrono::{DateTime, Utc};
+use rand_core::{OsRng, RngCore};
+use serde::{Deserialize, Serialize};
+use sqlx::{ConnectOptions, Connection};
+use zeroize::Zeroizing;
+
+use crate::{Error, Result};
+
+/// The ward's 256-bit master key: opens the database (SQLCipher) and the kept files. Erased
+/// from memory when dropped.
+#[derive(Clone)]
+pub struct MasterKey(Zeroizing<[u8; 32]>);
+
+impl MasterKey {
+    /// A fresh random key.
+    pub fn generate() -> MasterKey {
+        let mut key = Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(key.as_mut());
+        MasterKey(key)
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The value of SQLCipher's `PRAGMA key` for a raw key (no key derivation inside SQLCipher:
+    /// the key is already random).
+    pub(crate) fn sqlcipher_pragma(&self) -> String {
+        format!("\"x'{}'\"", hex::encode_upper(self.0.as_ref()))
+    }
+}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(…)")
+    }
+}
+
+/// Argon2id's cost: above OWASP's minimum for Argon2id (19 MiB, 2 passes) in memory, with
+/// unlocking well under a second on a 2-core laptop (`scripts/bench` measures it).
+const ARGON2_MEMORY_KIB: u32 = 64 * 1024;
+const ARGON2_PASSES: u32 = 2;
+const ARGON2_LANES: u32 = 1;
+
+/// After this many wrong passwords in a row, each further try waits.
+pub const FREE_TRIES: u32 = 5;
+
+/// The key ring file of the database at `db_path`.
+pub fn path_beside(db_path: &Path) -> PathBuf {
+    db_path.with_extension("keys")
+}
+
+/// Where the encrypted copy of a database is written before it replaces the old file.
+pub fn pending_path(db_path: &Path) -> PathBuf {
+    let mut name = db_path.as_os_str().to_owned();
+    name.push(".new");
+    PathBuf::from(name)
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct KeyRing {
+    format: u32,
+    slots: Vec<Slot>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Slot {
+    user_id: String,
+    login: String,
+    memory_kib: u32,
+    passes: u32,
+    lanes: u32,
+    salt: String,
+    nonce: String,
+    wrapped: String,
+    #[serde(default)]
+    failures: u32,
+    #[serde(default)]
+    last_failure: Option<DateTime<Utc>>,
+    /// Wrong passwords not yet written to the audit trail (it is encrypted: they are written
+    /// at the next successful login).
+    #[serde(default)]
+    unreported: u32,
+}
+
+fn kek(password: &str, salt: &[u8], memory_kib: u32, passes: u32, lanes: u32) -> Result<Zeroizing<[u8; 32]>> {
+    let params = Params::new(memory_kib, passes, lanes, Some(32)).map_err(|_| Error::DamagedKeyRing)?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(password.as_bytes(), salt, out.as_mut())
+        .map_err(|_| Error::DamagedKeyRing)?;
+    Ok(out)
+}
+
+/// What a slot's wrapping binds to: the account, so a slot cannot be moved to another.
+fn slot_aad(user_id: &str, login: &str) -> Vec<u8> {
+    format!("treem-slot\u{1f}{user_id}\u{1f}{login}").into_bytes()
+}
+
+impl KeyRing {
+    pub(crate) fn load(db_path: &Path) -> Result<KeyRing> {
+        let path = path_beside(db_path);
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::file(&path, e))?;
+        serde_json::from_str(&text).map_err(|_| Error::DamagedKeyRing)
+    }
+
+    /// Written whole or not at all (temporary file, flushed, renamed over).
+    pub(crate) fn save(&self, db_path: &Path) -> Result<()> {
+        let path = path_beside(db_path);
+        let json = serde_json::to_vec_pretty(self).map_err(|_| Error::DamagedKeyRing)?;
+        crate::files::write_whole_sync(&path, &json)
+    }
+
+    /// Gives `user_id` a slot for `password`, replacing the one it had.
+    pub(crate) fn add(&mut self, user_id: &str, login: &str, password: &str, key: &MasterKey) -> Result<()> {
+        let mut salt = [0u8; 16];
+        OsRng.fill_bytes(&mut salt);
+        let mut nonce = [0u8; 24];
+        OsRng.fill_bytes(&mut nonce);
+        let kek = kek(password, &salt, ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES)?;
+        let wrapped = XChaCha20Poly1305::new(kek.as_ref().into())
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: key.bytes(), aad: &slot_aad(user_id, login) })
+            .map_err(|_| Error::DamagedKeyRing)?;
+        self.format = 1;
+        self.remove(user_id);
+        self.slots.push(Slot {
+            user_id: user_id.to_owned(),
+            login: login.to_owned(),
+            memory_kib: ARGON2_MEMORY_KIB,
+            passes: ARGON2_PASSES,
+            lanes: ARGON2_LANES,
+            salt: hex::encode(salt),
+            nonce: hex::encode(nonce),
+            wrapped: hex::encode(wrapped),
+            failures: 0,
+            last_failure: None,
+            unreported: 0,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn remove(&mut self, user_id: &str) {
+        self.slots.retain(|s| s.user_id != user_id);
+    }
+
+    /// Unwraps the master key with `login`'s password. A wrong password is counted in the key
+    /// ring (never in the database); from the sixth in a row each try must wait longer. Returns
+    /// the key and the wrong tries since the last login, for the audit trail.
+    pub(crate) fn unlock(&mut self, db_path: &Path, login: &str, password: &str) -> Result<(MasterKey, u32)> {
+        let Some(i) = self.slots.iter().position(|s| s.login == login) else {
+            // As slow as a real try, so that which names exist does not show.
+            let _ = kek(password, &[0u8; 16], ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES);
+            return Err(Error::WrongPassword);
+        };
+        let now = Utc::now();
+        let slot = &self.slots[i];
+        if let Some(wait) = wait_after(slot.failures, slot.last_failure, now) {
+            return Err(Error::TooManyTries { seconds: wait });
+        }
+        let salt = hex::decode(&slot.salt).map_err(|_| Error::DamagedKeyRing)?;
+        let nonce = hex::decode(&slot.nonce).map_err(|_| Error::DamagedKeyRing)?;
+        let wrapped = hex::decode(&slot.wrapped).map_err(|_| Error::DamagedKeyRing)?;
+        if nonce.len() != 24 {
+            return Err(Error::DamagedKeyRing);
+        }
+        let kek = kek(password, &salt, slot.memory_kib, slot.passes, slot.lanes)?;
+        let opened = XChaCha20Poly1305::new(kek.as_ref().into())
+            .decrypt(XNonce::from_slice(&nonce), Payload { msg: &wrapped, aad: &slot_aad(&slot.user_id, &slot.login) });
+        let slot = &mut self.slots[i];
+        match opened {
+            Ok(bytes) if bytes.len() == 32 => {
+                let bytes = Zeroizing::new(bytes);
+                let mut key = Zeroizing::new([0u8; 32]);
+                key.copy_from_slice(&bytes);
+                let unreported = std::mem::take(&mut slot.unreported);
+                if slot.failures > 0 || unreported > 0 {
+                    slot.failures = 0;
+                    slot.last_failure = None;
+                    self.save(db_path)?;
+                }
+                Ok((MasterKey(key), unreported))
+            }
+            _ => {
+                slot.failures += 1;
+                slot.unreported += 1;
+                slot.last_failure = Some(now);
+                self.save(db_path)?;
+                Err(Error::WrongPassword)
+            }
+        }
+    }
+}
+
+/// How long the next try must still wait after `failures` wrong passwords in a row: nothing for
+/// the first five, then 30 s, doubling up to 15 minutes.
+fn wait_after(failures: u32, last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<u64> {
+    if failures < FREE_TRIES {
+        return None;
+    }
+    let delay = (30u64 << (failures - FREE_TRIES).min(5)).min(15 * 60);
+    let since = last.map(|t| (now - t).num_seconds().max(0) as u64).unwrap_or(delay);
+    (since < delay).then(|| delay - since)
+}
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Whether the file at `path` is an unencrypted SQLite database.
+pub fn is_plain_sqlite(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == SQLITE_HEADER
+}
+
+fn quoted(path: &Path) -> String {
+    format!("'{}'", path.to_string_lossy().replace('\'', "''"))
+}
+
+/// Writes the encrypted copy of the database at `db_path` to `target` (nothing when there is no
+/// database yet: the store creates it encrypted). The old file is not touched.
+pub(crate) async fn encrypt_copy(db_path: &Path, target: &Path, key: &MasterKey) -> Result<()> {
+    if !db_path.exists() {
+        return Ok(());
+    }
+    if !is_plain_sqlite(db_path) {
+        return Err(Error::MissingKeyRing);
+    }
+    // The attached file is created with the main connection's flags: allow creating.
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(db_path).create_if_missing(true).connect().await?;
+    // Whatever the WAL holds goes into the main file first, so the copy has all of it.
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await?;
+    sqlx::query(&format!("ATTACH DATABASE {} AS encrypted KEY {}", quoted(target), key.sqlcipher_pragma()))
+        .execute(&mut conn)
+        .await?;
+    sqlx::query("SELECT sqlcipher_export('encrypted')").execute(&mut conn).await?;
+    sqlx::query("DETACH DATABASE encrypted").execute(&mut conn).await?;
+    conn.close().await?;
+    crate::failpoint::hit_named("encrypt_copied");
+    Ok(())
+}
+
+/// Completes a move into the encrypted form that a crash interrupted, or makes one: a checked
+/// encrypted copy waiting beside the database replaces it; an unencrypted database left by an
+/// older version is copied encrypted first. Kept files not yet encrypted are encrypted.
+pub(crate) async fn finish_pending(db_path: &Path, key: &MasterKey) -> Result<()> {
+    let pending = pending_path(db_path);
+    if !pending.exists() && is_plain_sqlite(db_path) {
+        encrypt_copy(db_path, &pending, key).await?;
+    }
+    if pending.exists() {
+        if opens_whole(&pending, key).await {
+            for suffix in ["-wal", "-shm"] {
+                let mut side = db_path.as_os_str().to_owned();
+                side.push(suffix);
+                let side = PathBuf::from(side);
+                if side.exists() {
+                    std::fs::remove_file(&side).map_err(|e| Error::file(&side, e))?;
+                }
+            }
+            crate::failpoint::hit_named("encrypt_before_swap");
+            std::fs::rename(&pending, db_path).map_err(|e| Error::file(db_path, e))?;
+        } else {
+            std::fs::remove_file(&pending).map_err(|e| Error::file(&pending, e))?;
+        }
+    }
+    let data_dir = db_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    crate::files::encrypt_plain_files(data_dir, key)
+}
+
+/// Whether `path` opens with `key` and passes SQLite's integrity check; its WAL is folded in.
+async fn opens_whole(path: &Path, key: &MasterKey) -> bool {
+    let opened = async {
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(path).pragma("key", key.sqlcipher_pragma()).connect().await?;
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut conn).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await?;
+        conn.close().await?;
+        Ok::<bool, sqlx::Error>(check == "ok")
+    };
+    opened.await.unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tries_wait_longer_after_five_wrong_passwords() {
+        let now = Utc::now();
+        assert_eq!(wait_after(4, Some(now), now), None);
+        assert_eq!(wait_after(5, Some(now), now), Some(30));
+        assert_eq!(wait_after(6, Some(now - chrono::Duration::seconds(10)), now), Some(50));
+        assert_eq!(wait_after(5, Some(now - chrono::Duration::seconds(31)), now), None);
+        assert_eq!(wait_after(40, Some(now), now), Some(15 * 60));
+    }
+}

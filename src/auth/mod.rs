@@ -1,0 +1,377 @@
+//! Who uses the app: the ward's accounts and their roles, logging in, and the check every core
+//! function makes of who is acting.
+//!
+//! An [`Actor`] exists only after a password was checked ([`set_up`], [`log_in`]); every core
+//! function that reads or writes takes one and asks [`Actor::require`] for what it does, so
+//! no command, import or CLI call gets around a role. The database is encrypted with a random
+//! master key that each account's password unwraps from its slot in the [key ring](keyring).
+
+pub mod keyring;
+
+use std::path::Path;
+
+use serde::Serialize;
+use sqlx::SqlitePool;
+use ts_rs::TS;
+
+use crate::store::{natural_id, Cols, Source, Store};
+use crate::text::{self, InvalidInput};
+use crate::{Error, Result};
+use keyring::{KeyRing, MasterKey};
+
+labelled_enum! {
+    /// What an account may do.
+    pub enum UserRole {
+        /// Everything: the plan, the children, the cases, the accounts.
+        Officer = ("officer", "Cán bộ"),
+        /// Reads everything; approves, issues and signs documents.
+        Leader = ("leader", "Lãnh đạo"),
+        /// Reads the plan and records progress for their own residential group.
+        Collaborator = ("collaborator", "Cộng tác viên"),
+        /// Reads the plan, the reports and the statistics.
+        Viewer = ("viewer", "Xem"),
+    }
+}
+
+labelled_enum! {
+    /// What a core function does, as a role is allowed it or not. The label completes
+    /// "Tài khoản … không được …".
+    pub enum Need {
+        /// The plan, its progress, the reports, the documents and the statistics.
+        ReadPlan = ("read_plan", "xem kế hoạch và báo cáo"),
+        /// Status, notes and evidence of an activity's unit.
+        RecordProgress = ("record_progress", "ghi tiến độ hoạt động"),
+        /// The plan itself, units, deadlines and the reports units send.
+        EditPlan = ("edit_plan", "sửa kế hoạch, đơn vị và báo cáo của đơn vị"),
+        /// The ward's details, signers, seal and trust list.
+        SetUpWard = ("set_up_ward", "sửa thông tin phường, người ký và danh sách tin cậy"),
+        /// Drafts of documents.
+        DraftDocuments = ("draft_documents", "soạn văn bản"),
+        /// Numbering, issuing and signing documents.
+        IssueDocuments = ("issue_documents", "cấp số, phát hành và ký văn bản"),
+        /// Accounts and passwords of others.
+        ManageUsers = ("manage_users", "quản lý tài khoản"),
+        /// The audit trail.
+        ReadAudit = ("read_audit", "xem nhật ký truy cập"),
+    }
+}
+
+impl UserRole {
+    /// Whether this role may do `need` at all (a collaborator's group is checked apart).
+    pub fn allows(self, need: Need) -> bool {
+        use Need::*;
+        match self {
+            UserRole::Officer => true,
+            UserRole::Leader => matches!(need, ReadPlan | IssueDocuments | ReadAudit),
+            UserRole::Collaborator => matches!(need, ReadPlan | RecordProgress),
+            UserRole::Viewer => matches!(need, ReadPlan),
+        }
+    }
+}
+
+/// The person acting, with their role: made only by logging in.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Actor {
+    id: String,
+    login: String,
+    name: String,
+    role: UserRole,
+    group_unit_id: Option<String>,
+    /// What this person may do, for the window to hide the rest.
+    can: Vec<Need>,
+}
+
+impl Actor {
+    fn new(user: &User) -> Actor {
+        Actor {
+            id: user.id.clone(),
+            login: user.login.clone(),
+            name: user.name.clone(),
+            role: user.role,
+            group_unit_id: user.group_unit_id.clone(),
+            can: Need::ALL.iter().copied().filter(|n| user.role.allows(*n)).collect(),
+        }
+    }
+
+    /// The account's id, written into the change log.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The account's login name.
+    pub fn login(&self) -> &str {
+        &self.login
+    }
+
+    /// The person's full name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The role.
+    pub fn role(&self) -> UserRole {
+        self.role
+    }
+
+    /// Refuses, with a message naming the role and the action, what the role may not do.
+    pub fn require(&self, need: Need) -> Result<()> {
+        if self.role.allows(need) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!("Tài khoản {} không được {}.", self.role.label().to_lowercase(), need.label())))
+        }
+    }
+
+    /// As [`require`](Actor::require), for work on one unit's part: a collaborator acts only
+    /// for their own residential group.
+    pub fn require_for_unit(&self, need: Need, unit_id: &str) -> Result<()> {
+        self.require(need)?;
+        if self.role == UserRole::Collaborator && self.group_unit_id.as_deref() != Some(unit_id) {
+            return Err(Error::Forbidden("Cộng tác viên chỉ ghi tiến độ phần việc của tổ dân phố mình.".into()));
+        }
+        Ok(())
+    }
+}
+
+/// An account as the officer's page lists it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, TS)]
+#[ts(export)]
+pub struct User {
+    /// Id.
+    pub id: String,
+    /// Login name (folded).
+    pub login: String,
+    /// Full name.
+    pub name: String,
+    /// Role.
+    pub role: UserRole,
+    /// A collaborator's residential group.
+    pub group_unit_id: Option<String>,
+    /// The group's name.
+    pub group_name: Option<String>,
+    /// When the account was disabled (UTC), if it was.
+    pub disabled_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The last successful login (UTC).
+    pub last_login: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+const USER_SELECT: &str = "SELECT u.id, u.login, u.name, u.role, u.group_unit_id, g.name AS group_name, u.disabled_at,
+        (SELECT MAX(at) FROM change_log l WHERE l.user_id = u.id AND l.event = 'login') AS last_login
+     FROM users u LEFT JOIN units g ON g.id = u.group_unit_id WHERE u.deleted_at IS NULL";
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    /// Login name, e.g. "hoa" or "canbo".
+    pub login: &'a str,
+    /// Full name.
+    pub name: &'a str,
+    /// Role.
+    pub role: UserRole,
+    /// A collaborator's residential group (a unit of that kind).
+    pub group_unit_id: Option<&'a str>,
+    /// The first password.
+    pub password: &'a str,
+}
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+fn check_password(field: &'static str, password: &str) -> Result<()> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(InvalidInput::new(field, format!("Mật khẩu cần ít nhất {MIN_PASSWORD_CHARS} ký tự.")).into());
+    }
+    if password.len() > 1024 {
+        return Err(InvalidInput::new(field, "Mật khẩu quá dài.").into());
+    }
+    Ok(())
+}
+
+/// A login name as stored and compared: folded (no tone marks, đ → d, lower case), no spaces.
+pub fn login_key(login: &str) -> Result<String> {
+    let key = text::fold(login.trim());
+    if key.is_empty() || key.chars().count() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+        return Err(InvalidInput::new("login", "Tên đăng nhập gồm chữ không dấu, số, dấu chấm hoặc gạch, không có khoảng trắng (ví dụ: canbo, hoa.nt).").into());
+    }
+    Ok(key)
+}
+
+/// Whether this data folder has no account yet: the window asks for the officer's name and
+/// password (the app's first start, or the first start of a version with accounts).
+pub fn first_start(db_path: &Path) -> bool {
+    !keyring::path_beside(db_path).exists()
+}
+
+/// First start: creates the officer's account and the key ring, and encrypts the database
+/// (a new one, or the unencrypted one an older version left, which is copied encrypted,
+/// checked, then swapped in). Returns the opened store and the officer.
+pub async fn set_up(db_path: &Path, login: &str, name: &str, password: &str) -> Result<(Store, Actor)> {
+    let login = login_key(login)?;
+    let name = text::required("name", "Họ và tên", name, 200)?;
+    check_password("password", password)?;
+    if !first_start(db_path) {
+        return Err(InvalidInput::new("login", "Dữ liệu này đã có tài khoản; hãy đăng nhập.").into());
+    }
+    let key = MasterKey::generate();
+    let pending = keyring::pending_path(db_path);
+    let _ = std::fs::remove_file(&pending);
+    keyring::encrypt_copy(db_path, &pending, &key).await?;
+    let user_id = natural_id("user", &[&login]);
+    {
+        let store = Store::open(&pending, &key).await?;
+        let officer = User {
+            id: user_id.clone(),
+            login: login.clone(),
+            name: name.clone(),
+            role: UserRole::Officer,
+            group_unit_id: None,
+            group_name: None,
+            disabled_at: None,
+            last_login: None,
+        };
+        let actor = Actor::new(&officer);
+        let mut w = store.write(&actor, Source::Window).await?;
+        let cols = Cols::new().set("login", &login).set("name", &name).set("role", UserRole::Officer.as_str());
+        w.insert("users", &user_id, cols).await?;
+        w.commit().await?;
+        store.close().await;
+    }
+    let mut ring = KeyRing::default();
+    ring.add(&user_id, &login, password, &key)?;
+    ring.save(db_path)?;
+    keyring::finish_pending(db_path, &key).await?;
+    log_in(db_path, &login, password).await
+}
+
+/// Logs in: the password unwraps the master key from the account's slot and opens the
+/// database. A wrong password changes nothing in the database; five in a row make the next
+/// tries wait.
+pub async fn log_in(db_path: &Path, login: &str, password: &str) -> Result<(Store, Actor)> {
+    let login = login_key(login).map_err(|_| Error::WrongPassword)?;
+    let mut ring = KeyRing::load(db_path)?;
+    let (key, failures) = ring.unlock(db_path, &login, password)?;
+    keyring::finish_pending(db_path, &key).await?;
+    let store = Store::open(db_path, &key).await?;
+    let user = sqlx::query_as::<_, User>(&format!("{USER_SELECT} AND u.login = ?"))
+        .bind(&login)
+        .fetch_optional(store.pool())
+        .await?;
+    let Some(user) = user.filter(|u| u.disabled_at.is_none()) else {
+        store.close().await;
+        return Err(Error::AccountDisabled);
+    };
+    let actor = Actor::new(&user);
+    let mut w = store.write(&actor, Source::Window).await?;
+    if failures > 0 {
+        w.event("users", &user.id, crate::audit::Event::LoginFailed, serde_json::json!({ "lần": failures })).await?;
+    }
+    w.event("users", &user.id, crate::audit::Event::Login, serde_json::json!({})).await?;
+    w.commit().await?;
+    Ok((store, actor))
+}
+
+/// Records a lock; the caller then drops the store, and with it the key. Unlocking is
+/// logging in again.
+pub async fn lock(store: &Store, actor: &Actor) -> Result<()> {
+    let mut w = store.write(actor, Source::Window).await?;
+    w.event("users", actor.id(), crate::audit::Event::Lock, serde_json::json!({})).await?;
+    w.commit().await
+}
+
+/// The ward's accounts.
+pub async fn users(store: &Store, actor: &Actor) -> Result<Vec<User>> {
+    actor.require(Need::ManageUsers)?;
+    Ok(sqlx::query_as::<_, User>(&format!("{USER_SELECT} ORDER BY u.disabled_at IS NOT NULL, u.role, u.login"))
+        .fetch_all(store.pool())
+        .await?)
+}
+
+async fn user(pool: &SqlitePool, id: &str) -> Result<User> {
+    sqlx::query_as::<_, User>(&format!("{USER_SELECT} AND u.id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(Error::NotFound { what: "tài khoản" })
+}
+
+/// Adds an account with its first password.
+pub async fn add_user(store: &Store, actor: &Actor, new: NewUser<'_>) -> Result<User> {
+    actor.require(Need::ManageUsers)?;
+    let login = login_key(new.login)?;
+    let name = text::required("name", "Họ và tên", new.name, 200)?;
+    check_password("password", new.password)?;
+    let group = match (new.role, new.group_unit_id) {
+        (UserRole::Collaborator, Some(g)) => {
+            let unit = crate::ward::unit_in(store.pool(), g).await?;
+            if unit.kind != crate::ward::UnitKind::ResidentialGroup {
+                return Err(InvalidInput::new("group", "Cộng tác viên thuộc một tổ dân phố; hãy chọn tổ.").into());
+            }
+            Some(unit.id)
+        }
+        (UserRole::Collaborator, None) => return Err(InvalidInput::new("group", "Chọn tổ dân phố của cộng tác viên.").into()),
+        _ => None,
+    };
+    let mut w = store.write(actor, Source::Window).await?;
+    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE login = ? AND deleted_at IS NULL")
+        .bind(&login)
+        .fetch_optional(w.conn())
+        .await?;
+    if taken.is_some() {
+        return Err(InvalidInput::new("login", format!("Đã có tài khoản “{login}”; hãy chọn tên đăng nhập khác.")).into());
+    }
+    let id = w.natural_or_new_id("users", "user", &[&login]).await?;
+    let cols = Cols::new().set("login", &login).set("name", &name).set("role", new.role.as_str()).set("group_unit_id", &group);
+    w.insert("users", &id, cols).await?;
+    let mut ring = KeyRing::load(store.db_path())?;
+    ring.add(&id, &login, new.password, store.key())?;
+    ring.save(store.db_path())?;
+    w.commit().await?;
+    user(store.pool(), &id).await
+}
+
+/// Changes one's own password: the old one must be right.
+pub async fn change_password(store: &Store, actor: &Actor, old: &str, new: &str) -> Result<()> {
+    check_password("new_password", new)?;
+    let mut w = store.write(actor, Source::Window).await?;
+    let mut ring = KeyRing::load(store.db_path())?;
+    ring.unlock(store.db_path(), actor.login(), old).map_err(|e| match e {
+        Error::WrongPassword => InvalidInput::new("old_password", "Mật khẩu hiện tại không đúng.").into(),
+        other => other,
+    })?;
+    let mut ring = KeyRing::load(store.db_path())?;
+    ring.add(actor.id(), actor.login(), new, store.key())?;
+    ring.save(store.db_path())?;
+    w.event("users", actor.id(), crate::audit::Event::PasswordChanged, serde_json::json!({})).await?;
+    w.commit().await
+}
+
+/// The officer sets another account's password (and so enables it again if it was disabled).
+pub async fn reset_password(store: &Store, actor: &Actor, user_id: &str, new: &str) -> Result<()> {
+    actor.require(Need::ManageUsers)?;
+    check_password("password", new)?;
+    let target = user(store.pool(), user_id).await?;
+    let mut w = store.write(actor, Source::Window).await?;
+    w.update("users", user_id, Cols::new().set("disabled_at", None::<String>)).await?;
+    let mut ring = KeyRing::load(store.db_path())?;
+    ring.add(&target.id, &target.login, new, store.key())?;
+    ring.save(store.db_path())?;
+    w.event("users", user_id, crate::audit::Event::PasswordReset, serde_json::json!({})).await?;
+    w.commit().await
+}
+
+/// Disables an account: its slot is removed, so its password no longer opens the data.
+pub async fn disable(store: &Store, actor: &Actor, user_id: &str) -> Result<()> {
+    actor.require(Need::ManageUsers)?;
+    if user_id == actor.id() {
+        return Err(InvalidInput::new("user", "Không thể tự khóa tài khoản đang dùng.").into());
+    }
+    user(store.pool(), user_id).await?;
+    let mut w = store.write(actor, Source::Window).await?;
+    let stamp = w.stamp().to_owned();
+    w.update("users", user_id, Cols::new().set("disabled_at", stamp)).await?;
+    let mut ring = KeyRing::load(store.db_path())?;
+    ring.remove(user_id);
+    ring.save(store.db_path())?;
+    w.commit().await
+}

@@ -1,0 +1,101 @@
+//! The hash chain of the change log: each entry's hash covers its content and the hash of the
+//! same device's previous entry, so an entry altered or removed breaks the chain from there
+//! (one chain per device, so that entries arriving from other laptops keep theirs).
+
+use sha2::{Digest, Sha256};
+use sqlx::SqliteConnection;
+
+use crate::Result;
+
+/// The fields of one entry that its hash covers.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Link {
+    /// The device that wrote it.
+    pub device_id: String,
+    /// Its sequence on that device.
+    pub seq: i64,
+    /// The clock reading.
+    pub hlc: String,
+    /// The table.
+    pub table_name: String,
+    /// The record.
+    pub record_id: String,
+    /// insert, update, delete or event.
+    pub op: String,
+    /// An event's kind.
+    pub event: Option<String>,
+    /// The changes (or an event's details), as stored.
+    pub changes: String,
+    /// Who (account id).
+    pub user_id: String,
+    /// Who (name).
+    pub user_name: String,
+    /// From where.
+    pub source: String,
+    /// When.
+    pub at: String,
+    /// The row version produced.
+    pub row_version: i64,
+    /// The previous entry's hash.
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+impl Link {
+    /// The hash this entry should carry, given the previous entry's.
+    pub fn expected_hash(&self) -> String {
+        let content = serde_json::json!([
+            self.prev_hash, self.device_id, self.seq, self.hlc, self.table_name, self.record_id, self.op,
+            self.event, self.changes, self.user_id, self.user_name, self.source, self.at, self.row_version
+        ]);
+        hex::encode(Sha256::digest(content.to_string().as_bytes()))
+    }
+}
+
+/// The columns of a [`Link`], for `SELECT`.
+pub const LINK_COLUMNS: &str =
+    "device_id, seq, hlc, table_name, record_id, op, event, changes, user_id, user_name, source, at, row_version, prev_hash, hash";
+
+/// The hash of this device's last entry ('' before its first).
+pub(super) async fn head(conn: &mut SqliteConnection, device_id: &str) -> Result<String> {
+    Ok(sqlx::query_scalar::<_, String>("SELECT hash FROM change_log WHERE device_id = ? ORDER BY seq DESC LIMIT 1")
+        .bind(device_id)
+        .fetch_optional(conn)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Chains the entries written before the log had hashes (a database from an older version),
+/// in one transaction, each device's in sequence.
+pub(super) async fn chain_unchained(pool: &sqlx::SqlitePool) -> Result<()> {
+    let unchained: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM change_log WHERE hash = ''").fetch_one(pool).await?;
+    if unchained == 0 {
+        return Ok(());
+    }
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let links = sqlx::query_as::<_, Link>(&format!("SELECT {LINK_COLUMNS} FROM change_log ORDER BY device_id, seq"))
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut prev: Option<(String, String)> = None;
+    for mut link in links {
+        let prev_hash = match &prev {
+            Some((device, hash)) if *device == link.device_id => hash.clone(),
+            _ => String::new(),
+        };
+        if link.hash.is_empty() {
+            link.prev_hash = prev_hash;
+            link.hash = link.expected_hash();
+            sqlx::query("UPDATE change_log SET prev_hash = ?, hash = ? WHERE device_id = ? AND seq = ?")
+                .bind(&link.prev_hash)
+                .bind(&link.hash)
+                .bind(&link.device_id)
+                .bind(link.seq)
+                .execute(&mut *tx)
+                .await?;
+        }
+        prev = Some((link.device_id, link.hash));
+    }
+    tx.commit().await?;
+    Ok(())
+}
