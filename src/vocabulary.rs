@@ -110,6 +110,13 @@ pub struct Vocabulary {
     pub document_statuses: Vec<Choice<crate::documents::register::DocStatus>>,
     /// What a due item is.
     pub due_kinds: Vec<Choice<crate::overview::DueKind>>,
+    /// What an account may do.
+    pub user_roles: Vec<Choice<crate::auth::UserRole>>,
+    /// What happened, for audit entries that change no record.
+    pub audit_events: Vec<Choice<crate::audit::Event>>,
+    /// The shortest password accepted.
+    #[ts(type = "number")]
+    pub min_password_chars: usize,
     /// How far ahead "due soon" looks, in days.
     #[ts(type = "number")]
     pub due_soon_days: i64,
@@ -129,6 +136,9 @@ pub fn vocabulary() -> Vocabulary {
         document_kinds: choices(),
         document_statuses: choices(),
         due_kinds: choices(),
+        user_roles: choices(),
+        audit_events: choices(),
+        min_password_chars: crate::auth::MIN_PASSWORD_CHARS,
         due_soon_days: crate::overview::DUE_SOON_DAYS,
         today: crate::today_in_vietnam(),
     }

@@ -2,6 +2,7 @@
 import type { Choice } from "./Choice";
 import type { DocStatus } from "./DocStatus";
 import type { DueKind } from "./DueKind";
+import type { Event } from "./Event";
 import type { Kind } from "./Kind";
 import type { Period } from "./Period";
 import type { ReportPeriod } from "./ReportPeriod";
@@ -9,6 +10,7 @@ import type { ReportState } from "./ReportState";
 import type { Role } from "./Role";
 import type { Status } from "./Status";
 import type { UnitKind } from "./UnitKind";
+import type { UserRole } from "./UserRole";
 
 /**
  * The labels of every enum the window shows, and the facts of the day it must not compute.
@@ -50,6 +52,18 @@ document_statuses: Array<Choice<DocStatus>>,
  * What a due item is.
  */
 due_kinds: Array<Choice<DueKind>>, 
+/**
+ * What an account may do.
+ */
+user_roles: Array<Choice<UserRole>>, 
+/**
+ * What happened, for audit entries that change no record.
+ */
+audit_events: Array<Choice<Event>>, 
+/**
+ * The shortest password accepted.
+ */
+min_password_chars: number, 
 /**
  * How far ahead "due soon" looks, in days.
  */
