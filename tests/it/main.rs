@@ -4,6 +4,7 @@ mod changelog;
 mod documents;
 mod import;
 mod plan;
+mod security;
 mod signatures;
 mod store;
 mod units;

@@ -7,11 +7,22 @@ export function isErrorPayload(e: unknown): e is ErrorPayload {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
 
+let onLocked: (() => void) | null = null;
+
+/** Set by the session store: a command refused because nobody is logged in (the window was
+ * locked, here or by the core) sends the window back to the login page, whatever page asked. */
+export function whenLocked(handler: () => void) {
+  onLocked = handler;
+}
+
 export async function call<T>(command: string, req: unknown): Promise<T> {
   try {
     return await invoke<T>(command, { req });
   } catch (e) {
-    if (isErrorPayload(e)) throw e;
+    if (isErrorPayload(e)) {
+      if (e.code === "locked") onLocked?.();
+      throw e;
+    }
     const message = typeof e === "string" ? e : "Đã có lỗi không mong muốn. Hãy thử lại; nếu vẫn lỗi, hãy khởi động lại ứng dụng.";
     throw { code: "database", message, field: null } satisfies ErrorPayload;
   }

@@ -1,0 +1,402 @@
+//! Accounts, roles, encryption at rest and the audit trail: every role against every core
+//! operation, no readable data on disk, wrong passwords, the move of an unencrypted database
+//! (interrupted too), and tampering found in the log.
+
+use std::path::Path;
+use std::process::Command;
+
+use chrono::NaiveDate;
+use treem::audit;
+use treem::auth::{self, Need, UserRole};
+use treem::documents::register::{self, DraftEdits, Kind};
+use treem::files::Upload;
+use treem::plan::{self, period::Period, reporting::{self, ReportPeriod}, Status};
+use treem::{certificates, trust, ward, Error, ErrorCode, Source};
+
+use crate::support::{self, PASSWORD};
+
+fn day(d: u32, m: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, m, d).unwrap()
+}
+
+/// Runs one core call as `actor` and checks the outcome against the role: refused with its own
+/// code and nothing written when the role may not, not refused for a role reason when it may.
+macro_rules! as_role {
+    ($t:expr, $store:expr, $actor:expr, $need:expr, $call:expr) => {{
+        let before = support::row_counts(&$t.store).await;
+        let result = $call.await.map(|_| ());
+        let allowed = $actor.role().allows($need);
+        match (&result, allowed) {
+            (Err(Error::Forbidden(m)), false) => {
+                assert!(m.starts_with("Tài khoản"), "{}: {m}", stringify!($call));
+                assert_eq!(support::row_counts(&$t.store).await, before, "{}: a refusal writes nothing", stringify!($call));
+            }
+            (Err(Error::Forbidden(m)), true) => panic!("{:?} was refused {}: {m}", $actor.role(), stringify!($call)),
+            (_, false) => panic!("{:?} was let through {}: {result:?}", $actor.role(), stringify!($call)),
+            (_, true) => {}
+        }
+    }};
+}
+
+#[tokio::test]
+async fn every_role_against_every_core_operation() {
+    let t = support::demo().await;
+    let (s, o) = (&t.store, &t.officer);
+    let p = plan::of_year(s, o, 2024).await.unwrap();
+    let tree = plan::tree(s, o, &p.id).await.unwrap();
+    let units = ward::units(s, o).await.unwrap();
+    let group = units.iter().find(|u| u.kind == ward::UnitKind::ResidentialGroup).unwrap();
+    let deadline = reporting::deadlines(s, o, &p.id).await.unwrap()[0].clone();
+    let doc = register::create_draft(s, o, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
+    let cert = certificates::create_internal(s, o, Source::Window, "Võ Thùy Dương", "mat-khau-123").await.unwrap();
+    let seal = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seal.png")).unwrap();
+    let mut accounts = vec![];
+    for (login, role) in [("lanhdao", UserRole::Leader), ("ctv", UserRole::Collaborator), ("xem", UserRole::Viewer)] {
+        let group_id = (role == UserRole::Collaborator).then_some(group.id.as_str());
+        accounts.push(t.user(login, role, group_id).await);
+    }
+    let own = plan::assign_unit(s, o, Source::Window, &tree.assignments[0].node_id, &group.id, false).await.unwrap();
+    let other = tree.assignments.iter().find(|a| a.unit_id != group.id).unwrap().clone();
+    let mut draft = support::seed_draft();
+    draft.year = 2030;
+
+    for (store, actor) in &accounts {
+        let role = actor.role();
+        as_role!(t, store, actor, Need::ReadPlan, plan::tree(store, actor, &p.id));
+        as_role!(t, store, actor, Need::ReadPlan, plan::activity(store, actor, &own.node_id));
+        as_role!(t, store, actor, Need::ReadPlan, treem::overview::overview(store, actor, &p.id, day(1, 6)));
+        as_role!(t, store, actor, Need::ReadPlan, reporting::table(store, actor, &p.id, day(1, 6)));
+        as_role!(t, store, actor, Need::ReadPlan, register::list(store, actor));
+        as_role!(t, store, actor, Need::ReadPlan, register::pdf(store, actor, &doc.id));
+        as_role!(t, store, actor, Need::ReadPlan, treem::history::of_assignment(store, actor, &own.id));
+        as_role!(t, store, actor, Need::RecordProgress, plan::set_status(store, actor, Source::Window, &own.id, Status::InProgress));
+        as_role!(t, store, actor, Need::RecordProgress, plan::add_note(store, actor, Source::Window, &own.id, day(2, 6), "Đã làm."));
+        as_role!(t, store, actor, Need::RecordProgress, plan::add_evidence(store, actor, Source::Window, &own.id, Upload::Bytes { name: "a.txt", bytes: b"x" }));
+        as_role!(t, store, actor, Need::EditPlan, plan::set_timing(store, actor, Source::Window, &own.node_id, Period::Custom, Some((day(1, 4), day(30, 4)))));
+        as_role!(t, store, actor, Need::EditPlan, plan::assign_unit(store, actor, Source::Window, &other.node_id, &group.id, false));
+        as_role!(t, store, actor, Need::EditPlan, plan::save_draft(store, actor, Source::Import, &draft));
+        as_role!(t, store, actor, Need::EditPlan, ward::add_unit(store, actor, Source::Window, "Tổ dân phố 99", ward::UnitKind::ResidentialGroup));
+        as_role!(t, store, actor, Need::EditPlan, reporting::record_received(store, actor, Source::Window, &deadline.id, &group.id, day(1, 5), None));
+        as_role!(t, store, actor, Need::EditPlan, reporting::set_due(store, actor, Source::Window, &deadline.id, day(20, 5)));
+        as_role!(t, store, actor, Need::EditPlan, treem::demo::load(store, actor));
+        as_role!(t, store, actor, Need::SetUpWard, ward::set_issuing_office(store, actor, Source::Window));
+        as_role!(t, store, actor, Need::SetUpWard, ward::set_seal(store, actor, Source::Window, "dấu.png", &seal));
+        as_role!(t, store, actor, Need::SetUpWard, ward::set_lock_minutes(store, actor, Source::Window, 5));
+        as_role!(t, store, actor, Need::SetUpWard, trust::remove(store, actor, Source::Window, "khong-co"));
+        as_role!(t, store, actor, Need::DraftDocuments, register::create_draft(store, actor, Source::Window, Kind::Plan, &p.id, None, None, None));
+        as_role!(t, store, actor, Need::DraftDocuments, register::save_draft(store, actor, Source::Window, &doc.id, &DraftEdits { summary: doc.summary.clone(), narrative: doc.narrative.clone(), recipients: doc.recipients.clone() }));
+        as_role!(t, store, actor, Need::IssueDocuments, certificates::identity(store, actor, Source::Window, &cert.id, "mat-khau-123"));
+        as_role!(t, store, actor, Need::ManageUsers, auth::users(store, actor));
+        as_role!(t, store, actor, Need::ReadAudit, audit::verify(store, actor));
+        as_role!(t, store, actor, Need::ReadAudit, audit::list(store, actor, &Default::default()));
+        as_role!(t, store, actor, Need::ReadAudit, treem::check::run(store, actor));
+        // A collaborator records progress only for their own residential group.
+        let elsewhere = plan::set_status(store, actor, Source::Window, &other.id, Status::Done).await;
+        match role {
+            UserRole::Leader | UserRole::Viewer | UserRole::Collaborator => assert_eq!(elsewhere.unwrap_err().code(), ErrorCode::Forbidden, "{role:?}"),
+            UserRole::Officer => unreachable!(),
+        }
+    }
+    // The leader issues and signs.
+    let (leader_store, leader) = &accounts[0];
+    let issued = register::issue(leader_store, leader, Source::Window, &doc.id, day(1, 7), None).await.unwrap();
+    assert_eq!(issued.number, Some(1));
+    // The log names who wrote: the collaborator's note is theirs.
+    let (_, collaborator) = &accounts[1];
+    let who: Vec<String> = sqlx::query_scalar("SELECT user_id FROM change_log WHERE table_name = 'progress_notes'").fetch_all(s.pool()).await.unwrap();
+    assert_eq!(who, [collaborator.id()]);
+}
+
+/// Every file the app keeps beside the database, with its content.
+fn files_on_disk(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn nothing_readable_is_left_on_disk() {
+    let t = support::demo().await;
+    let (s, o) = (&t.store, &t.officer);
+    let p = plan::of_year(s, o, 2024).await.unwrap();
+    let tree = plan::tree(s, o, &p.id).await.unwrap();
+    let child = "Phạm Thị Bé Năm";
+    plan::add_note(s, o, Source::Window, &tree.assignments[0].id, day(2, 6), &format!("Đã thăm hỏi cháu {child}.")).await.unwrap();
+    plan::add_evidence(s, o, Source::Window, &tree.assignments[0].id, Upload::Bytes { name: "biên bản.txt", bytes: format!("Biên bản: cháu {child}").as_bytes() })
+        .await
+        .unwrap();
+    let doc = register::create_draft(s, o, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
+    let issued = register::issue(s, o, Source::Window, &doc.id, day(1, 7), None).await.unwrap();
+    let pdf = register::pdf(s, o, &issued.id).await.unwrap();
+    // The WAL holds recent pages until a checkpoint: look while it is there, and after.
+    let path = t.db_path();
+    let mut looked = files_on_disk(t.dir.path());
+    assert!(looked.iter().any(|(p, _)| p.ends_with("treem.db-wal")), "the WAL is on disk while open");
+    assert!(looked.iter().any(|(p, _)| p.ends_with("treem.keys")));
+    assert!(looked.iter().filter(|(p, _)| p.contains("files")).count() >= 2, "evidence and the issued PDF are kept");
+    t.store.close().await;
+    looked.extend(files_on_disk(t.dir.path()));
+    for (path, bytes) in &looked {
+        for plain in [child, "Nguyễn Nghiêm", "SQLite format 3", "Biên bản", "%PDF-1."] {
+            assert!(!contains(bytes, plain), "{path} holds “{plain}” in clear");
+        }
+    }
+    // And what is kept reads back byte for byte.
+    let (store, officer) = auth::log_in(&path, "canbo", PASSWORD).await.unwrap();
+    assert_eq!(register::pdf(&store, &officer, &issued.id).await.unwrap(), pdf);
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_and_changes_no_byte() {
+    let t = support::demo().await;
+    let path = t.db_path();
+    t.store.close().await;
+    closed(&path).await;
+    let before = std::fs::read(&path).unwrap();
+    for _ in 0..5 {
+        assert_eq!(auth::log_in(&path, "canbo", "sai mật khẩu").await.err().unwrap().code(), ErrorCode::WrongPassword);
+    }
+    assert_eq!(auth::log_in(&path, "khong-co", PASSWORD).await.err().unwrap().code(), ErrorCode::WrongPassword, "which names exist does not show");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the database's bytes are as they were");
+    // The sixth wrong try in a row must wait, whatever the password.
+    let err = auth::log_in(&path, "canbo", PASSWORD).await.err().unwrap();
+    assert_eq!(err.code(), ErrorCode::TooManyTries);
+    assert!(err.to_string().contains("giây"), "{err}");
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_in_the_trail_after_the_next_login() {
+    let t = support::demo().await;
+    let path = t.db_path();
+    t.store.close().await;
+    for _ in 0..2 {
+        auth::log_in(&path, "canbo", "sai mật khẩu").await.err().unwrap();
+    }
+    let (store, officer) = auth::log_in(&path, "canbo", PASSWORD).await.unwrap();
+    let lines = audit::list(&store, &officer, &Default::default()).await.unwrap();
+    assert_eq!(lines[0].action, "Đăng nhập");
+    assert_eq!((lines[1].action.as_str(), lines[1].details.as_str()), ("Nhập sai mật khẩu", r#"{"lần":2}"#));
+}
+
+#[tokio::test]
+async fn passwords_change_reset_and_accounts_disable() {
+    let t = support::demo().await;
+    let (s, o) = (&t.store, &t.officer);
+    let (viewer_store, viewer) = t.user("xem", UserRole::Viewer, None).await;
+    let err = auth::change_password(&viewer_store, &viewer, "sai", "mật khẩu mới 1").await.unwrap_err();
+    assert_eq!(err.payload().field.as_deref(), Some("old_password"));
+    auth::change_password(&viewer_store, &viewer, PASSWORD, "mật khẩu mới 1").await.unwrap();
+    assert_eq!(auth::log_in(&t.db_path(), "xem", PASSWORD).await.err().unwrap().code(), ErrorCode::WrongPassword);
+    auth::log_in(&t.db_path(), "xem", "mật khẩu mới 1").await.unwrap();
+    // The officer's own password still opens the same data: one key, a slot per account.
+    auth::log_in(&t.db_path(), "canbo", PASSWORD).await.unwrap();
+
+    auth::disable(s, o, viewer.id()).await.unwrap();
+    assert_eq!(auth::log_in(&t.db_path(), "xem", "mật khẩu mới 1").await.err().unwrap().code(), ErrorCode::WrongPassword, "the slot is gone");
+    assert!(auth::users(s, o).await.unwrap().iter().any(|u| u.login == "xem" && u.disabled_at.is_some()));
+    auth::reset_password(s, o, viewer.id(), "đặt lại 12345").await.unwrap();
+    auth::log_in(&t.db_path(), "xem", "đặt lại 12345").await.unwrap();
+    assert_eq!(auth::disable(s, o, o.id()).await.unwrap_err().code(), ErrorCode::InvalidInput, "not oneself");
+    let err = auth::add_user(s, o, auth::NewUser { login: "XEM", name: "Ai đó", role: UserRole::Viewer, group_unit_id: None, password: PASSWORD }).await.unwrap_err();
+    assert_eq!(err.payload().field.as_deref(), Some("login"), "login names compare folded");
+}
+
+#[tokio::test]
+async fn an_altered_or_removed_audit_entry_is_found() {
+    let t = support::demo().await;
+    let (s, o) = (&t.store, &t.officer);
+    assert!(audit::verify(s, o).await.unwrap().whole());
+    let entries = audit::verify(s, o).await.unwrap().entries;
+
+    // A changed value in the middle of the chain.
+    sqlx::query("UPDATE change_log SET user_name = 'Người khác' WHERE seq = 5").execute(s.pool()).await.unwrap();
+    let check = audit::verify(s, o).await.unwrap();
+    assert_eq!(check.breaks.len(), 1);
+    assert_eq!(check.breaks[0].seq, 5);
+    assert!(check.breaks[0].reason.contains("bị sửa"), "{:?}", check.breaks);
+    let lines = audit::list(s, o, &Default::default()).await.unwrap();
+    assert!(lines.iter().filter(|l| l.seq >= 5).all(|l| l.broken) && lines.iter().filter(|l| l.seq < 5).all(|l| !l.broken));
+
+    // Another database: an entry removed.
+    let u = support::demo().await;
+    sqlx::query("DELETE FROM change_log WHERE seq = 7").execute(u.store.pool()).await.unwrap();
+    let check = audit::verify(&u.store, &u.officer).await.unwrap();
+    assert_eq!((check.entries, check.breaks[0].seq), (entries - 1, 8));
+    assert!(check.breaks[0].reason.contains("thiếu mục 7"), "{:?}", check.breaks);
+
+    // The command line says so with its exit status.
+    let path = u.db_path();
+    u.store.close().await;
+    let out = treem(&path, &["audit", "verify"], &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("bị phá vỡ ở mục 8"));
+}
+
+#[tokio::test]
+async fn the_trail_exports_to_excel_and_the_export_is_in_it() {
+    let t = support::demo().await;
+    let (s, o) = (&t.store, &t.officer);
+    audit::viewed(s, o, "plans", "mot-ke-hoach").await.unwrap();
+    let filter = audit::AuditFilter { record_id: Some("mot-ke-hoach".into()), ..Default::default() };
+    let lines = audit::list(s, o, &filter).await.unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].action, "Xem hồ sơ");
+    let xlsx = audit::xlsx(s, o, &Default::default()).await.unwrap();
+    assert!(xlsx.starts_with(b"PK"), "an .xlsx is a zip");
+    let latest = &audit::list(s, o, &Default::default()).await.unwrap()[0];
+    assert_eq!(latest.action, "Xuất dữ liệu");
+    let err = audit::list(s, o, &audit::AuditFilter { from: Some(day(2, 1)), to: Some(day(1, 1)), ..Default::default() }).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+}
+
+/// Waits until the last connection has folded the WAL into the file (it does so as it closes,
+/// on its own thread).
+async fn closed(db: &Path) {
+    let wal = db.with_extension("db-wal");
+    for _ in 0..100 {
+        if !wal.exists() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_damaged_database_file_is_refused_with_a_message() {
+    let t = support::demo().await;
+    let path = t.db_path();
+    t.store.close().await;
+    closed(&path).await;
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Page 1 is read by every opening; SQLCipher authenticates each page.
+    bytes[200] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let err = auth::log_in(&path, "canbo", PASSWORD).await.err().expect("refused");
+    assert_eq!(err.code(), ErrorCode::Database);
+    assert!(err.to_string().contains("bị hỏng"), "{err}");
+}
+
+fn treem(db: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_treem"));
+    cmd.args(args).arg("--db").arg(db).env("TREEM_USER", "canbo").env("TREEM_PASSWORD", PASSWORD).env_remove("TREEM_CRASH_AT");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("treem runs")
+}
+
+/// A database as the version before accounts left it: unencrypted, its own migrations, a ward,
+/// a change log without hashes, and a kept file in clear.
+async fn unencrypted_database(dir: &Path) -> std::path::PathBuf {
+    use sha2::Digest;
+    let evidence = "Biên bản họp";
+    let sha256 = hex::encode(sha2::Sha256::digest(evidence.as_bytes()));
+    let old = dir.join("migrations");
+    std::fs::create_dir(&old).unwrap();
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < "20250401000000" {
+            std::fs::copy(&path, old.join(&name)).unwrap();
+        }
+    }
+    let db = dir.join("treem.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).create_if_missing(true).journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(old.as_path()).await.unwrap().run(&pool).await.unwrap();
+    let file_row = format!(
+        "INSERT INTO files (id, file_name, stored_path, sha256, size_bytes, created_at, updated_at, device_id)
+         VALUES ('f', 'biên bản.txt', 'files/ab/bien-ban.txt', '{sha256}', {size}, 't', 't', 'cu');
+         INSERT INTO change_log (device_id, seq, table_name, record_id, op, changes, user_name, source, at, row_version, hlc)
+         VALUES ('cu', 2, 'files', 'f', 'insert', '{{\"file_name\":[null,\"biên bản.txt\"],\"stored_path\":[null,\"files/ab/bien-ban.txt\"],\"sha256\":[null,\"{sha256}\"],\"size_bytes\":[null,{size}]}}', 'cán bộ', 'window', 't', 1, '0000000000000002-000000-cu')",
+        size = evidence.len()
+    );
+    for sql in [
+        "INSERT INTO ward (id, name, parent_authority, place_name, created_at, updated_at, device_id) VALUES ('w', 'Phường Nguyễn Nghiêm', 'Thành phố Quảng Ngãi', 'Nguyễn Nghiêm', 't', 't', 'cu')",
+        "INSERT INTO change_log (device_id, seq, table_name, record_id, op, changes, user_name, source, at, row_version, hlc)
+         VALUES ('cu', 1, 'ward', 'w', 'insert', '{\"name\":[null,\"Phường Nguyễn Nghiêm\"],\"parent_authority\":[null,\"Thành phố Quảng Ngãi\"],\"place_name\":[null,\"Nguyễn Nghiêm\"]}', 'cán bộ', 'window', 't', 1, '0000000000000001-000000-cu')",
+        file_row.as_str(),
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+    std::fs::create_dir_all(dir.join("files/ab")).unwrap();
+    std::fs::write(dir.join("files/ab/bien-ban.txt"), evidence).unwrap();
+    db
+}
+
+#[tokio::test]
+async fn an_unencrypted_database_moves_in_place_even_when_killed_midway() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = unencrypted_database(dir.path()).await;
+    // Killed after the encrypted copy is written: the old file is untouched and still opens.
+    for point in ["encrypt_copied", "encrypt_before_swap"] {
+        let out = treem(&db, &["init"], &[("TREEM_CRASH_AT", point)]);
+        assert!(!out.status.success(), "killed at {point}");
+        let plain = std::fs::read(&db).unwrap();
+        assert!(plain.starts_with(b"SQLite format 3"), "killed at {point}: the old file is whole");
+        if point == "encrypt_copied" {
+            assert!(!dir.path().join("treem.keys").exists(), "no account yet: the first start asks again");
+        }
+    }
+    // The key ring was written before the second kill: logging in finishes the move.
+    let out = treem(&db, &["audit", "verify"], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!std::fs::read(&db).unwrap().starts_with(b"SQLite format 3"));
+    assert!(!dir.path().join("treem.db.new").exists());
+
+    let (store, officer) = auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+    assert_eq!(ward::get(&store, &officer).await.unwrap().unwrap().name, "Phường Nguyễn Nghiêm");
+    // The old entries are chained now, and the log still rebuilds the ward.
+    assert!(audit::verify(&store, &officer).await.unwrap().whole());
+    let kept = std::fs::read(dir.path().join("files/ab/bien-ban.txt")).unwrap();
+    assert!(!contains(&kept, "Biên bản"), "the kept file is encrypted");
+    let report = treem::check::run(&store, &officer).await.unwrap();
+    assert_eq!(report.first_problem(), None, "integrity, the kept file's hash and the replay all hold");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn the_command_line_refuses_what_the_role_may_not() {
+    let t = support::demo().await;
+    t.user("xem", UserRole::Viewer, None).await;
+    let db = t.db_path();
+    t.store.close().await;
+    let viewer = [("TREEM_USER", "xem")];
+    let plan_file = t.dir.path().join("ke-hoach.txt");
+    std::fs::write(&plan_file, treem::demo::SEED_PLAN).unwrap();
+    let out = treem(&db, &["plan", "import", plan_file.to_str().unwrap()], &viewer);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Tài khoản xem không được sửa kế hoạch"));
+    let pdf = t.dir.path().join("bc.pdf");
+    let out = treem(&db, &["doc", "report", "--period", "half", "--year", "2024", "--issue", "--out", pdf.to_str().unwrap()], &viewer);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("không được soạn văn bản"));
+    assert!(treem(&db, &["status", "--today", "20/06/2024"], &viewer).status.success(), "a viewer reads");
+    assert!(!treem(&db, &["audit", "list"], &viewer).status.success());
+    assert!(!treem(&db, &["user", "list"], &viewer).status.success());
+    // The officer may, and without a password nothing runs.
+    let out = treem(&db, &["user", "add", "hoa", "--role", "collaborator", "--group", "tổ dân phố 2"], &[("TREEM_NEW_PASSWORD", "mật khẩu của hoa")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let list = treem(&db, &["user", "list", "--json"], &[]);
+    let users: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert!(users.as_array().unwrap().iter().any(|u| u["login"] == "hoa" && u["role"] == "collaborator" && u["group_name"] == "Tổ dân phố 2"));
+    let out = Command::new(env!("CARGO_BIN_EXE_treem")).args(["status", "--db"]).arg(&db).env_remove("TREEM_USER").env_remove("TREEM_PASSWORD").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TREEM_USER"));
+    assert!(treem(&db, &["audit", "verify"], &[]).status.success());
+}
