@@ -6,7 +6,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use treem::documents::{self, delivery, register};
 use treem::pdf::{self, Block};
-use treem::{demo, plan, Source, Store};
+use treem::{demo, plan, Source};
 
 fn names() -> Vec<String> {
     let family = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Võ", "Đặng", "Bùi"];
@@ -31,13 +31,13 @@ fn html_of(rows: &[String]) -> String {
 fn documents(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = rt.block_on(Store::open(dir.path().join("bench.db"))).expect("store");
-    rt.block_on(demo::load(&store)).expect("demo");
-    let p = rt.block_on(plan::current(store.pool())).expect("plan").expect("a plan");
-    let report = rt.block_on(register::create_draft(&store, Source::Cli, register::Kind::Report, &p.id, Some(treem::plan::reporting::ReportPeriod::Year), None, None)).expect("draft");
+    let (store, officer) = rt.block_on(treem::auth::set_up(&dir.path().join("bench.db"), "canbo", "Cán bộ", "mật khẩu thử")).expect("first start");
+    rt.block_on(demo::load(&store, &officer)).expect("demo");
+    let p = rt.block_on(plan::current(&store, &officer)).expect("plan").expect("a plan");
+    let report = rt.block_on(register::create_draft(&store, &officer, Source::Cli, register::Kind::Report, &p.id, Some(treem::plan::reporting::ReportPeriod::Year), None, None)).expect("draft");
 
-    c.bench_function("plan document", |b| b.iter(|| rt.block_on(documents::plan_pdf(store.pool(), &p.id)).expect("pdf")));
-    c.bench_function("yearly report", |b| b.iter(|| rt.block_on(register::pdf(&store, &report.id)).expect("pdf")));
+    c.bench_function("plan document", |b| b.iter(|| rt.block_on(documents::plan_pdf(&store, &officer, &p.id)).expect("pdf")));
+    c.bench_function("yearly report", |b| b.iter(|| rt.block_on(register::pdf(&store, &officer, &report.id)).expect("pdf")));
 
     let rows = names();
     let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");

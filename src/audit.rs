@@ -40,8 +40,7 @@ pub async fn viewed(store: &Store, actor: &Actor, table: &str, record_id: &str) 
 }
 
 /// Which entries to list.
-#[derive(Debug, Clone, Default, serde::Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     /// One account's entries.
     pub user_id: Option<String>,
@@ -72,7 +71,9 @@ pub struct AuditLine {
     pub user_id: String,
     /// What, in Vietnamese: "Đăng nhập", "Sửa", "Thêm", "Xóa".
     pub action: String,
-    /// The table and the record.
+    /// The kind of record, in Vietnamese ("Đơn vị", "Văn bản" …).
+    pub table: String,
+    /// The table as stored.
     pub table_name: String,
     /// The record.
     pub record_id: String,
@@ -206,7 +207,7 @@ fn line(l: Link, broken: bool) -> AuditLine {
         (other, _) => other.to_owned(),
     };
     let details = match crate::store::Changes::parse(&l.changes) {
-        Some(c) if l.op != "event" => c.pairs().map(|(k, _, _)| k.to_owned()).collect::<Vec<_>>().join(", "),
+        Some(c) if l.op != "event" => c.pairs().filter_map(|(k, _, _)| crate::history::field_label(k)).collect::<Vec<_>>().join(", "),
         _ if l.changes == "{}" => String::new(),
         _ => l.changes.clone(),
     };
@@ -218,6 +219,7 @@ fn line(l: Link, broken: bool) -> AuditLine {
         user_name: l.user_name,
         user_id: l.user_id,
         action,
+        table: crate::history::table_label(&l.table_name).to_owned(),
         table_name: l.table_name,
         record_id: l.record_id,
         details,
@@ -233,13 +235,13 @@ pub async fn xlsx(store: &Store, actor: &Actor, filter: &AuditFilter) -> Result<
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let xlsx_error = |_| Error::file("nhat-ky.xlsx", std::io::ErrorKind::Other.into());
     sheet.set_name("Nhật ký").map_err(xlsx_error)?;
-    let headers = ["Thời gian", "Người thực hiện", "Thao tác", "Bảng", "Bản ghi", "Chi tiết", "Máy", "Số thứ tự", "Chuỗi"];
+    let headers = ["Thời gian", "Người thực hiện", "Thao tác", "Loại bản ghi", "Bản ghi", "Chi tiết", "Máy", "Số thứ tự", "Chuỗi"];
     for (c, h) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(xlsx_error)?;
     }
     for (r, l) in lines.iter().enumerate() {
         let r = r as u32 + 1;
-        let cells = [&l.when, &l.user_name, &l.action, &l.table_name, &l.record_id, &l.details, &l.device_id];
+        let cells = [&l.when, &l.user_name, &l.action, &l.table, &l.record_id, &l.details, &l.device_id];
         for (c, v) in cells.iter().enumerate() {
             sheet.write_string(r, c as u16, v.as_str()).map_err(xlsx_error)?;
         }

@@ -135,8 +135,31 @@ fn describe(e: &ChangeEntry, changes: &Changes, file_name: Option<&str>) -> Hist
     }
 }
 
+/// The Vietnamese name of a table, as the audit trail shows it.
+pub(crate) fn table_label(table: &str) -> &str {
+    match table {
+        "users" => "Tài khoản",
+        "ward" => "Thông tin phường",
+        "units" => "Đơn vị",
+        "signers" => "Người ký",
+        "plans" => "Kế hoạch",
+        "plan_nodes" => "Mục của kế hoạch",
+        "assignments" => "Phần việc của đơn vị",
+        "progress_notes" => "Ghi chú tiến độ",
+        "evidence" => "Minh chứng",
+        "files" => "Tệp lưu trữ",
+        "report_deadlines" => "Hạn báo cáo",
+        "unit_reports" => "Báo cáo của đơn vị",
+        "documents" => "Văn bản",
+        "certificates" => "Chứng thư số",
+        "trusted_authorities" => "Tổ chức chứng thực tin cậy",
+        "change_log" => "Nhật ký",
+        other => other,
+    }
+}
+
 /// The Vietnamese name of a column a person would recognise; `None` for bookkeeping columns.
-fn field_label(column: &str) -> Option<&'static str> {
+pub(crate) fn field_label(column: &str) -> Option<&'static str> {
     Some(match column {
         "status" => "Tình trạng",
         "role" => "Vai trò",
@@ -152,6 +175,13 @@ fn field_label(column: &str) -> Option<&'static str> {
         "parent_authority" => "Cơ quan cấp trên",
         "place_name" => "Địa danh",
         "text" => "Nội dung",
+        "login" => "Tên đăng nhập",
+        "group_unit_id" => "Tổ dân phố",
+        "disabled_at" => "Khóa tài khoản",
+        "lock_minutes" => "Tự khóa sau (phút)",
+        "issuing_device_id" => "Máy văn thư",
+        "number" => "Số",
+        "issued_on" => "Ngày ban hành",
         _ => return None,
     })
 }

@@ -863,8 +863,30 @@ pub async fn change_password(store: &Store, actor: &Actor, req: ChangePasswordRe
     auth::change_password(store, actor, &req.old_password, &req.new_password).await
 }
 
-pub async fn audit(store: &Store, actor: &Actor, req: treem::audit::AuditFilter) -> Result<Vec<treem::audit::AuditLine>> {
-    treem::audit::list(store, actor, &req).await
+/// Which audit entries to show, dates as the officer types them (dd/mm/yyyy).
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct AuditRequest {
+    /// One account's entries.
+    pub user_id: Option<String>,
+    /// One record's entries.
+    pub record_id: Option<String>,
+    /// From this day.
+    pub from: Option<String>,
+    /// To this day.
+    pub to: Option<String>,
+}
+
+impl AuditRequest {
+    fn filter(&self) -> Result<treem::audit::AuditFilter> {
+        let typed = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let day = |field: &'static str, s: &Option<String>| typed(s).map(|s| date(field, &s)).transpose();
+        Ok(treem::audit::AuditFilter { user_id: typed(&self.user_id), record_id: typed(&self.record_id), from: day("from", &self.from)?, to: day("to", &self.to)? })
+    }
+}
+
+pub async fn audit(store: &Store, actor: &Actor, req: AuditRequest) -> Result<Vec<treem::audit::AuditLine>> {
+    treem::audit::list(store, actor, &req.filter()?).await
 }
 
 pub async fn audit_verify(store: &Store, actor: &Actor, _req: ()) -> Result<treem::audit::ChainCheck> {
@@ -876,13 +898,13 @@ pub async fn audit_verify(store: &Store, actor: &Actor, _req: ()) -> Result<tree
 #[ts(export)]
 pub struct SaveAuditRequest {
     /// The filter the page shows.
-    pub filter: treem::audit::AuditFilter,
+    pub filter: AuditRequest,
     /// Where to save (.xlsx).
     pub path: String,
 }
 
 pub async fn audit_save_xlsx(store: &Store, actor: &Actor, req: SaveAuditRequest) -> Result<()> {
-    let bytes = treem::audit::xlsx(store, actor, &req.filter).await?;
+    let bytes = treem::audit::xlsx(store, actor, &req.filter.filter()?).await?;
     treem::files::write_whole_to(std::path::Path::new(&req.path), &bytes).await
 }
 

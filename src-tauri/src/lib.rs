@@ -131,7 +131,7 @@ commands! {
     user_reset_password(api::ResetPasswordRequest) -> ();
     user_disable(api::UserRequest) -> ();
     change_password(api::ChangePasswordRequest) -> ();
-    audit(treem::audit::AuditFilter) -> Vec<treem::audit::AuditLine>;
+    audit(api::AuditRequest) -> Vec<treem::audit::AuditLine>;
     audit_verify(()) -> treem::audit::ChainCheck;
     audit_save_xlsx(api::SaveAuditRequest) -> ();
     set_lock_minutes(api::LockMinutesRequest) -> ();

@@ -367,6 +367,20 @@ fn the_window_logs_in_locks_and_unlocks() {
     assert_eq!(actions[..3], ["Đăng nhập", "Nhập sai mật khẩu", "Khóa màn hình"], "newest first");
     assert_eq!(actions.iter().filter(|a| **a == "Đăng nhập").count(), 2, "the first start logged in too");
     assert_eq!(invoke(&app, "audit_verify", Value::Null).unwrap()["breaks"], json!([]));
+    // Dates are typed as the officer writes them; a day that does not exist is said so.
+    let err = invoke(&app, "audit", json!({ "user_id": null, "record_id": null, "from": "31/02/2024", "to": null })).unwrap_err();
+    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("invalid_input"), Some("from")));
+    let today = invoke(&app, "vocabulary", Value::Null).unwrap()["today"].as_str().unwrap().to_owned();
+    let (y, m, d) = (&today[..4], &today[5..7], &today[8..10]);
+    let typed = format!("{d}/{m}/{y}");
+    let of_today = invoke(&app, "audit", json!({ "user_id": null, "record_id": null, "from": typed, "to": typed })).unwrap();
+    assert_eq!(of_today.as_array().unwrap().len(), trail.as_array().unwrap().len(), "everything happened today");
+    let none = invoke(&app, "audit", json!({ "user_id": null, "record_id": null, "from": "1/1/2020", "to": "31/12/2020" })).unwrap();
+    assert_eq!(none, json!([]));
+    let path = app._dir.path().join("nhật ký.xlsx");
+    let filter = json!({ "user_id": null, "record_id": null, "from": null, "to": null });
+    invoke(&app, "audit_save_xlsx", json!({ "filter": filter, "path": path.display().to_string() })).unwrap();
+    assert!(std::fs::read(&path).unwrap().starts_with(b"PK"));
 }
 
 #[test]

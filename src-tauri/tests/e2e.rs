@@ -2,7 +2,6 @@
 //! Run by `scripts/test` (it builds the app, starts Xvfb and sets DISPLAY); ignored in a plain
 //! `cargo test` because it needs a display and the driver.
 
-use std::io::Write as _;
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -11,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 const DRIVER: &str = "http://127.0.0.1:4444";
+const PASSWORD: &str = "mật khẩu thử";
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 struct Driver(Child);
@@ -137,10 +137,26 @@ impl Session {
         post(&self.url("/execute/sync"), json!({ "script": script, "args": [] }))["value"].clone()
     }
 
+    /// The screen as a person sees it, taken from the X server (WebKitWebDriver's own snapshot
+    /// can hang once pdf.js has drawn in the page).
     fn screenshot(&self, name: &str) {
-        let b64 = get(&self.url("/screenshot"))["value"].as_str().unwrap().to_owned();
-        let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &b64).expect("a PNG in base64");
-        std::fs::File::create(workspace().join("artifacts").join(name)).unwrap().write_all(&bytes).unwrap();
+        let path = workspace().join("artifacts").join(name);
+        let taken = Command::new("import").args(["-window", "root"]).arg(&path).status();
+        assert!(taken.is_ok_and(|s| s.success()), "screenshot {name} (ImageMagick's import, under Xvfb)");
+    }
+
+    /// Replaces what a field holds with `text`.
+    fn retype(&self, el: &str, text: &str) {
+        post(&self.url(&format!("/element/{el}/clear")), json!({}));
+        self.type_text(el, text);
+    }
+
+    /// Logs in on the login page and waits for the window behind it.
+    fn log_in(&self, login: &str, password: &str) {
+        self.retype(&self.find("[data-testid=login-name]", None), login);
+        self.retype(&self.find("[data-testid=login-password]", None), password);
+        self.click(&self.find("[data-testid=login-submit]", None));
+        self.find("[data-testid=who]", None);
     }
 
     fn close(self) {
@@ -157,8 +173,17 @@ fn a_status_and_note_set_in_the_window_are_there_after_restart() {
     let _driver = start_driver(&db);
     let note = "Đã tổ chức lễ phát động Tháng hành động tại Nhà văn hóa tổ dân phố 2.";
 
+    // First start: the officer's account, then the demo ward.
     let s = Session::open();
+    s.find("[data-testid=setup-warning]", None);
+    s.screenshot("e2e-first-start.png");
+    s.type_text(&s.find("[data-testid=setup-login]", None), "canbo");
+    s.type_text(&s.find("[data-testid=setup-name]", None), "Nguyễn Thị Hoa");
+    s.type_text(&s.find("[data-testid=setup-password]", None), PASSWORD);
+    s.type_text(&s.find("[data-testid=setup-repeat]", None), PASSWORD);
+    s.click(&s.find("[data-testid=setup-submit]", None));
     s.find("[data-testid=late-count]", None);
+    s.find("[data-testid=who]", Some("Nguyễn Thị Hoa"));
     // The window fills a 1366×768 laptop screen.
     let rect = get(&s.url("/window/rect"))["value"].clone();
     assert!(rect["width"].as_i64().unwrap() >= 1366 && rect["height"].as_i64().unwrap() >= 700, "{rect}");
@@ -188,10 +213,22 @@ fn a_status_and_note_set_in_the_window_are_there_after_restart() {
     s.click(&s.find("[data-testid=unit-block] details summary", None));
     s.find("[data-testid=unit-block] .history li", Some("Tình trạng: Chưa bắt đầu → Hoàn thành"));
     s.screenshot("e2e-activity.png");
+
+    // Ctrl+L locks; the password unlocks, back on the same page.
+    s.script("document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'l', code: 'KeyL', ctrlKey: true, bubbles: true }));");
+    s.find("[data-testid=login-notice]", Some("Đã khóa màn hình"));
+    assert!(!s.text(&s.find("body", None)).contains(note), "nothing of the page shows while locked");
+    s.screenshot("e2e-locked.png");
+    s.type_text(&s.find("[data-testid=login-password]", None), "sai mật khẩu");
+    s.click(&s.find("[data-testid=login-submit]", None));
+    s.find("body", Some("mật khẩu không đúng"));
+    s.log_in("canbo", PASSWORD);
+    s.find("[data-testid=note]", Some(note));
     s.close();
 
-    // The app starts again on the same database.
+    // The app starts again on the same database: locked until someone logs in.
     let s = Session::open();
+    s.log_in("canbo", PASSWORD);
     s.find("[data-testid=late-count]", None);
     s.script(&format!("location.hash = {};", json!(route)));
     let block = s.find("[data-testid=unit-block]", None);
@@ -217,8 +254,18 @@ fn a_status_and_note_set_in_the_window_are_there_after_restart() {
 fn a_report_issued_in_the_window_is_in_the_register_and_verifies() {
     std::fs::create_dir_all(workspace().join("artifacts")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let _driver = start_driver(&dir.path().join("treem.db"));
+    let db = dir.path().join("treem.db");
+    // The ward as the officer left it: the demo, and a viewer's account.
+    tauri::async_runtime::block_on(async {
+        let (store, officer) = treem::auth::set_up(&db, "canbo", "Nguyễn Thị Hoa", PASSWORD).await.unwrap();
+        treem::demo::load(&store, &officer).await.unwrap();
+        let viewer = treem::auth::NewUser { login: "xem", name: "Trần Văn Xem", role: treem::auth::UserRole::Viewer, group_unit_id: None, password: PASSWORD };
+        treem::auth::add_user(&store, &officer, viewer).await.unwrap();
+        store.close().await;
+    });
+    let _driver = start_driver(&db);
     let s = Session::open();
+    s.log_in("canbo", PASSWORD);
     s.find("[data-testid=late-count]", None);
 
     // A signer's internal certificate.
@@ -252,5 +299,28 @@ fn a_report_issued_in_the_window_is_in_the_register_and_verifies() {
     let text = s.text(&result);
     assert!(text.contains("Tệp còn nguyên vẹn từ khi ký") && text.contains("chứng thư nội bộ của phường"), "{text}");
     assert!(text.contains("Võ Thùy Dương"), "{text}");
+
+    // A viewer reads the register and the document, and is offered nothing to change.
+    s.click(&s.find("[data-testid=lock]", None));
+    s.log_in("xem", PASSWORD);
+    s.find("[data-testid=who]", Some("Trần Văn Xem"));
+    s.script("location.hash = '#/so-van-ban';");
+    s.click(&s.find("[data-testid=register-number]", Some("01/BC-UBND")));
+    s.find("[data-testid=doc-status]", Some("Số 01/BC-UBND"));
+    s.script("location.hash = '#/van-ban';");
+    s.find("h1", None);
+    std::thread::sleep(Duration::from_millis(500));
+    let page = s.text(&s.find("body", None));
+    assert!(!page.contains("Cấp số và ký"), "a viewer is offered no issuing: {page}");
+    assert!(!page.contains("Nhập kế hoạch") && !page.contains("Tài khoản") && !page.contains("Nhật ký"), "{page}");
+    s.screenshot("e2e-viewer.png");
+
+    // The officer's audit trail shows the viewer's login, and the chain is whole.
+    s.click(&s.find("[data-testid=lock]", None));
+    s.log_in("canbo", PASSWORD);
+    s.script("location.hash = '#/nhat-ky';");
+    s.find("[data-testid=chain-check]", Some("nguyên vẹn"));
+    s.find("[data-testid=audit-line]", Some("Trần Văn Xem"));
+    s.screenshot("e2e-audit.png");
     s.close();
 }

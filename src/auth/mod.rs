@@ -154,6 +154,16 @@ pub struct User {
     pub disabled_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The last successful login (UTC).
     pub last_login: Option<chrono::DateTime<chrono::Utc>>,
+    /// The same, as a clock in Vietnam shows it: dd/mm/yyyy hh:mm.
+    #[sqlx(skip)]
+    pub last_login_text: Option<String>,
+}
+
+impl User {
+    fn with_texts(mut self) -> User {
+        self.last_login_text = self.last_login.map(|t| crate::vietnam_time(t).format("%d/%m/%Y %H:%M").to_string());
+        self
+    }
 }
 
 const USER_SELECT: &str = "SELECT u.id, u.login, u.name, u.role, u.group_unit_id, g.name AS group_name, u.disabled_at,
@@ -229,6 +239,7 @@ pub async fn set_up(db_path: &Path, login: &str, name: &str, password: &str) -> 
             group_name: None,
             disabled_at: None,
             last_login: None,
+            last_login_text: None,
         };
         let actor = Actor::new(&officer);
         let mut w = store.write(&actor, Source::Window).await?;
@@ -284,7 +295,10 @@ pub async fn users(store: &Store, actor: &Actor) -> Result<Vec<User>> {
     actor.require(Need::ManageUsers)?;
     Ok(sqlx::query_as::<_, User>(&format!("{USER_SELECT} ORDER BY u.disabled_at IS NOT NULL, u.role, u.login"))
         .fetch_all(store.pool())
-        .await?)
+        .await?
+        .into_iter()
+        .map(User::with_texts)
+        .collect())
 }
 
 async fn user(pool: &SqlitePool, id: &str) -> Result<User> {
@@ -293,6 +307,7 @@ async fn user(pool: &SqlitePool, id: &str) -> Result<User> {
         .fetch_optional(pool)
         .await?
         .ok_or(Error::NotFound { what: "tài khoản" })
+        .map(User::with_texts)
 }
 
 /// Adds an account with its first password.

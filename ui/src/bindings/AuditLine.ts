@@ -33,7 +33,11 @@ user_id: string,
  */
 action: string, 
 /**
- * The table and the record.
+ * The kind of record, in Vietnamese ("Đơn vị", "Văn bản" …).
+ */
+table: string, 
+/**
+ * The table as stored.
  */
 table_name: string, 
 /**

@@ -36,4 +36,8 @@ disabled_at: string | null,
 /**
  * The last successful login (UTC).
  */
-last_login: string | null, };
+last_login: string | null, 
+/**
+ * The same, as a clock in Vietnam shows it: dd/mm/yyyy hh:mm.
+ */
+last_login_text: string | null, };

@@ -11,8 +11,8 @@ import type { AddUserRequest } from "./AddUserRequest";
 import type { AssignRequest } from "./AssignRequest";
 import type { Assignment } from "./Assignment";
 import type { AssignmentRequest } from "./AssignmentRequest";
-import type { AuditFilter } from "./AuditFilter";
 import type { AuditLine } from "./AuditLine";
+import type { AuditRequest } from "./AuditRequest";
 import type { Authority } from "./Authority";
 import type { AuthorityRequest } from "./AuthorityRequest";
 import type { CertificateInfo } from "./CertificateInfo";
@@ -115,7 +115,7 @@ export const userAdd = (req: AddUserRequest): Promise<User> => call("user_add", 
 export const userResetPassword = (req: ResetPasswordRequest): Promise<null> => call("user_reset_password", req);
 export const userDisable = (req: UserRequest): Promise<null> => call("user_disable", req);
 export const changePassword = (req: ChangePasswordRequest): Promise<null> => call("change_password", req);
-export const audit = (req: AuditFilter): Promise<Array<AuditLine>> => call("audit", req);
+export const audit = (req: AuditRequest): Promise<Array<AuditLine>> => call("audit", req);
 export const auditVerify = (): Promise<ChainCheck> => call("audit_verify", null);
 export const auditSaveXlsx = (req: SaveAuditRequest): Promise<null> => call("audit_save_xlsx", req);
 export const setLockMinutes = (req: LockMinutesRequest): Promise<null> => call("set_lock_minutes", req);
