@@ -7,7 +7,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::auth::{Actor, Need};
-use crate::store::chain::{Link, LINK_COLUMNS};
+use crate::store::chain::{self, Link};
 use crate::store::{Source, Store};
 use crate::{Error, Result};
 
@@ -31,11 +31,18 @@ labelled_enum! {
     }
 }
 
-/// Writes that a sensitive record (a child, a case) was opened. The children and cases call it
-/// on every view, so each look leaves a trace.
+/// Writes that a sensitive record (a child, a case) was opened: the register of children and the
+/// cases, which come next, call it on every view, so each look leaves a trace.
 pub async fn viewed(store: &Store, actor: &Actor, table: &str, record_id: &str) -> Result<()> {
     let mut w = store.write(actor, Source::Window).await?;
     w.event(table, record_id, Event::View, serde_json::json!({})).await?;
+    w.commit().await
+}
+
+/// Writes that a record left the app as a file (a document's PDF saved elsewhere, a list).
+pub async fn exported(store: &Store, actor: &Actor, table: &str, record_id: &str, file_name: &str) -> Result<()> {
+    let mut w = store.write(actor, Source::Window).await?;
+    w.event(table, record_id, Event::Export, serde_json::json!({ "tệp": file_name })).await?;
     w.commit().await
 }
 
@@ -117,7 +124,9 @@ impl ChainCheck {
     }
 }
 
-fn check_links(links: &[Link]) -> ChainCheck {
+/// Checks the chains of `links` (each device's in sequence); `heads` are the last entries noted
+/// beside the log (device, seq, hash), so that entries cut off a chain's end are found too.
+fn check_links(links: &[Link], heads: &[(String, i64, String)]) -> ChainCheck {
     let mut breaks: Vec<ChainBreak> = Vec::new();
     let mut devices = 0;
     let mut prev: Option<&Link> = None;
@@ -135,7 +144,7 @@ fn check_links(links: &[Link]) -> ChainCheck {
             None => (1, ""),
         };
         let reason = if link.seq != expected_seq {
-            Some(format!("thiếu mục {} đến {} (đã bị xóa)", expected_seq, link.seq - 1))
+            Some(missing(expected_seq, link.seq - 1))
         } else if link.prev_hash != expected_prev {
             Some("không nối với mục trước (mục trước đã bị sửa hoặc xóa)".to_owned())
         } else if link.hash != link.expected_hash() {
@@ -148,20 +157,40 @@ fn check_links(links: &[Link]) -> ChainCheck {
         }
         prev = Some(link);
     }
+    for (device, seq, hash) in heads {
+        if breaks.iter().any(|b| &b.device_id == device) {
+            continue;
+        }
+        let last = links.iter().filter(|l| &l.device_id == device).last();
+        let (last_seq, last_hash) = last.map_or((0, ""), |l| (l.seq, l.hash.as_str()));
+        if last_seq < *seq {
+            breaks.push(ChainBreak { device_id: device.clone(), seq: last_seq + 1, reason: missing(last_seq + 1, *seq) });
+        } else if last_seq == *seq && last_hash != hash {
+            breaks.push(ChainBreak { device_id: device.clone(), seq: last_seq, reason: "mục cuối không phải mục đã ghi (đã bị thay)".to_owned() });
+        }
+    }
     ChainCheck { entries: links.len() as i64, devices, breaks }
 }
 
-async fn links(store: &Store) -> Result<Vec<Link>> {
-    Ok(sqlx::query_as::<_, Link>(&format!("SELECT {LINK_COLUMNS} FROM change_log ORDER BY device_id, seq"))
-        .fetch_all(store.pool())
-        .await?)
+fn missing(from: i64, to: i64) -> String {
+    if from == to {
+        format!("thiếu mục {from} (đã bị xóa)")
+    } else {
+        format!("thiếu các mục {from} đến {to} (đã bị xóa)")
+    }
+}
+
+async fn checked(store: &Store) -> Result<(Vec<Link>, ChainCheck)> {
+    let links = chain::all_links(store.pool()).await?;
+    let check = check_links(&links, &chain::noted_heads(store.pool()).await?);
+    Ok((links, check))
 }
 
 /// Checks every device's chain: sequence without gaps, each entry linked to the one before,
 /// each entry's content matching its hash.
 pub async fn verify(store: &Store, actor: &Actor) -> Result<ChainCheck> {
     actor.require(Need::ReadAudit)?;
-    Ok(check_links(&links(store).await?))
+    Ok(checked(store).await?.1)
 }
 
 fn vietnam_day_start(d: NaiveDate) -> String {
@@ -175,11 +204,10 @@ pub async fn list(store: &Store, actor: &Actor, filter: &AuditFilter) -> Result<
     actor.require(Need::ReadAudit)?;
     if let (Some(from), Some(to)) = (filter.from, filter.to) {
         if from > to {
-            return Err(crate::text::InvalidInput::new("to", "Ngày cuối phải sau ngày đầu.").into());
+            return Err(crate::text::InvalidInput::new("to", "Ngày cuối không được trước ngày đầu.").into());
         }
     }
-    let all = links(store).await?;
-    let check = check_links(&all);
+    let (all, check) = checked(store).await?;
     let from = filter.from.map(vietnam_day_start);
     let to = filter.to.map(|d| vietnam_day_start(d + chrono::Duration::days(1)));
     let mut lines: Vec<AuditLine> = all
@@ -206,13 +234,23 @@ fn line(l: Link, broken: bool) -> AuditLine {
         ("delete", _) => "Xóa".to_owned(),
         (other, _) => other.to_owned(),
     };
-    let details = match crate::store::Changes::parse(&l.changes) {
-        Some(c) if l.op != "event" => c.pairs().filter_map(|(k, _, _)| crate::history::field_label(k)).collect::<Vec<_>>().join(", "),
-        _ if l.changes == "{}" => String::new(),
-        _ => l.changes.clone(),
+    let details = if l.op == "event" {
+        // An event's details are a few named facts: "lần: 2", "tệp: báo cáo.pdf".
+        match serde_json::from_str::<serde_json::Value>(&l.changes) {
+            Ok(serde_json::Value::Object(facts)) => facts
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => l.changes.clone(),
+        }
+    } else {
+        crate::store::Changes::parse(&l.changes)
+            .map(|c| c.pairs().filter_map(|(k, _, _)| crate::history::field_label(k)).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default()
     };
     AuditLine {
-        when: crate::vietnam_time(at).format("%d/%m/%Y %H:%M").to_string(),
+        when: crate::vietnam_clock(at),
         at,
         device_id: l.device_id,
         seq: l.seq,
@@ -227,7 +265,8 @@ fn line(l: Link, broken: bool) -> AuditLine {
     }
 }
 
-/// The listed entries as an Excel workbook; the export itself is an entry of the trail.
+/// The listed entries as an Excel workbook. Whoever writes it somewhere records that with
+/// [`exported`].
 pub async fn xlsx(store: &Store, actor: &Actor, filter: &AuditFilter) -> Result<Vec<u8>> {
     let lines = list(store, actor, filter).await?;
     let mut book = rust_xlsxwriter::Workbook::new();
@@ -248,9 +287,5 @@ pub async fn xlsx(store: &Store, actor: &Actor, filter: &AuditFilter) -> Result<
         sheet.write_number(r, 7, l.seq as f64).map_err(xlsx_error)?;
         sheet.write_string(r, 8, if l.broken { "Bị phá vỡ" } else { "Nguyên vẹn" }).map_err(xlsx_error)?;
     }
-    let bytes = book.save_to_buffer().map_err(xlsx_error)?;
-    let mut w = store.write(actor, Source::Window).await?;
-    w.event("change_log", "", Event::Export, serde_json::json!({ "mục": lines.len() })).await?;
-    w.commit().await?;
-    Ok(bytes)
+    book.save_to_buffer().map_err(xlsx_error)
 }

@@ -1,12 +1,12 @@
 //! The signers' certificates the ward keeps: imported .p12/.pfx files, or ones the ward makes
 //! for internal use. The file is kept; its password never is — it is asked at each signing.
 
-use crate::auth::{Actor, Need};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::SqlitePool;
 use ts_rs::TS;
 
+use crate::auth::{Actor, Need};
 use crate::signing::{self, Identity};
 use crate::store::{new_id, stamp, Cols, Source, Store};
 use crate::{files, text, Error, Result};

@@ -100,17 +100,23 @@ pub enum Error {
     #[error("Tên đăng nhập hoặc mật khẩu không đúng.")]
     WrongPassword,
     /// Too many wrong passwords in a row.
-    #[error("Đã nhập sai mật khẩu nhiều lần. Hãy chờ {seconds} giây rồi thử lại.")]
+    #[error("Đã nhập sai mật khẩu nhiều lần. Hãy chờ {} rồi thử lại.", wait_words(*.seconds))]
     TooManyTries {
         /// How long to wait.
         seconds: u64,
     },
     /// The account is disabled.
-    #[error("Tài khoản này đã bị khóa. Hãy nhờ cán bộ phụ trách đặt lại mật khẩu.")]
+    #[error("Tài khoản này đã ngừng sử dụng. Hãy nhờ cán bộ phụ trách đặt lại mật khẩu để dùng lại.")]
     AccountDisabled,
     /// The key ring cannot be read.
     #[error("Tệp khóa (treem.keys) bên cạnh dữ liệu bị hỏng, nên không mở được dữ liệu. Hãy khôi phục tệp khóa từ bản sao lưu.")]
     DamagedKeyRing,
+    /// An encrypted copy left by an interrupted move does not open whole.
+    #[error("Lần mã hóa dữ liệu trước chưa xong và bản mã hóa (treem.db.new) không mở được; dữ liệu cũ vẫn còn nguyên trong treem.db. Hãy giữ nguyên các tệp và liên hệ người hỗ trợ kỹ thuật.")]
+    UnfinishedEncryption,
+    /// An unencrypted database sits beside a key ring, which belongs to other data.
+    #[error("Tệp dữ liệu treem.db chưa được mã hóa nhưng bên cạnh đã có tệp khóa treem.keys của dữ liệu khác. Hãy chuyển tệp treem.keys sang thư mục khác rồi mở lại ứng dụng để thiết lập lần đầu.")]
+    PlainDatabaseBesideKeyRing,
     /// The database is encrypted but its key ring is gone.
     #[error("Dữ liệu đã được mã hóa nhưng thiếu tệp khóa (treem.keys) bên cạnh. Hãy chép lại tệp khóa từ bản sao lưu vào cùng thư mục.")]
     MissingKeyRing,
@@ -145,7 +151,7 @@ impl Error {
             Error::WrongPassword => ErrorCode::WrongPassword,
             Error::TooManyTries { .. } => ErrorCode::TooManyTries,
             Error::AccountDisabled => ErrorCode::AccountDisabled,
-            Error::DamagedKeyRing | Error::MissingKeyRing => ErrorCode::KeyRing,
+            Error::DamagedKeyRing | Error::MissingKeyRing | Error::UnfinishedEncryption | Error::PlainDatabaseBesideKeyRing => ErrorCode::KeyRing,
             Error::Locked => ErrorCode::Locked,
         }
     }
@@ -184,6 +190,15 @@ fn database_message(e: &sqlx::Error) -> String {
         sqlx::Error::Io(io) => format!("Lỗi đọc/ghi dữ liệu: {}.", io_message(io)),
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => "Cơ sở dữ liệu không phản hồi. Hãy khởi động lại ứng dụng.".into(),
         _ => "Lỗi cơ sở dữ liệu; chưa có gì được lưu. Hãy thử lại; nếu vẫn lỗi, hãy khởi động lại ứng dụng.".into(),
+    }
+}
+
+/// A wait in words: "45 giây", "2 phút 30 giây", "15 phút".
+fn wait_words(seconds: u64) -> String {
+    match (seconds / 60, seconds % 60) {
+        (0, s) => format!("{s} giây"),
+        (m, 0) => format!("{m} phút"),
+        (m, s) => format!("{m} phút {s} giây"),
     }
 }
 

@@ -3,8 +3,6 @@
 //! of their content so the same file is stored once and a changed copy is noticed. What is read
 //! back is byte for byte what was kept.
 
-use crate::auth::{Actor, Need};
-use crate::Store;
 use std::path::Path;
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -16,7 +14,9 @@ use sqlx::SqlitePool;
 use ts_rs::TS;
 
 use crate::auth::keyring::MasterKey;
+use crate::auth::{Actor, Need};
 use crate::store::{new_id, Cols, Write};
+use crate::Store;
 use crate::{Error, Result};
 
 /// A kept file as the window lists it.
@@ -93,7 +93,7 @@ pub(crate) async fn keep_bytes(w: &mut Write<'_>, name: &str, bytes: &[u8]) -> R
         Err(_) => false,
     };
     if !kept_already {
-        write_whole(&target, &seal(key, bytes)).await?;
+        write_whole(&target, &seal(key, bytes))?;
     }
     let file = StoredFile { id: new_id(), file_name, stored_path, sha256, size_bytes: bytes.len() as i32 };
     let cols = Cols::new()
@@ -134,6 +134,13 @@ pub(crate) fn unseal(key: &MasterKey, stored: &[u8]) -> Result<Vec<u8>> {
         .map_err(|_| Error::file("files", std::io::ErrorKind::InvalidData.into()))
 }
 
+/// Whether a kept file begins with the mark of an encrypted one (only its first bytes are read).
+fn starts_sealed(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == SEALED
+}
+
 /// Encrypts, in place and each whole, the kept files an older version left in clear.
 pub(crate) fn encrypt_plain_files(data_dir: &Path, key: &MasterKey) -> Result<()> {
     let root = data_dir.join("files");
@@ -144,17 +151,19 @@ pub(crate) fn encrypt_plain_files(data_dir: &Path, key: &MasterKey) -> Result<()
             if file.file_name().to_string_lossy().starts_with('.') || !path.is_file() {
                 continue;
             }
-            let content = std::fs::read(&path).map_err(|e| Error::file(&path, e))?;
-            if !content.starts_with(SEALED) {
-                write_whole_sync(&path, &seal(key, &content))?;
+            if !starts_sealed(&path) {
+                let content = std::fs::read(&path).map_err(|e| Error::file(&path, e))?;
+                write_whole(&path, &seal(key, &content))?;
             }
         }
     }
     Ok(())
 }
 
-/// [`write_whole`] for callers outside the async runtime.
-pub(crate) fn write_whole_sync(target: &Path, bytes: &[u8]) -> Result<()> {
+/// Puts `bytes` at `target` whole or not at all: written to a temporary file beside it, flushed
+/// to disk, renamed over, and the rename itself flushed, so that neither a crash nor a power cut
+/// leaves a torn file or loses the new one.
+pub(crate) fn write_whole(target: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write as _;
     let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
@@ -164,7 +173,8 @@ pub(crate) fn write_whole_sync(target: &Path, bytes: &[u8]) -> Result<()> {
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
-        std::fs::rename(&temporary, target)
+        std::fs::rename(&temporary, target)?;
+        sync_dir(dir)
     })();
     if let Err(e) = written {
         let _ = std::fs::remove_file(&temporary);
@@ -173,34 +183,22 @@ pub(crate) fn write_whole_sync(target: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Puts `bytes` at `target` whole or not at all: written to a temporary file beside it, flushed
-/// to disk, then renamed over, so a crash never leaves a torn file.
-async fn write_whole(target: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = target.parent().ok_or_else(|| Error::file(target, std::io::ErrorKind::InvalidInput.into()))?;
-    tokio::fs::create_dir_all(dir).await.map_err(|e| Error::file(dir, e))?;
-    let temporary = dir.join(format!(".{}.tmp", new_id()));
-    let written = async {
-        let mut f = tokio::fs::File::create(&temporary).await?;
-        tokio::io::AsyncWriteExt::write_all(&mut f, bytes).await?;
-        f.sync_all().await?;
-        drop(f);
-        tokio::fs::rename(&temporary, target).await
-    }
-    .await;
-    if let Err(e) = written {
-        let _ = tokio::fs::remove_file(&temporary).await;
-        return Err(Error::file(target, e));
-    }
+/// Flushes a folder's entries (a rename in it) to disk. Windows makes renames durable itself.
+pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
     Ok(())
 }
 
 /// Writes `bytes` to `target` (a file the user chose) whole or not at all.
 pub async fn write_whole_to(target: &Path, bytes: &[u8]) -> Result<()> {
-    write_whole(target, bytes).await
+    write_whole(target, bytes)
 }
 
 /// Every kept file checked against its hash: the names of those missing or changed.
-pub async fn damaged(store: &crate::Store) -> Result<(usize, Vec<String>)> {
+pub(crate) async fn damaged(store: &crate::Store) -> Result<(usize, Vec<String>)> {
     let files = sqlx::query_as::<_, StoredFile>("SELECT id, file_name, stored_path, sha256, size_bytes FROM files WHERE deleted_at IS NULL ORDER BY id")
         .fetch_all(store.pool())
         .await?;
@@ -245,6 +243,11 @@ pub(crate) async fn name_of_in(pool: &SqlitePool, file_id: &str) -> Result<Strin
 /// The bytes of a kept file, checked against its hash.
 pub async fn read(store: &crate::Store, actor: &Actor, file_id: &str) -> Result<Vec<u8>> {
     actor.require(Need::ReadPlan)?;
+    // A signer's certificate file is for those who sign, not for every reader.
+    let certificate: Option<i64> = sqlx::query_scalar("SELECT 1 FROM certificates WHERE file_id = ? LIMIT 1").bind(file_id).fetch_optional(store.pool()).await?;
+    if certificate.is_some() {
+        actor.require(Need::IssueDocuments)?;
+    }
     let f = sqlx::query_as::<_, StoredFile>("SELECT id, file_name, stored_path, sha256, size_bytes FROM files WHERE id = ?")
         .bind(file_id)
         .fetch_optional(store.pool())

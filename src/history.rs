@@ -2,13 +2,13 @@
 //! who, from where, and what changed — with the core's words for fields and values, so the
 //! window shows the log without knowing its columns.
 
-use crate::auth::{Actor, Need};
-use crate::Store;
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::SqlitePool;
 use ts_rs::TS;
 
+use crate::auth::{Actor, Need};
+use crate::Store;
 use crate::plan::period::Period;
 use crate::plan::{Role, Status};
 use crate::store::{ChangeEntry, Changes, Op, Source};

@@ -42,6 +42,16 @@ pub fn default_db_path() -> std::path::PathBuf {
     dir.join("treem.db")
 }
 
+/// The folder of a database file, which also holds its key ring and kept files.
+pub fn data_dir_of(db_path: &std::path::Path) -> std::path::PathBuf {
+    db_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")).to_path_buf()
+}
+
+/// An instant as a clock in Vietnam shows it, "dd/mm/yyyy hh:mm".
+pub fn vietnam_clock(t: chrono::DateTime<chrono::Utc>) -> String {
+    vietnam_time(t).format("%d/%m/%Y %H:%M").to_string()
+}
+
 /// An instant as a clock in Vietnam shows it (UTC+7, no daylight saving).
 pub fn vietnam_time(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::FixedOffset> {
     t.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset"))

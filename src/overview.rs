@@ -1,12 +1,12 @@
 //! What is due and what is late: the overview screen and `treem status`.
 
-use crate::auth::{Actor, Need};
-use crate::Store;
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use sqlx::SqlitePool;
 use ts_rs::TS;
 
+use crate::auth::{Actor, Need};
+use crate::Store;
 use crate::plan::{self, reporting, Status};
 use crate::Result;
 

@@ -3,7 +3,6 @@
 //! Verifying a PDF against the store's list lives here; the pure check is
 //! [`signing::verify_pdf`].
 
-use crate::auth::{Actor, Need};
 use chrono::{DateTime, Utc};
 use der::{Decode, DecodePem, EncodePem};
 use serde::Serialize;
@@ -11,6 +10,7 @@ use sqlx::SqlitePool;
 use ts_rs::TS;
 use x509_cert::Certificate;
 
+use crate::auth::{Actor, Need};
 use crate::signing::{self, TrustList, Verification};
 use crate::store::{natural_id, stamp, Cols, Source, Store};
 use crate::text::InvalidInput;

@@ -3,13 +3,13 @@
 //! reminder letters sent to it. Whether a reminder letter is due is decided here, not in the
 //! window.
 
-use crate::auth::{Actor, Need};
-use crate::Store;
 use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::SqlitePool;
 use ts_rs::TS;
 
+use crate::auth::{Actor, Need};
+use crate::Store;
 use crate::documents::register::{self, Document};
 use crate::files::StoredFile;
 use crate::overview::{outline_label, StatusCounts};

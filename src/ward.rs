@@ -1,11 +1,11 @@
 //! The ward: its name and parent authority, the units that take part (offices, schools, mass
 //! organisations, residential groups) and the people who sign.
 
-use crate::auth::{Actor, Need};
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
 use ts_rs::TS;
+use sqlx::SqlitePool;
 
+use crate::auth::{Actor, Need};
 use crate::store::{natural_id, Cols, Source, Store, Write};
 use crate::text;
 use crate::{Error, Result};

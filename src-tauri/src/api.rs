@@ -506,7 +506,10 @@ pub struct SavePdfRequest {
 
 pub async fn document_save_pdf(store: &Store, actor: &Actor, req: SavePdfRequest) -> Result<()> {
     let bytes = register::pdf(store, actor, &req.id).await?;
-    treem::files::write_whole_to(std::path::Path::new(&req.path), &bytes).await
+    let path = std::path::Path::new(&req.path);
+    treem::files::write_whole_to(path, &bytes).await?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    treem::audit::exported(store, actor, "documents", &req.id, &name).await
 }
 
 /// Save a draft.
@@ -736,7 +739,8 @@ pub async fn me(store: &Store, actor: &Actor, _req: ()) -> Result<Me> {
 }
 
 /// The first start: the officer's account.
-#[derive(Debug, Deserialize, TS)]
+// No `Debug`: it carries a password.
+#[derive(Deserialize, TS)]
 #[ts(export)]
 pub struct SetUpRequest {
     /// Login name.
@@ -763,7 +767,8 @@ pub async fn set_up(state: &AppState, req: SetUpRequest) -> Result<Me> {
 }
 
 /// A login (or an unlock).
-#[derive(Debug, Deserialize, TS)]
+// No `Debug`: it carries a password.
+#[derive(Deserialize, TS)]
 #[ts(export)]
 pub struct LogInRequest {
     /// Login name.
@@ -792,7 +797,8 @@ pub async fn users(store: &Store, actor: &Actor, _req: ()) -> Result<Vec<auth::U
 }
 
 /// A new account.
-#[derive(Debug, Deserialize, TS)]
+// No `Debug`: it carries a password.
+#[derive(Deserialize, TS)]
 #[ts(export)]
 pub struct AddUserRequest {
     /// Login name.
@@ -827,7 +833,8 @@ pub struct UserRequest {
 }
 
 /// Another account's new password.
-#[derive(Debug, Deserialize, TS)]
+// No `Debug`: it carries a password.
+#[derive(Deserialize, TS)]
 #[ts(export)]
 pub struct ResetPasswordRequest {
     /// The account.
@@ -845,7 +852,8 @@ pub async fn user_disable(store: &Store, actor: &Actor, req: UserRequest) -> Res
 }
 
 /// One's own new password.
-#[derive(Debug, Deserialize, TS)]
+// No `Debug`: it carries a password.
+#[derive(Deserialize, TS)]
 #[ts(export)]
 pub struct ChangePasswordRequest {
     /// The password now.
@@ -905,7 +913,10 @@ pub struct SaveAuditRequest {
 
 pub async fn audit_save_xlsx(store: &Store, actor: &Actor, req: SaveAuditRequest) -> Result<()> {
     let bytes = treem::audit::xlsx(store, actor, &req.filter.filter()?).await?;
-    treem::files::write_whole_to(std::path::Path::new(&req.path), &bytes).await
+    let path = std::path::Path::new(&req.path);
+    treem::files::write_whole_to(path, &bytes).await?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    treem::audit::exported(store, actor, "change_log", "", &name).await
 }
 
 /// After how many minutes without use the window locks itself.

@@ -230,6 +230,8 @@ fn a_report_is_drafted_issued_signed_registered_and_verified() {
     invoke(&app, "document_save_pdf", json!({ "id": doc["id"], "path": saved.display().to_string() })).unwrap();
     let written = std::fs::read(&saved).unwrap();
     assert!(written.starts_with(b"%PDF-") && written.ends_with(b"%%EOF"), "a whole PDF where the officer chose");
+    let trail = invoke(&app, "audit", json!({ "user_id": null, "record_id": doc["id"], "from": null, "to": null })).unwrap();
+    assert_eq!((trail[0]["action"].as_str(), trail[0]["details"].as_str()), (Some("Xuất dữ liệu"), Some("tệp: báo cáo.pdf")));
 
     let wrong = invoke(&app, "document_issue", json!({ "id": doc["id"], "issued_on": "18/5/2024", "certificate_id": cert["id"], "password": "sai" })).unwrap_err();
     assert_eq!(wrong["code"], "certificate");
@@ -412,7 +414,7 @@ fn a_viewer_reads_but_the_core_refuses_the_rest() {
     ] {
         let err = invoke(&app, cmd, req).expect_err(cmd);
         assert_eq!(err["code"], "forbidden", "{cmd}: {err}");
-        assert!(err["message"].as_str().unwrap().starts_with("Tài khoản xem không được"), "{cmd}: {err}");
+        assert!(err["message"].as_str().unwrap().starts_with("Vai trò “Chỉ xem” không được"), "{cmd}: {err}");
     }
     assert_eq!(counts(&store), before, "nothing written by a refused command");
 }

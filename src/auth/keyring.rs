@@ -3,6 +3,10 @@
 //! Changing a password re-wraps one slot; disabling an account removes its slot. The master key
 //! itself is never written anywhere in clear, and lives in memory only while unlocked.
 //!
+//! One process at a time reads, changes and writes the ring (an OS lock on `treem.keys.lock`,
+//! released by the system if the process dies), so a login counting a wrong password beside an
+//! officer adding an account cannot undo the new slot.
+//!
 //! Also here: moving a database into its encrypted form. The encrypted copy is written beside
 //! the old file as `treem.db.new`, checked, and renamed over it, so a crash at any moment leaves
 //! either the old or the new file whole.
@@ -71,6 +75,30 @@ pub fn pending_path(db_path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// The key ring's lock, held while the ring is read, changed and written, or while the data is
+/// set up or moved into its encrypted form.
+pub(crate) struct RingLock(#[allow(dead_code)] std::fs::File);
+
+/// Waits for the key ring's lock.
+pub(crate) fn lock_ring(db_path: &Path) -> Result<RingLock> {
+    let path = db_path.with_extension("keys.lock");
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
+    }
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| Error::file(&path, e))?;
+    file.lock().map_err(|e| Error::file(&path, e))?;
+    Ok(RingLock(file))
+}
+
+/// Reads the ring, lets `change` change it, and writes it back, under the ring's lock.
+pub(crate) fn update<T>(db_path: &Path, change: impl FnOnce(&mut KeyRing) -> Result<T>) -> Result<T> {
+    let _lock = lock_ring(db_path)?;
+    let mut ring = KeyRing::load(db_path)?;
+    let out = change(&mut ring)?;
+    ring.save(db_path)?;
+    Ok(out)
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct KeyRing {
     format: u32,
@@ -118,11 +146,12 @@ impl KeyRing {
         serde_json::from_str(&text).map_err(|_| Error::DamagedKeyRing)
     }
 
-    /// Written whole or not at all (temporary file, flushed, renamed over).
+    /// Written whole or not at all (temporary file, flushed, renamed over), by a holder of
+    /// the ring's lock.
     pub(crate) fn save(&self, db_path: &Path) -> Result<()> {
         let path = path_beside(db_path);
         let json = serde_json::to_vec_pretty(self).map_err(|_| Error::DamagedKeyRing)?;
-        crate::files::write_whole_sync(&path, &json)
+        crate::files::write_whole(&path, &json)
     }
 
     /// Gives `user_id` a slot for `password`, replacing the one it had.
@@ -160,14 +189,14 @@ impl KeyRing {
     /// Unwraps the master key with `login`'s password. A wrong password is counted in the key
     /// ring (never in the database); from the sixth in a row each try must wait longer. Returns
     /// the key and the wrong tries since the last login, for the audit trail.
-    pub(crate) fn unlock(&mut self, db_path: &Path, login: &str, password: &str) -> Result<(MasterKey, u32)> {
-        let Some(i) = self.slots.iter().position(|s| s.login == login) else {
+    pub(crate) fn unlock(db_path: &Path, login: &str, password: &str) -> Result<(MasterKey, u32)> {
+        let ring = KeyRing::load(db_path)?;
+        let Some(slot) = ring.slots.into_iter().find(|s| s.login == login) else {
             // As slow as a real try, so that which names exist does not show.
             let _ = kek(password, &[0u8; 16], ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES);
             return Err(Error::WrongPassword);
         };
         let now = Utc::now();
-        let slot = &self.slots[i];
         if let Some(wait) = wait_after(slot.failures, slot.last_failure, now) {
             return Err(Error::TooManyTries { seconds: wait });
         }
@@ -180,28 +209,36 @@ impl KeyRing {
         let kek = kek(password, &salt, slot.memory_kib, slot.passes, slot.lanes)?;
         let opened = XChaCha20Poly1305::new(kek.as_ref().into())
             .decrypt(XNonce::from_slice(&nonce), Payload { msg: &wrapped, aad: &slot_aad(&slot.user_id, &slot.login) });
-        let slot = &mut self.slots[i];
-        match opened {
+        let key = match opened {
             Ok(bytes) if bytes.len() == 32 => {
                 let bytes = Zeroizing::new(bytes);
                 let mut key = Zeroizing::new([0u8; 32]);
                 key.copy_from_slice(&bytes);
-                let unreported = std::mem::take(&mut slot.unreported);
-                if slot.failures > 0 || unreported > 0 {
-                    slot.failures = 0;
-                    slot.last_failure = None;
-                    self.save(db_path)?;
-                }
-                Ok((MasterKey(key), unreported))
+                MasterKey(key)
             }
             _ => {
-                slot.failures += 1;
-                slot.unreported += 1;
-                slot.last_failure = Some(now);
-                self.save(db_path)?;
-                Err(Error::WrongPassword)
+                update(db_path, |ring| {
+                    if let Some(slot) = ring.slots.iter_mut().find(|s| s.user_id == slot.user_id) {
+                        slot.failures += 1;
+                        slot.unreported += 1;
+                        slot.last_failure = Some(now);
+                    }
+                    Ok(())
+                })?;
+                return Err(Error::WrongPassword);
             }
+        };
+        if slot.failures == 0 && slot.unreported == 0 {
+            return Ok((key, 0));
         }
+        let unreported = update(db_path, |ring| {
+            Ok(ring.slots.iter_mut().find(|s| s.user_id == slot.user_id).map_or(0, |slot| {
+                slot.failures = 0;
+                slot.last_failure = None;
+                std::mem::take(&mut slot.unreported)
+            }))
+        })?;
+        Ok((key, unreported))
     }
 }
 
@@ -232,7 +269,8 @@ fn quoted(path: &Path) -> String {
 /// Writes the encrypted copy of the database at `db_path` to `target` (nothing when there is no
 /// database yet: the store creates it encrypted). The old file is not touched.
 pub(crate) async fn encrypt_copy(db_path: &Path, target: &Path, key: &MasterKey) -> Result<()> {
-    if !db_path.exists() {
+    // An empty file (a copy that never got its content) holds nothing to keep.
+    if std::fs::metadata(db_path).map_or(true, |m| m.len() == 0) {
         return Ok(());
     }
     if !is_plain_sqlite(db_path) {
@@ -252,32 +290,45 @@ pub(crate) async fn encrypt_copy(db_path: &Path, target: &Path, key: &MasterKey)
     Ok(())
 }
 
-/// Completes a move into the encrypted form that a crash interrupted, or makes one: a checked
-/// encrypted copy waiting beside the database replaces it; an unencrypted database left by an
-/// older version is copied encrypted first. Kept files not yet encrypted are encrypted.
+/// Completes a move into the encrypted form that a crash interrupted: the checked encrypted copy
+/// waiting beside the database replaces it. The caller holds the ring's lock (the copy was made
+/// whole before the ring was written, so it is never thrown away here). Kept files not yet
+/// encrypted are encrypted.
 pub(crate) async fn finish_pending(db_path: &Path, key: &MasterKey) -> Result<()> {
     let pending = pending_path(db_path);
-    if !pending.exists() && is_plain_sqlite(db_path) {
-        encrypt_copy(db_path, &pending, key).await?;
-    }
     if pending.exists() {
-        if opens_whole(&pending, key).await {
-            for suffix in ["-wal", "-shm"] {
-                let mut side = db_path.as_os_str().to_owned();
-                side.push(suffix);
-                let side = PathBuf::from(side);
-                if side.exists() {
-                    std::fs::remove_file(&side).map_err(|e| Error::file(&side, e))?;
-                }
-            }
-            crate::failpoint::hit_named("encrypt_before_swap");
-            std::fs::rename(&pending, db_path).map_err(|e| Error::file(db_path, e))?;
-        } else {
-            std::fs::remove_file(&pending).map_err(|e| Error::file(&pending, e))?;
+        if !opens_whole(&pending, key).await {
+            return Err(Error::UnfinishedEncryption);
         }
+        remove_with_sidecars(db_path, false)?;
+        crate::failpoint::hit_named("encrypt_before_swap");
+        std::fs::rename(&pending, db_path).map_err(|e| Error::file(db_path, e))?;
+        let dir = db_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        crate::files::sync_dir(dir).map_err(|e| Error::file(dir, e))?;
+    } else if is_plain_sqlite(db_path) {
+        return Err(Error::PlainDatabaseBesideKeyRing);
     }
-    let data_dir = db_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    crate::files::encrypt_plain_files(data_dir, key)
+    crate::files::encrypt_plain_files(&crate::data_dir_of(db_path), key)
+}
+
+/// Removes a database's WAL and shared-memory files (and, with `itself`, the database), so that
+/// no stale journal is applied to the file that takes its place.
+pub(crate) fn remove_with_sidecars(db_path: &Path, itself: bool) -> Result<()> {
+    let mut paths: Vec<PathBuf> = ["-wal", "-shm", "-journal"]
+        .iter()
+        .map(|suffix| {
+            let mut side = db_path.as_os_str().to_owned();
+            side.push(suffix);
+            PathBuf::from(side)
+        })
+        .collect();
+    if itself {
+        paths.push(db_path.to_path_buf());
+    }
+    for path in paths.into_iter().filter(|p| p.exists()) {
+        std::fs::remove_file(&path).map_err(|e| Error::file(&path, e))?;
+    }
+    Ok(())
 }
 
 /// Whether `path` opens with `key` and passes SQLite's integrity check; its WAL is folded in.

@@ -2,9 +2,15 @@
 //! function makes of who is acting.
 //!
 //! An [`Actor`] exists only after a password was checked ([`set_up`], [`log_in`]); every core
-//! function that reads or writes takes one and asks [`Actor::require`] for what it does, so
-//! no command, import or CLI call gets around a role. The database is encrypted with a random
-//! master key that each account's password unwraps from its slot in the [key ring](keyring).
+//! function that reads or writes the ward's records takes one and asks [`Actor::require`] for
+//! what it does, so no command, import or CLI call gets around a role. The database is
+//! encrypted with a random master key that each account's password unwraps from its slot in the
+//! [key ring](keyring).
+//!
+//! Roles hold inside the app. Every account's password unwraps the same master key, so a person
+//! with an account and tools of their own could open the database outside the app: give
+//! accounts only to the ward's own staff, and disable an account that is no longer used (its
+//! slot goes; a copy of the old key ring taken before still opens the data).
 
 pub mod keyring;
 
@@ -29,13 +35,13 @@ labelled_enum! {
         /// Reads the plan and records progress for their own residential group.
         Collaborator = ("collaborator", "Cộng tác viên"),
         /// Reads the plan, the reports and the statistics.
-        Viewer = ("viewer", "Xem"),
+        Viewer = ("viewer", "Chỉ xem"),
     }
 }
 
 labelled_enum! {
     /// What a core function does, as a role is allowed it or not. The label completes
-    /// "Tài khoản … không được …".
+    /// "Vai trò “…” không được …".
     pub enum Need {
         /// The plan, its progress, the reports, the documents and the statistics.
         ReadPlan = ("read_plan", "xem kế hoạch và báo cáo"),
@@ -119,7 +125,7 @@ impl Actor {
         if self.role.allows(need) {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!("Tài khoản {} không được {}.", self.role.label().to_lowercase(), need.label())))
+            Err(Error::Forbidden(format!("Vai trò “{}” không được {}.", self.role.label(), need.label())))
         }
     }
 
@@ -161,7 +167,7 @@ pub struct User {
 
 impl User {
     fn with_texts(mut self) -> User {
-        self.last_login_text = self.last_login.map(|t| crate::vietnam_time(t).format("%d/%m/%Y %H:%M").to_string());
+        self.last_login_text = self.last_login.map(crate::vietnam_clock);
         self
     }
 }
@@ -170,8 +176,8 @@ const USER_SELECT: &str = "SELECT u.id, u.login, u.name, u.role, u.group_unit_id
         (SELECT MAX(at) FROM change_log l WHERE l.user_id = u.id AND l.event = 'login') AS last_login
      FROM users u LEFT JOIN units g ON g.id = u.group_unit_id WHERE u.deleted_at IS NULL";
 
-/// A new account.
-#[derive(Debug, Clone)]
+/// A new account (no `Debug`: it carries a password).
+#[derive(Clone)]
 pub struct NewUser<'a> {
     /// Login name, e.g. "hoa" or "canbo".
     pub login: &'a str,
@@ -202,7 +208,7 @@ fn check_password(field: &'static str, password: &str) -> Result<()> {
 pub fn login_key(login: &str) -> Result<String> {
     let key = text::fold(login.trim());
     if key.is_empty() || key.chars().count() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-        return Err(InvalidInput::new("login", "Tên đăng nhập gồm chữ không dấu, số, dấu chấm hoặc gạch, không có khoảng trắng (ví dụ: canbo, hoa.nt).").into());
+        return Err(InvalidInput::new("login", "Tên đăng nhập gồm chữ cái không dấu, chữ số, dấu chấm, gạch dưới hoặc gạch ngang, không có khoảng trắng (ví dụ: canbo, hoa.nt).").into());
     }
     Ok(key)
 }
@@ -220,12 +226,15 @@ pub async fn set_up(db_path: &Path, login: &str, name: &str, password: &str) -> 
     let login = login_key(login)?;
     let name = text::required("name", "Họ và tên", name, 200)?;
     check_password("password", password)?;
+    // Two windows (or the window and the command line) setting up at once must not make two keys.
+    let lock = keyring::lock_ring(db_path)?;
     if !first_start(db_path) {
         return Err(InvalidInput::new("login", "Dữ liệu này đã có tài khoản; hãy đăng nhập.").into());
     }
     let key = MasterKey::generate();
     let pending = keyring::pending_path(db_path);
-    let _ = std::fs::remove_file(&pending);
+    // A copy left by a set-up that died before its key ring was written has no key: start again.
+    keyring::remove_with_sidecars(&pending, true)?;
     keyring::encrypt_copy(db_path, &pending, &key).await?;
     let user_id = natural_id("user", &[&login]);
     {
@@ -252,6 +261,7 @@ pub async fn set_up(db_path: &Path, login: &str, name: &str, password: &str) -> 
     ring.add(&user_id, &login, password, &key)?;
     ring.save(db_path)?;
     keyring::finish_pending(db_path, &key).await?;
+    drop(lock);
     log_in(db_path, &login, password).await
 }
 
@@ -260,9 +270,11 @@ pub async fn set_up(db_path: &Path, login: &str, name: &str, password: &str) -> 
 /// tries wait.
 pub async fn log_in(db_path: &Path, login: &str, password: &str) -> Result<(Store, Actor)> {
     let login = login_key(login).map_err(|_| Error::WrongPassword)?;
-    let mut ring = KeyRing::load(db_path)?;
-    let (key, failures) = ring.unlock(db_path, &login, password)?;
-    keyring::finish_pending(db_path, &key).await?;
+    let (key, failures) = KeyRing::unlock(db_path, &login, password)?;
+    {
+        let _lock = keyring::lock_ring(db_path)?;
+        keyring::finish_pending(db_path, &key).await?;
+    }
     let store = Store::open(db_path, &key).await?;
     let user = sqlx::query_as::<_, User>(&format!("{USER_SELECT} AND u.login = ?"))
         .bind(&login)
@@ -338,9 +350,7 @@ pub async fn add_user(store: &Store, actor: &Actor, new: NewUser<'_>) -> Result<
     let id = w.natural_or_new_id("users", "user", &[&login]).await?;
     let cols = Cols::new().set("login", &login).set("name", &name).set("role", new.role.as_str()).set("group_unit_id", &group);
     w.insert("users", &id, cols).await?;
-    let mut ring = KeyRing::load(store.db_path())?;
-    ring.add(&id, &login, new.password, store.key())?;
-    ring.save(store.db_path())?;
+    keyring::update(store.db_path(), |ring| ring.add(&id, &login, new.password, store.key()))?;
     w.commit().await?;
     user(store.pool(), &id).await
 }
@@ -349,14 +359,11 @@ pub async fn add_user(store: &Store, actor: &Actor, new: NewUser<'_>) -> Result<
 pub async fn change_password(store: &Store, actor: &Actor, old: &str, new: &str) -> Result<()> {
     check_password("new_password", new)?;
     let mut w = store.write(actor, Source::Window).await?;
-    let mut ring = KeyRing::load(store.db_path())?;
-    ring.unlock(store.db_path(), actor.login(), old).map_err(|e| match e {
+    KeyRing::unlock(store.db_path(), actor.login(), old).map_err(|e| match e {
         Error::WrongPassword => InvalidInput::new("old_password", "Mật khẩu hiện tại không đúng.").into(),
         other => other,
     })?;
-    let mut ring = KeyRing::load(store.db_path())?;
-    ring.add(actor.id(), actor.login(), new, store.key())?;
-    ring.save(store.db_path())?;
+    keyring::update(store.db_path(), |ring| ring.add(actor.id(), actor.login(), new, store.key()))?;
     w.event("users", actor.id(), crate::audit::Event::PasswordChanged, serde_json::json!({})).await?;
     w.commit().await
 }
@@ -368,14 +375,13 @@ pub async fn reset_password(store: &Store, actor: &Actor, user_id: &str, new: &s
     let target = user(store.pool(), user_id).await?;
     let mut w = store.write(actor, Source::Window).await?;
     w.update("users", user_id, Cols::new().set("disabled_at", None::<String>)).await?;
-    let mut ring = KeyRing::load(store.db_path())?;
-    ring.add(&target.id, &target.login, new, store.key())?;
-    ring.save(store.db_path())?;
+    keyring::update(store.db_path(), |ring| ring.add(&target.id, &target.login, new, store.key()))?;
     w.event("users", user_id, crate::audit::Event::PasswordReset, serde_json::json!({})).await?;
     w.commit().await
 }
 
-/// Disables an account: its slot is removed, so its password no longer opens the data.
+/// Disables an account: recorded first (a login refuses a disabled account), then its slot is
+/// removed, so its password no longer opens the data.
 pub async fn disable(store: &Store, actor: &Actor, user_id: &str) -> Result<()> {
     actor.require(Need::ManageUsers)?;
     if user_id == actor.id() {
@@ -385,8 +391,9 @@ pub async fn disable(store: &Store, actor: &Actor, user_id: &str) -> Result<()> 
     let mut w = store.write(actor, Source::Window).await?;
     let stamp = w.stamp().to_owned();
     w.update("users", user_id, Cols::new().set("disabled_at", stamp)).await?;
-    let mut ring = KeyRing::load(store.db_path())?;
-    ring.remove(user_id);
-    ring.save(store.db_path())?;
-    w.commit().await
+    w.commit().await?;
+    keyring::update(store.db_path(), |ring| {
+        ring.remove(user_id);
+        Ok(())
+    })
 }

@@ -476,8 +476,8 @@ async fn run(cli: Cli) -> treem::Result<()> {
                 print_json(&users);
             } else {
                 for u in &users {
-                    let last = u.last_login.map(|t| treem::vietnam_time(t).format("%d/%m/%Y %H:%M").to_string()).unwrap_or_else(|| "chưa đăng nhập".into());
-                    let state = if u.disabled_at.is_some() { " (đã khóa)" } else { "" };
+                    let last = u.last_login_text.as_deref().unwrap_or("chưa đăng nhập");
+                    let state = if u.disabled_at.is_some() { " (ngừng sử dụng)" } else { "" };
                     let group = u.group_name.as_deref().map(|g| format!(", {g}")).unwrap_or_default();
                     println!("{:<16} {:<24} {}{group}{state} — lần đăng nhập cuối: {last}", u.login, u.name, u.role.label());
                 }

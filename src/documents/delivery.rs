@@ -33,7 +33,7 @@ pub fn sign_off_table(first: &str, rows: Vec<String>) -> Table {
 }
 
 /// The list's blocks.
-pub async fn blocks(pool: &SqlitePool, of: &Document) -> Result<Vec<Block>> {
+pub(crate) async fn blocks(pool: &SqlitePool, of: &Document) -> Result<Vec<Block>> {
     let ward = crate::ward::get_in(pool).await?.map(|w| w.name).unwrap_or_default();
     let which = format!(
         "Văn bản số {:02}/{} ngày {} của UBND {} về {}",

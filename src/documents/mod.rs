@@ -10,11 +10,10 @@ pub mod register;
 pub mod reminder;
 pub mod report;
 
-use crate::auth::{Actor, Need};
-use crate::Store;
 use sqlx::SqlitePool;
 
-use crate::Result;
+use crate::auth::{Actor, Need};
+use crate::{Result, Store};
 
 /// Renders the plan as a PDF.
 pub async fn plan_pdf(store: &Store, actor: &Actor, plan_id: &str) -> Result<Vec<u8>> {
@@ -25,4 +24,10 @@ pub async fn plan_pdf(store: &Store, actor: &Actor, plan_id: &str) -> Result<Vec
 pub(crate) async fn plan_pdf_in(pool: &SqlitePool, plan_id: &str) -> Result<Vec<u8>> {
     let blocks = plan_doc::blocks(pool, plan_id).await?;
     Ok(crate::pdf::render("Kế hoạch", &blocks))
+}
+
+/// The plan as layout blocks (what [`plan_pdf`] prints), for a look at its styled runs.
+pub async fn plan_blocks(store: &Store, actor: &Actor, plan_id: &str) -> Result<Vec<crate::pdf::Block>> {
+    actor.require(Need::ReadPlan)?;
+    plan_doc::blocks(store.pool(), plan_id).await
 }

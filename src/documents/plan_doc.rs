@@ -9,7 +9,7 @@ use crate::plan;
 use crate::{ward, Error, Result};
 
 /// The frame every document of the ward starts from: header and place from the settings.
-pub async fn ward_frame(pool: &SqlitePool, year: i32) -> Result<Frame> {
+pub(crate) async fn ward_frame(pool: &SqlitePool, year: i32) -> Result<Frame> {
     let w = ward::get_in(pool).await?.ok_or(Error::NotFound { what: "thông tin phường; hãy nhập ở mục Thông tin phường" })?;
     Ok(Frame {
         parent_authority: w.parent_authority,
@@ -30,7 +30,7 @@ pub async fn ward_frame(pool: &SqlitePool, year: i32) -> Result<Frame> {
 }
 
 /// The plan as a document frame.
-pub async fn frame(pool: &SqlitePool, plan_id: &str) -> Result<Frame> {
+pub(crate) async fn frame(pool: &SqlitePool, plan_id: &str) -> Result<Frame> {
     let tree = plan::tree_in(pool, plan_id).await?;
     let p = &tree.plan;
     let mut body = vec![];
@@ -67,6 +67,6 @@ pub async fn frame(pool: &SqlitePool, plan_id: &str) -> Result<Frame> {
 }
 
 /// The plan's blocks.
-pub async fn blocks(pool: &SqlitePool, plan_id: &str) -> Result<Vec<Block>> {
+pub(crate) async fn blocks(pool: &SqlitePool, plan_id: &str) -> Result<Vec<Block>> {
     Ok(frame(pool, plan_id).await?.blocks())
 }

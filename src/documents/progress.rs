@@ -10,7 +10,7 @@ use crate::text::format_date;
 use crate::Result;
 
 /// The table's blocks, as of `today`.
-pub async fn blocks(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Result<Vec<Block>> {
+pub(crate) async fn blocks(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Result<Vec<Block>> {
     let tree = plan::tree_in(pool, plan_id).await?;
     let notes = plan::notes_until_in(pool, plan_id, today).await?;
     let mut rows = vec![];

@@ -2,7 +2,6 @@
 //! issued documents — numbered from 01 each year, dated, optionally signed — that are frozen:
 //! their PDF and its hash are kept and they reprint from them.
 
-use crate::auth::{Actor, Need};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
@@ -10,6 +9,7 @@ use ts_rs::TS;
 
 use super::frame::SignedMark;
 use super::{delivery, plan_doc, progress, reminder, report};
+use crate::auth::{Actor, Need};
 use crate::files;
 use crate::signing::Identity;
 use crate::store::{new_id, stamp, Cols, Source, Store};

@@ -41,7 +41,7 @@ fn without_end(text: &str) -> &str {
 }
 
 /// The letter as a document frame, as of its date (a draft: today).
-pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>) -> Result<Frame> {
+pub(crate) async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>) -> Result<Frame> {
     let plan_id = doc.plan_id.as_deref().ok_or(Error::NotFound { what: "kế hoạch của văn bản" })?;
     let unit_id = doc.unit_id.as_deref().ok_or(Error::NotFound { what: "đơn vị nhận công văn" })?;
     let p = plan::get_in(pool, plan_id).await?;

@@ -48,7 +48,7 @@ fn period_end(period: ReportPeriod, year: i32) -> NaiveDate {
 }
 
 /// The officer's sections, drafted from the records for them to edit.
-pub async fn drafted_narrative(pool: &SqlitePool, p: &Plan, period: ReportPeriod) -> Result<Narrative> {
+pub(crate) async fn drafted_narrative(pool: &SqlitePool, p: &Plan, period: ReportPeriod) -> Result<Narrative> {
     let o = overview::overview_in(pool, &p.id, period_end(period, p.year)).await?;
     let all = &o.all_units.counts;
     let (total, done, doing) = (all.applicable, all.done, all.in_progress);
@@ -73,7 +73,7 @@ fn first_sentence(text: &str, max: usize) -> String {
 }
 
 /// The report as a document frame.
-pub async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>) -> Result<Frame> {
+pub(crate) async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>) -> Result<Frame> {
     let plan_id = doc.plan_id.clone().unwrap_or_default();
     let p = plan::get_in(pool, &plan_id).await?;
     let period = doc.period.unwrap_or(ReportPeriod::Year);

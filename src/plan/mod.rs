@@ -6,12 +6,12 @@ pub mod import;
 pub mod period;
 pub mod reporting;
 
-use crate::auth::{Actor, Need};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use ts_rs::TS;
 
+use crate::auth::{Actor, Need};
 use crate::files::{self, StoredFile, Upload};
 use crate::store::{natural_id, new_id, Cols, Source, Store, Write};
 use crate::text::{self, InvalidInput};

@@ -1,12 +1,12 @@
 //! The reports each unit owes the ward: 6-monthly and yearly, with due dates from the plan,
 //! and which were received, late or are missing.
 
-use crate::auth::{Actor, Need};
 use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::SqlitePool;
 use ts_rs::TS;
 
+use crate::auth::{Actor, Need};
 use crate::files::{StoredFile, Upload};
 use crate::store::{natural_id, Cols, Source, Store, Write};
 use crate::{ward, Error, Result};

@@ -1,6 +1,7 @@
 //! The hash chain of the change log: each entry's hash covers its content and the hash of the
 //! same device's previous entry, so an entry altered or removed breaks the chain from there
-//! (one chain per device, so that entries arriving from other laptops keep theirs).
+//! (one chain per device, so that entries arriving from other laptops keep theirs). This
+//! laptop's last entry is also noted in `meta`, so that entries cut off the end are missed.
 
 use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
@@ -57,6 +58,28 @@ impl Link {
 pub const LINK_COLUMNS: &str =
     "device_id, seq, hlc, table_name, record_id, op, event, changes, user_id, user_name, source, at, row_version, prev_hash, hash";
 
+/// Every entry, each device's in sequence.
+pub async fn all_links(pool: &sqlx::SqlitePool) -> Result<Vec<Link>> {
+    Ok(sqlx::query_as::<_, Link>(&format!("SELECT {LINK_COLUMNS} FROM change_log ORDER BY device_id, seq")).fetch_all(pool).await?)
+}
+
+/// The `meta` key noting a device's last entry as "seq:hash".
+pub(super) fn head_key(device_id: &str) -> String {
+    format!("chain_head:{device_id}")
+}
+
+/// This laptop's last entries as noted beside the log: device → (seq, hash).
+pub async fn noted_heads(pool: &sqlx::SqlitePool) -> Result<Vec<(String, i64, String)>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(r"SELECT key, value FROM meta WHERE key LIKE 'chain\_head:%' ESCAPE '\'").fetch_all(pool).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let (seq, hash) = v.split_once(':')?;
+            Some((k.strip_prefix("chain_head:")?.to_owned(), seq.parse().ok()?, hash.to_owned()))
+        })
+        .collect())
+}
+
 /// The hash of this device's last entry ('' before its first).
 pub(super) async fn head(conn: &mut SqliteConnection, device_id: &str) -> Result<String> {
     Ok(sqlx::query_scalar::<_, String>("SELECT hash FROM change_log WHERE device_id = ? ORDER BY seq DESC LIMIT 1")
@@ -66,11 +89,12 @@ pub(super) async fn head(conn: &mut SqliteConnection, device_id: &str) -> Result
         .unwrap_or_default())
 }
 
-/// Chains the entries written before the log had hashes (a database from an older version),
-/// in one transaction, each device's in sequence.
-pub(super) async fn chain_unchained(pool: &sqlx::SqlitePool) -> Result<()> {
-    let unchained: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM change_log WHERE hash = ''").fetch_one(pool).await?;
-    if unchained == 0 {
+/// Chains, once, the entries written before the log had hashes (a database from an older
+/// version), in one transaction, each device's in sequence. Done once for a database (noted in
+/// `meta`): an entry whose hash is blanked later is a break, not something to chain again.
+pub(super) async fn chain_once(pool: &sqlx::SqlitePool) -> Result<()> {
+    let done: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'log_chained'").fetch_optional(pool).await?;
+    if done.is_some() {
         return Ok(());
     }
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -96,6 +120,7 @@ pub(super) async fn chain_unchained(pool: &sqlx::SqlitePool) -> Result<()> {
         }
         prev = Some((link.device_id, link.hash));
     }
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('log_chained', '1')").execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }

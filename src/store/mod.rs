@@ -70,7 +70,8 @@ labelled_enum! {
 }
 
 /// An open database: the pool, this laptop's device id, the data folder and the master key
-/// (held only while the store is open: closing or dropping it erases the key).
+/// (held only while the store is open: closing or dropping it erases the key from the store;
+/// the connections' `PRAGMA key` text lives in sqlx's options until the pool is gone).
 pub struct Store {
     pool: SqlitePool,
     device_id: String,
@@ -86,7 +87,7 @@ impl Store {
     /// in a `files/` folder beside it. People open it by logging in ([`crate::auth::log_in`]).
     pub async fn open(path: impl AsRef<Path>, key: &MasterKey) -> Result<Store> {
         let path = path.as_ref();
-        let data_dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+        let data_dir = crate::data_dir_of(path);
         std::fs::create_dir_all(&data_dir).map_err(|e| Error::file(&data_dir, e))?;
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
@@ -98,7 +99,7 @@ impl Store {
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
-        chain::chain_unchained(&pool).await?;
+        chain::chain_once(&pool).await?;
         let device_id = match sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = 'device_id'")
             .fetch_optional(&pool)
             .await?
@@ -300,8 +301,15 @@ impl<'s> Write<'s> {
         Ok(())
     }
 
-    /// Commits the transaction.
-    pub async fn commit(self) -> Result<()> {
+    /// Commits the transaction, noting this laptop's last entry beside the log.
+    pub async fn commit(mut self) -> Result<()> {
+        if let (Some(head), Some(next)) = (&self.head, self.next_seq) {
+            sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                .bind(chain::head_key(&self.store.device_id))
+                .bind(format!("{}:{head}", next - 1))
+                .execute(&mut *self.tx)
+                .await?;
+        }
         self.tx.commit().await?;
         Ok(())
     }

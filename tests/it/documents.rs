@@ -99,7 +99,7 @@ async fn the_plan_prints_with_every_word_of_the_seed() {
         assert!(text.contains(&format!("- {r}")), "missing recipient {r}");
     }
     // The seed's bold theme and italic deadlines are printed so.
-    let runs: Vec<treem::pdf::Run> = treem::documents::plan_doc::blocks(t.store.pool(), &p.id)
+    let runs: Vec<treem::pdf::Run> = treem::documents::plan_blocks(&t.store, &t.officer, &p.id)
         .await
         .unwrap()
         .into_iter()

@@ -28,7 +28,7 @@ macro_rules! as_role {
         let allowed = $actor.role().allows($need);
         match (&result, allowed) {
             (Err(Error::Forbidden(m)), false) => {
-                assert!(m.starts_with("Tài khoản"), "{}: {m}", stringify!($call));
+                assert!(m.starts_with("Vai trò “"), "{}: {m}", stringify!($call));
                 assert_eq!(support::row_counts(&$t.store).await, before, "{}: a refusal writes nothing", stringify!($call));
             }
             (Err(Error::Forbidden(m)), true) => panic!("{:?} was refused {}: {m}", $actor.role(), stringify!($call)),
@@ -189,7 +189,7 @@ async fn wrong_passwords_are_in_the_trail_after_the_next_login() {
     let (store, officer) = auth::log_in(&path, "canbo", PASSWORD).await.unwrap();
     let lines = audit::list(&store, &officer, &Default::default()).await.unwrap();
     assert_eq!(lines[0].action, "Đăng nhập");
-    assert_eq!((lines[1].action.as_str(), lines[1].details.as_str()), ("Nhập sai mật khẩu", r#"{"lần":2}"#));
+    assert_eq!((lines[1].action.as_str(), lines[1].details.as_str()), ("Nhập sai mật khẩu", "lần: 2"));
 }
 
 #[tokio::test]
@@ -236,7 +236,22 @@ async fn an_altered_or_removed_audit_entry_is_found() {
     sqlx::query("DELETE FROM change_log WHERE seq = 7").execute(u.store.pool()).await.unwrap();
     let check = audit::verify(&u.store, &u.officer).await.unwrap();
     assert_eq!((check.entries, check.breaks[0].seq), (entries - 1, 8));
-    assert!(check.breaks[0].reason.contains("thiếu mục 7"), "{:?}", check.breaks);
+    assert!(check.breaks[0].reason.contains("thiếu mục 7 (đã bị xóa)"), "{:?}", check.breaks);
+
+    // Entries cut off the end, and a hash blanked to have it chained again, are found too.
+    let v = support::demo().await;
+    let last: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM change_log").fetch_one(v.store.pool()).await.unwrap();
+    sqlx::query("DELETE FROM change_log WHERE seq > ?").bind(last - 2).execute(v.store.pool()).await.unwrap();
+    let check = audit::verify(&v.store, &v.officer).await.unwrap();
+    assert_eq!(check.breaks[0].seq, last - 1);
+    assert!(check.breaks[0].reason.contains(&format!("thiếu các mục {} đến {last}", last - 1)), "{:?}", check.breaks);
+    let w = support::demo().await;
+    sqlx::query("UPDATE change_log SET user_name = 'Người khác', hash = '' WHERE seq >= 3").execute(w.store.pool()).await.unwrap();
+    let path = w.db_path();
+    w.store.close().await;
+    let (store, officer) = auth::log_in(&path, "canbo", PASSWORD).await.unwrap();
+    assert_eq!(audit::verify(&store, &officer).await.unwrap().breaks[0].seq, 3, "not chained again on opening");
+    store.close().await;
 
     // The command line says so with its exit status.
     let path = u.db_path();
@@ -257,8 +272,9 @@ async fn the_trail_exports_to_excel_and_the_export_is_in_it() {
     assert_eq!(lines[0].action, "Xem hồ sơ");
     let xlsx = audit::xlsx(s, o, &Default::default()).await.unwrap();
     assert!(xlsx.starts_with(b"PK"), "an .xlsx is a zip");
+    audit::exported(s, o, "change_log", "", "nhật ký.xlsx").await.unwrap();
     let latest = &audit::list(s, o, &Default::default()).await.unwrap()[0];
-    assert_eq!(latest.action, "Xuất dữ liệu");
+    assert_eq!((latest.action.as_str(), latest.details.as_str()), ("Xuất dữ liệu", "tệp: nhật ký.xlsx"));
     let err = audit::list(s, o, &audit::AuditFilter { from: Some(day(2, 1)), to: Some(day(1, 1)), ..Default::default() }).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
 }
@@ -381,7 +397,7 @@ async fn the_command_line_refuses_what_the_role_may_not() {
     std::fs::write(&plan_file, treem::demo::SEED_PLAN).unwrap();
     let out = treem(&db, &["plan", "import", plan_file.to_str().unwrap()], &viewer);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Tài khoản xem không được sửa kế hoạch"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Vai trò “Chỉ xem” không được sửa kế hoạch"));
     let pdf = t.dir.path().join("bc.pdf");
     let out = treem(&db, &["doc", "report", "--period", "half", "--year", "2024", "--issue", "--out", pdf.to_str().unwrap()], &viewer);
     assert!(!out.status.success());
@@ -399,4 +415,20 @@ async fn the_command_line_refuses_what_the_role_may_not() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("TREEM_USER"));
     assert!(treem(&db, &["audit", "verify"], &[]).status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_first_starts_at_once_make_one_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("treem.db");
+    let (a, b) = (db.clone(), db.clone());
+    let first = tokio::spawn(async move { auth::set_up(&a, "canbo", "Nguyễn Thị Hoa", "mật khẩu một").await.map(|(s, _)| s) });
+    let second = tokio::spawn(async move { auth::set_up(&b, "lanhdao", "Võ Thùy Dương", "mật khẩu hai").await.map(|(s, _)| s) });
+    let results = [first.await.unwrap(), second.await.unwrap()];
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "one set-up wins, the other is told to log in");
+    for r in results.into_iter().flatten() {
+        r.close().await;
+    }
+    let opened = [auth::log_in(&db, "canbo", "mật khẩu một").await, auth::log_in(&db, "lanhdao", "mật khẩu hai").await];
+    assert_eq!(opened.iter().filter(|r| r.is_ok()).count(), 1, "the winner's password opens the data");
 }

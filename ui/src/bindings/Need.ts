@@ -2,6 +2,6 @@
 
 /**
  * What a core function does, as a role is allowed it or not. The label completes
- * "Tài khoản … không được …".
+ * "Vai trò “…” không được …".
  */
 export type Need = "read_plan" | "record_progress" | "edit_plan" | "set_up_ward" | "draft_documents" | "issue_documents" | "manage_users" | "read_audit";
