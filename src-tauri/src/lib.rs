@@ -212,11 +212,20 @@ pub fn builder<R: tauri::Runtime>(base: tauri::Builder<R>, state: AppState) -> t
 /// Starts the desktop app. `TREEM_DB` names another database file (tests, demos).
 pub fn run() {
     api::mark_process_start();
-    // WebKitGTK's accelerated compositing doubles the web process's memory and shows blank
-    // windows on some graphics drivers; a forms UI does not need it.
+    // A forms UI needs no GPU. WebKitGTK's accelerated compositing doubles the web process's
+    // memory and shows blank windows on some graphics drivers; and GTK's GLX probe and WebKit's
+    // two EGL look-ups (a render device for the web process, a way to hand over its frames) each
+    // load the GL driver — with Mesa's software driver, ~20 MB of LLVM — into the app process.
     #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    for (name, value) in [
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+        ("GDK_GL", "disable"),
+        ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+        ("WEBKIT_WEB_RENDER_DEVICE_FILE", "/dev/null"),
+    ] {
+        if std::env::var_os(name).is_none() {
+            std::env::set_var(name, value);
+        }
     }
     // Copies opened in the system's viewer last session are not kept.
     let _ = std::fs::remove_dir_all(api::viewer_dir());
