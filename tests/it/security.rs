@@ -164,7 +164,7 @@ async fn nothing_readable_is_left_on_disk() {
 async fn a_wrong_password_is_refused_and_changes_no_byte() {
     let t = support::demo().await;
     let path = t.db_path();
-    t.store.close().await;
+    settle(t.store).await;
     closed(&path).await;
     let before = std::fs::read(&path).unwrap();
     for _ in 0..5 {
@@ -279,6 +279,13 @@ async fn the_trail_exports_to_excel_and_the_export_is_in_it() {
     assert_eq!(err.code(), ErrorCode::InvalidInput);
 }
 
+/// Folds the WAL into the database file now and closes the store, so that the file holds every
+/// page (a page still in the WAL would be read from there, whatever the file says).
+async fn settle(store: treem::Store) {
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.pool()).await.unwrap();
+    store.close().await;
+}
+
 /// Waits until the last connection has folded the WAL into the file (it does so as it closes,
 /// on its own thread).
 async fn closed(db: &Path) {
@@ -295,7 +302,7 @@ async fn closed(db: &Path) {
 async fn a_damaged_database_file_is_refused_with_a_message() {
     let t = support::demo().await;
     let path = t.db_path();
-    t.store.close().await;
+    settle(t.store).await;
     closed(&path).await;
     let mut bytes = std::fs::read(&path).unwrap();
     // Page 1 is read by every opening; SQLCipher authenticates each page.
