@@ -173,6 +173,9 @@ pub struct UnitProgress {
     pub notes: Vec<Note>,
     /// Evidence files.
     pub evidence: Vec<StoredFile>,
+    /// Whether the person looking may record this unit's progress (a collaborator only their
+    /// own residential group's).
+    pub may_record: bool,
 }
 
 /// The whole plan for the tree view.
@@ -308,10 +311,7 @@ async fn assignment(conn: &mut sqlx::SqliteConnection, id: &str) -> Result<Assig
 /// The activity page: the node, its ancestors, and each unit's status, notes and evidence.
 pub async fn activity(store: &Store, actor: &Actor, node_id: &str) -> Result<ActivityPage> {
     actor.require(Need::ReadPlan)?;
-    activity_in(store.pool(), node_id).await
-}
-
-pub(crate) async fn activity_in(pool: &SqlitePool, node_id: &str) -> Result<ActivityPage> {
+    let pool = store.pool();
     let node = node(pool, node_id).await?;
     let mut path = Vec::new();
     let mut parent = node.parent_id.clone();
@@ -333,7 +333,8 @@ pub(crate) async fn activity_in(pool: &SqlitePool, node_id: &str) -> Result<Acti
         .fetch_all(pool)
         .await?;
         let evidence = files::list_for(pool, "evidence", "assignment_id", &assignment.id).await?;
-        units.push(UnitProgress { assignment, notes, evidence });
+        let may_record = actor.require_for_unit(Need::RecordProgress, &assignment.unit_id).is_ok();
+        units.push(UnitProgress { assignment, notes, evidence, may_record });
     }
     Ok(ActivityPage { node, path, units })
 }

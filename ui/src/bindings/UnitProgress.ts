@@ -18,4 +18,9 @@ notes: Array<Note>,
 /**
  * Evidence files.
  */
-evidence: Array<StoredFile>, };
+evidence: Array<StoredFile>, 
+/**
+ * Whether the person looking may record this unit's progress (a collaborator only their
+ * own residential group's).
+ */
+may_record: boolean, };

@@ -30,14 +30,6 @@ export function canAny(needs: Need[]): boolean {
   return needs.some(can);
 }
 
-/** Whether the person may record progress on a unit's part: a collaborator only on their own
- * residential group's. */
-export function mayRecordFor(unitId: string): boolean {
-  const actor = session.me?.actor;
-  if (!actor || !actor.can.includes("record_progress")) return false;
-  return actor.role !== "collaborator" || actor.group_unit_id === unitId;
-}
-
 /** After a login or the first start's set-up: the window opens where it was. */
 export function signedIn(me: Me) {
   session.me = me;
