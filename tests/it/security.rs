@@ -97,6 +97,12 @@ async fn every_role_against_every_core_operation() {
             UserRole::Officer => unreachable!(),
         }
     }
+    // The window is told, per unit, whether the person looking may record its progress.
+    let (store, collaborator) = &accounts[1];
+    let page = plan::activity(store, collaborator, &own.node_id).await.unwrap();
+    let may: Vec<(bool, bool)> = page.units.iter().map(|u| (u.assignment.unit_id == group.id, u.may_record)).collect();
+    assert!(may.len() >= 2 && may.iter().all(|(mine, may)| mine == may), "{may:?}");
+    assert!(plan::activity(s, o, &own.node_id).await.unwrap().units.iter().all(|u| u.may_record), "the officer records for every unit");
     // The leader issues and signs.
     let (leader_store, leader) = &accounts[0];
     let issued = register::issue(leader_store, leader, Source::Window, &doc.id, day(1, 7), None).await.unwrap();
@@ -328,19 +334,7 @@ async fn unencrypted_database(dir: &Path) -> std::path::PathBuf {
     use sha2::Digest;
     let evidence = "Biên bản họp";
     let sha256 = hex::encode(sha2::Sha256::digest(evidence.as_bytes()));
-    let old = dir.join("migrations");
-    std::fs::create_dir(&old).unwrap();
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.as_str() < "20250401000000" {
-            std::fs::copy(&path, old.join(&name)).unwrap();
-        }
-    }
-    let db = dir.join("treem.db");
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).create_if_missing(true).journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
-    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-    sqlx::migrate::Migrator::new(old.as_path()).await.unwrap().run(&pool).await.unwrap();
+    let (db, pool) = support::database_before(dir, "20250401000000").await;
     let file_row = format!(
         "INSERT INTO files (id, file_name, stored_path, sha256, size_bytes, created_at, updated_at, device_id)
          VALUES ('f', 'biên bản.txt', 'files/ab/bien-ban.txt', '{sha256}', {size}, 't', 't', 'cu');

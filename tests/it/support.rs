@@ -54,3 +54,26 @@ pub async fn row_counts(store: &Store) -> Vec<(String, i64)> {
 pub fn seed_draft() -> treem::plan::import::PlanDraft {
     treem::plan::import::parse(demo::SEED_PLAN).expect("seed parses")
 }
+
+/// An unencrypted database as an older version left it: every migration before `version`
+/// applied (the migrations are copied to `dir`), in WAL mode, foreign keys on.
+pub async fn database_before(dir: &std::path::Path, version: &str) -> (std::path::PathBuf, sqlx::SqlitePool) {
+    let old = dir.join("migrations");
+    std::fs::create_dir(&old).unwrap();
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < version {
+            std::fs::copy(&path, old.join(&name)).unwrap();
+        }
+    }
+    let db = dir.join("treem.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&db)
+        .create_if_missing(true)
+        .foreign_keys(true)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(old.as_path()).await.unwrap().run(&pool).await.unwrap();
+    (db, pool)
+}

@@ -144,19 +144,7 @@ async fn the_reminder_letter_is_numbered_01_and_names_the_unit_and_what_is_late(
 async fn the_migration_keeps_every_document() {
     // A database as the app left it before reminder letters: every migration but the new one.
     let dir = tempfile::tempdir().unwrap();
-    let old = dir.path().join("migrations");
-    std::fs::create_dir(&old).unwrap();
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.as_str() < "20250301000000" {
-            std::fs::copy(&path, old.join(&name)).unwrap();
-        }
-    }
-    let db = dir.path().join("treem.db");
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).create_if_missing(true).foreign_keys(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-    sqlx::migrate::Migrator::new(old.as_path()).await.unwrap().run(&pool).await.unwrap();
+    let (db, pool) = crate::support::database_before(dir.path(), "20250301000000").await;
     // A delivery list inserted before the document it delivers: the copy keeps both.
     sqlx::query(
         "INSERT INTO documents (id, kind, source_id, year, number, symbol, issued_on, summary, signer_prefix, signer_title,

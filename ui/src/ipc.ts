@@ -33,6 +33,12 @@ export function fieldOf(e: unknown): string | null {
   return isErrorPayload(e) ? e.field : null;
 }
 
+/** A failure's message placed beside the form field the core named (or `fallback`), if any. */
+export function fieldErrorOf(e: unknown, fallback: string | null = null): { field: string; message: string } | null {
+  const field = fieldOf(e) ?? fallback;
+  return field ? { field, message: messageOf(e) } : null;
+}
+
 /** The message to show for any failure. */
 export function messageOf(e: unknown): string {
   return isErrorPayload(e) ? e.message : String(e);
