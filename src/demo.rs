@@ -1,5 +1,5 @@
 //! The demo ward: Nguyễn Nghiêm ward and its 2024 plan, imported from the seed text by the
-//! same importer a user runs.
+//! same importer a user runs, and a register of fictional children.
 
 use crate::auth::{Actor, Need};
 use crate::plan::{self, import};
@@ -9,6 +9,10 @@ use crate::Result;
 
 /// The seed plan's text.
 pub const SEED_PLAN: &str = include_str!("../assets/seed/ke-hoach-2024-nguyen-nghiem.txt");
+
+/// How many fictional children the demo ward's register holds.
+pub const DEMO_CHILDREN: usize = 300;
+const DEMO_SEED: u64 = 2024;
 
 /// Fills an empty database with the demo ward, in one transaction: interrupted at any moment,
 /// it leaves nothing, and running it again completes. Does nothing if a ward is already set.
@@ -34,6 +38,7 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<bool> {
     for n in 1..=4 {
         ward::ensure_unit(&mut w, &format!("Tổ dân phố {n}"), UnitKind::ResidentialGroup).await?;
     }
+    crate::children::generate::add_in(&mut w, DEMO_CHILDREN, DEMO_SEED, crate::today_in_vietnam()).await?;
     w.commit().await?;
     Ok(true)
 }

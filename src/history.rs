@@ -153,6 +153,9 @@ pub(crate) fn table_label(table: &str) -> &str {
         "documents" => "Văn bản",
         "certificates" => "Chứng thư số",
         "trusted_authorities" => "Tổ chức chứng thực tin cậy",
+        "children" => "Hồ sơ trẻ em",
+        "child_circumstances" => "Nhóm hoàn cảnh đặc biệt",
+        "child_consents" => "Sự đồng ý",
         "change_log" => "Nhật ký",
         other => other,
     }
@@ -182,12 +185,42 @@ pub(crate) fn field_label(column: &str) -> Option<&'static str> {
         "issuing_device_id" => "Máy văn thư",
         "number" => "Số",
         "issued_on" => "Ngày ban hành",
+        "birth_date" => "Ngày sinh",
+        "birth_year" => "Năm sinh",
+        "sex" => "Giới tính",
+        "id_number" => "Số định danh cá nhân",
+        "address" => "Địa chỉ",
+        "guardians" => "Cha, mẹ, người giám hộ",
+        "school" => "Trường",
+        "class_name" => "Lớp",
+        "household" => "Hộ nghèo, cận nghèo",
+        "disability" => "Khuyết tật",
+        "notes" => "Ghi chú",
+        "removed_reason" => "Lý do xóa",
+        "code" => "Nhóm",
+        "start_date" => "Từ ngày",
+        "end_date" => "Đến ngày",
         _ => return None,
     })
 }
 
 fn show_date(iso: &str) -> String {
     chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").map(crate::text::format_date).unwrap_or_else(|_| iso.to_owned())
+}
+
+/// "Mẹ: Trần Thị Hoa (0905123456); Cha: …" from the stored JSON list.
+fn guardians_text(json: &str) -> String {
+    let list: Vec<crate::children::Guardian> = serde_json::from_str(json).unwrap_or_default();
+    list.iter()
+        .map(|g| {
+            let mut s = if g.relation.is_empty() { g.name.clone() } else { format!("{}: {}", g.relation, g.name) };
+            if !g.phone.is_empty() {
+                s.push_str(&format!(" ({})", g.phone));
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn show(column: &str, v: &Value) -> String {
@@ -198,11 +231,15 @@ fn show(column: &str, v: &Value) -> String {
         "status" => Status::from_stored(s).map(Status::label),
         "role" => Role::from_stored(s).map(Role::label),
         "period" => Period::from_stored(s).map(Period::label),
+        "sex" => crate::children::Sex::from_stored(s).map(crate::children::Sex::label),
+        "household" => crate::children::Household::from_stored(s).map(crate::children::Household::label),
+        "code" => crate::children::Circumstance::from_stored(s).map(crate::children::Circumstance::label),
         _ => None,
     };
     match label {
         Some(l) => l.to_owned(),
-        None if column.ends_with("_on") => show_date(s),
+        None if column.ends_with("_on") || column.ends_with("_date") => show_date(s),
+        None if column == "guardians" => guardians_text(s),
         None => s.to_owned(),
     }
 }

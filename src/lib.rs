@@ -2,7 +2,7 @@
 //! lives here, so the desktop shell, the command line and the tests share one implementation.
 //!
 //! Open a [`Store`], then call the domain modules: [`ward`] (settings, units, signers),
-//! [`plan`] (the year's plan, its import and reporting), [`overview`] (what is due and late),
+//! [`plan`] (the year's plan, its import and reporting), [`children`] (the register of children), [`overview`] (what is due and late),
 //! [`unit_page`] (one unit's activities, reports and counts),
 //! [`documents`] (official documents and their register), [`signing`], [`certificates`] and [`trust`].
 #![deny(missing_docs)]
@@ -12,6 +12,7 @@ pub mod vocabulary;
 pub mod audit;
 pub mod auth;
 pub mod certificates;
+pub mod children;
 pub mod check;
 pub mod demo;
 pub mod documents;

@@ -88,6 +88,20 @@ pub fn choices<T: Labelled + TS>() -> Vec<Choice<T>> {
     T::ALL.iter().map(|&value| Choice { value, label: value.label().to_owned() }).collect()
 }
 
+/// A group of special circumstances as the window offers it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct CircumstanceChoice {
+    /// The clause letter.
+    pub value: crate::children::Circumstance,
+    /// "Mồ côi cả cha và mẹ".
+    pub label: String,
+    /// "a) Mồ côi cả cha và mẹ".
+    pub title: String,
+    /// Decree 56's sub-groups, if it gives them.
+    pub subgroups: Vec<String>,
+}
+
 /// The labels of every enum the window shows, and the facts of the day it must not compute.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -114,6 +128,16 @@ pub struct Vocabulary {
     pub user_roles: Vec<Choice<crate::auth::UserRole>>,
     /// What happened, for audit entries that change no record.
     pub audit_events: Vec<Choice<crate::audit::Event>>,
+    /// Nam / Nữ.
+    pub sexes: Vec<Choice<crate::children::Sex>>,
+    /// Household status.
+    pub households: Vec<Choice<crate::children::Household>>,
+    /// The 14 groups of special circumstances, with their sub-groups.
+    pub circumstances: Vec<CircumstanceChoice>,
+    /// Who gave a consent.
+    pub consent_givers: Vec<Choice<crate::children::ConsentGiver>>,
+    /// What a column of an imported sheet may hold.
+    pub import_fields: Vec<Choice<crate::children::import::ImportField>>,
     /// The shortest password accepted.
     #[ts(type = "number")]
     pub min_password_chars: usize,
@@ -138,6 +162,19 @@ pub fn vocabulary() -> Vocabulary {
         due_kinds: choices(),
         user_roles: choices(),
         audit_events: choices(),
+        sexes: choices(),
+        households: choices(),
+        circumstances: crate::children::Circumstance::ALL
+            .iter()
+            .map(|&c| CircumstanceChoice {
+                value: c,
+                label: c.label().to_owned(),
+                title: c.titled(),
+                subgroups: c.subgroups().iter().map(|s| s.to_string()).collect(),
+            })
+            .collect(),
+        consent_givers: choices(),
+        import_fields: choices(),
         min_password_chars: crate::auth::MIN_PASSWORD_CHARS,
         due_soon_days: crate::overview::DUE_SOON_DAYS,
         today: crate::today_in_vietnam(),

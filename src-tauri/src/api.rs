@@ -15,6 +15,9 @@ use treem::auth::{self, Actor, UserRole};
 use treem::{text, Error, Result, Source, Store};
 use ts_rs::TS;
 
+mod children;
+pub use children::*;
+
 async fn current_plan(store: &Store, actor: &Actor) -> Result<Plan> {
     plan::current(store, actor).await?.ok_or(Error::NotFound { what: "kế hoạch nào; hãy nhập kế hoạch của năm" })
 }

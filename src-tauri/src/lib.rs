@@ -187,6 +187,23 @@ commands! {
     trusted_authority_remove(api::AuthorityRequest) -> ();
     set_seal(api::SealRequest) -> ();
     set_signature_image(api::SignatureImageRequest) -> ();
+    children_search(treem::children::index::ChildQuery) -> treem::children::index::ChildList;
+    child(api::ChildRequest) -> treem::children::ChildPage;
+    child_check(api::ChildCheckRequest) -> treem::children::ChildCheck;
+    child_add(treem::children::ChildInput) -> treem::children::Child;
+    child_update(api::ChildUpdateRequest) -> treem::children::Child;
+    child_remove(api::ChildRemoveRequest) -> ();
+    child_merge(api::ChildMergeRequest) -> treem::children::Child;
+    circumstance_add(api::CircumstanceAddRequest) -> ();
+    circumstance_update(api::CircumstanceUpdateRequest) -> ();
+    circumstance_remove(api::CircumstanceRequest) -> ();
+    consent_add(api::ConsentAddRequest) -> ();
+    children_import_preview(api::ChildrenImportRequest) -> treem::children::import::ImportPreview;
+    children_import_commit(api::ChildrenImportRequest) -> treem::children::import::ImportResult;
+    children_import_progress(()) -> api::ImportProgress;
+    children_save_xlsx(api::ChildrenSaveRequest) -> ();
+    children_save_pdf(api::ChildrenSaveRequest) -> ();
+    children_print(treem::children::index::ChildQuery) -> ();
 
     // A file's bytes cross as binary, not as a JSON array of numbers.
     => binary {

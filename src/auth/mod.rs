@@ -32,7 +32,7 @@ labelled_enum! {
         Officer = ("officer", "Cán bộ"),
         /// Reads everything; approves, issues and signs documents.
         Leader = ("leader", "Lãnh đạo"),
-        /// Reads the plan and records progress for their own residential group.
+        /// Reads the plan; records progress and keeps the children of their own residential group.
         Collaborator = ("collaborator", "Cộng tác viên"),
         /// Reads the plan, the reports and the statistics.
         Viewer = ("viewer", "Chỉ xem"),
@@ -59,6 +59,12 @@ labelled_enum! {
         ManageUsers = ("manage_users", "quản lý tài khoản"),
         /// The audit trail.
         ReadAudit = ("read_audit", "xem nhật ký truy cập"),
+        /// The register of children (a collaborator: their residential group's, without notes).
+        ReadChildren = ("read_children", "xem hồ sơ trẻ em"),
+        /// Adding children and changing their records, groups and consents.
+        EditChildren = ("edit_children", "thêm, sửa hồ sơ trẻ em"),
+        /// Importing, exporting, merging and removing records of children.
+        ManageChildren = ("manage_children", "nhập, xuất, gộp và xóa hồ sơ trẻ em"),
     }
 }
 
@@ -68,8 +74,8 @@ impl UserRole {
         use Need::*;
         match self {
             UserRole::Officer => true,
-            UserRole::Leader => matches!(need, ReadPlan | IssueDocuments | ReadAudit),
-            UserRole::Collaborator => matches!(need, ReadPlan | RecordProgress),
+            UserRole::Leader => matches!(need, ReadPlan | IssueDocuments | ReadAudit | ReadChildren),
+            UserRole::Collaborator => matches!(need, ReadPlan | RecordProgress | ReadChildren | EditChildren),
             UserRole::Viewer => matches!(need, ReadPlan),
         }
     }
@@ -132,11 +138,33 @@ impl Actor {
     /// As [`require`](Actor::require), for work on one unit's part: a collaborator acts only
     /// for their own residential group.
     pub fn require_for_unit(&self, need: Need, unit_id: &str) -> Result<()> {
+        self.require_for_group(need, Some(unit_id))
+    }
+
+    /// As [`require`](Actor::require), for a record of a residential group (a child): a
+    /// collaborator reaches only those of their own group.
+    pub fn require_for_group(&self, need: Need, group_unit_id: Option<&str>) -> Result<()> {
         self.require(need)?;
-        if self.role == UserRole::Collaborator && self.group_unit_id.as_deref() != Some(unit_id) {
-            return Err(Error::Forbidden("Cộng tác viên chỉ ghi tiến độ phần việc của tổ dân phố mình.".into()));
+        if let Some(own) = self.only_group() {
+            if group_unit_id != Some(own) {
+                return Err(Error::Forbidden("Cộng tác viên chỉ làm việc với tổ dân phố của mình.".into()));
+            }
         }
         Ok(())
+    }
+
+    /// The residential group this person is limited to: a collaborator's own. A collaborator
+    /// with no group set reaches none (the empty id matches no unit).
+    pub fn only_group(&self) -> Option<&str> {
+        match self.role {
+            UserRole::Collaborator => Some(self.group_unit_id.as_deref().unwrap_or("")),
+            _ => None,
+        }
+    }
+
+    /// Whether this person reads the notes on a child (collaborators do not).
+    pub fn sees_child_notes(&self) -> bool {
+        self.role != UserRole::Collaborator
     }
 }
 

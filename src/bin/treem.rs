@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use treem::plan::{self, import, reporting::ReportPeriod};
 use treem::auth::{self, Actor, NewUser, UserRole};
-use treem::{demo, overview, text, Source, Store};
+use treem::{children, demo, overview, text, Source, Store};
 
 #[derive(Parser)]
 #[command(name = "treem", about = "Công tác Trẻ em — dòng lệnh", version)]
@@ -112,6 +112,16 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Sổ theo dõi trẻ em: nhập từ Excel, tìm, xuất
+    Children {
+        #[command(subcommand)]
+        command: ChildrenCommand,
+    },
+    /// Dữ liệu mẫu
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
     /// Việc sắp đến hạn và quá hạn
     Status {
         #[command(flatten)]
@@ -122,6 +132,67 @@ enum Command {
         /// Ngày tham chiếu (dd/mm/yyyy), mặc định hôm nay
         #[arg(long)]
         today: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ChildrenCommand {
+    /// Nhập danh sách trẻ em từ tệp .xlsx, .xls hoặc .ods. Có dòng lỗi thì không nhập gì, liệt kê
+    /// các lỗi và thoát với mã khác 0, trừ khi có --skip-bad-rows
+    Import {
+        /// Tệp sổ tính
+        file: PathBuf,
+        #[command(flatten)]
+        db: Db,
+        /// Tên trang tính (mặc định: trang đầu)
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Chỉ kiểm tra, không ghi
+        #[arg(long)]
+        dry_run: bool,
+        /// Bỏ qua các dòng có lỗi, nhập các dòng đúng
+        #[arg(long)]
+        skip_bad_rows: bool,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tìm trẻ theo tên, số định danh, người giám hộ, tổ dân phố (không cần dấu); để trống để
+    /// liệt kê tất cả theo thứ tự tên
+    Search {
+        /// Từ cần tìm
+        #[arg(default_value = "")]
+        query: String,
+        #[command(flatten)]
+        db: Db,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Xuất danh sách ra tệp .xlsx
+    Export {
+        /// Tệp .xlsx cần ghi
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        db: Db,
+        /// Chỉ trẻ thuộc nhóm hoàn cảnh đặc biệt này (chữ cái a–o)
+        #[arg(long)]
+        group: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Thêm N trẻ em hư cấu vào sổ (dùng cho thử nghiệm và đo tốc độ)
+    Children {
+        /// Số trẻ
+        n: usize,
+        #[command(flatten)]
+        db: Db,
+        /// Hạt giống ngẫu nhiên (cùng hạt giống cho cùng danh sách)
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -511,6 +582,56 @@ async fn run(cli: Cli) -> treem::Result<()> {
                 }
             }
         }
+        Command::Children { command: ChildrenCommand::Import { file, db, sheet, dry_run, skip_bad_rows, json } } => {
+            let bytes = std::fs::read(&file).map_err(|e| treem::Error::File { path: file.display().to_string(), source: e })?;
+            let choice = children::import::ImportChoice { sheet: sheet.unwrap_or_default(), mapping: None };
+            let today = treem::today_in_vietnam();
+            let (store, actor) = db.open().await?;
+            let result = import_children(&store, &actor, &bytes, &choice, dry_run, skip_bad_rows, json, today).await;
+            store.close().await;
+            result?;
+        }
+        Command::Children { command: ChildrenCommand::Search { query, db, json } } => {
+            let (store, actor) = db.open().await?;
+            let q = children::index::ChildQuery { text: query, limit: u32::MAX, ..Default::default() };
+            let found = all_pages(&store, &actor, q).await;
+            store.close().await;
+            let found = found?;
+            if json {
+                print_json(&found);
+            } else {
+                for r in &found.rows {
+                    let group = r.group_name.as_deref().unwrap_or("");
+                    println!("{:>5}. {:<30} {:<11} {:<4} {:<18} {}", r.number, r.full_name, r.birth_text, r.sex.label(), group, r.circumstances);
+                }
+                println!("{} trẻ (tính đến ngày {}).", found.total, found.on);
+            }
+        }
+        Command::Children { command: ChildrenCommand::Export { out, db, group } } => {
+            let circumstance = match group.as_deref() {
+                Some(code) => Some(children::Circumstance::from_stored(&code.to_lowercase().replace("dd", "đ")).ok_or_else(|| {
+                    treem::Error::Invalid(text::InvalidInput::new("group", format!("“{code}” không phải nhóm hoàn cảnh đặc biệt; dùng chữ cái a, b, c, d, đ, e, g, h, i, k, l, m, n, o.")))
+                })?),
+                None => None,
+            };
+            let (store, actor) = db.open().await?;
+            let q = children::index::ChildQuery { circumstance, ..Default::default() };
+            let written = async {
+                let bytes = children::export::xlsx(&store, &actor, &q, treem::today_in_vietnam()).await?;
+                std::fs::write(&out, &bytes).map_err(|e| treem::Error::File { path: out.display().to_string(), source: e })?;
+                treem::audit::exported(&store, &actor, "children", "", &out.display().to_string()).await
+            }
+            .await;
+            store.close().await;
+            written?;
+            println!("Đã ghi {}.", out.display());
+        }
+        Command::Demo { command: DemoCommand::Children { n, db, seed } } => {
+            let (store, actor) = db.open().await?;
+            let added = children::generate::add(&store, &actor, n, seed, treem::today_in_vietnam()).await;
+            store.close().await;
+            println!("Đã thêm {} trẻ em hư cấu.", added?);
+        }
         Command::Status { db, json, today } => {
             let today = match today {
                 Some(t) => text::parse_date("today", &t)?,
@@ -532,6 +653,66 @@ async fn run(cli: Cli) -> treem::Result<()> {
             }
             store.close().await;
         }
+    }
+    Ok(())
+}
+
+/// Everyone a query finds, page after page.
+async fn all_pages(store: &Store, actor: &Actor, mut q: children::index::ChildQuery) -> treem::Result<children::index::ChildList> {
+    let today = treem::today_in_vietnam();
+    q.offset = 0;
+    q.limit = children::index::MAX_PAGE as u32;
+    let mut all = children::index::search(store, actor, &q, today).await?;
+    while (all.rows.len() as u32) < all.total {
+        q.offset = all.rows.len() as u32;
+        let next = children::index::search(store, actor, &q, today).await?;
+        if next.rows.is_empty() {
+            break;
+        }
+        all.rows.extend(next.rows);
+    }
+    Ok(all)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn import_children(
+    store: &Store,
+    actor: &Actor,
+    bytes: &[u8],
+    choice: &children::import::ImportChoice,
+    dry_run: bool,
+    skip_bad_rows: bool,
+    json: bool,
+    today: chrono::NaiveDate,
+) -> treem::Result<()> {
+    let preview = children::import::preview(store, actor, bytes, choice, today).await?;
+    let stopped = !preview.problems.is_empty() && !skip_bad_rows;
+    if json && (dry_run || stopped) {
+        print_json(&preview);
+    } else if !json {
+        for c in preview.columns.iter().filter(|c| c.legacy.is_some()) {
+            let enc = c.legacy.map(|l| l.label()).unwrap_or_default();
+            println!("Cột {} ({}): chuyển từ mã {enc} sang Unicode, ví dụ: {}", c.letter, c.header, c.examples.join("; "));
+        }
+        for p in &preview.problems {
+            println!("{}", p.message);
+        }
+        println!("Trang “{}”: {} dòng, {} dòng hợp lệ.", preview.sheet, preview.total_rows, preview.good_rows);
+    }
+    if stopped {
+        return Err(treem::Error::Invalid(text::InvalidInput::new(
+            "file",
+            format!("{} dòng có lỗi nên chưa nhập dòng nào (dùng --skip-bad-rows để chỉ nhập các dòng hợp lệ).", preview.total_rows - preview.good_rows),
+        )));
+    }
+    if dry_run {
+        return Ok(());
+    }
+    let done = children::import::commit(store, actor, Source::Cli, bytes, choice, skip_bad_rows, today, &|_, _| {}).await?;
+    if json {
+        print_json(&done);
+    } else {
+        println!("Đã nhập {} trẻ; bỏ qua {} dòng có lỗi.", done.added, done.skipped);
     }
     Ok(())
 }

@@ -85,7 +85,7 @@ pub struct Frame {
     pub place: String,
     /// Register number, once issued.
     pub number: Option<i32>,
-    /// "KH-UBND".
+    /// "KH-UBND"; empty for a list that stands alone, which has no number line.
     pub symbol: String,
     /// The date, once issued; drafts show blanks and the year.
     pub date: Option<NaiveDate>,
@@ -179,10 +179,13 @@ impl Frame {
             Block::Paragraph(Paragraph::centered(vec![Run::regular(parent)], 12.0)),
             Block::Paragraph(Paragraph::centered(vec![Run::bold(format!("ỦY BAN NHÂN DÂN\n{body_name}"))], 12.5)),
             Block::Rule(Rule { length: fonts.width(Style::Bold, &body_name, 12.5).min(mm(70.0)) * 0.4, space_before: 4.0, space_after: 6.0 }),
-            Block::Paragraph(Paragraph::centered(vec![Run::regular(number_line(self.number, &self.symbol))], 13.0)),
         ];
-        let letter = self.doc_type.is_empty();
         let mut left = left;
+        // A list that stands alone (a residential group's children) has no number.
+        if !self.symbol.is_empty() {
+            left.push(Block::Paragraph(Paragraph::centered(vec![Run::regular(number_line(self.number, &self.symbol))], 13.0)));
+        }
+        let letter = self.doc_type.is_empty();
         if letter && !self.summary.is_empty() {
             // Decree 30, Annex I: the summary of a letter sits centred under the number, after
             // "V/v", 12–13 pt upright, 6 pt below the number.
@@ -241,11 +244,14 @@ impl Frame {
     }
 
     fn signature_row(&self) -> Block {
-        let mut recipients = vec![Block::Paragraph(
+        let mut recipients = vec![];
+        if !self.recipients.is_empty() {
+            recipients.push(Block::Paragraph(
             Paragraph { align: Align::Left, first_indent: 0.0, ..Paragraph::body(vec![Run::new("Nơi nhận:", Style::BoldItalic)]) }
                 .size(12.0)
                 .spacing(0.0, 0.0),
-        )];
+            ));
+        }
         for r in &self.recipients {
             recipients.push(Block::Paragraph(
                 Paragraph { align: Align::Left, first_indent: 0.0, ..Paragraph::body(vec![Run::regular(format!("- {r}"))]) }

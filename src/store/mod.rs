@@ -79,6 +79,8 @@ pub struct Store {
     data_dir: PathBuf,
     key: MasterKey,
     writer: Mutex<()>,
+    /// The register of children held in memory for search, rebuilt when it changes.
+    children: crate::children::index::Cache,
 }
 
 impl Store {
@@ -111,7 +113,12 @@ impl Store {
                 id
             }
         };
-        Ok(Store { pool, device_id, db_path: path.to_path_buf(), data_dir, key: key.clone(), writer: Mutex::new(()) })
+        Ok(Store { pool, device_id, db_path: path.to_path_buf(), data_dir, key: key.clone(), writer: Mutex::new(()), children: Default::default() })
+    }
+
+    /// The in-memory search index of the register of children.
+    pub(crate) fn children_cache(&self) -> &crate::children::index::Cache {
+        &self.children
     }
 
     /// The pool. The domain functions read through it after checking who acts; nothing else

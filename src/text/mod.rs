@@ -1,5 +1,7 @@
 //! Vietnamese text: NFC normalisation, folding for search, sorting, dates as officers write them.
 
+pub mod legacy;
+
 use chrono::NaiveDate;
 use unicode_normalization::UnicodeNormalization;
 
@@ -17,6 +19,22 @@ impl InvalidInput {
     /// A problem with one field.
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
         Self { field, message: message.into() }
+    }
+}
+
+/// A problem with one field, as a form lists it in its error summary.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct FieldProblem {
+    /// The field, as the UI names it.
+    pub field: String,
+    /// What to do, in Vietnamese.
+    pub message: String,
+}
+
+impl From<InvalidInput> for FieldProblem {
+    fn from(e: InvalidInput) -> Self {
+        FieldProblem { field: e.field.to_owned(), message: e.message }
     }
 }
 
@@ -57,7 +75,8 @@ pub fn fold(s: &str) -> String {
     s.nfd()
         .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
         .map(|c| match c {
-            'đ' | 'Đ' => 'd',
+            // Đ, and the Icelandic eth that old fonts and OCR put in its place.
+            'đ' | 'Đ' | 'ð' | 'Ð' => 'd',
             c => c,
         })
         .flat_map(char::to_lowercase)
@@ -70,31 +89,39 @@ pub fn matches(haystack: &str, query: &str) -> bool {
     fold(query).split_whitespace().all(|w| hay.contains(w))
 }
 
-const ALPHABET: &str = "aăâbcdđeêghiklmnoôơpqrstuưvxy";
-const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+/// Vietnamese alphabetical order: the CLDR "vi" collation (a ă â b c d đ e ê …, tones after
+/// the base letter), from ICU4X's compiled data.
+fn collator() -> &'static icu_collator::CollatorBorrowed<'static> {
+    static COLLATOR: std::sync::OnceLock<icu_collator::CollatorBorrowed<'static>> = std::sync::OnceLock::new();
+    COLLATOR.get_or_init(|| {
+        icu_collator::Collator::try_new(icu_locale_core::locale!("vi").into(), Default::default())
+            .expect("the compiled collation data includes Vietnamese")
+    })
+}
 
-/// A sort key in Vietnamese alphabetical order (a ă â b c d đ e ê …, tones after the base
-/// letter): compare keys to sort words as a Vietnamese dictionary does.
-pub fn collation_key(s: &str) -> Vec<u32> {
-    let mut letters = Vec::new();
-    let mut tones = Vec::new();
-    for c in s.nfd().flat_map(char::to_lowercase) {
-        if let Some(t) = TONES.iter().position(|&t| t == c) {
-            tones.push(t as u32 + 1);
-            continue;
-        }
-        letters.push(c);
+/// Compares two words or phrases in Vietnamese alphabetical order.
+pub fn compare(a: &str, b: &str) -> std::cmp::Ordering {
+    collator().compare(a, b)
+}
+
+/// The key official lists sort a person's name by: the given name, then the family name, then
+/// the middle name, each in Vietnamese alphabetical order. Keys compare bytewise; they hold
+/// only in this build (a new ICU4X may order differently), so they are kept in memory, never
+/// stored.
+pub fn name_sort_key(full_name: &str) -> Vec<u8> {
+    let name = nfc(full_name);
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let (given, family, middle) = match words.as_slice() {
+        [] => ("", "", String::new()),
+        [one] => (*one, "", String::new()),
+        [family, middle @ .., given] => (*given, *family, middle.join(" ")),
+    };
+    let mut key = Vec::with_capacity(32);
+    for part in [given, family, middle.as_str()] {
+        // Sort keys never hold a zero byte, so zero ends each part.
+        let _ = collator().write_sort_key_to(part, &mut key);
+        key.push(0);
     }
-    let base: String = letters.into_iter().collect::<String>().nfc().collect();
-    let mut key: Vec<u32> = base
-        .chars()
-        .map(|c| match ALPHABET.chars().position(|a| a == c) {
-            Some(i) => 1000 + i as u32,
-            None => 2000 + c as u32,
-        })
-        .collect();
-    key.push(0);
-    key.extend(tones);
     key
 }
 
@@ -141,15 +168,38 @@ mod tests {
     #[test]
     fn fold_ignores_tones_and_d() {
         assert_eq!(fold("Nguyễn Đức Dũng"), "nguyen duc dung");
+        assert_eq!(fold("NGUYE\u{302}\u{303}N ĐỨC"), "nguyen duc");
+        assert_eq!(fold("Ðào Thị Ưng Ơn"), "dao thi ung on");
         assert!(matches("Đài truyền thanh phường", "dai truyen"));
         assert!(!matches("Trạm Y tế", "cong an"));
     }
 
     #[test]
     fn collation_follows_the_vietnamese_alphabet() {
-        let mut words = vec!["Đức", "Dũng", "Ánh", "An", "Ân", "Ăn", "Bình"];
-        words.sort_by_key(|w| collation_key(w));
-        assert_eq!(words, vec!["An", "Ánh", "Ăn", "Ân", "Bình", "Dũng", "Đức"]);
+        let mut words = vec!["Đức", "Dũng", "Ánh", "An", "Ân", "Ăn", "Bình", "Ư", "Uy", "Ơn", "Ôn", "On", "Ót", "Ý", "Yến"];
+        words.sort_by(|a, b| compare(a, b));
+        assert_eq!(words, vec!["An", "Ánh", "Ăn", "Ân", "Bình", "Dũng", "Đức", "On", "Ót", "Ôn", "Ơn", "Uy", "Ư", "Ý", "Yến"]);
+        // Decomposed input (as some keyboards send it) sorts as the composed form.
+        assert_eq!(compare("Nguye\u{302}\u{303}n", "Nguyễn"), std::cmp::Ordering::Equal);
+    }
+
+    #[test]
+    fn names_sort_by_given_then_family_then_middle_name() {
+        let mut names = vec![
+            "Trần Văn Bình", "Nguyễn Thị Ánh", "Lê Đức An", "Nguyễn Văn An", "Phạm Ư", "Đỗ Thị Ưng", "Nguyễn Thị Ơn",
+            "Bùi Văn Dũng", "Vũ Đình Đức", "Nguye\u{302}\u{303}n Văn Đạt",
+        ];
+        names.sort_by_key(|n| name_sort_key(n));
+        assert_eq!(
+            names,
+            vec![
+                "Lê Đức An", "Nguyễn Văn An", "Nguyễn Thị Ánh", "Trần Văn Bình", "Bùi Văn Dũng", "Nguye\u{302}\u{303}n Văn Đạt",
+                "Vũ Đình Đức", "Nguyễn Thị Ơn", "Phạm Ư", "Đỗ Thị Ưng",
+            ]
+        );
+        // Same given and family name: the middle name decides.
+        assert!(name_sort_key("Nguyễn Văn An") > name_sort_key("Nguyễn Thị An"));
+        assert!(name_sort_key("Lê An") < name_sort_key("Lê Văn An"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Integration tests of the core on real SQLite files.
 
 mod changelog;
+mod children;
 mod documents;
 mod import;
 mod plan;

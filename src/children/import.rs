@@ -1,0 +1,930 @@
+//! Importing children from the spreadsheets wards keep: .xlsx, .xls and .ods of every shape,
+//! headers in Vietnamese somewhere near the top, dates as serials or text, residential groups
+//! and special circumstances written by hand, text in the legacy TCVN3 and VNI encodings.
+//!
+//! Plan, then apply: [`preview`] reads the sheet, maps the columns and checks every row with no
+//! write; [`commit`] writes the good rows in one transaction, or nothing.
+
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+
+use calamine::{Data, Reader};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::index::{same_child, Index};
+use super::{validate, Birth, ChildInput, Circumstance, Guardian, Household, Sex, ValidSpan};
+use crate::auth::{Actor, Need};
+use crate::store::{Source, Store};
+use crate::text::legacy::{self, Legacy};
+use crate::text::{self, InvalidInput};
+use crate::ward::{self, Unit, UnitKind};
+use crate::Result;
+
+/// The most rows one import takes; a larger register is imported in parts.
+pub const MAX_ROWS: usize = 20_000;
+/// The most a workbook may inflate to when unzipped; beyond it the file is refused unread.
+const MAX_INFLATED_BYTES: u64 = 200 * 1024 * 1024;
+/// How many rows the preview shows; the problems are all listed.
+const PREVIEW_ROWS: usize = 200;
+
+labelled_enum! {
+    /// What a column of the sheet holds.
+    pub enum ImportField {
+        /// Họ và tên.
+        FullName = ("full_name", "Họ và tên"),
+        /// Ngày sinh, or the year.
+        Birth = ("birth", "Ngày sinh"),
+        /// Giới tính: "Nam" / "Nữ".
+        Sex = ("sex", "Giới tính"),
+        /// A column ticked "x" for boys.
+        Male = ("male", "Nam (đánh dấu x)"),
+        /// A column ticked "x" for girls.
+        Female = ("female", "Nữ (đánh dấu x)"),
+        /// Số định danh cá nhân.
+        IdNumber = ("id_number", "Số định danh cá nhân"),
+        /// Tổ dân phố.
+        Group = ("group", "Tổ dân phố"),
+        /// Địa chỉ.
+        Address = ("address", "Địa chỉ"),
+        /// The father's name.
+        Father = ("father", "Họ tên cha"),
+        /// The mother's name.
+        Mother = ("mother", "Họ tên mẹ"),
+        /// Another guardian's name.
+        Guardian = ("guardian", "Người giám hộ"),
+        /// Their relation to the child.
+        Relation = ("relation", "Quan hệ với trẻ"),
+        /// A guardian's phone.
+        Phone = ("phone", "Số điện thoại"),
+        /// Trường.
+        School = ("school", "Trường"),
+        /// Lớp.
+        ClassName = ("class_name", "Lớp"),
+        /// Hộ nghèo / cận nghèo.
+        Household = ("household", "Hộ nghèo, cận nghèo"),
+        /// Khuyết tật.
+        Disability = ("disability", "Khuyết tật"),
+        /// Hoàn cảnh đặc biệt, in words or letters.
+        Circumstances = ("circumstances", "Hoàn cảnh đặc biệt"),
+        /// Ghi chú.
+        Notes = ("notes", "Ghi chú"),
+    }
+}
+
+/// Headers wards write, folded, and the field each means. Earlier entries win, so the longer,
+/// more precise phrases come first.
+const HEADER_WORDS: &[(&str, ImportField)] = &[
+    ("ho ten cha", ImportField::Father),
+    ("ten cha", ImportField::Father),
+    ("ho ten me", ImportField::Mother),
+    ("ten me", ImportField::Mother),
+    ("nguoi giam ho", ImportField::Guardian),
+    ("nguoi cham soc", ImportField::Guardian),
+    ("phu huynh", ImportField::Guardian),
+    ("cha me", ImportField::Guardian),
+    ("quan he", ImportField::Relation),
+    ("hoan canh dac biet", ImportField::Circumstances),
+    ("hccb", ImportField::Circumstances),
+    ("nhom hoan canh", ImportField::Circumstances),
+    ("doi tuong", ImportField::Circumstances),
+    ("ho va ten", ImportField::FullName),
+    ("ho ten", ImportField::FullName),
+    ("ten tre", ImportField::FullName),
+    ("ngay thang nam sinh", ImportField::Birth),
+    ("ngay sinh", ImportField::Birth),
+    ("nam sinh", ImportField::Birth),
+    ("gioi tinh", ImportField::Sex),
+    ("dinh danh", ImportField::IdNumber),
+    ("cccd", ImportField::IdNumber),
+    ("can cuoc", ImportField::IdNumber),
+    ("to dan pho", ImportField::Group),
+    ("tdp", ImportField::Group),
+    ("khu pho", ImportField::Group),
+    ("dia chi", ImportField::Address),
+    ("noi o", ImportField::Address),
+    ("dien thoai", ImportField::Phone),
+    ("sdt", ImportField::Phone),
+    ("so dt", ImportField::Phone),
+    ("truong", ImportField::School),
+    ("lop", ImportField::ClassName),
+    ("can ngheo", ImportField::Household),
+    ("ho ngheo", ImportField::Household),
+    ("khuyet tat", ImportField::Disability),
+    ("ghi chu", ImportField::Notes),
+];
+
+/// Headers that are a whole word on their own.
+const HEADER_EXACT: &[(&str, ImportField)] =
+    &[("nam", ImportField::Male), ("nu", ImportField::Female), ("to", ImportField::Group), ("cha", ImportField::Father), ("me", ImportField::Mother), ("ten", ImportField::FullName)];
+
+/// The field a header most likely means.
+pub fn guess_field(header: &str) -> Option<ImportField> {
+    let h = text::fold(header).replace(['.', ',', ':', '(', ')', '/', '-'], " ");
+    let h = h.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some((_, f)) = HEADER_EXACT.iter().find(|(w, _)| *w == h) {
+        return Some(*f);
+    }
+    HEADER_WORDS.iter().find(|(w, _)| h.contains(w)).map(|(_, f)| *f)
+}
+
+/// A cell as the importer reads it.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+}
+
+impl Cell {
+    fn of(d: &Data) -> Cell {
+        match d {
+            Data::Empty | Data::Error(_) => Cell::Empty,
+            Data::String(s) if s.trim().is_empty() => Cell::Empty,
+            Data::String(s) => Cell::Text(s.clone()),
+            Data::Int(i) => Cell::Number(*i as f64),
+            Data::Float(f) => Cell::Number(*f),
+            Data::Bool(b) => Cell::Text(if *b { "x".into() } else { String::new() }),
+            Data::DateTime(dt) if dt.is_datetime() => serial_date(dt.as_f64()).map(Cell::Date).unwrap_or(Cell::Number(dt.as_f64())),
+            Data::DateTime(dt) => Cell::Number(dt.as_f64()),
+            Data::DateTimeIso(s) => NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").map(Cell::Date).unwrap_or(Cell::Text(s.clone())),
+            Data::DurationIso(s) => Cell::Text(s.clone()),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => text::nfc(s),
+            Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
+            Cell::Number(n) => n.to_string(),
+            Cell::Date(d) => text::format_date(*d),
+        }
+    }
+}
+
+/// An Excel date serial (days since 30/12/1899 in the 1900 date system) as a day.
+fn serial_date(serial: f64) -> Option<NaiveDate> {
+    if !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_days(chrono::Days::new(serial.floor() as u64))
+}
+
+/// The column letters Excel shows: A … Z, AA …
+pub fn column_letter(index: usize) -> String {
+    let mut n = index + 1;
+    let mut s = Vec::new();
+    while n > 0 {
+        let r = (n - 1) % 26;
+        s.push(b'A' + r as u8);
+        n = (n - 1) / 26;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+fn unreadable(message: impl Into<String>) -> crate::Error {
+    InvalidInput::new("file", message).into()
+}
+
+/// Refuses, before anything is unpacked into memory, a zipped workbook (.xlsx, .ods) that
+/// inflates beyond reason: each part is inflated into nothing, counting, up to the limit.
+fn refuse_zip_bomb(bytes: &[u8]) -> Result<()> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Ok(());
+    }
+    let broken = || unreadable("Tệp sổ tính bị hỏng hoặc bị cắt ngắn (chưa tải về hết?); hãy lấy lại tệp gốc.");
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| broken())?;
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i).map_err(|_| broken())?;
+        let room = MAX_INFLATED_BYTES.saturating_sub(total) + 1;
+        let inflated = std::io::copy(&mut entry.take(room), &mut std::io::sink()).map_err(|_| broken())?;
+        total += inflated;
+        if total > MAX_INFLATED_BYTES {
+            return Err(unreadable(format!(
+                "Tệp sổ tính giải nén ra hơn {} MB, quá lớn cho một danh sách trẻ em (có thể là tệp độc hại); tệp không được mở.",
+                MAX_INFLATED_BYTES / 1024 / 1024
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The sheets of a workbook, opened from its bytes.
+fn open(bytes: &[u8]) -> Result<calamine::Sheets<Cursor<&[u8]>>> {
+    refuse_zip_bomb(bytes)?;
+    calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| {
+        // Guessing the format hides why each reader refused: ask the two that know passwords.
+        let xlsx = calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(Cursor::new(bytes)).err().map(|e| e.to_string());
+        let xls = calamine::open_workbook_from_rs::<calamine::Xls<_>, _>(Cursor::new(bytes)).err().map(|e| e.to_string());
+        if [xlsx, xls].iter().flatten().any(|e| e.contains("password")) {
+            password_protected()
+        } else if bytes.starts_with(b"PK\x03\x04") {
+            unreadable("Tệp sổ tính bị hỏng hoặc bị cắt ngắn (chưa tải về hết?); hãy lấy lại tệp gốc.")
+        } else {
+            unreadable("Tệp không phải sổ tính Excel (.xlsx, .xls) hay LibreOffice (.ods), hoặc đã bị hỏng. Hãy mở tệp trong Excel, lưu lại dạng .xlsx rồi nhập.")
+        }
+    })
+}
+
+fn password_protected() -> crate::Error {
+    unreadable("Sổ tính có đặt mật khẩu. Hãy mở tệp trong Excel, bỏ mật khẩu, lưu lại rồi nhập.")
+}
+
+/// One sheet, read into cells, with the header row found.
+struct Table {
+    sheets: Vec<String>,
+    sheet: String,
+    /// Excel's number of the header row.
+    header_row: usize,
+    headers: Vec<String>,
+    /// Data rows: Excel's row number and the cells.
+    rows: Vec<(usize, Vec<Cell>)>,
+    /// The legacy encoding found in each column, if any.
+    legacy: Vec<Option<Legacy>>,
+}
+
+fn read_table(bytes: &[u8], sheet: Option<&str>) -> Result<Table> {
+    let mut book = open(bytes)?;
+    let sheets = book.sheet_names();
+    let name = match sheet.filter(|s| !s.is_empty()) {
+        Some(s) if sheets.iter().any(|n| n == s) => s.to_owned(),
+        Some(s) => return Err(unreadable(format!("Sổ tính không có trang “{s}”; các trang: {}.", sheets.join(", ")))),
+        None => sheets.first().cloned().ok_or_else(|| unreadable("Sổ tính không có trang nào."))?,
+    };
+    let range = book.worksheet_range(&name).map_err(|e| {
+        if e.to_string().contains("password") {
+            password_protected()
+        } else {
+            unreadable(format!("Không đọc được trang “{name}”: tệp bị hỏng hoặc bị cắt ngắn."))
+        }
+    })?;
+    let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
+    let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
+    let mut rows: Vec<(usize, Vec<Cell>)> = Vec::new();
+    for (i, r) in range.rows().enumerate() {
+        let mut cells: Vec<Cell> = std::iter::repeat_n(Cell::Empty, first_col).collect();
+        cells.extend(r.iter().map(Cell::of));
+        if cells.iter().any(|c| *c != Cell::Empty) {
+            rows.push((first_row + i + 1, cells));
+        }
+    }
+    // The header is the first row near the top where two or more cells read as known headers.
+    let header_at = rows
+        .iter()
+        .take(20)
+        .position(|(_, cells)| cells.iter().filter(|c| guess_field(&c.text()).is_some()).count() >= 2)
+        .unwrap_or(0);
+    let (header_row, header_cells) = rows.get(header_at).cloned().unwrap_or((1, Vec::new()));
+    let data: Vec<(usize, Vec<Cell>)> = rows.into_iter().skip(header_at + 1).filter(|(_, cells)| !is_column_numbering(cells)).collect();
+    if data.len() > MAX_ROWS {
+        return Err(unreadable(format!(
+            "Trang “{name}” có {} dòng dữ liệu; mỗi lần nhập nhiều nhất {} dòng. Hãy chia danh sách thành nhiều tệp rồi nhập lần lượt.",
+            thousands(data.len()),
+            thousands(MAX_ROWS)
+        )));
+    }
+    let width = data.iter().map(|(_, c)| c.len()).chain([header_cells.len()]).max().unwrap_or(0);
+    let mut legacy_of = Vec::with_capacity(width);
+    for col in 0..width {
+        let cells: Vec<String> = std::iter::once(header_cells.get(col))
+            .chain(data.iter().map(|(_, c)| c.get(col)))
+            .filter_map(|c| match c {
+                Some(Cell::Text(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+        legacy_of.push(legacy::detect(&refs));
+    }
+    let headers = (0..width)
+        .map(|col| {
+            let raw = header_cells.get(col).map(Cell::text).unwrap_or_default();
+            match legacy_of[col] {
+                Some(enc) => legacy::to_unicode(&raw, enc),
+                None => raw,
+            }
+        })
+        .collect();
+    Ok(Table { sheets, sheet: name, header_row, headers, rows: data, legacy: legacy_of })
+}
+
+/// Official lists often number their columns (1, 2, 3 …) under the header: not a child.
+fn is_column_numbering(cells: &[Cell]) -> bool {
+    let filled: Vec<&Cell> = cells.iter().filter(|c| **c != Cell::Empty).collect();
+    filled.len() >= 3 && filled.iter().enumerate().all(|(i, c)| matches!(c, Cell::Number(n) if *n == (i + 1) as f64))
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A column of the sheet: its header, what it was mapped to, and any legacy text converted.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ImportColumn {
+    /// From 0.
+    pub index: u32,
+    /// "C".
+    pub letter: String,
+    /// The header as written (converted to Unicode if it was legacy text).
+    pub header: String,
+    /// What the column holds, or `None` to leave it out.
+    pub field: Option<ImportField>,
+    /// The legacy encoding its text was in, converted to Unicode.
+    pub legacy: Option<Legacy>,
+    /// A few of its cells, as converted: "NguyÔn V¨n §øc → Nguyễn Văn Đức" for legacy text.
+    pub examples: Vec<String>,
+}
+
+/// One problem in one row.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RowProblem {
+    /// Excel's row number.
+    pub row: u32,
+    /// "C", or empty when the row as a whole is at fault.
+    pub column: String,
+    /// "Dòng 12, cột C (Ngày sinh): ngày 31/02/2016 không có trên lịch."
+    pub message: String,
+}
+
+/// One row as it would be imported.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ImportRow {
+    /// Excel's row number.
+    pub row: u32,
+    /// Name.
+    pub full_name: String,
+    /// Birth as read.
+    pub birth_text: String,
+    /// Nam / Nữ, if read.
+    pub sex: Option<Sex>,
+    /// The residential group found.
+    pub group_name: Option<String>,
+    /// The letters of the groups of special circumstances found: "a, d".
+    pub circumstances: String,
+    /// Whether the row has a problem (and is left out, or stops the import).
+    pub bad: bool,
+}
+
+/// What an import would do, before anything is written.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ImportPreview {
+    /// Every sheet of the workbook.
+    pub sheets: Vec<String>,
+    /// The sheet read.
+    pub sheet: String,
+    /// Excel's number of the header row.
+    pub header_row: u32,
+    /// The columns and their mapping.
+    pub columns: Vec<ImportColumn>,
+    /// The first rows, as they would be imported.
+    pub rows: Vec<ImportRow>,
+    /// Data rows in the sheet.
+    pub total_rows: u32,
+    /// Rows with no problem.
+    pub good_rows: u32,
+    /// Every problem, row by row.
+    pub problems: Vec<RowProblem>,
+    /// The day groups of special circumstances found in the sheet start on (the import's day).
+    pub circumstances_from: String,
+}
+
+/// What the officer chose: the sheet and, for each column, its field (`None`: guess, using the
+/// last mapping remembered for the same headers).
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportChoice {
+    /// The sheet; empty for the first.
+    pub sheet: String,
+    /// The field of each column by index; absent to guess.
+    pub mapping: Option<Vec<Option<ImportField>>>,
+}
+
+/// A row turned into a child, or the problems that stop it.
+struct Parsed {
+    row: usize,
+    input: ChildInput,
+    spans: Vec<Circumstance>,
+    problems: Vec<RowProblem>,
+}
+
+const MAPPING_KEY: &str = "children_import_mapping";
+
+/// The last mapping chosen, by folded header.
+async fn remembered(store: &Store) -> Result<HashMap<String, Option<ImportField>>> {
+    let json: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?").bind(MAPPING_KEY).fetch_optional(store.pool()).await?;
+    Ok(json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default())
+}
+
+async fn remember(store: &Store, headers: &[String], mapping: &[Option<ImportField>]) -> Result<()> {
+    let mut known = remembered(store).await?;
+    for (h, f) in headers.iter().zip(mapping) {
+        if !h.trim().is_empty() {
+            known.insert(text::fold(h), *f);
+        }
+    }
+    store.set_preference(MAPPING_KEY, &serde_json::to_string(&known).unwrap_or_default()).await
+}
+
+async fn mapping_for(store: &Store, table: &Table, chosen: Option<&Vec<Option<ImportField>>>) -> Result<Vec<Option<ImportField>>> {
+    if let Some(m) = chosen {
+        let mut m = m.clone();
+        m.resize(table.headers.len(), None);
+        return Ok(m);
+    }
+    let known = remembered(store).await?;
+    let mut taken = Vec::new();
+    Ok(table
+        .headers
+        .iter()
+        .map(|h| {
+            let field = known.get(&text::fold(h)).copied().unwrap_or_else(|| guess_field(h));
+            // A field goes to its first column only ("Họ và tên" of the child, not of the mother).
+            let repeatable = matches!(field, Some(ImportField::Notes));
+            match field {
+                Some(f) if taken.contains(&f) && !repeatable => None,
+                Some(f) => {
+                    taken.push(f);
+                    Some(f)
+                }
+                None => None,
+            }
+        })
+        .collect())
+}
+
+/// The residential group a hand-written name means: "Tổ 2", "TDP 2", "tổ dân phố số 2", "2".
+pub fn find_group<'a>(groups: &'a [Unit], written: &str) -> Option<&'a Unit> {
+    let folded = text::fold(written);
+    if let Some(u) = groups.iter().find(|u| text::fold(&u.name) == folded) {
+        return Some(u);
+    }
+    let number: String = folded.split_whitespace().filter(|w| w.chars().all(|c| c.is_ascii_digit())).collect::<Vec<_>>().concat();
+    let words_ok = folded.split_whitespace().all(|w| matches!(w, "to" | "dan" | "pho" | "so" | "tdp" | "khu") || w.chars().all(|c| c.is_ascii_digit()));
+    if number.is_empty() || !words_ok {
+        return None;
+    }
+    groups.iter().find(|u| text::fold(&u.name).split_whitespace().last().is_some_and(|last| last.trim_start_matches('0') == number.trim_start_matches('0')))
+}
+
+/// Special circumstances as written in words or by clause letter: "Mồ côi cả cha và mẹ",
+/// "Khuyết tật", "a, d". Returns the groups and what could not be read.
+pub fn read_circumstances(written: &str) -> (Vec<Circumstance>, Vec<String>) {
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    for part in written.split([',', ';', '+', '\n', '/']) {
+        let part = text::nfc(part);
+        if part.is_empty() || matches!(text::fold(&part).as_str(), "khong" | "-" | "0") {
+            continue;
+        }
+        let letter = part.trim_end_matches([')', '.']).trim().to_lowercase();
+        let by_letter = Circumstance::ALL.iter().find(|c| c.as_str() == letter || (letter == "dd" && **c == Circumstance::Dd));
+        let f = text::fold(&part);
+        let by_words = || -> Option<Circumstance> {
+            use Circumstance::*;
+            Some(if f.contains("mo coi") {
+                if f.contains("ca cha") || f.contains("cha va me") || f.contains("cha lan me") || f.contains("ca hai") {
+                    A
+                } else {
+                    return None;
+                }
+            } else if f.contains("bo roi") {
+                B
+            } else if f.contains("nuong tua") {
+                C
+            } else if f.contains("khuyet tat") {
+                D
+            } else if f.contains("hiv") {
+                Dd
+            } else if f.contains("vi pham phap luat") {
+                E
+            } else if f.contains("ma tuy") {
+                G
+            } else if f.contains("bo hoc") {
+                H
+            } else if f.contains("xam hai tinh duc") || f.contains("xam hai") {
+                L
+            } else if f.contains("bao luc") {
+                I
+            } else if f.contains("boc lot") || f.contains("lao dong") {
+                K
+            } else if f.contains("mua ban") {
+                M
+            } else if f.contains("benh hiem ngheo") || f.contains("dieu tri dai ngay") {
+                N
+            } else if f.contains("di cu") || f.contains("lanh nan") || f.contains("ti nan") {
+                O
+            } else {
+                return None;
+            })
+        };
+        match by_letter.copied().or_else(by_words) {
+            Some(c) if !found.contains(&c) => found.push(c),
+            Some(_) => {}
+            None => unknown.push(part),
+        }
+    }
+    (found, unknown)
+}
+
+fn read_sex(cell: &str) -> Option<Sex> {
+    match text::fold(cell).as_str() {
+        "nam" | "m" | "trai" | "be trai" => Some(Sex::Male),
+        "nu" | "f" | "gai" | "be gai" => Some(Sex::Female),
+        _ => None,
+    }
+}
+
+fn read_household(cell: &str) -> Option<Household> {
+    let f = text::fold(cell);
+    if f.is_empty() || f == "khong" || f == "-" {
+        Some(Household::Neither)
+    } else if f.contains("can ngheo") || f == "cn" || f == "hcn" {
+        Some(Household::NearPoor)
+    } else if f.contains("ngheo") || f == "hn" || f == "x" {
+        Some(Household::Poor)
+    } else {
+        None
+    }
+}
+
+/// An ID number from a cell: numbers lose the leading 0 in Excel (every province code has one).
+fn read_id(cell: &Cell) -> String {
+    let s: String = cell.text().chars().filter(|c| !c.is_whitespace() && *c != '.' && *c != '\'').collect();
+    if matches!(cell, Cell::Number(_)) && s.len() == 11 {
+        format!("0{s}")
+    } else {
+        s
+    }
+}
+
+fn read_birth(cell: &Cell) -> std::result::Result<String, String> {
+    match cell {
+        Cell::Empty => Ok(String::new()),
+        Cell::Date(d) => Ok(text::format_date(*d)),
+        Cell::Number(n) if n.fract() == 0.0 && (1900.0..=2200.0).contains(n) => Ok(format!("{}", *n as i64)),
+        Cell::Number(n) => serial_date(*n).map(text::format_date).ok_or_else(|| format!("“{n}” không phải ngày sinh")),
+        Cell::Text(s) => Ok(text::nfc(s)),
+    }
+}
+
+fn parse_rows(table: &Table, mapping: &[Option<ImportField>], groups: &[Unit], today: NaiveDate) -> Vec<Parsed> {
+    let column_of = |f: ImportField| mapping.iter().position(|m| *m == Some(f));
+    let label_of = |col: usize| mapping.get(col).copied().flatten().map(|f| f.label()).unwrap_or("");
+    table
+        .rows
+        .iter()
+        .map(|(row, cells)| {
+            let row = *row;
+            let mut problems = Vec::new();
+            let mut problem = |col: Option<usize>, message: String| {
+                let (column, place) = match col {
+                    Some(c) => (column_letter(c), format!("Dòng {row}, cột {} ({})", column_letter(c), label_of(c))),
+                    None => (String::new(), format!("Dòng {row}")),
+                };
+                problems.push(RowProblem { row: row as u32, column, message: format!("{place}: {message}") });
+            };
+            let cell = |col: Option<usize>| -> Cell {
+                match col.and_then(|c| cells.get(c).map(|cell| (c, cell))) {
+                    Some((c, Cell::Text(s))) => match table.legacy.get(c).copied().flatten() {
+                        Some(enc) => Cell::Text(legacy::to_unicode(s, enc)),
+                        None => Cell::Text(s.clone()),
+                    },
+                    Some((_, other)) => other.clone(),
+                    None => Cell::Empty,
+                }
+            };
+            let text_of = |f: ImportField| cell(column_of(f)).text();
+            let mut input = ChildInput { full_name: text_of(ImportField::FullName), ..Default::default() };
+            match read_birth(&cell(column_of(ImportField::Birth))) {
+                Ok(b) => input.birth = b,
+                Err(m) => problem(column_of(ImportField::Birth), format!("{m}; nhập ngày sinh dạng ngày/tháng/năm.")),
+            }
+            input.sex = match (column_of(ImportField::Sex), column_of(ImportField::Male), column_of(ImportField::Female)) {
+                (Some(c), _, _) => {
+                    let s = cell(Some(c)).text();
+                    let sex = read_sex(&s);
+                    if sex.is_none() && !s.is_empty() {
+                        problem(Some(c), format!("“{s}” không phải Nam hay Nữ."));
+                    }
+                    sex
+                }
+                (None, m, f) => match (cell(m) != Cell::Empty, cell(f) != Cell::Empty) {
+                    (true, false) => Some(Sex::Male),
+                    (false, true) => Some(Sex::Female),
+                    (true, true) => {
+                        problem(m, "đánh dấu cả Nam lẫn Nữ.".into());
+                        None
+                    }
+                    (false, false) => None,
+                },
+            };
+            input.id_number = read_id(&cell(column_of(ImportField::IdNumber)));
+            let group_text = text_of(ImportField::Group);
+            if !group_text.is_empty() {
+                match find_group(groups, &group_text) {
+                    Some(u) => input.group_unit_id = Some(u.id.clone()),
+                    None => problem(
+                        column_of(ImportField::Group),
+                        format!("phường không có tổ dân phố “{group_text}” (các tổ: {}).", groups.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join(", ")),
+                    ),
+                }
+            }
+            input.address = text_of(ImportField::Address);
+            for (f, relation) in [(ImportField::Father, "Cha"), (ImportField::Mother, "Mẹ")] {
+                let name = text_of(f);
+                if !name.is_empty() {
+                    input.guardians.push(Guardian { name, relation: relation.into(), phone: String::new() });
+                }
+            }
+            let guardian = text_of(ImportField::Guardian);
+            let phone = text_of(ImportField::Phone);
+            if !guardian.is_empty() {
+                input.guardians.push(Guardian { name: guardian, relation: text_of(ImportField::Relation), phone: phone.clone() });
+            } else if let Some(first) = input.guardians.first_mut().filter(|_| !phone.is_empty()) {
+                first.phone = phone;
+            }
+            input.school = text_of(ImportField::School);
+            input.class_name = text_of(ImportField::ClassName);
+            let household = text_of(ImportField::Household);
+            input.household = read_household(&household);
+            if input.household.is_none() {
+                problem(column_of(ImportField::Household), format!("“{household}” không phải hộ nghèo hay cận nghèo (để trống nếu không)."));
+            }
+            let disability = text_of(ImportField::Disability);
+            let has_disability = !disability.is_empty() && !matches!(text::fold(&disability).as_str(), "khong" | "-" | "0");
+            input.disability = if has_disability && text::fold(&disability) == "x" { "Có".into() } else if has_disability { disability } else { String::new() };
+            let notes = text_of(ImportField::Notes);
+            input.notes = Some(notes);
+            let (mut spans, unknown) = read_circumstances(&text_of(ImportField::Circumstances));
+            for u in unknown {
+                problem(
+                    column_of(ImportField::Circumstances),
+                    format!("“{u}” không phải một trong 14 nhóm hoàn cảnh đặc biệt (ghi chữ cái a–o hoặc tên nhóm, ví dụ “Mồ côi cả cha và mẹ”)."),
+                );
+            }
+            if has_disability && !spans.contains(&Circumstance::D) {
+                spans.push(Circumstance::D);
+            }
+            if let Err(found) = validate(&input, today) {
+                for p in found {
+                    let col = match p.field {
+                        "full_name" => column_of(ImportField::FullName),
+                        "birth" => column_of(ImportField::Birth),
+                        "sex" => column_of(ImportField::Sex).or(column_of(ImportField::Male)),
+                        "id_number" => column_of(ImportField::IdNumber),
+                        "address" => column_of(ImportField::Address),
+                        "school" => column_of(ImportField::School),
+                        "class_name" => column_of(ImportField::ClassName),
+                        "disability" => column_of(ImportField::Disability),
+                        "notes" => column_of(ImportField::Notes),
+                        "guardians" => column_of(ImportField::Guardian).or(column_of(ImportField::Father)).or(column_of(ImportField::Phone)),
+                        _ => None,
+                    };
+                    // A missing column is a problem of the row.
+                    let message = if p.field == "sex" && col.is_none() { "thiếu giới tính (không có cột Giới tính).".to_owned() } else { lower_first_sentence(&p.message) };
+                    problem(col, message);
+                }
+            }
+            Parsed { row, input, spans, problems }
+        })
+        .collect()
+}
+
+fn lower_first_sentence(s: &str) -> String {
+    text::lower_first(s)
+}
+
+/// Marks rows that repeat a child already in the register, or an earlier row of the file.
+fn mark_duplicates(parsed: &mut [Parsed], index: &Index, id_column: Option<usize>, name_column: Option<usize>) {
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut seen_ids: HashMap<String, usize> = HashMap::new();
+    for p in parsed.iter_mut().filter(|p| p.problems.is_empty()) {
+        let Ok(birth) = Birth::parse("birth", &p.input.birth) else { continue };
+        let name = text::fold(&p.input.full_name);
+        let id = Some(p.input.id_number.as_str()).filter(|s| !s.is_empty());
+        let place = |col: Option<usize>| col.map(|c| format!(", cột {}", column_letter(c))).unwrap_or_default();
+        if let Some(e) = index.entries().iter().find(|e| same_child(&name, birth, id, e)) {
+            let col = if id.is_some() && e.id_number.as_deref() == id { id_column } else { name_column };
+            p.problems.push(RowProblem {
+                row: p.row as u32,
+                column: col.map(column_letter).unwrap_or_default(),
+                message: format!("Dòng {}{}: trùng với trẻ đã có trong sổ: {} ({}).", p.row, place(col), e.full_name, e.birth.text()),
+            });
+            continue;
+        }
+        let earlier = id.and_then(|i| seen_ids.get(i)).or_else(|| seen.get(&(name.clone(), birth.text()))).copied();
+        if let Some(first) = earlier {
+            p.problems.push(RowProblem {
+                row: p.row as u32,
+                column: String::new(),
+                message: format!("Dòng {}: trùng với dòng {first} của tệp (cùng số định danh, hoặc cùng họ tên và ngày sinh).", p.row),
+            });
+            continue;
+        }
+        seen.insert((name, birth.text()), p.row);
+        if let Some(i) = id {
+            seen_ids.insert(i.to_owned(), p.row);
+        }
+    }
+}
+
+async fn plan(store: &Store, bytes: &[u8], choice: &ImportChoice, today: NaiveDate) -> Result<(Table, Vec<Option<ImportField>>, Vec<Parsed>)> {
+    let table = read_table(bytes, Some(&choice.sheet))?;
+    let mapping = mapping_for(store, &table, choice.mapping.as_ref()).await?;
+    let groups: Vec<Unit> = ward::units_in(store.pool()).await?.into_iter().filter(|u| u.kind == UnitKind::ResidentialGroup).collect();
+    let mut parsed = parse_rows(&table, &mapping, &groups, today);
+    if !mapping.contains(&Some(ImportField::FullName)) {
+        return Err(unreadable("Chưa chọn cột “Họ và tên”: hãy chỉ cho biết cột nào ghi họ và tên của trẻ."));
+    }
+    let index = Index::current(store).await?;
+    let column_of = |f: ImportField| mapping.iter().position(|m| *m == Some(f));
+    mark_duplicates(&mut parsed, &index, column_of(ImportField::IdNumber), column_of(ImportField::FullName));
+    Ok((table, mapping, parsed))
+}
+
+/// Reads a workbook and shows what importing it would do; writes nothing.
+pub async fn preview(store: &Store, actor: &Actor, bytes: &[u8], choice: &ImportChoice, today: NaiveDate) -> Result<ImportPreview> {
+    actor.require(Need::ManageChildren)?;
+    let (table, mapping, parsed) = plan(store, bytes, choice, today).await?;
+    let groups = ward::units_in(store.pool()).await?;
+    let columns = table
+        .headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let legacy = table.legacy[i];
+            let examples = table
+                .rows
+                .iter()
+                .filter_map(|(_, cells)| match cells.get(i) {
+                    Some(Cell::Text(s)) => Some(match legacy {
+                        Some(enc) => format!("{s} → {}", legacy::to_unicode(s, enc)),
+                        None => text::nfc(s),
+                    }),
+                    Some(c @ (Cell::Number(_) | Cell::Date(_))) => Some(c.text()),
+                    _ => None,
+                })
+                .take(3)
+                .collect();
+            ImportColumn { index: i as u32, letter: column_letter(i), header: h.clone(), field: mapping[i], legacy, examples }
+        })
+        .collect();
+    let rows = parsed
+        .iter()
+        .take(PREVIEW_ROWS)
+        .map(|p| ImportRow {
+            row: p.row as u32,
+            full_name: text::nfc(&p.input.full_name),
+            birth_text: Birth::parse("birth", &p.input.birth).map(Birth::text).unwrap_or_else(|_| p.input.birth.clone()),
+            sex: p.input.sex,
+            group_name: p.input.group_unit_id.as_ref().and_then(|g| groups.iter().find(|u| &u.id == g)).map(|u| u.name.clone()),
+            circumstances: p.spans.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
+            bad: !p.problems.is_empty(),
+        })
+        .collect();
+    let good = parsed.iter().filter(|p| p.problems.is_empty()).count();
+    Ok(ImportPreview {
+        sheets: table.sheets.clone(),
+        sheet: table.sheet.clone(),
+        header_row: table.header_row as u32,
+        columns,
+        rows,
+        total_rows: parsed.len() as u32,
+        good_rows: good as u32,
+        problems: parsed.into_iter().flat_map(|p| p.problems).collect(),
+        circumstances_from: text::format_date(today),
+    })
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ImportResult {
+    /// Children added.
+    pub added: u32,
+    /// Rows left out for their problems.
+    pub skipped: u32,
+    /// The problems of the rows left out.
+    pub problems: Vec<RowProblem>,
+}
+
+/// Imports a workbook in one transaction: with a problem in any row nothing is written and the
+/// error lists the problems, unless `skip_bad_rows`, which imports the good rows alone.
+/// `progress(done, total)` is told as rows are written.
+pub async fn commit(
+    store: &Store,
+    actor: &Actor,
+    source: Source,
+    bytes: &[u8],
+    choice: &ImportChoice,
+    skip_bad_rows: bool,
+    today: NaiveDate,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<ImportResult> {
+    actor.require(Need::ManageChildren)?;
+    let (table, mapping, parsed) = plan(store, bytes, choice, today).await?;
+    let problems: Vec<RowProblem> = parsed.iter().flat_map(|p| p.problems.iter().cloned()).collect();
+    if !problems.is_empty() && !skip_bad_rows {
+        let bad_rows = parsed.iter().filter(|p| !p.problems.is_empty()).count();
+        let shown: Vec<&str> = problems.iter().take(5).map(|p| p.message.as_str()).collect();
+        return Err(unreadable(format!(
+            "{bad_rows} dòng có lỗi nên chưa nhập dòng nào. {}{}",
+            shown.join(" "),
+            if problems.len() > 5 { format!(" … và {} lỗi khác.", problems.len() - 5) } else { String::new() }
+        )));
+    }
+    let good: Vec<&Parsed> = parsed.iter().filter(|p| p.problems.is_empty()).collect();
+    let total = good.len();
+    let mut w = store.write(actor, source).await?;
+    for (done, p) in good.iter().enumerate() {
+        let valid = validate(&p.input, today).map_err(|mut e| crate::Error::from(e.swap_remove(0)))?;
+        actor.require_for_group(Need::EditChildren, valid.group_unit_id.as_deref())?;
+        let id = super::add_in(&mut w, &valid).await?;
+        for &code in &p.spans {
+            let span = ValidSpan { code, subgroup: None, start: today, end: None, note: "Nhập từ tệp".into() };
+            super::add_span_in(&mut w, &id, &span).await?;
+        }
+        if done % 100 == 0 {
+            progress(done, total);
+        }
+    }
+    w.commit().await?;
+    progress(total, total);
+    remember(store, &table.headers, &mapping).await?;
+    Ok(ImportResult { added: total as u32, skipped: (parsed.len() - total) as u32, problems })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(n: u32) -> Unit {
+        Unit { id: format!("u{n}"), name: format!("Tổ dân phố {n}"), kind: UnitKind::ResidentialGroup, position: n as i32 }
+    }
+
+    #[test]
+    fn headers_are_guessed_from_the_words_wards_write() {
+        assert_eq!(guess_field("Họ và tên"), Some(ImportField::FullName));
+        assert_eq!(guess_field("HỌ VÀ TÊN TRẺ"), Some(ImportField::FullName));
+        assert_eq!(guess_field("Ngày, tháng, năm sinh"), Some(ImportField::Birth));
+        assert_eq!(guess_field("Tổ dân phố"), Some(ImportField::Group));
+        assert_eq!(guess_field("Họ tên mẹ"), Some(ImportField::Mother));
+        assert_eq!(guess_field("Nữ"), Some(ImportField::Female));
+        assert_eq!(guess_field("Số CCCD/Định danh"), Some(ImportField::IdNumber));
+        assert_eq!(guess_field("Hoàn cảnh đặc biệt"), Some(ImportField::Circumstances));
+        assert_eq!(guess_field("STT"), None);
+    }
+
+    #[test]
+    fn residential_groups_written_short_are_found() {
+        let groups = vec![unit(1), unit(2), unit(3)];
+        for written in ["Tổ 2", "TDP 2", "tổ dân phố số 2", "2", "Tổ dân phố 02", "TỔ DÂN PHỐ 2"] {
+            assert_eq!(find_group(&groups, written).map(|u| u.id.as_str()), Some("u2"), "{written}");
+        }
+        assert!(find_group(&groups, "Tổ 9").is_none());
+        assert!(find_group(&groups, "Thôn 2").is_none());
+    }
+
+    #[test]
+    fn circumstances_are_read_from_words_and_letters() {
+        let (found, unknown) = read_circumstances("Mồ côi cả cha và mẹ; Khuyết tật");
+        assert_eq!(found, vec![Circumstance::A, Circumstance::D]);
+        assert!(unknown.is_empty());
+        assert_eq!(read_circumstances("a, đ, k)").0, vec![Circumstance::A, Circumstance::Dd, Circumstance::K]);
+        let (found, unknown) = read_circumstances("Mồ côi cha");
+        assert!(found.is_empty());
+        assert_eq!(unknown, vec!["Mồ côi cha".to_owned()]);
+        assert!(read_circumstances("không").0.is_empty());
+    }
+
+    #[test]
+    fn cells_read_as_wards_write_them() {
+        assert_eq!(serial_date(42618.0), NaiveDate::from_ymd_opt(2016, 9, 5));
+        assert_eq!(read_birth(&Cell::Number(2016.0)).unwrap(), "2016");
+        assert_eq!(read_birth(&Cell::Number(42618.0)).unwrap(), "05/09/2016");
+        assert_eq!(read_id(&Cell::Number(51216000123.0)), "051216000123");
+        assert_eq!(read_sex("NỮ"), Some(Sex::Female));
+        assert_eq!(read_household("Hộ cận nghèo"), Some(Household::NearPoor));
+        assert_eq!(read_household("nghèo"), Some(Household::Poor));
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(27), "AB");
+        assert_eq!(thousands(50000), "50.000");
+    }
+}

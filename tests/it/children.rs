@@ -1,0 +1,416 @@
+//! The register of children: records and who may see them, search and official order, groups
+//! of special circumstances on a day, duplicates and merging, Excel in and out, the command line.
+
+use std::path::Path;
+use std::process::Command;
+
+use chrono::NaiveDate;
+use treem::auth::{Actor, UserRole};
+use treem::children::import::{self, ImportChoice};
+use treem::children::index::{self, ChildQuery};
+use treem::children::{self, ChildInput, Circumstance, CircumstanceInput, ConsentGiver, ConsentInput, Guardian, Household, Sex};
+use treem::{Source, Store};
+
+use crate::support::{self, TempStore};
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn today() -> NaiveDate {
+    day(2024, 6, 30)
+}
+
+async fn group(t: &TempStore, n: u32) -> String {
+    treem::ward::unit_named(&t.store, &t.officer, &format!("Tổ dân phố {n}")).await.unwrap().id
+}
+
+/// The demo ward with its fictional children removed: its residential groups, no children.
+async fn ward() -> TempStore {
+    let t = support::demo().await;
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM children").fetch_all(t.store.pool()).await.unwrap();
+    assert_eq!(ids.len(), treem::demo::DEMO_CHILDREN, "the demo ward has its fictional children");
+    for id in ids {
+        children::remove(&t.store, &t.officer, Source::Window, &id, "Dữ liệu mẫu").await.unwrap();
+    }
+    t
+}
+
+fn input(name: &str, birth: &str, sex: Sex, group: &str) -> ChildInput {
+    ChildInput {
+        full_name: name.into(),
+        birth: birth.into(),
+        sex: Some(sex),
+        group_unit_id: Some(group.into()),
+        guardians: vec![Guardian { name: "Trần Thị Hoa".into(), relation: "Mẹ".into(), phone: "0905123456".into() }],
+        household: Some(Household::Neither),
+        notes: Some("Gia đình khó khăn.".into()),
+        ..Default::default()
+    }
+}
+
+async fn names(store: &Store, actor: &Actor, q: ChildQuery) -> Vec<String> {
+    let q = ChildQuery { limit: 500, ..q };
+    index::search(store, actor, &q, today()).await.unwrap().rows.into_iter().map(|r| r.full_name).collect()
+}
+
+fn text(s: &str) -> ChildQuery {
+    ChildQuery { text: s.into(), ..Default::default() }
+}
+
+#[tokio::test]
+async fn search_ignores_tones_and_lists_in_official_order() {
+    let t = ward().await;
+    let (s, o) = (&t.store, &t.officer);
+    let g1 = group(&t, 1).await;
+    let g2 = group(&t, 2).await;
+    for (name, birth, g) in [
+        ("Nguyễn Văn Đức", "05/09/2016", &g1),
+        ("Lê Thị Ánh", "01/01/2015", &g1),
+        ("Trần Văn An", "2017", &g2),
+        ("Nguye\u{302}\u{303}n Thị Ư", "03/03/2018", &g2),
+        ("Phạm Đức Dũng", "04/04/2014", &g1),
+        ("Đỗ Văn Ơn", "05/05/2013", &g1),
+        ("Lê An", "06/06/2012", &g1),
+    ] {
+        children::add(s, o, Source::Window, &input(name, birth, Sex::Male, g), today()).await.unwrap();
+    }
+    // Given name, then family, then middle name; the Vietnamese alphabet, tones after the letter.
+    let all = ["Lê An", "Trần Văn An", "Lê Thị Ánh", "Phạm Đức Dũng", "Nguyễn Văn Đức", "Đỗ Văn Ơn", "Nguyễn Thị Ư"];
+    assert_eq!(names(s, o, text("")).await, all);
+    assert_eq!(names(s, o, text("nguyen duc")).await, ["Nguyễn Văn Đức"]);
+    // Decomposed input, capitals, đ typed as d: all fold alike.
+    assert_eq!(names(s, o, text("NGUYE\u{302}\u{303}N")).await, ["Nguyễn Văn Đức", "Nguyễn Thị Ư"]);
+    assert_eq!(names(s, o, text("duc")).await, ["Phạm Đức Dũng", "Nguyễn Văn Đức"]);
+    assert_eq!(names(s, o, text("on")).await, ["Đỗ Văn Ơn"]);
+    // By guardian, phone and residential group.
+    assert_eq!(names(s, o, text("tran thi hoa")).await.len(), all.len());
+    assert_eq!(names(s, o, text("0905123")).await.len(), all.len());
+    assert_eq!(names(s, o, text("to dan pho 2")).await, ["Trần Văn An", "Nguyễn Thị Ư"]);
+    let list = index::search(s, o, &ChildQuery { limit: 2, offset: 1, ..Default::default() }, today()).await.unwrap();
+    assert_eq!(list.total, 7);
+    assert_eq!(list.rows.iter().map(|r| (r.number, r.full_name.as_str())).collect::<Vec<_>>(), [(2, "Trần Văn An"), (3, "Lê Thị Ánh")]);
+    assert_eq!(list.rows[0].birth_text, "năm 2017");
+    assert_eq!(list.rows[0].age_text, "khoảng 7 tuổi");
+}
+
+#[tokio::test]
+async fn groups_hold_on_their_days_and_sixteen_year_olds_leave_the_counts() {
+    let t = ward().await;
+    let (s, o) = (&t.store, &t.officer);
+    let g1 = group(&t, 1).await;
+    let child = children::add(s, o, Source::Window, &input("Võ Thị Mai", "29/02/2008", Sex::Female, &g1), today()).await.unwrap();
+    let span = CircumstanceInput { code: Circumstance::D, subgroup: None, start: "01/01/2024".into(), end: "30/06/2024".into(), note: String::new() };
+    children::add_circumstance(s, o, Source::Window, &child.id, &span).await.unwrap();
+    let in_d = |on: &str| ChildQuery { circumstance: Some(Circumstance::D), on: on.into(), include_over_age: true, ..Default::default() };
+    assert_eq!(names(s, o, in_d("30/06/2024")).await, ["Võ Thị Mai"]);
+    assert!(names(s, o, in_d("01/07/2024")).await.is_empty());
+    assert!(names(s, o, in_d("31/12/2023")).await.is_empty());
+    // Born 29/02/2008: still a child on 28/02/2024, sixteen on 29/02/2024.
+    let active = |on: &str| ChildQuery { on: on.into(), ..Default::default() };
+    assert_eq!(names(s, o, active("28/02/2024")).await, ["Võ Thị Mai"]);
+    assert!(names(s, o, active("29/02/2024")).await.is_empty());
+    assert_eq!(names(s, o, ChildQuery { include_over_age: true, ..active("29/02/2024") }).await, ["Võ Thị Mai"]);
+    let page = children::page(s, o, &child.id, day(2024, 3, 1)).await.unwrap();
+    assert!(!page.active, "sixteen: no longer counted, history kept");
+    assert_eq!(page.age_text, "16 tuổi");
+    assert!(page.circumstances[0].current);
+    // A subgroup must be one Decree 56 gives for that group.
+    let bad = CircumstanceInput { code: Circumstance::A, subgroup: Some("Ở với hàng xóm".into()), ..span };
+    assert!(children::add_circumstance(s, o, Source::Window, &child.id, &bad).await.is_err());
+}
+
+#[tokio::test]
+async fn every_look_is_in_the_audit_trail_and_collaborators_see_their_group_without_notes() {
+    let t = ward().await;
+    let (s, o) = (&t.store, &t.officer);
+    let (g1, g2) = (group(&t, 1).await, group(&t, 2).await);
+    let mine = children::add(s, o, Source::Window, &input("Nguyễn Văn Đức", "05/09/2016", Sex::Male, &g1), today()).await.unwrap();
+    let other = children::add(s, o, Source::Window, &input("Lê Thị Ánh", "01/01/2015", Sex::Female, &g2), today()).await.unwrap();
+    let consent = ConsentInput { given_by: ConsentGiver::Guardian, giver_name: "Trần Thị Hoa".into(), given_on: "01/06/2024".into(), purpose: "Quản lý hồ sơ trẻ em".into() };
+    children::add_consent(s, o, Source::Window, &mine.id, &consent).await.unwrap();
+    let too_young = ConsentInput { given_by: ConsentGiver::Child, given_on: "01/06/2023".into(), ..consent.clone() };
+    assert!(children::add_consent(s, o, Source::Window, &mine.id, &too_young).await.is_err(), "6 years old on that day");
+
+    let page = children::page(s, o, &mine.id, today()).await.unwrap();
+    assert_eq!(page.child.notes.as_deref(), Some("Gia đình khó khăn."));
+    assert_eq!(page.consents.len(), 1);
+    assert_eq!(page.consents[0].recorded_by, "Nguyễn Thị Hoa");
+    assert_eq!(page.consent_missing, ["Trẻ từ đủ 7 tuổi: chưa ghi sự đồng ý của chính trẻ."]);
+    let views: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM change_log WHERE event = 'view' AND table_name = 'children' AND record_id = ?")
+        .bind(&mine.id)
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    assert_eq!(views, 1);
+
+    let (cs, collaborator) = t.user("ctv1", UserRole::Collaborator, Some(&g1)).await;
+    assert_eq!(names(&cs, &collaborator, text("")).await, ["Nguyễn Văn Đức"]);
+    let seen = children::page(&cs, &collaborator, &mine.id, today()).await.unwrap();
+    assert_eq!(seen.child.notes, None, "no notes for collaborators");
+    assert!(seen.may_edit && !seen.may_manage);
+    assert!(children::page(&cs, &collaborator, &other.id, today()).await.is_err());
+    let moved = ChildInput { notes: None, ..input("Nguyễn Văn Đức", "05/09/2016", Sex::Male, &g2) };
+    assert!(children::update(&cs, &collaborator, Source::Window, &mine.id, &moved, today()).await.is_err(), "not out of their group");
+    let into_other = input("Bùi Thị Lan", "01/01/2019", Sex::Female, &g2);
+    assert!(children::add(&cs, &collaborator, Source::Window, &into_other, today()).await.is_err());
+    assert!(children::remove(&cs, &collaborator, Source::Window, &mine.id, "x").await.is_err());
+    let (vs, viewer) = t.user("xem", UserRole::Viewer, None).await;
+    let refused = index::search(&vs, &viewer, &ChildQuery::default(), today()).await.unwrap_err();
+    assert!(refused.to_string().contains("xem hồ sơ trẻ em"), "{refused}");
+    let audit = treem::audit::list(s, o, &Default::default()).await.unwrap();
+    assert!(audit.iter().any(|l| l.user_name == "ctv1" && l.action == "Xem hồ sơ" && l.table == "Hồ sơ trẻ em"));
+}
+
+#[tokio::test]
+async fn duplicates_are_found_and_merged_with_history_kept() {
+    let t = ward().await;
+    let (s, o) = (&t.store, &t.officer);
+    let g1 = group(&t, 1).await;
+    let first = ChildInput { id_number: "051216000123".into(), ..input("Nguyễn Văn Đức", "05/09/2016", Sex::Male, &g1) };
+    let kept = children::add(s, o, Source::Window, &first, today()).await.unwrap();
+    let same_id = ChildInput { id_number: "051216000123".into(), ..input("Nguyễn Đức", "05/09/2016", Sex::Male, &g1) };
+    let check = children::check(s, o, &same_id, None, today()).await.unwrap();
+    assert_eq!(check.duplicates.len(), 1, "same ID number");
+    let same_name = input("NGUYỄN VĂN ĐỨC", "5/9/2016", Sex::Male, &g1);
+    assert_eq!(children::check(s, o, &same_name, None, today()).await.unwrap().duplicates[0].id, kept.id);
+    assert!(children::check(s, o, &same_name, Some(&kept.id), today()).await.unwrap().duplicates.is_empty());
+    let bad = ChildInput { id_number: "05121600012".into(), birth: "31/02/2016".into(), ..same_name.clone() };
+    let problems = children::check(s, o, &bad, None, today()).await.unwrap().problems;
+    assert_eq!(problems.iter().map(|p| p.field.as_str()).collect::<Vec<_>>(), ["birth", "id_number"]);
+
+    let twin = ChildInput { school: "Trường Tiểu học Lê Lợi".into(), ..same_name };
+    let twin = children::add(s, o, Source::Window, &twin, today()).await.unwrap();
+    let span = CircumstanceInput { code: Circumstance::A, subgroup: None, start: "01/01/2024".into(), end: String::new(), note: String::new() };
+    children::add_circumstance(s, o, Source::Window, &twin.id, &span).await.unwrap();
+    let merged = children::merge(s, o, Source::Window, &kept.id, &twin.id).await.unwrap();
+    assert_eq!(merged.school, "Trường Tiểu học Lê Lợi", "the kept record takes what it lacked");
+    let page = children::page(s, o, &kept.id, today()).await.unwrap();
+    assert_eq!(page.circumstances.len(), 1, "groups move over");
+    assert!(page.history.iter().any(|h| h.changes.iter().any(|c| c.field == "Trường")));
+    assert_eq!(names(s, o, text("")).await, ["Nguyễn Văn Đức"]);
+    let gone: (Option<String>, Option<String>, Option<String>) =
+        sqlx::query_as("SELECT merged_into, removed_reason, deleted_at FROM children WHERE id = ?").bind(&twin.id).fetch_one(s.pool()).await.unwrap();
+    assert_eq!(gone.0.as_deref(), Some(kept.id.as_str()));
+    assert!(gone.1.unwrap().starts_with("Gộp vào hồ sơ Nguyễn Văn Đức"));
+    assert!(gone.2.is_some(), "tombstoned, not erased");
+    let replayed = treem::store::replay(s.pool()).await.unwrap();
+    assert!(replayed.difference.is_none(), "the log rebuilds the register: {:?}", replayed.difference);
+}
+
+/// Latin-1 text, as a spreadsheet holds bytes typed in a legacy font.
+fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| b as char).collect()
+}
+
+/// A workbook as wards keep them: a title, the header on row 3, numbered columns, hand-written
+/// groups and circumstances, a sex column ticked "x", a name column in TCVN3.
+fn workbook(rows: &[[&str; 7]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Trẻ em").unwrap();
+    sheet.write_string(0, 0, "DANH SÁCH TRẺ EM TỔ DÂN PHỐ").unwrap();
+    let headers = ["STT", "Họ và tên", "Ngày sinh", "Nam", "Nữ", "Tổ dân phố", "Hoàn cảnh đặc biệt", "Số định danh"];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(2, c as u16, *h).unwrap();
+        sheet.write_number(3, c as u16, (c + 1) as f64).unwrap();
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = 4 + i as u32;
+        sheet.write_number(row, 0, (i + 1) as f64).unwrap();
+        for (c, v) in r.iter().enumerate() {
+            let col = c as u16 + 1;
+            match (c, v.parse::<f64>()) {
+                (1, Ok(serial)) => sheet.write_number(row, col, serial).unwrap(),
+                _ if v.is_empty() => continue,
+                _ => sheet.write_string(row, col, *v).unwrap(),
+            };
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn import_checks_every_row_and_writes_all_or_nothing() {
+    let t = ward().await;
+    let (s, o) = (&t.store, &t.officer);
+    let duc = latin1(b"Nguy\xD4n V\xA8n \xA7\xF8c");
+    let huong = latin1(b"Tr\xC7n Th\xDE H\xAD\xACng");
+    let long_name = "A".repeat(10_000);
+    // Every name typed in TCVN3 but the one too long; the header retyped in Unicode.
+    let tam = latin1(b"Tr\xC7n V\xA8n T\xA9m");
+    let lan = latin1(b"\xA7\xB5m Th\xDE Lan");
+    let hung = latin1(b"Tr\xC7n V\xA8n H\xADng");
+    let rows: Vec<[&str; 7]> = vec![
+        [&duc, "42618", "x", "", "Tổ 2", "Mồ côi cả cha và mẹ", "051216000123"],
+        [&huong, "12/03/2015", "", "x", "TDP 1", "khuyết tật", ""],
+        [&tam, "31/02/2016", "x", "", "Tổ 1", "", ""],
+        [&lan, "2017", "", "x", "Tổ 9", "", "05131700012"],
+        [&long_name, "01/01/2018", "x", "", "Tổ 1", "", ""],
+        [&hung, "01/01/2014", "x", "", "tổ dân phố số 3", "Mồ côi cha", ""],
+    ];
+    let bytes = workbook(&rows);
+    let before = support::row_counts(s).await;
+    let preview = import::preview(s, o, &bytes, &ImportChoice::default(), today()).await.unwrap();
+    assert_eq!(preview.header_row, 3);
+    assert_eq!((preview.total_rows, preview.good_rows), (6, 2));
+    let name_column = preview.columns.iter().find(|c| c.field == Some(import::ImportField::FullName)).unwrap();
+    assert_eq!(name_column.letter, "B");
+    assert_eq!(name_column.legacy, Some(treem::text::legacy::Legacy::Tcvn3));
+    assert!(name_column.examples[0].ends_with("→ Nguyễn Văn Đức"), "{:?}", name_column.examples);
+    assert_eq!(preview.rows[0].full_name, "Nguyễn Văn Đức");
+    assert_eq!(preview.rows[0].birth_text, "05/09/2016");
+    assert_eq!(preview.rows[0].group_name.as_deref(), Some("Tổ dân phố 2"));
+    assert_eq!(preview.rows[1].circumstances, "d");
+    let messages: Vec<&str> = preview.problems.iter().map(|p| p.message.as_str()).collect();
+    let expect = [
+        "Dòng 7, cột C (Ngày sinh): ngày 31/02/2016 không có trên lịch",
+        "Dòng 8, cột F (Tổ dân phố): phường không có tổ dân phố “Tổ 9”",
+        "Dòng 8, cột H (Số định danh cá nhân): số định danh cá nhân có 12 chữ số; số đã nhập có 11 chữ số.",
+        "Dòng 9, cột B (Họ và tên): họ và tên dài quá 100 ký tự",
+        "Dòng 10, cột G (Hoàn cảnh đặc biệt): “Mồ côi cha” không phải một trong 14 nhóm",
+    ];
+    for e in expect {
+        assert!(messages.iter().any(|m| m.starts_with(e)), "missing “{e}” in {messages:#?}");
+    }
+    let refused = import::commit(s, o, Source::Import, &bytes, &ImportChoice::default(), false, today(), &|_, _| {}).await.unwrap_err();
+    assert!(refused.to_string().starts_with("4 dòng có lỗi nên chưa nhập dòng nào."), "{refused}");
+    assert_eq!(support::row_counts(s).await, before, "nothing written");
+
+    let done = import::commit(s, o, Source::Import, &bytes, &ImportChoice::default(), true, today(), &|_, _| {}).await.unwrap();
+    assert_eq!((done.added, done.skipped), (2, 4));
+    assert_eq!(names(s, o, text("")).await, ["Nguyễn Văn Đức", "Trần Thị Hương"]);
+    assert_eq!(names(s, o, ChildQuery { circumstance: Some(Circumstance::A), ..Default::default() }).await, ["Nguyễn Văn Đức"]);
+    // The same file again: every good row is now a duplicate.
+    let again = import::preview(s, o, &bytes, &ImportChoice::default(), today()).await.unwrap();
+    assert_eq!(again.good_rows, 0);
+    assert!(again.problems.iter().any(|p| p.message.contains("trùng với trẻ đã có trong sổ: Nguyễn Văn Đức")), "{:#?}", again.problems);
+    // The mapping chosen is remembered for the next file with the same headers.
+    let mut mapping: Vec<Option<import::ImportField>> = again.columns.iter().map(|c| c.field).collect();
+    mapping[7] = None;
+    let choice = ImportChoice { sheet: "Trẻ em".into(), mapping: Some(mapping) };
+    import::commit(s, o, Source::Import, &workbook(&[["Đỗ Thị Yến", "01/01/2019", "", "x", "Tổ 3", "", "xyz"]]), &choice, false, today(), &|_, _| {})
+        .await
+        .unwrap();
+    let next = import::preview(s, o, &bytes, &ImportChoice::default(), today()).await.unwrap();
+    assert_eq!(next.columns[7].field, None);
+}
+
+#[tokio::test]
+async fn bad_workbooks_are_refused_with_a_clear_message_and_nothing_written() {
+    let t = ward().await;
+    let (s, o) = (&t.store, &t.officer);
+    let before = support::row_counts(s).await;
+    let refuse = |bytes: Vec<u8>| async move { import::preview(s, o, &bytes, &ImportChoice::default(), today()).await.unwrap_err().to_string() };
+    assert!(refuse(b"Ho va ten,Ngay sinh\n".to_vec()).await.contains("không phải sổ tính"));
+    let whole = workbook(&[["Lê Văn Bình", "01/01/2016", "x", "", "Tổ 1", "", ""]]);
+    assert!(refuse(whole[..whole.len() / 2].to_vec()).await.contains("bị cắt ngắn"));
+    // A zip bomb: one part that inflates to 300 MB of zeros, from a file of a few hundred KB.
+    let mut bomb = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    bomb.start_file("xl/worksheets/sheet1.xml", zip::write::SimpleFileOptions::default()).unwrap();
+    let zeros = vec![0u8; 1024 * 1024];
+    for _ in 0..300 {
+        std::io::Write::write_all(&mut bomb, &zeros).unwrap();
+    }
+    let bomb = bomb.finish().unwrap().into_inner();
+    assert!(bomb.len() < 2 * 1024 * 1024);
+    assert!(refuse(bomb).await.contains("giải nén ra hơn 200 MB"));
+    // An Office file encrypted with a password is a compound file holding "EncryptedPackage".
+    let encrypted = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/password.xlsx")).unwrap();
+    assert!(refuse(encrypted).await.contains("mật khẩu"));
+    // 50,000 rows: refused whole, with the limit said.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "Họ và tên").unwrap();
+    sheet.write_string(0, 1, "Ngày sinh").unwrap();
+    for r in 1..=50_000u32 {
+        sheet.write_string(r, 0, "Lê Văn Bình").unwrap();
+    }
+    assert!(refuse(book.save_to_buffer().unwrap()).await.contains("50.000 dòng dữ liệu; mỗi lần nhập nhiều nhất 20.000 dòng"));
+    assert_eq!(support::row_counts(s).await, before);
+}
+
+#[tokio::test]
+async fn lists_go_out_as_excel_and_as_a_printed_list() {
+    let t = ward().await;
+    let (s, o) = (&t.store, &t.officer);
+    let g2 = group(&t, 2).await;
+    for (name, birth) in [("Nguyễn Văn Đức", "05/09/2016"), ("Lê Thị Ánh", "01/01/2015")] {
+        children::add(s, o, Source::Window, &input(name, birth, Sex::Male, &g2), today()).await.unwrap();
+    }
+    let q = ChildQuery { group_unit_id: Some(g2.clone()), ..Default::default() };
+    let bytes = children::export::xlsx(s, o, &q, today()).await.unwrap();
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let range = book.worksheet_range("Danh sách trẻ em").unwrap();
+    let title = range.get_value((0, 0)).unwrap().to_string();
+    assert_eq!(title, "DANH SÁCH TRẺ EM — PHƯỜNG NGUYỄN NGHIÊM (Tổ dân phố 2)");
+    assert_eq!(range.get_value((3, 1)).unwrap().to_string(), "Họ và tên");
+    assert_eq!(range.get_value((4, 1)).unwrap().to_string(), "Lê Thị Ánh");
+    let born = range.get_value((5, 2)).unwrap();
+    match born {
+        calamine::Data::DateTime(d) => assert_eq!(d.as_f64(), 42618.0, "05/09/2016 as Excel's serial"),
+        other => panic!("dates are dates: {other:?}"),
+    }
+
+    let pdf = children::export::pdf(s, o, &q, today()).await.unwrap();
+    let text = crate::documents::check_pdf("danh-sach-tre-em", &pdf);
+    for expected in ["DANH SÁCH", "Tổ dân phố 2", "Lê Thị Ánh", "Nguyễn Văn Đức", "05/09/2016", "NGƯỜI LẬP DANH SÁCH", "Nguyễn Thị Hoa"] {
+        assert!(text.contains(expected), "“{expected}” in {text}");
+    }
+    assert!(!text.contains("Số:"), "a list stands without a number");
+}
+
+fn treem(db: &Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_treem"));
+    cmd.args(args).arg("--db").arg(db).env("TREEM_DATA_DIR", db.parent().unwrap());
+    cmd.env("TREEM_USER", "canbo").env("TREEM_PASSWORD", support::PASSWORD);
+    cmd.output().expect("treem runs")
+}
+
+#[tokio::test]
+async fn the_command_line_imports_searches_and_exports() {
+    let t = ward().await;
+    let db = t.db_path();
+    let dir = t.dir.path().to_path_buf();
+    t.store.close().await;
+    let file = dir.join("tre-em.xlsx");
+    let duc = latin1(b"Nguy\xD4n V\xA8n \xA7\xF8c");
+    let tam = latin1(b"Tr\xC7n V\xA8n T\xA9m");
+    std::fs::write(&file, workbook(&[[&duc, "42618", "x", "", "Tổ 2", "", ""], [&tam, "31/02/2016", "x", "", "Tổ 1", "", ""]])).unwrap();
+    let file_arg = file.to_str().unwrap();
+
+    let refused = treem(&db, &["children", "import", file_arg]);
+    assert!(!refused.status.success());
+    let out = String::from_utf8_lossy(&refused.stdout);
+    assert!(out.contains("Dòng 6, cột C (Ngày sinh): ngày 31/02/2016 không có trên lịch"), "{out}");
+    assert!(out.contains("Cột B (Họ và tên): chuyển từ mã TCVN3 (ABC) sang Unicode"), "{out}");
+    let none = treem(&db, &["children", "search", "--json"]);
+    let found: serde_json::Value = serde_json::from_slice(&none.stdout).unwrap();
+    assert_eq!(found["total"], 0, "nothing written");
+
+    let ok = treem(&db, &["children", "import", file_arg, "--skip-bad-rows"]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("Đã nhập 1 trẻ; bỏ qua 1 dòng có lỗi."));
+    let search = treem(&db, &["children", "search", "nguyen duc", "--json"]);
+    let found: serde_json::Value = serde_json::from_slice(&search.stdout).unwrap();
+    assert_eq!(found["rows"][0]["full_name"], "Nguyễn Văn Đức");
+    assert_eq!(found["rows"][0]["group_name"], "Tổ dân phố 2");
+
+    let added = treem(&db, &["demo", "children", "40"]);
+    assert!(added.status.success());
+    let all = treem(&db, &["children", "search", "--json"]);
+    let all: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    let listed: Vec<String> = all["rows"].as_array().unwrap().iter().map(|r| r["full_name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(all["total"].as_u64().unwrap() as usize, listed.len());
+    let mut sorted = listed.clone();
+    sorted.sort_by_key(|n| treem::text::name_sort_key(n));
+    assert_eq!(listed, sorted, "an empty query lists everyone in official order");
+
+    let out = dir.join("danh-sach.xlsx");
+    let export = treem(&db, &["children", "export", "--out", out.to_str().unwrap(), "--group", "q"]);
+    assert!(!export.status.success(), "q is no group");
+    let export = treem(&db, &["children", "export", "--out", out.to_str().unwrap()]);
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    assert!(std::fs::metadata(&out).unwrap().len() > 1000);
+}
