@@ -345,6 +345,8 @@ pub struct ImportColumn {
     pub field: Option<ImportField>,
     /// The legacy encoding its text was in, converted to Unicode.
     pub legacy: Option<Legacy>,
+    /// That encoding's name: "TCVN3 (ABC)", "VNI".
+    pub legacy_label: Option<String>,
     /// A few of its cells, as converted: "NguyÔn V¨n §øc → Nguyễn Văn Đức" for legacy text.
     pub examples: Vec<String>,
 }
@@ -783,7 +785,15 @@ pub async fn preview(store: &Store, actor: &Actor, bytes: &[u8], choice: &Import
                 })
                 .take(3)
                 .collect();
-            ImportColumn { index: i as u32, letter: column_letter(i), header: h.clone(), field: mapping[i], legacy, examples }
+            ImportColumn {
+                index: i as u32,
+                letter: column_letter(i),
+                header: h.clone(),
+                field: mapping[i],
+                legacy,
+                legacy_label: legacy.map(|l| l.label().to_owned()),
+                examples,
+            }
         })
         .collect();
     let rows = parsed
