@@ -324,3 +324,70 @@ fn a_report_issued_in_the_window_is_in_the_register_and_verifies() {
     s.screenshot("e2e-audit.png");
     s.close();
 }
+
+#[test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run through scripts/test"]
+fn a_workbook_imported_in_the_window_is_found_typing_without_tones() {
+    std::fs::create_dir_all(workspace().join("artifacts")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("treem.db");
+    tauri::async_runtime::block_on(async {
+        let (store, officer) = treem::auth::set_up(&db, "canbo", "Nguyễn Thị Hoa", PASSWORD).await.unwrap();
+        treem::demo::load(&store, &officer).await.unwrap();
+        store.close().await;
+    });
+    // A workbook as a ward keeps it: a title, then the header, groups written short.
+    let workbook = dir.path().join("danh-sách trẻ em.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "DANH SÁCH TRẺ EM CÓ HOÀN CẢNH ĐẶC BIỆT").unwrap();
+    for (c, h) in ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Tổ dân phố", "Hoàn cảnh đặc biệt"].iter().enumerate() {
+        sheet.write_string(2, c as u16, *h).unwrap();
+    }
+    for (r, row) in [["1", "Khổng Minh Triết", "12/03/2015", "Nam", "TDP 3", "Khuyết tật"], ["2", "Khổng Thị Ơn", "2018", "Nữ", "Tổ 3", ""]].iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(3 + r as u32, c as u16, *v).unwrap();
+        }
+    }
+    book.save(&workbook).unwrap();
+
+    let _driver = start_driver(&db);
+    let s = Session::open();
+    s.log_in("canbo", PASSWORD);
+    s.find("[data-testid=late-count]", None);
+    s.click(&s.find("a[href='#/tre-em']", None));
+    s.find("[data-testid=child-count]", Some(&treem::demo::DEMO_CHILDREN.to_string()));
+    s.find("[data-testid=child-row]", None);
+    s.screenshot("e2e-children.png");
+
+    // The wizard: the file, the columns guessed, every row checked, then the import.
+    s.click(&s.find("[data-testid=children-import]", None));
+    let picker = s.find("#children-file", None);
+    let arg = json!({ ELEMENT_KEY: picker });
+    post(&s.url("/execute/sync"), json!({ "script": "arguments[0].dispatchEvent(new CustomEvent('treempick', { detail: arguments[1] }));", "args": [arg, workbook] }));
+    s.find("[data-testid=import-summary]", Some("2 dòng hợp lệ"));
+    s.find("[data-testid=import-columns]", Some("Họ và tên"));
+    s.screenshot("e2e-children-import.png");
+    s.click(&s.find("[data-testid=import-commit]", None));
+    s.find("[data-testid=import-result]", Some("Đã nhập 2 trẻ"));
+
+    // Found as one types, without tone marks; opened.
+    s.script("location.hash = '#/tre-em';");
+    s.type_text(&s.find("[data-testid=child-search]", None), "khong minh triet");
+    s.find("[data-testid=child-count]", Some("1 trẻ"));
+    s.click(&s.find("[data-testid=child-row]", Some("Khổng Minh Triết")));
+    let page = s.find("[data-testid=child-page]", Some("Khổng Minh Triết"));
+    let text = s.text(&page);
+    assert!(text.contains("Tổ dân phố 3") && text.contains("12/03/2015"), "{text}");
+    s.find("body", Some("d) Khuyết tật"));
+    s.screenshot("e2e-child.png");
+    s.close();
+
+    // The look is in the audit trail.
+    tauri::async_runtime::block_on(async {
+        let (store, officer) = treem::auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+        let lines = treem::audit::list(&store, &officer, &Default::default()).await.unwrap();
+        assert!(lines.iter().any(|l| l.action == "Xem hồ sơ" && l.table == "Hồ sơ trẻ em"), "the view is audited");
+        store.close().await;
+    });
+}
