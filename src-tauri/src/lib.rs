@@ -39,7 +39,12 @@ impl AppState {
 
     /// Starts a session after a login.
     pub async fn unlock(&self, store: Store, actor: Actor) {
-        *self.session.write().await = Some(Arc::new(Session { store, actor }));
+        let session = Arc::new(Session { store, actor });
+        *self.session.write().await = Some(session.clone());
+        // The register of children is read into memory now, so that its page opens at once.
+        tauri::async_runtime::spawn(async move {
+            let _ = treem::children::index::warm(&session.store, &session.actor).await;
+        });
     }
 
     /// Ends the session; commands still running finish with the store they hold.

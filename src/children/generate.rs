@@ -105,7 +105,7 @@ pub(crate) fn children(n: usize, seed: u64, groups: &[String], today: NaiveDate)
             let born = today.checked_sub_days(Days::new(1 + dice.below(span_days))).unwrap_or(today);
             let age = Birth::Day(born).age_on(today).unwrap_or(0);
             // One in fifty records knows only the year, as with children who arrived without papers.
-            let birth = if dice.chance(200) { Birth::Year(born.year()) } else { Birth::Day(born) };
+            let birth = if dice.chance(200) && today.year() - born.year() < 16 { Birth::Year(born.year()) } else { Birth::Day(born) };
             let id_number = (matches!(birth, Birth::Day(_)) && dice.chance(8_000)).then(|| {
                 let century_sex = (born.year() / 100 - 19) as u64 * 2 + u64::from(sex == Sex::Female);
                 format!("051{century_sex}{:02}{:06}", born.year() % 100, dice.below(1_000_000))

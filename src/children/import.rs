@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::index::{same_child, Index};
+use super::index::{Entry, Index};
 use super::{validate, Birth, ChildInput, Circumstance, Guardian, Household, Sex, ValidSpan};
 use crate::auth::{Actor, Need};
 use crate::store::{Source, Store};
@@ -717,12 +717,22 @@ fn lower_first_sentence(s: &str) -> String {
 fn mark_duplicates(parsed: &mut [Parsed], index: &Index, id_column: Option<usize>, name_column: Option<usize>) {
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
+    // The register by ID number and by name and birth, so each row is checked in one look-up.
+    let mut by_id: HashMap<&str, &Entry> = HashMap::new();
+    let mut by_name: HashMap<(&str, Birth), &Entry> = HashMap::new();
+    for e in index.entries() {
+        if let Some(id) = e.id_number.as_deref() {
+            by_id.entry(id).or_insert(e);
+        }
+        by_name.entry((e.folded_name.as_str(), e.birth)).or_insert(e);
+    }
     for p in parsed.iter_mut().filter(|p| p.problems.is_empty()) {
         let Ok(birth) = Birth::parse("birth", &p.input.birth) else { continue };
         let name = text::fold(&p.input.full_name);
         let id = Some(p.input.id_number.as_str()).filter(|s| !s.is_empty());
         let place = |col: Option<usize>| col.map(|c| format!(", cột {}", column_letter(c))).unwrap_or_default();
-        if let Some(e) = index.entries().iter().find(|e| same_child(&name, birth, id, e)) {
+        let known = id.and_then(|i| by_id.get(i)).or_else(|| by_name.get(&(name.as_str(), birth))).copied();
+        if let Some(e) = known {
             let col = if id.is_some() && e.id_number.as_deref() == id { id_column } else { name_column };
             p.problems.push(RowProblem {
                 row: p.row as u32,

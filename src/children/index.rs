@@ -1,13 +1,18 @@
 //! Finding children as people type, and listing them as official lists do.
 //!
 //! The live register is held in memory in official order (given name, family name, middle
-//! name, Vietnamese alphabet), with every record's folded text (name, ID number, guardians and
-//! their phones, residential group) laid end to end in one buffer. A search looks for the
-//! longest word of the query at the start of a word in that buffer, at memory speed, then
-//! checks the other words and the filters on the records it hit; the hits come out already in
-//! order. The index is rebuilt
-//! when the database's `children_generation` moves, which triggers move on any write.
+//! name, Vietnamese alphabet). Every record's folded words (name, ID number, guardians and their
+//! phones, residential group) go into a sorted word list, each word with the records it is in.
+//! A query word matches the words it begins ("ng" matches "nguyen" and "ngoc"): the records of
+//! those words make one bit set per query word, the sets are intersected, and the records left
+//! are read in order through the filters — a few milliseconds for a hundred thousand.
+//!
+//! Triggers move the database's `children_generation` on any write to the register, whoever
+//! makes it (the window, the command line, a sync). When it has moved, the index reads which
+//! records the change log touched since it was built and reloads just those; a large change
+//! (an import) or a residential group renamed rebuilds it whole.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -22,6 +27,9 @@ use crate::Result;
 
 /// The longest page of a list one query returns.
 pub const MAX_PAGE: usize = 500;
+
+/// Beyond this many records changed, the index is rebuilt whole rather than patched.
+const PATCH_LIMIT: usize = 2_000;
 
 /// The cached index of one store.
 #[derive(Default)]
@@ -40,8 +48,29 @@ pub(crate) struct Entry {
     pub group_name: Option<String>,
     pub guardian: String,
     pub household: Household,
-    pub spans: Vec<(Circumstance, NaiveDate, Option<NaiveDate>)>,
+    pub spans: Vec<Span>,
+    /// Where it sorts: [`text::name_sort_key`] of the name.
+    key: Vec<u8>,
+    /// Its folded words, as searched, separated by spaces.
+    line: String,
 }
+
+/// An entry's facts that the filters check.
+#[derive(Debug, Clone, Copy)]
+struct Facets {
+    /// Index in [`Index::groups`], or [`NO_GROUP`].
+    group: u32,
+    sex: Sex,
+    household: Household,
+    birth: Birth,
+    has_spans: bool,
+}
+
+/// No residential group; also what a group unknown to the index resolves to (matches none).
+const NO_GROUP: u32 = u32::MAX;
+
+/// A period in a group of special circumstances.
+pub(crate) type Span = (Circumstance, NaiveDate, Option<NaiveDate>);
 
 impl Entry {
     fn in_group_on(&self, code: Circumstance, on: NaiveDate) -> bool {
@@ -55,150 +84,319 @@ impl Entry {
         codes.dedup();
         codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
     }
+
+    /// Its folded words.
+    fn words(&self) -> impl Iterator<Item = &str> {
+        self.line.split(' ').filter(|w| !w.is_empty())
+    }
+
+    fn order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
+        a.key.cmp(&b.key).then_with(|| a.id.cmp(&b.id))
+    }
 }
 
 /// The register in memory, in official order.
 pub struct Index {
     generation: i64,
-    entries: Vec<Entry>,
-    /// Every entry's folded text, one line each, in the entries' order.
-    text: String,
-    /// Where each entry's line starts in `text`.
-    starts: Vec<usize>,
+    /// The change log's last row when the index was read: later rows say what changed.
+    log_mark: i64,
+    entries: Vec<Arc<Entry>>,
+    /// What the filters look at, side by side in one array (quick to scan), by entry.
+    facets: Vec<Facets>,
+    /// The residential groups the facets number.
+    groups: Vec<String>,
+    /// Every folded word, sorted, with the entries it is in (ascending).
+    words: Vec<(Box<str>, Vec<u32>)>,
 }
 
-#[derive(sqlx::FromRow)]
-struct Loaded {
-    id: String,
-    full_name: String,
-    birth_date: Option<NaiveDate>,
-    birth_year: i32,
-    sex: Sex,
-    id_number: Option<String>,
-    group_unit_id: Option<String>,
-    group_name: Option<String>,
-    guardians: String,
-    household: Household,
-}
+/// One live record as the loading query gives it.
+type Loaded = (
+    String,
+    String,
+    Option<NaiveDate>,
+    i32,
+    Sex,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Vec<super::Guardian>,
+    Household,
+);
 
 async fn generation(store: &Store) -> Result<i64> {
     let value: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'children_generation'").fetch_optional(store.pool()).await?;
     Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
+async fn log_mark(store: &Store) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM change_log").fetch_one(store.pool()).await?)
+}
+
+fn undecodable(e: serde_json::Error) -> crate::Error {
+    crate::Error::Database(sqlx::Error::Decode(e.into()))
+}
+
+/// The live records (all, or those of `only`), ready to place. The rows come as one JSON array
+/// built inside SQLite: far quicker than a row at a time.
+async fn load_entries(store: &Store, only: Option<&[String]>) -> Result<Vec<Entry>> {
+    let only_json = only.map(|ids| serde_json::to_string(ids).unwrap_or_default());
+    let only_sql = if only.is_some() { "AND c.id IN (SELECT value FROM json_each(?1))" } else { "" };
+    let json: String = sqlx::query_scalar(&format!(
+        "SELECT json_group_array(json_array(c.id, c.full_name, c.birth_date, c.birth_year, c.sex, c.id_number,
+                c.group_unit_id, u.name, json(c.guardians), c.household))
+         FROM children c LEFT JOIN units u ON u.id = c.group_unit_id WHERE c.deleted_at IS NULL {only_sql}"
+    ))
+    .bind(&only_json)
+    .fetch_one(store.pool())
+    .await?;
+    let rows: Vec<Loaded> = serde_json::from_str(&json).map_err(undecodable)?;
+    let json: String = sqlx::query_scalar(&format!(
+        "SELECT json_group_array(json_array(s.child_id, s.code, s.start_date, s.end_date)) FROM child_circumstances s
+         JOIN children c ON c.id = s.child_id WHERE s.deleted_at IS NULL AND c.deleted_at IS NULL {only_sql}"
+    ))
+    .bind(&only_json)
+    .fetch_one(store.pool())
+    .await?;
+    let spans: Vec<(String, Circumstance, NaiveDate, Option<NaiveDate>)> = serde_json::from_str(&json).map_err(undecodable)?;
+    let mut by_child: HashMap<String, Vec<Span>> = HashMap::new();
+    for (child, code, start, end) in spans {
+        by_child.entry(child).or_default().push((code, start, end));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let spans = by_child.remove(&r.0).unwrap_or_default();
+            entry(r, spans)
+        })
+        .collect())
+}
+
+/// A loaded record with its sort key and its line of folded text.
+fn entry(r: Loaded, spans: Vec<Span>) -> Entry {
+    let (id, full_name, birth_date, birth_year, sex, id_number, group_unit_id, group_name, guardians, household) = r;
+    let folded_name = text::fold(&full_name);
+    let mut line = folded_name.clone();
+    for part in id_number.iter().chain(group_name.iter()) {
+        line.push(' ');
+        line.push_str(&text::fold(part));
+    }
+    for g in &guardians {
+        line.push(' ');
+        line.push_str(&text::fold(&g.name));
+        line.push(' ');
+        line.extend(g.phone.chars().filter(char::is_ascii_digit));
+    }
+    // A line never holds the separator, so no match runs across two records.
+    let line = line.replace('\n', " ");
+    let guardian = guardians
+        .first()
+        .map(|g| if g.relation.is_empty() { g.name.clone() } else { format!("{}: {}", g.relation, g.name) })
+        .unwrap_or_default();
+    Entry {
+        key: text::name_sort_key(&full_name),
+        id,
+        full_name,
+        folded_name,
+        birth: Birth::from_columns(birth_date, birth_year),
+        sex,
+        id_number,
+        group_unit_id,
+        group_name,
+        guardian,
+        household,
+        spans,
+        line,
+    }
+}
+
 impl Index {
-    /// The index of `store`'s register as it is now: the cached one, or a new one when the
-    /// register changed since it was built.
+    /// The index of `store`'s register as it is now: the cached one, patched or rebuilt when
+    /// the register changed since.
     pub(crate) async fn current(store: &Store) -> Result<Arc<Index>> {
         let mut cached = store.children_cache().0.lock().await;
         let now = generation(store).await?;
         if let Some(index) = cached.as_ref().filter(|i| i.generation == now) {
             return Ok(index.clone());
         }
-        let index = Arc::new(Index::load(store, now).await?);
+        let patched = match cached.take() {
+            Some(old) => Index::patched(old, store, now).await?,
+            None => None,
+        };
+        let index = Arc::new(match patched {
+            Some(index) => index,
+            None => Index::load(store, now).await?,
+        });
         *cached = Some(index.clone());
         Ok(index)
     }
 
     async fn load(store: &Store, generation: i64) -> Result<Index> {
-        let rows = sqlx::query_as::<_, Loaded>(
-            "SELECT c.id, c.full_name, c.birth_date, c.birth_year, c.sex, c.id_number, c.group_unit_id, u.name AS group_name,
-                    c.guardians, c.household
-             FROM children c LEFT JOIN units u ON u.id = c.group_unit_id WHERE c.deleted_at IS NULL",
-        )
-        .fetch_all(store.pool())
-        .await?;
-        let spans: Vec<(String, Circumstance, NaiveDate, Option<NaiveDate>)> = sqlx::query_as(
-            "SELECT s.child_id, s.code, s.start_date, s.end_date FROM child_circumstances s
-             JOIN children c ON c.id = s.child_id WHERE s.deleted_at IS NULL AND c.deleted_at IS NULL ORDER BY s.child_id",
-        )
-        .fetch_all(store.pool())
-        .await?;
-        let mut by_child: std::collections::HashMap<String, Vec<(Circumstance, NaiveDate, Option<NaiveDate>)>> = Default::default();
-        for (child, code, start, end) in spans {
-            by_child.entry(child).or_default().push((code, start, end));
+        let log_mark = log_mark(store).await?;
+        let mut entries = load_entries(store, None).await?;
+        entries.sort_unstable_by(Entry::order);
+        Ok(Index::of(generation, log_mark, entries.into_iter().map(Arc::new).collect()))
+    }
+
+    fn of(generation: i64, log_mark: i64, entries: Vec<Arc<Entry>>) -> Index {
+        let mut postings: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            for word in e.words() {
+                let list = postings.entry(word).or_default();
+                if list.last() != Some(&(i as u32)) {
+                    list.push(i as u32);
+                }
+            }
         }
-        let mut keyed: Vec<(Vec<u8>, Entry, String)> = rows
-            .into_iter()
-            .map(|r| {
-                let guardians: Vec<super::Guardian> = serde_json::from_str(&r.guardians).unwrap_or_default();
-                let mut line = text::fold(&r.full_name);
-                let folded_name = line.clone();
-                for part in r.id_number.iter().chain(r.group_name.iter()) {
-                    line.push(' ');
-                    line.push_str(&text::fold(part));
-                }
-                for g in &guardians {
-                    line.push(' ');
-                    line.push_str(&text::fold(&g.name));
-                    line.push(' ');
-                    line.push_str(&g.phone.chars().filter(char::is_ascii_digit).collect::<String>());
-                }
-                // A line never holds the separator, so no match runs across two records.
-                let line = line.replace('\n', " ");
-                let guardian = guardians
-                    .first()
-                    .map(|g| if g.relation.is_empty() { g.name.clone() } else { format!("{}: {}", g.relation, g.name) })
-                    .unwrap_or_default();
-                let entry = Entry {
-                    spans: by_child.remove(&r.id).unwrap_or_default(),
-                    id: r.id,
-                    folded_name,
-                    birth: Birth::from_columns(r.birth_date, r.birth_year),
-                    sex: r.sex,
-                    id_number: r.id_number,
-                    group_unit_id: r.group_unit_id,
-                    group_name: r.group_name,
-                    guardian,
-                    household: r.household,
-                    full_name: r.full_name,
+        let mut words: Vec<(Box<str>, Vec<u32>)> = postings.into_iter().map(|(w, list)| (Box::from(w), list)).collect();
+        words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Index::with_words(generation, log_mark, entries, words)
+    }
+
+    fn with_words(generation: i64, log_mark: i64, entries: Vec<Arc<Entry>>, words: Vec<(Box<str>, Vec<u32>)>) -> Index {
+        let mut groups: Vec<String> = Vec::new();
+        let facets = entries
+            .iter()
+            .map(|e| {
+                let group = match &e.group_unit_id {
+                    Some(g) => match groups.iter().position(|known| known == g) {
+                        Some(i) => i as u32,
+                        None => {
+                            groups.push(g.clone());
+                            (groups.len() - 1) as u32
+                        }
+                    },
+                    None => NO_GROUP,
                 };
-                (text::name_sort_key(&entry.full_name), entry, line)
+                Facets { group, sex: e.sex, household: e.household, birth: e.birth, has_spans: !e.spans.is_empty() }
             })
             .collect();
-        keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
-        let mut index = Index { generation, entries: Vec::with_capacity(keyed.len()), text: String::new(), starts: Vec::with_capacity(keyed.len()) };
-        for (_, entry, line) in keyed {
-            index.starts.push(index.text.len());
-            index.text.push_str(&line);
-            index.text.push('\n');
-            index.entries.push(entry);
+        Index { generation, log_mark, entries, facets, groups, words }
+    }
+
+    /// This index with the records changed since it was read reloaded, or `None` when the
+    /// change is too large to patch (or renamed a residential group).
+    async fn patched(old: Arc<Index>, store: &Store, generation: i64) -> Result<Option<Index>> {
+        let mark = log_mark(store).await?;
+        let touched: Vec<(String, String)> = sqlx::query_as(
+            "SELECT DISTINCT table_name, record_id FROM change_log
+             WHERE rowid > ? AND op <> 'event' AND table_name IN ('children', 'child_circumstances', 'units') LIMIT ?",
+        )
+        .bind(old.log_mark)
+        .bind(PATCH_LIMIT as i64 + 1)
+        .fetch_all(store.pool())
+        .await?;
+        if touched.len() > PATCH_LIMIT || touched.iter().any(|(table, _)| table == "units") {
+            return Ok(None);
         }
-        Ok(index)
+        let mut ids: HashSet<String> = touched.iter().filter(|(t, _)| t == "children").map(|(_, id)| id.clone()).collect();
+        let spans: Vec<String> = touched.into_iter().filter(|(t, _)| t == "child_circumstances").map(|(_, id)| id).collect();
+        if !spans.is_empty() {
+            let owners: Vec<String> = sqlx::query_scalar("SELECT child_id FROM child_circumstances WHERE id IN (SELECT value FROM json_each(?))")
+                .bind(serde_json::to_string(&spans).unwrap_or_default())
+                .fetch_all(store.pool())
+                .await?;
+            ids.extend(owners);
+        }
+        let ids: Vec<String> = ids.into_iter().collect();
+        let mut fresh = load_entries(store, Some(&ids)).await?;
+        fresh.sort_unstable_by(Entry::order);
+        let gone: HashSet<&str> = ids.iter().map(String::as_str).collect();
+        // Both lists are in order: merge them, noting where each old entry goes and where the
+        // fresh ones land, so the word lists are renumbered rather than rebuilt.
+        let mut remap = vec![u32::MAX; old.entries.len()];
+        let mut entries = Vec::with_capacity(old.entries.len() + fresh.len());
+        let mut landed = Vec::with_capacity(fresh.len());
+        let mut fresh = fresh.into_iter().map(Arc::new).peekable();
+        for (at, e) in old.entries.iter().enumerate() {
+            if gone.contains(e.id.as_str()) {
+                continue;
+            }
+            while let Some(f) = fresh.next_if(|f| Entry::order(f, e).is_lt()) {
+                landed.push(entries.len());
+                entries.push(f);
+            }
+            remap[at] = entries.len() as u32;
+            entries.push(e.clone());
+        }
+        for f in fresh {
+            landed.push(entries.len());
+            entries.push(f);
+        }
+        // The word lists are taken over when no search still holds the old index.
+        let mut words = match Arc::try_unwrap(old) {
+            Ok(index) => index.words,
+            Err(shared) => shared.words.clone(),
+        };
+        for (_, list) in &mut words {
+            list.retain_mut(|i| {
+                *i = remap[*i as usize];
+                *i != u32::MAX
+            });
+        }
+        for &j in &landed {
+            for word in entries[j].words() {
+                match words.binary_search_by(|(w, _)| w.as_ref().cmp(word)) {
+                    Ok(k) => {
+                        if let Err(at) = words[k].1.binary_search(&(j as u32)) {
+                            words[k].1.insert(at, j as u32);
+                        }
+                    }
+                    Err(k) => words.insert(k, (Box::from(word), vec![j as u32])),
+                }
+            }
+        }
+        words.retain(|(_, list)| !list.is_empty());
+        Ok(Some(Index::with_words(generation, mark, entries, words)))
     }
 
     /// The entries that match, in official order.
     pub(crate) fn find(&self, filter: &Filter<'_>) -> Vec<usize> {
-        let words: Vec<String> = text::fold(filter.text).split_whitespace().map(str::to_owned).collect();
-        let Some(longest) = words.iter().max_by_key(|w| w.len()) else {
-            return (0..self.entries.len()).filter(|&i| filter.admits(&self.entries[i])).collect();
+        let group_number = |id: &str| self.groups.iter().position(|g| g == id).map(|i| i as u32).unwrap_or(NO_GROUP - 1);
+        let checks = Checks {
+            filter,
+            group: filter.group_unit_id.map(group_number),
+            only_group: filter.only_group.map(group_number),
+        };
+        let admits = |i: usize| checks.admits(&self.facets[i], &self.entries[i]);
+        let query = text::fold(filter.text);
+        let mut matching: Option<Vec<u64>> = None;
+        for word in query.split_whitespace() {
+            let bits = self.entries_with_word_from(word);
+            matching = Some(match matching {
+                None => bits,
+                Some(mut all) => {
+                    all.iter_mut().zip(&bits).for_each(|(a, b)| *a &= b);
+                    all
+                }
+            });
+        }
+        let Some(bits) = matching else {
+            return (0..self.entries.len()).filter(|&i| admits(i)).collect();
         };
         let mut hits = Vec::new();
-        let mut last = usize::MAX;
-        let bytes = self.text.as_bytes();
-        for at in memchr::memmem::find_iter(bytes, longest.as_bytes()) {
-            // Words match from their start, as people type them: "2" finds "Tổ dân phố 2",
-            // not a phone number with a 2 inside.
-            if at > 0 && !matches!(bytes[at - 1], b' ' | b'\n') {
-                continue;
-            }
-            let i = self.starts.partition_point(|&s| s <= at) - 1;
-            if i == last {
-                continue;
-            }
-            last = i;
-            let line = self.line(i);
-            let starts_a_word = |w: &str| line.split([' ', '\n']).any(|token| token.starts_with(w));
-            if words.iter().all(|w| starts_a_word(w)) && filter.admits(&self.entries[i]) {
-                hits.push(i);
+        for (block, &set) in bits.iter().enumerate() {
+            let mut set = set;
+            while set != 0 {
+                let i = block * 64 + set.trailing_zeros() as usize;
+                set &= set - 1;
+                if admits(i) {
+                    hits.push(i);
+                }
             }
         }
         hits
     }
 
-    fn line(&self, i: usize) -> &str {
-        let end = self.starts.get(i + 1).copied().unwrap_or(self.text.len());
-        &self.text[self.starts[i]..end]
+    /// The entries holding a word that begins with `prefix`, as a bit set.
+    fn entries_with_word_from(&self, prefix: &str) -> Vec<u64> {
+        let mut bits = vec![0u64; self.entries.len().div_ceil(64)];
+        let first = self.words.partition_point(|(w, _)| w.as_ref() < prefix);
+        for (_, list) in self.words[first..].iter().take_while(|(w, _)| w.starts_with(prefix)) {
+            for &i in list {
+                bits[i as usize / 64] |= 1 << (i % 64);
+            }
+        }
+        bits
     }
 
     pub(crate) fn entry(&self, i: usize) -> &Entry {
@@ -206,8 +404,8 @@ impl Index {
     }
 
     /// Every live entry, in official order.
-    pub(crate) fn entries(&self) -> &[Entry] {
-        &self.entries
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().map(|e| e.as_ref())
     }
 }
 
@@ -226,23 +424,30 @@ pub(crate) struct Filter<'a> {
     pub only_group: Option<&'a str>,
 }
 
-impl Filter<'_> {
-    fn admits(&self, e: &Entry) -> bool {
-        let group = e.group_unit_id.as_deref();
-        if self.only_group.is_some_and(|g| group != Some(g)) || self.group_unit_id.is_some_and(|g| group != Some(g)) {
+/// A filter with its residential groups numbered as the index numbers them.
+struct Checks<'a> {
+    filter: &'a Filter<'a>,
+    group: Option<u32>,
+    only_group: Option<u32>,
+}
+
+impl Checks<'_> {
+    fn admits(&self, f: &Facets, e: &Entry) -> bool {
+        let filter = self.filter;
+        if self.only_group.is_some_and(|g| f.group != g) || self.group.is_some_and(|g| f.group != g) {
             return false;
         }
-        if self.sex.is_some_and(|s| s != e.sex) || self.household.is_some_and(|h| h != e.household) {
+        if filter.sex.is_some_and(|s| s != f.sex) || filter.household.is_some_and(|h| h != f.household) {
             return false;
         }
-        let Some(age) = e.birth.age_on(self.on) else { return false };
-        if !self.include_over_age && age >= super::CHILD_AGE_LIMIT {
+        let Some(age) = f.birth.age_on(filter.on) else { return false };
+        if !filter.include_over_age && age >= super::CHILD_AGE_LIMIT {
             return false;
         }
-        if self.age_from.is_some_and(|a| age < a) || self.age_to.is_some_and(|a| age > a) {
+        if filter.age_from.is_some_and(|a| age < a) || filter.age_to.is_some_and(|a| age > a) {
             return false;
         }
-        self.circumstance.is_none_or(|c| e.in_group_on(c, self.on))
+        filter.circumstance.is_none_or(|c| f.has_spans && e.in_group_on(c, filter.on))
     }
 }
 
@@ -368,6 +573,15 @@ pub async fn search(store: &Store, actor: &Actor, query: &ChildQuery, today: Nai
     Ok(ChildList { total: hits.len() as u32, rows, on: text::format_date(on) })
 }
 
+/// Reads the register into memory ahead of its first search (the window calls it at login);
+/// does nothing for those who may not read it.
+pub async fn warm(store: &Store, actor: &Actor) -> Result<()> {
+    if actor.require(Need::ReadChildren).is_ok() {
+        Index::current(store).await?;
+    }
+    Ok(())
+}
+
 /// Everyone a query matches, in official order, with no paging (for exports and printed lists).
 pub(crate) async fn all_matching(store: &Store, actor: &Actor, query: &ChildQuery, today: NaiveDate) -> Result<(NaiveDate, Vec<Entry>)> {
     actor.require(Need::ReadChildren)?;
@@ -394,7 +608,6 @@ pub(crate) async fn duplicates_of(store: &Store, actor: &Actor, valid: &Valid, e
     let name = text::fold(&valid.full_name);
     Ok(index
         .entries()
-        .iter()
         .enumerate()
         .filter(|(_, e)| Some(e.id.as_str()) != except)
         .filter(|(_, e)| actor.only_group().is_none_or(|g| e.group_unit_id.as_deref() == Some(g)))

@@ -158,7 +158,7 @@ pub struct ChildInput {
 }
 
 /// A child's date of birth, or the year alone when only that is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Birth {
     /// The day is known.
     Day(NaiveDate),
@@ -717,14 +717,15 @@ pub async fn add(store: &Store, actor: &Actor, source: Source, input: &ChildInpu
     let valid = validate(input, today).map_err(first_problem)?;
     actor.require_for_group(Need::EditChildren, valid.group_unit_id.as_deref())?;
     let mut w = store.write(actor, source).await?;
+    check_group(&mut w, valid.group_unit_id.as_deref()).await?;
     let id = add_in(&mut w, &valid).await?;
     let child = child_in(w.conn(), &id, actor.sees_child_notes()).await?;
     w.commit().await?;
     Ok(child)
 }
 
+/// [`add`] inside the caller's write, for a residential group already known to be the ward's.
 pub(crate) async fn add_in(w: &mut Write<'_>, valid: &Valid) -> Result<String> {
-    check_group(w, valid.group_unit_id.as_deref()).await?;
     let id = new_id();
     let mut cols = valid.cols();
     if valid.notes.is_none() {

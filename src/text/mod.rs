@@ -70,17 +70,24 @@ pub fn required(field: &'static str, label: &str, s: &str, max: usize) -> Result
 }
 
 /// Folds text for forgiving search: no tone marks, đ → d, lower case.
-/// "Nguyễn" and "nguyen" fold alike.
+/// "Nguyễn" and "nguyen" fold alike, whether typed composed or decomposed.
 pub fn fold(s: &str) -> String {
-    s.nfd()
-        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
-        .map(|c| match c {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
+        // Each letter decomposed on its own (a table look-up, no buffering): the base letter
+        // stays, the marks go.
+        unicode_normalization::char::decompose_canonical(c, |d| match d {
+            '\u{300}'..='\u{36f}' => {}
             // Đ, and the Icelandic eth that old fonts and OCR put in its place.
-            'đ' | 'Đ' | 'ð' | 'Ð' => 'd',
-            c => c,
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
+            'đ' | 'Đ' | 'ð' | 'Ð' => out.push('d'),
+            d => out.extend(d.to_lowercase()),
+        });
+    }
+    out
 }
 
 /// True when every word of `query` appears in `haystack`, ignoring tones and case.

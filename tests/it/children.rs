@@ -414,3 +414,38 @@ async fn the_command_line_imports_searches_and_exports() {
     assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
     assert!(std::fs::metadata(&out).unwrap().len() > 1000);
 }
+
+/// Everyone, in order, with what the list shows of them.
+async fn listing(store: &Store, actor: &Actor) -> Vec<String> {
+    let q = ChildQuery { include_over_age: true, limit: 500, ..Default::default() };
+    let list = index::search(store, actor, &q, treem::today_in_vietnam()).await.unwrap();
+    list.rows.into_iter().map(|r| format!("{} {} {} {:?} {}", r.full_name, r.birth_text, r.guardian, r.group_name, r.circumstances)).collect()
+}
+
+#[tokio::test]
+async fn the_index_patched_after_each_change_equals_one_read_afresh() {
+    let t = support::demo().await;
+    let (s, o) = (&t.store, &t.officer);
+    let g1 = group(&t, 1).await;
+    let before = listing(s, o).await;
+    assert_eq!(before.len(), treem::demo::DEMO_CHILDREN);
+    let added = children::add(s, o, Source::Window, &input("Ưng Văn Ánh", "05/09/2016", Sex::Male, &g1), today()).await.unwrap();
+    let first = index::search(s, o, &ChildQuery { limit: 3, ..Default::default() }, treem::today_in_vietnam()).await.unwrap().rows;
+    // Renamed to sort elsewhere; another one removed; a group added; one merged into another.
+    children::update(s, o, Source::Window, &added.id, &input("Ưng Văn Yến", "05/09/2016", Sex::Male, &g1), today()).await.unwrap();
+    children::remove(s, o, Source::Window, &first[0].id, "Chuyển đi nơi khác").await.unwrap();
+    let span = CircumstanceInput { code: Circumstance::K, subgroup: None, start: "01/01/2024".into(), end: String::new(), note: String::new() };
+    children::add_circumstance(s, o, Source::Window, &first[1].id, &span).await.unwrap();
+    children::merge(s, o, Source::Window, &first[1].id, &first[2].id).await.unwrap();
+    let patched = listing(s, o).await;
+    assert_eq!(patched.len(), treem::demo::DEMO_CHILDREN - 1);
+    assert!(patched.iter().any(|l| l.starts_with("Ưng Văn Yến")) && !patched.iter().any(|l| l.starts_with("Ưng Văn Ánh")));
+    let (fresh_store, fresh_actor) = treem::auth::log_in(&t.db_path(), "canbo", support::PASSWORD).await.unwrap();
+    assert_eq!(patched, listing(&fresh_store, &fresh_actor).await, "patched in place = read afresh");
+    // A residential group renamed reaches every child of it.
+    treem::ward::rename_unit(s, o, Source::Window, &g1, "Tổ dân phố số 1").await.unwrap();
+    let q = ChildQuery { text: "to dan pho so 1".into(), include_over_age: true, limit: 500, ..Default::default() };
+    let renamed = index::search(s, o, &q, treem::today_in_vietnam()).await.unwrap();
+    assert_eq!(renamed.total as usize, patched.iter().filter(|l| l.contains("Some(\"Tổ dân phố 1\")")).count());
+    assert!(renamed.total > 0);
+}
