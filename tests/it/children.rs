@@ -449,3 +449,25 @@ async fn the_index_patched_after_each_change_equals_one_read_afresh() {
     assert_eq!(renamed.total as usize, patched.iter().filter(|l| l.contains("Some(\"Tổ dân phố 1\")")).count());
     assert!(renamed.total > 0);
 }
+
+#[tokio::test]
+async fn old_excel_and_libreoffice_workbooks_import_alike() {
+    let t = ward().await;
+    let (s, o) = (&t.store, &t.officer);
+    for name in ["tre-em.xls", "tre-em.ods"] {
+        let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap();
+        let preview = import::preview(s, o, &bytes, &ImportChoice::default(), today()).await.unwrap();
+        assert_eq!((preview.total_rows, preview.good_rows), (3, 3), "{name}: {:#?}", preview.problems);
+        let rows: Vec<(String, String, Option<String>, String)> =
+            preview.rows.iter().map(|r| (r.full_name.clone(), r.birth_text.clone(), r.group_name.clone(), r.circumstances.clone())).collect();
+        assert_eq!(
+            rows,
+            [
+                ("Nguyễn Văn Đức".into(), "05/09/2016".into(), Some("Tổ dân phố 2".into()), "a".into()),
+                ("Trần Thị Hương".into(), "12/03/2015".into(), Some("Tổ dân phố 1".into()), "d".into()),
+                ("Lê Văn Bình".into(), "năm 2017".into(), Some("Tổ dân phố 3".into()), String::new()),
+            ],
+            "{name}"
+        );
+    }
+}
