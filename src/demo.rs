@@ -12,7 +12,14 @@ pub const SEED_PLAN: &str = include_str!("../assets/seed/ke-hoach-2024-nguyen-ng
 
 /// How many fictional children the demo ward's register holds.
 pub const DEMO_CHILDREN: usize = 300;
-const DEMO_SEED: u64 = 2024;
+/// The seed of the demo's fictional children.
+pub(crate) const DEMO_SEED: u64 = 2024;
+
+/// The day the demo's children are born before (within sixteen years): the end of the demo
+/// plan's year, the same on every laptop.
+fn demo_day() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2024, 12, 31).expect("a real day")
+}
 
 /// Fills an empty database with the demo ward, in one transaction: interrupted at any moment,
 /// it leaves nothing, and running it again completes. Does nothing if a ward is already set.
@@ -38,7 +45,7 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<bool> {
     for n in 1..=4 {
         ward::ensure_unit(&mut w, &format!("Tổ dân phố {n}"), UnitKind::ResidentialGroup).await?;
     }
-    crate::children::generate::add_in(&mut w, DEMO_CHILDREN, DEMO_SEED, crate::today_in_vietnam()).await?;
+    crate::children::generate::add_in(&mut w, DEMO_CHILDREN, DEMO_SEED, demo_day()).await?;
     w.commit().await?;
     Ok(true)
 }

@@ -62,14 +62,27 @@ pub(crate) async fn of_assignment_in(pool: &SqlitePool, assignment_id: &str) -> 
     describe_all(pool, entries).await
 }
 
-/// The history of any record, oldest first.
+/// The history of a record of the plan, the ward or the documents, oldest first. A child's
+/// history is read on the child's page, where who may see it is checked and the look recorded.
 pub async fn of_record(store: &Store, actor: &Actor, table: &str, record_id: &str) -> Result<Vec<HistoryLine>> {
     actor.require(Need::ReadPlan)?;
-    of_record_in(store.pool(), table, record_id).await
+    if crate::children::TABLES.contains(&table) {
+        return Err(crate::Error::Forbidden("Lịch sử hồ sơ trẻ em chỉ xem ở trang của trẻ.".into()));
+    }
+    of_record_in(store.pool(), table, record_id, &[]).await
 }
 
-pub(crate) async fn of_record_in(pool: &SqlitePool, table: &str, record_id: &str) -> Result<Vec<HistoryLine>> {
-    describe_all(pool, crate::store::history(pool, table, record_id).await?).await
+/// A record's history with the changes of the `hidden` columns left out.
+pub(crate) async fn of_record_in(pool: &SqlitePool, table: &str, record_id: &str, hidden: &[&str]) -> Result<Vec<HistoryLine>> {
+    let mut entries = crate::store::history(pool, table, record_id).await?;
+    if !hidden.is_empty() {
+        for e in &mut entries {
+            let mut changes = Changes::parse(&e.changes).unwrap_or_default();
+            changes.retain(|column| !hidden.contains(&column));
+            e.changes = changes.to_json();
+        }
+    }
+    describe_all(pool, entries).await
 }
 
 async fn describe_all(pool: &SqlitePool, entries: Vec<ChangeEntry>) -> Result<Vec<HistoryLine>> {

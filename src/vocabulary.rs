@@ -100,6 +100,8 @@ pub struct CircumstanceChoice {
     pub title: String,
     /// Decree 56's sub-groups, if it gives them.
     pub subgroups: Vec<String>,
+    /// Whether collaborators are kept from seeing it.
+    pub sensitive: bool,
 }
 
 /// The labels of every enum the window shows, and the facts of the day it must not compute.
@@ -171,6 +173,7 @@ pub fn vocabulary() -> Vocabulary {
                 label: c.label().to_owned(),
                 title: c.titled(),
                 subgroups: c.subgroups().iter().map(|s| s.to_string()).collect(),
+                sensitive: c.sensitive(),
             })
             .collect(),
         consent_givers: choices(),

@@ -209,6 +209,7 @@ commands! {
     children_save_xlsx(api::ChildrenSaveRequest) -> ();
     children_save_pdf(api::ChildrenSaveRequest) -> ();
     children_print(treem::children::index::ChildQuery) -> ();
+    children_remove_demo(()) -> u32;
 
     // A file's bytes cross as binary, not as a JSON array of numbers.
     => binary {

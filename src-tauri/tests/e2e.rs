@@ -46,6 +46,15 @@ fn start_driver(db: &std::path::Path) -> Driver {
     Driver(child)
 }
 
+/// A database set up by the officer "canbo" with the demo ward, before the app starts.
+fn demo_ward(db: &std::path::Path) {
+    tauri::async_runtime::block_on(async {
+        let (store, officer) = treem::auth::set_up(db, "canbo", "Nguyễn Thị Hoa", PASSWORD).await.unwrap();
+        treem::demo::load(&store, &officer).await.unwrap();
+        store.close().await;
+    });
+}
+
 struct Session {
     id: String,
 }
@@ -256,9 +265,9 @@ fn a_report_issued_in_the_window_is_in_the_register_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("treem.db");
     // The ward as the officer left it: the demo, and a viewer's account.
+    demo_ward(&db);
     tauri::async_runtime::block_on(async {
-        let (store, officer) = treem::auth::set_up(&db, "canbo", "Nguyễn Thị Hoa", PASSWORD).await.unwrap();
-        treem::demo::load(&store, &officer).await.unwrap();
+        let (store, officer) = treem::auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
         let viewer = treem::auth::NewUser { login: "xem", name: "Trần Văn Xem", role: treem::auth::UserRole::Viewer, group_unit_id: None, password: PASSWORD };
         treem::auth::add_user(&store, &officer, viewer).await.unwrap();
         store.close().await;
@@ -331,11 +340,7 @@ fn a_workbook_imported_in_the_window_is_found_typing_without_tones() {
     std::fs::create_dir_all(workspace().join("artifacts")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("treem.db");
-    tauri::async_runtime::block_on(async {
-        let (store, officer) = treem::auth::set_up(&db, "canbo", "Nguyễn Thị Hoa", PASSWORD).await.unwrap();
-        treem::demo::load(&store, &officer).await.unwrap();
-        store.close().await;
-    });
+    demo_ward(&db);
     // A workbook as a ward keeps it: a title, then the header, groups written short.
     let workbook = dir.path().join("danh-sách trẻ em.xlsx");
     let mut book = rust_xlsxwriter::Workbook::new();
@@ -356,8 +361,9 @@ fn a_workbook_imported_in_the_window_is_found_typing_without_tones() {
     s.log_in("canbo", PASSWORD);
     s.find("[data-testid=late-count]", None);
     s.click(&s.find("a[href='#/tre-em']", None));
-    s.find("[data-testid=child-count]", Some(&treem::demo::DEMO_CHILDREN.to_string()));
+    s.find("[data-testid=child-count]", Some("trẻ, tính đến ngày"));
     s.find("[data-testid=child-row]", None);
+    s.find("[data-testid=demo-children]", Some(&format!("{} trẻ em mẫu", treem::demo::DEMO_CHILDREN)));
     s.screenshot("e2e-children.png");
 
     // The wizard: the file, the columns guessed, every row checked, then the import.

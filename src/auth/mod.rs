@@ -92,6 +92,10 @@ pub struct Actor {
     group_unit_id: Option<String>,
     /// What this person may do, for the window to hide the rest.
     can: Vec<Need>,
+    /// Whether the notes on a child are shown to this person.
+    sees_child_notes: bool,
+    /// Whether the sensitive groups of special circumstances are shown to this person.
+    sees_sensitive_groups: bool,
 }
 
 impl Actor {
@@ -103,6 +107,8 @@ impl Actor {
             role: user.role,
             group_unit_id: user.group_unit_id.clone(),
             can: Need::ALL.iter().copied().filter(|n| user.role.allows(*n)).collect(),
+            sees_child_notes: user.role != UserRole::Collaborator,
+            sees_sensitive_groups: user.role != UserRole::Collaborator,
         }
     }
 
@@ -164,7 +170,13 @@ impl Actor {
 
     /// Whether this person reads the notes on a child (collaborators do not).
     pub fn sees_child_notes(&self) -> bool {
-        self.role != UserRole::Collaborator
+        self.sees_child_notes
+    }
+
+    /// Whether this person sees a child's sensitive groups of special circumstances
+    /// ([`crate::children::Circumstance::sensitive`]; collaborators do not).
+    pub fn sees_sensitive_groups(&self) -> bool {
+        self.sees_sensitive_groups
     }
 }
 

@@ -593,7 +593,7 @@ async fn run(cli: Cli) -> treem::Result<()> {
         }
         Command::Children { command: ChildrenCommand::Search { query, db, json } } => {
             let (store, actor) = db.open().await?;
-            let q = children::index::ChildQuery { text: query, limit: u32::MAX, ..Default::default() };
+            let q = children::index::ChildQuery { text: query, ..Default::default() };
             let found = all_pages(&store, &actor, q).await;
             store.close().await;
             let found = found?;
@@ -616,10 +616,10 @@ async fn run(cli: Cli) -> treem::Result<()> {
             };
             let (store, actor) = db.open().await?;
             let q = children::index::ChildQuery { circumstance, ..Default::default() };
+            let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let written = async {
-                let bytes = children::export::xlsx(&store, &actor, &q, treem::today_in_vietnam()).await?;
-                std::fs::write(&out, &bytes).map_err(|e| treem::Error::File { path: out.display().to_string(), source: e })?;
-                treem::audit::exported(&store, &actor, "children", "", &out.display().to_string()).await
+                let bytes = children::export::xlsx(&store, &actor, &q, treem::today_in_vietnam(), &name).await?;
+                std::fs::write(&out, &bytes).map_err(|e| treem::Error::File { path: out.display().to_string(), source: e })
             }
             .await;
             store.close().await;
@@ -692,7 +692,7 @@ async fn import_children(
     } else if !json {
         for c in preview.columns.iter().filter(|c| c.legacy.is_some()) {
             let enc = c.legacy.map(|l| l.label()).unwrap_or_default();
-            println!("Cột {} ({}): chuyển từ mã {enc} sang Unicode, ví dụ: {}", c.letter, c.header, c.examples.join("; "));
+            println!("Cột {} ({}): chuyển từ bảng mã {enc} sang Unicode, ví dụ: {}", c.letter, c.header, c.examples.join("; "));
         }
         for p in &preview.problems {
             println!("{}", p.message);
@@ -700,10 +700,8 @@ async fn import_children(
         println!("Trang “{}”: {} dòng, {} dòng hợp lệ.", preview.sheet, preview.total_rows, preview.good_rows);
     }
     if stopped {
-        return Err(treem::Error::Invalid(text::InvalidInput::new(
-            "file",
-            format!("{} dòng có lỗi nên chưa nhập dòng nào (dùng --skip-bad-rows để chỉ nhập các dòng hợp lệ).", preview.total_rows - preview.good_rows),
-        )));
+        let message = format!("{} (Dùng --skip-bad-rows để chỉ nhập các dòng hợp lệ.)", children::import::stopped(preview.total_rows - preview.good_rows));
+        return Err(treem::Error::Invalid(text::InvalidInput::new("file", message)));
     }
     if dry_run {
         return Ok(());

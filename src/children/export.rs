@@ -1,6 +1,6 @@
 //! Lists of children taken out of the app: any list as an Excel workbook, and a residential
-//! group's children as a printed list through the document engine. Whoever saves one records
-//! it in the audit trail with [`crate::audit::exported`].
+//! group's children as a printed list through the document engine. Each list made is recorded
+//! in the audit trail, under the file name it is given.
 
 use chrono::NaiveDate;
 
@@ -34,17 +34,20 @@ async fn group_name(store: &Store, query: &ChildQuery) -> Result<Option<String>>
     }
 }
 
-/// The children a query finds, as an Excel workbook: a title row with the ward and the day,
-/// Vietnamese headers, dates as dates.
-pub async fn xlsx(store: &Store, actor: &Actor, query: &ChildQuery, today: NaiveDate) -> Result<Vec<u8>> {
+/// The children a query finds, as an Excel workbook to be saved as `file_name`: a title row
+/// with the ward and the day, Vietnamese headers, dates as dates.
+pub async fn xlsx(store: &Store, actor: &Actor, query: &ChildQuery, today: NaiveDate, file_name: &str) -> Result<Vec<u8>> {
     actor.require(Need::ManageChildren)?;
     let (on, entries) = index::all_matching(store, actor, query, today).await?;
     let ward = crate::ward::get_in(store.pool()).await?.map(|w| w.name).unwrap_or_default();
     let what = described(query, group_name(store, query).await?.as_deref());
-    write_xlsx(&ward, &what, on, &entries).map_err(|e| Error::file("danh-sach-tre-em.xlsx", std::io::Error::other(e.to_string())))
+    let bytes = write_xlsx(actor, &ward, &what, on, &entries).map_err(|e| Error::file(file_name, std::io::Error::other(e.to_string())))?;
+    crate::audit::exported(store, actor, "children", "", file_name).await?;
+    Ok(bytes)
 }
 
-fn write_xlsx(ward: &str, what: &str, on: NaiveDate, entries: &[Entry]) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+fn write_xlsx(actor: &Actor, ward: &str, what: &str, on: NaiveDate, entries: &[Entry]) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use chrono::Datelike;
     use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
@@ -81,7 +84,7 @@ fn write_xlsx(ward: &str, what: &str, on: NaiveDate, entries: &[Entry]) -> std::
         sheet.write_string_with_format(r, 1, &e.full_name, &cell)?;
         match e.birth.day() {
             Some(d) => {
-                let day = ExcelDateTime::from_ymd(d.year_u16(), d.month_u8(), d.day_u8())?;
+                let day = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
                 sheet.write_datetime_with_format(r, 2, day, &date)?;
             }
             None => {
@@ -95,33 +98,15 @@ fn write_xlsx(ward: &str, what: &str, on: NaiveDate, entries: &[Entry]) -> std::
         sheet.write_string_with_format(r, 7, &e.guardian, &cell)?;
         let household = if e.household == super::Household::Neither { "" } else { e.household.label() };
         sheet.write_string_with_format(r, 8, household, &cell)?;
-        sheet.write_string_with_format(r, 9, index::row(e, i + 1, on).circumstances, &cell)?;
+        sheet.write_string_with_format(r, 9, index::row(e, i + 1, on, actor).circumstances, &cell)?;
     }
     sheet.set_freeze_panes(4, 0)?;
     book.save_to_buffer()
 }
 
-trait DayParts {
-    fn year_u16(&self) -> u16;
-    fn month_u8(&self) -> u8;
-    fn day_u8(&self) -> u8;
-}
-
-impl DayParts for NaiveDate {
-    fn year_u16(&self) -> u16 {
-        chrono::Datelike::year(self) as u16
-    }
-    fn month_u8(&self) -> u8 {
-        chrono::Datelike::month(self) as u8
-    }
-    fn day_u8(&self) -> u8 {
-        chrono::Datelike::day(self) as u8
-    }
-}
-
 /// A printed list of the children a query finds (most often one residential group's), laid out
-/// as the ward's documents are, signed by the person who made it.
-pub async fn pdf(store: &Store, actor: &Actor, query: &ChildQuery, today: NaiveDate) -> Result<Vec<u8>> {
+/// as the ward's documents are, signed by the person who made it, to be saved as `file_name`.
+pub async fn pdf(store: &Store, actor: &Actor, query: &ChildQuery, today: NaiveDate, file_name: &str) -> Result<Vec<u8>> {
     actor.require(Need::ReadChildren)?;
     if let Some(g) = query.group_unit_id.as_deref().filter(|g| !g.is_empty()) {
         actor.require_for_group(Need::ReadChildren, Some(g))?;
@@ -138,7 +123,7 @@ pub async fn pdf(store: &Store, actor: &Actor, query: &ChildQuery, today: NaiveD
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            let r = index::row(e, i + 1, on);
+            let r = index::row(e, i + 1, on, actor);
             vec![
                 vec![Run::regular((i + 1).to_string())],
                 vec![Run::regular(r.full_name)],
@@ -166,7 +151,7 @@ pub async fn pdf(store: &Store, actor: &Actor, query: &ChildQuery, today: NaiveD
             min_row_height: 0.0,
         }),
         Block::Paragraph(Paragraph::body(vec![Run::italic(format!(
-            "Tổng số: {} trẻ. Cột “Nhóm” ghi chữ cái của nhóm trẻ em có hoàn cảnh đặc biệt (Điều 10 Luật Trẻ em).",
+            "Tổng số: {} trẻ. Cột “Nhóm” ghi chữ cái của nhóm trẻ em có hoàn cảnh đặc biệt (khoản 1 Điều 10 Luật Trẻ em).",
             entries.len()
         ))])),
     ];
@@ -178,5 +163,7 @@ pub async fn pdf(store: &Store, actor: &Actor, query: &ChildQuery, today: NaiveD
         signature: Signature { authority: vec![], title: "Người lập danh sách".into(), name: actor.name().to_owned(), signed: None },
         ..crate::documents::plan_doc::ward_frame(store.pool(), chrono::Datelike::year(&today)).await?
     };
-    Ok(crate::pdf::render("Danh sách trẻ em", &frame.blocks()))
+    let bytes = crate::pdf::render("Danh sách trẻ em", &frame.blocks());
+    crate::audit::exported(store, actor, "children", "", file_name).await?;
+    Ok(bytes)
 }

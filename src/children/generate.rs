@@ -7,7 +7,7 @@ use chrono::{Datelike, Days, NaiveDate};
 
 use super::{Birth, Circumstance, Guardian, Household, Sex, Valid, ValidSpan};
 use crate::auth::{Actor, Need};
-use crate::store::{Source, Store, Write};
+use crate::store::{natural_id, Source, Store, Write};
 use crate::ward::UnitKind;
 use crate::Result;
 
@@ -166,19 +166,51 @@ pub(crate) fn children(n: usize, seed: u64, groups: &[String], today: NaiveDate)
         .collect()
 }
 
+/// The id of the `i`-th fictional child of `seed`: derived, so that two laptops that load the
+/// demo hold the same children.
+fn fictional_id(seed: u64, i: usize) -> String {
+    natural_id("fictional_child", &[&seed.to_string(), &i.to_string()])
+}
+
 /// Adds `n` fictional children to the register inside the caller's write.
 pub(crate) async fn add_in(w: &mut Write<'_>, n: usize, seed: u64, today: NaiveDate) -> Result<usize> {
     let groups: Vec<String> = sqlx::query_scalar("SELECT id FROM units WHERE kind = ? AND deleted_at IS NULL ORDER BY position")
         .bind(UnitKind::ResidentialGroup.as_str())
         .fetch_all(w.conn())
         .await?;
-    for f in children(n, seed, &groups, today) {
-        let id = super::add_in(w, &f.child).await?;
+    for (i, f) in children(n, seed, &groups, today).into_iter().enumerate() {
+        let id = w.natural_or_new_id("children", "fictional_child", &[&seed.to_string(), &i.to_string()]).await?;
+        super::add_with_id_in(w, &id, &f.child).await?;
         for span in &f.spans {
             super::add_span_in(w, &id, span).await?;
         }
     }
     Ok(n)
+}
+
+/// Removes the demo ward's fictional children still in the register (a ward that starts from
+/// the demo keeps its own children only); returns how many.
+pub async fn remove_demo(store: &Store, actor: &Actor) -> Result<usize> {
+    actor.require(Need::ManageChildren)?;
+    let mut w = store.write(actor, Source::Window).await?;
+    let mut removed = 0;
+    for i in 0..crate::demo::DEMO_CHILDREN {
+        let id = fictional_id(crate::demo::DEMO_SEED, i);
+        let live: Option<Option<String>> = sqlx::query_scalar("SELECT deleted_at FROM children WHERE id = ?").bind(&id).fetch_optional(w.conn()).await?;
+        if live == Some(None) {
+            w.update("children", &id, crate::store::Cols::new().set("removed_reason", "Trẻ em mẫu (hư cấu) của dữ liệu mẫu")).await?;
+            w.tombstone("children", &id).await?;
+            removed += 1;
+        }
+    }
+    w.commit().await?;
+    Ok(removed)
+}
+
+/// Whether `id` is one of the demo ward's fictional children.
+pub(crate) fn is_demo(id: &str) -> bool {
+    static IDS: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| (0..crate::demo::DEMO_CHILDREN).map(|i| fictional_id(crate::demo::DEMO_SEED, i)).collect()).contains(id)
 }
 
 /// Adds `n` fictional children (the same ones for the same `seed`) in one transaction.

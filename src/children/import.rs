@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::index::{Entry, Index};
+use super::index::{same_birth, Entry, Index};
 use super::{validate, Birth, ChildInput, Circumstance, Guardian, Household, Sex, ValidSpan};
 use crate::auth::{Actor, Need};
 use crate::store::{Source, Store};
@@ -146,8 +146,13 @@ impl Cell {
             Data::String(s) => Cell::Text(s.clone()),
             Data::Int(i) => Cell::Number(*i as f64),
             Data::Float(f) => Cell::Number(*f),
-            Data::Bool(b) => Cell::Text(if *b { "x".into() } else { String::new() }),
-            Data::DateTime(dt) if dt.is_datetime() => serial_date(dt.as_f64()).map(Cell::Date).unwrap_or(Cell::Number(dt.as_f64())),
+            Data::Bool(true) => Cell::Text("x".into()),
+            Data::Bool(false) => Cell::Empty,
+            // Knows the workbook's date system (1900 or 1904).
+            Data::DateTime(dt) if dt.is_datetime() => {
+                let (y, m, d, ..) = dt.to_ymd_hms_milli();
+                NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32).map(Cell::Date).unwrap_or(Cell::Number(dt.as_f64()))
+            }
             Data::DateTime(dt) => Cell::Number(dt.as_f64()),
             Data::DateTimeIso(s) => NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").map(Cell::Date).unwrap_or(Cell::Text(s.clone())),
             Data::DurationIso(s) => Cell::Text(s.clone()),
@@ -190,19 +195,32 @@ fn unreadable(message: impl Into<String>) -> crate::Error {
     InvalidInput::new("file", message).into()
 }
 
+fn cut_short() -> crate::Error {
+    unreadable("Tệp sổ tính bị hỏng hoặc bị cắt ngắn (chưa tải về hết?); hãy lấy lại tệp gốc.")
+}
+
+/// What a hand-written cell says when it means "none": empty, "0", "-", "không".
+fn means_none(cell: &str) -> bool {
+    matches!(text::fold(cell).trim(), "" | "khong" | "-" | "0")
+}
+
+/// The message of an import stopped by its bad rows.
+pub fn stopped(bad_rows: u32) -> String {
+    format!("{bad_rows} dòng có lỗi nên chưa nhập dòng nào.")
+}
+
 /// Refuses, before anything is unpacked into memory, a zipped workbook (.xlsx, .ods) that
 /// inflates beyond reason: each part is inflated into nothing, counting, up to the limit.
 fn refuse_zip_bomb(bytes: &[u8]) -> Result<()> {
     if !bytes.starts_with(b"PK\x03\x04") {
         return Ok(());
     }
-    let broken = || unreadable("Tệp sổ tính bị hỏng hoặc bị cắt ngắn (chưa tải về hết?); hãy lấy lại tệp gốc.");
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| broken())?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| cut_short())?;
     let mut total: u64 = 0;
     for i in 0..zip.len() {
-        let entry = zip.by_index(i).map_err(|_| broken())?;
+        let entry = zip.by_index(i).map_err(|_| cut_short())?;
         let room = MAX_INFLATED_BYTES.saturating_sub(total) + 1;
-        let inflated = std::io::copy(&mut entry.take(room), &mut std::io::sink()).map_err(|_| broken())?;
+        let inflated = std::io::copy(&mut entry.take(room), &mut std::io::sink()).map_err(|_| cut_short())?;
         total += inflated;
         if total > MAX_INFLATED_BYTES {
             return Err(unreadable(format!(
@@ -224,7 +242,7 @@ fn open(bytes: &[u8]) -> Result<calamine::Sheets<Cursor<&[u8]>>> {
         if [xlsx, xls].iter().flatten().any(|e| e.contains("password")) {
             password_protected()
         } else if bytes.starts_with(b"PK\x03\x04") {
-            unreadable("Tệp sổ tính bị hỏng hoặc bị cắt ngắn (chưa tải về hết?); hãy lấy lại tệp gốc.")
+            cut_short()
         } else {
             unreadable("Tệp không phải sổ tính Excel (.xlsx, .xls) hay LibreOffice (.ods), hoặc đã bị hỏng. Hãy mở tệp trong Excel, lưu lại dạng .xlsx rồi nhập.")
         }
@@ -273,14 +291,11 @@ fn read_table(bytes: &[u8], sheet: Option<&str>) -> Result<Table> {
             rows.push((first_row + i + 1, cells));
         }
     }
-    // The header is the first row near the top where two or more cells read as known headers.
-    let header_at = rows
-        .iter()
-        .take(20)
-        .position(|(_, cells)| cells.iter().filter(|c| guess_field(&c.text()).is_some()).count() >= 2)
-        .unwrap_or(0);
+    // The header is the first row near the top where two or more cells read as known headers,
+    // as typed or read in a legacy encoding.
+    let header_at = rows.iter().take(20).position(|(_, cells)| looks_like_header(cells)).unwrap_or(0);
     let (header_row, header_cells) = rows.get(header_at).cloned().unwrap_or((1, Vec::new()));
-    let data: Vec<(usize, Vec<Cell>)> = rows.into_iter().skip(header_at + 1).filter(|(_, cells)| !is_column_numbering(cells)).collect();
+    let data: Vec<(usize, Vec<Cell>)> = rows.into_iter().skip(header_at + 1).filter(|(_, cells)| !is_not_a_child(cells)).collect();
     if data.len() > MAX_ROWS {
         return Err(unreadable(format!(
             "Trang “{name}” có {} dòng dữ liệu; mỗi lần nhập nhiều nhất {} dòng. Hãy chia danh sách thành nhiều tệp rồi nhập lần lượt.",
@@ -306,11 +321,45 @@ fn read_table(bytes: &[u8], sheet: Option<&str>) -> Result<Table> {
             let raw = header_cells.get(col).map(Cell::text).unwrap_or_default();
             match legacy_of[col] {
                 Some(enc) => legacy::to_unicode(&raw, enc),
+                // A header typed in a legacy encoding over a column of numbers or dates.
+                None if guess_field(&raw).is_none() => [Legacy::Tcvn3, Legacy::Vni]
+                    .iter()
+                    .map(|&enc| legacy::to_unicode(&raw, enc))
+                    .find(|t| guess_field(t).is_some())
+                    .unwrap_or(raw),
                 None => raw,
             }
         })
         .collect();
     Ok(Table { sheets, sheet: name, header_row, headers, rows: data, legacy: legacy_of })
+}
+
+/// Whether a cell reads as a known header, as typed or in a legacy encoding.
+fn is_header_word(cell: &Cell) -> bool {
+    let Cell::Text(raw) = cell else { return false };
+    [raw.clone(), legacy::to_unicode(raw, Legacy::Tcvn3), legacy::to_unicode(raw, Legacy::Vni)].iter().any(|t| guess_field(t).is_some())
+}
+
+fn looks_like_header(cells: &[Cell]) -> bool {
+    cells.iter().filter(|c| is_header_word(c)).count() >= 2
+}
+
+/// Rows that are no child: the columns numbered under the header, a second header row ("Nam |
+/// Nữ" under a merged "Giới tính": two or more cells, every one a header's word), a total or
+/// the signatures at the foot.
+fn is_not_a_child(cells: &[Cell]) -> bool {
+    let filled: Vec<&Cell> = cells.iter().filter(|c| **c != Cell::Empty).collect();
+    if is_column_numbering(cells) || (filled.len() >= 2 && filled.iter().all(|c| is_header_word(c))) {
+        return true;
+    }
+    let Some(first_text) = cells.iter().find_map(|c| match c {
+        Cell::Text(t) => Some(t),
+        _ => None,
+    }) else {
+        return false;
+    };
+    let foot = |t: &str| ["tong cong", "tong so", "cong:", "nguoi lap", "xac nhan", "ghi chu:"].iter().any(|w| text::fold(t).starts_with(w));
+    foot(first_text) || [Legacy::Tcvn3, Legacy::Vni].iter().any(|&enc| foot(&legacy::to_unicode(first_text, enc)))
 }
 
 /// Official lists often number their columns (1, 2, 3 …) under the header: not a child.
@@ -490,9 +539,23 @@ pub fn find_group<'a>(groups: &'a [Unit], written: &str) -> Option<&'a Unit> {
 pub fn read_circumstances(written: &str) -> (Vec<Circumstance>, Vec<String>) {
     let mut found = Vec::new();
     let mut unknown = Vec::new();
-    for part in written.split([',', ';', '+', '\n', '/']) {
-        let part = text::nfc(part);
-        if part.is_empty() || matches!(text::fold(&part).as_str(), "khong" | "-" | "0") {
+    // A group's whole name may hold commas and slashes ("Nhiễm HIV/AIDS"): those are found
+    // first, then what is left is split into letters and words.
+    let mut parts = Vec::new();
+    for piece in written.split([';', '+', '\n']) {
+        let folded = text::fold(piece);
+        match Circumstance::ALL.iter().find(|c| folded.contains(&text::fold(c.label()))) {
+            Some(&c) => {
+                if !found.contains(&c) {
+                    found.push(c);
+                }
+            }
+            None => parts.extend(piece.split([',', '/']).map(str::to_owned)),
+        }
+    }
+    for part in parts {
+        let part = text::nfc(&part);
+        if means_none(&part) {
             continue;
         }
         let letter = part.trim_end_matches([')', '.']).trim().to_lowercase();
@@ -555,7 +618,7 @@ fn read_sex(cell: &str) -> Option<Sex> {
 
 fn read_household(cell: &str) -> Option<Household> {
     let f = text::fold(cell);
-    if f.is_empty() || f == "khong" || f == "-" {
+    if means_none(cell) {
         Some(Household::Neither)
     } else if f.contains("can ngheo") || f == "cn" || f == "hcn" {
         Some(Household::NearPoor)
@@ -566,11 +629,12 @@ fn read_household(cell: &str) -> Option<Household> {
     }
 }
 
-/// An ID number from a cell: numbers lose the leading 0 in Excel (every province code has one).
+/// An ID number from a cell: a number loses its leading zeros in Excel (every province code
+/// has one, 001–009 two), so a number shorter than 12 digits gets them back.
 fn read_id(cell: &Cell) -> String {
     let s: String = cell.text().chars().filter(|c| !c.is_whitespace() && *c != '.' && *c != '\'').collect();
-    if matches!(cell, Cell::Number(_)) && s.len() == 11 {
-        format!("0{s}")
+    if matches!(cell, Cell::Number(_)) && s.len() < 12 {
+        format!("{s:0>12}")
     } else {
         s
     }
@@ -586,9 +650,24 @@ fn read_birth(cell: &Cell) -> std::result::Result<String, String> {
     }
 }
 
+/// The first column mapped to `field`.
+fn column_of(mapping: &[Option<ImportField>], field: ImportField) -> Option<usize> {
+    mapping.iter().position(|m| *m == Some(field))
+}
+
+/// "Dòng 12, cột C (Ngày sinh)", or "Dòng 12" for the row as a whole.
+fn place(row: usize, col: Option<usize>, mapping: &[Option<ImportField>]) -> String {
+    match col {
+        Some(c) => {
+            let label = mapping.get(c).copied().flatten().map(|f| f.label()).unwrap_or("");
+            format!("Dòng {row}, cột {} ({label})", column_letter(c))
+        }
+        None => format!("Dòng {row}"),
+    }
+}
+
 fn parse_rows(table: &Table, mapping: &[Option<ImportField>], groups: &[Unit], today: NaiveDate) -> Vec<Parsed> {
-    let column_of = |f: ImportField| mapping.iter().position(|m| *m == Some(f));
-    let label_of = |col: usize| mapping.get(col).copied().flatten().map(|f| f.label()).unwrap_or("");
+    let column_of = |f: ImportField| column_of(mapping, f);
     table
         .rows
         .iter()
@@ -596,11 +675,8 @@ fn parse_rows(table: &Table, mapping: &[Option<ImportField>], groups: &[Unit], t
             let row = *row;
             let mut problems = Vec::new();
             let mut problem = |col: Option<usize>, message: String| {
-                let (column, place) = match col {
-                    Some(c) => (column_letter(c), format!("Dòng {row}, cột {} ({})", column_letter(c), label_of(c))),
-                    None => (String::new(), format!("Dòng {row}")),
-                };
-                problems.push(RowProblem { row: row as u32, column, message: format!("{place}: {message}") });
+                let column = col.map(column_letter).unwrap_or_default();
+                problems.push(RowProblem { row: row as u32, column, message: format!("{}: {message}", place(row, col, mapping)) });
             };
             let cell = |col: Option<usize>| -> Cell {
                 match col.and_then(|c| cells.get(c).map(|cell| (c, cell))) {
@@ -627,7 +703,7 @@ fn parse_rows(table: &Table, mapping: &[Option<ImportField>], groups: &[Unit], t
                     }
                     sex
                 }
-                (None, m, f) => match (cell(m) != Cell::Empty, cell(f) != Cell::Empty) {
+                (None, m, f) => match (!means_none(&cell(m).text()), !means_none(&cell(f).text())) {
                     (true, false) => Some(Sex::Male),
                     (false, true) => Some(Sex::Female),
                     (true, true) => {
@@ -649,7 +725,7 @@ fn parse_rows(table: &Table, mapping: &[Option<ImportField>], groups: &[Unit], t
                 }
             }
             input.address = text_of(ImportField::Address);
-            for (f, relation) in [(ImportField::Father, "Cha"), (ImportField::Mother, "Mẹ")] {
+            for (f, relation) in [(ImportField::Mother, "Mẹ"), (ImportField::Father, "Cha")] {
                 let name = text_of(f);
                 if !name.is_empty() {
                     input.guardians.push(Guardian { name, relation: relation.into(), phone: String::new() });
@@ -670,10 +746,15 @@ fn parse_rows(table: &Table, mapping: &[Option<ImportField>], groups: &[Unit], t
                 problem(column_of(ImportField::Household), format!("“{household}” không phải hộ nghèo hay cận nghèo (để trống nếu không)."));
             }
             let disability = text_of(ImportField::Disability);
-            let has_disability = !disability.is_empty() && !matches!(text::fold(&disability).as_str(), "khong" | "-" | "0");
+            let has_disability = !means_none(&disability);
             input.disability = if has_disability && text::fold(&disability) == "x" { "Có".into() } else if has_disability { disability } else { String::new() };
-            let notes = text_of(ImportField::Notes);
-            input.notes = Some(notes);
+            // Every column mapped to notes, joined.
+            let notes: Vec<String> = (0..mapping.len())
+                .filter(|&c| mapping[c] == Some(ImportField::Notes))
+                .map(|c| cell(Some(c)).text())
+                .filter(|t| !t.is_empty())
+                .collect();
+            input.notes = Some(notes.join("; "));
             let (mut spans, unknown) = read_circumstances(&text_of(ImportField::Circumstances));
             for u in unknown {
                 problem(
@@ -700,7 +781,7 @@ fn parse_rows(table: &Table, mapping: &[Option<ImportField>], groups: &[Unit], t
                         _ => None,
                     };
                     // A missing column is a problem of the row.
-                    let message = if p.field == "sex" && col.is_none() { "thiếu giới tính (không có cột Giới tính).".to_owned() } else { lower_first_sentence(&p.message) };
+                    let message = if p.field == "sex" && col.is_none() { "thiếu giới tính (không có cột Giới tính).".to_owned() } else { text::lower_first(&p.message) };
                     problem(col, message);
                 }
             }
@@ -709,35 +790,32 @@ fn parse_rows(table: &Table, mapping: &[Option<ImportField>], groups: &[Unit], t
         .collect()
 }
 
-fn lower_first_sentence(s: &str) -> String {
-    text::lower_first(s)
-}
-
 /// Marks rows that repeat a child already in the register, or an earlier row of the file.
-fn mark_duplicates(parsed: &mut [Parsed], index: &Index, id_column: Option<usize>, name_column: Option<usize>) {
+fn mark_duplicates(parsed: &mut [Parsed], index: &Index, mapping: &[Option<ImportField>]) {
+    let (id_column, name_column) = (column_of(mapping, ImportField::IdNumber), column_of(mapping, ImportField::FullName));
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
     // The register by ID number and by name and birth, so each row is checked in one look-up.
     let mut by_id: HashMap<&str, &Entry> = HashMap::new();
-    let mut by_name: HashMap<(&str, Birth), &Entry> = HashMap::new();
+    let mut by_name: HashMap<&str, Vec<&Entry>> = HashMap::new();
     for e in index.entries() {
         if let Some(id) = e.id_number.as_deref() {
             by_id.entry(id).or_insert(e);
         }
-        by_name.entry((e.folded_name.as_str(), e.birth)).or_insert(e);
+        by_name.entry(e.folded_name.as_str()).or_default().push(e);
     }
     for p in parsed.iter_mut().filter(|p| p.problems.is_empty()) {
         let Ok(birth) = Birth::parse("birth", &p.input.birth) else { continue };
         let name = text::fold(&p.input.full_name);
         let id = Some(p.input.id_number.as_str()).filter(|s| !s.is_empty());
-        let place = |col: Option<usize>| col.map(|c| format!(", cột {}", column_letter(c))).unwrap_or_default();
-        let known = id.and_then(|i| by_id.get(i)).or_else(|| by_name.get(&(name.as_str(), birth))).copied();
+        let same_name = || by_name.get(name.as_str()).and_then(|list| list.iter().find(|e| same_birth(birth, e.birth)));
+        let known = id.and_then(|i| by_id.get(i)).or_else(same_name).copied();
         if let Some(e) = known {
             let col = if id.is_some() && e.id_number.as_deref() == id { id_column } else { name_column };
             p.problems.push(RowProblem {
                 row: p.row as u32,
                 column: col.map(column_letter).unwrap_or_default(),
-                message: format!("Dòng {}{}: trùng với trẻ đã có trong sổ: {} ({}).", p.row, place(col), e.full_name, e.birth.text()),
+                message: format!("{}: trùng với trẻ đã có trong sổ: {} ({}).", place(p.row, col, mapping), e.full_name, e.birth.text()),
             });
             continue;
         }
@@ -762,12 +840,8 @@ async fn plan(store: &Store, bytes: &[u8], choice: &ImportChoice, today: NaiveDa
     let mapping = mapping_for(store, &table, choice.mapping.as_ref()).await?;
     let groups: Vec<Unit> = ward::units_in(store.pool()).await?.into_iter().filter(|u| u.kind == UnitKind::ResidentialGroup).collect();
     let mut parsed = parse_rows(&table, &mapping, &groups, today);
-    if !mapping.contains(&Some(ImportField::FullName)) {
-        return Err(unreadable("Chưa chọn cột “Họ và tên”: hãy chỉ cho biết cột nào ghi họ và tên của trẻ."));
-    }
     let index = Index::current(store).await?;
-    let column_of = |f: ImportField| mapping.iter().position(|m| *m == Some(f));
-    mark_duplicates(&mut parsed, &index, column_of(ImportField::IdNumber), column_of(ImportField::FullName));
+    mark_duplicates(&mut parsed, &index, &mapping);
     Ok((table, mapping, parsed))
 }
 
@@ -860,12 +934,16 @@ pub async fn commit(
 ) -> Result<ImportResult> {
     actor.require(Need::ManageChildren)?;
     let (table, mapping, parsed) = plan(store, bytes, choice, today).await?;
+    if !mapping.contains(&Some(ImportField::FullName)) {
+        return Err(unreadable("Chưa chọn cột “Họ và tên”: hãy chỉ cho biết cột nào ghi họ và tên của trẻ."));
+    }
     let problems: Vec<RowProblem> = parsed.iter().flat_map(|p| p.problems.iter().cloned()).collect();
     if !problems.is_empty() && !skip_bad_rows {
         let bad_rows = parsed.iter().filter(|p| !p.problems.is_empty()).count();
         let shown: Vec<&str> = problems.iter().take(5).map(|p| p.message.as_str()).collect();
         return Err(unreadable(format!(
-            "{bad_rows} dòng có lỗi nên chưa nhập dòng nào. {}{}",
+            "{} {}{}",
+            stopped(bad_rows as u32),
             shown.join(" "),
             if problems.len() > 5 { format!(" … và {} lỗi khác.", problems.len() - 5) } else { String::new() }
         )));
@@ -874,8 +952,7 @@ pub async fn commit(
     let total = good.len();
     let mut w = store.write(actor, source).await?;
     for (done, p) in good.iter().enumerate() {
-        let valid = validate(&p.input, today).map_err(|mut e| crate::Error::from(e.swap_remove(0)))?;
-        actor.require_for_group(Need::EditChildren, valid.group_unit_id.as_deref())?;
+        let valid = validate(&p.input, today).map_err(super::first_problem)?;
         let id = super::add_in(&mut w, &valid).await?;
         for &code in &p.spans {
             let span = ValidSpan { code, subgroup: None, start: today, end: None, note: "Nhập từ tệp".into() };

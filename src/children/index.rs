@@ -74,12 +74,17 @@ pub(crate) type Span = (Circumstance, NaiveDate, Option<NaiveDate>);
 
 impl Entry {
     fn in_group_on(&self, code: Circumstance, on: NaiveDate) -> bool {
-        self.spans.iter().any(|&(c, start, end)| c == code && start <= on && end.is_none_or(|e| on <= e))
+        self.spans.iter().any(|&(c, start, end)| c == code && super::holds(start, end, on))
     }
 
-    fn letters_on(&self, on: NaiveDate) -> String {
-        let mut codes: Vec<Circumstance> =
-            self.spans.iter().filter(|&&(_, start, end)| start <= on && end.is_none_or(|e| on <= e)).map(|s| s.0).collect();
+    /// The letters of the groups holding on `on` ("a, d"); the sensitive ones only when asked.
+    fn letters_on(&self, on: NaiveDate, with_sensitive: bool) -> String {
+        let mut codes: Vec<Circumstance> = self
+            .spans
+            .iter()
+            .filter(|&&(c, start, end)| super::holds(start, end, on) && (with_sensitive || !c.sensitive()))
+            .map(|s| s.0)
+            .collect();
         codes.sort_by_key(|c| Circumstance::ALL.iter().position(|a| a == c));
         codes.dedup();
         codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
@@ -87,7 +92,7 @@ impl Entry {
 
     /// Its folded words.
     fn words(&self) -> impl Iterator<Item = &str> {
-        self.line.split(' ').filter(|w| !w.is_empty())
+        self.line.split_whitespace()
     }
 
     fn order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
@@ -107,6 +112,8 @@ pub struct Index {
     groups: Vec<String>,
     /// Every folded word, sorted, with the entries it is in (ascending).
     words: Vec<(Box<str>, Vec<u32>)>,
+    /// How many of the demo ward's fictional children are still in the register.
+    demo: u32,
 }
 
 /// One live record as the loading query gives it.
@@ -186,12 +193,7 @@ fn entry(r: Loaded, spans: Vec<Span>) -> Entry {
         line.push(' ');
         line.extend(g.phone.chars().filter(char::is_ascii_digit));
     }
-    // A line never holds the separator, so no match runs across two records.
-    let line = line.replace('\n', " ");
-    let guardian = guardians
-        .first()
-        .map(|g| if g.relation.is_empty() { g.name.clone() } else { format!("{}: {}", g.relation, g.name) })
-        .unwrap_or_default();
+    let guardian = guardians.first().map(super::Guardian::titled).unwrap_or_default();
     Entry {
         key: text::name_sort_key(&full_name),
         id,
@@ -270,7 +272,8 @@ impl Index {
                 Facets { group, sex: e.sex, household: e.household, birth: e.birth, has_spans: !e.spans.is_empty() }
             })
             .collect();
-        Index { generation, log_mark, entries, facets, groups, words }
+        let demo = entries.iter().filter(|e| super::generate::is_demo(&e.id)).count() as u32;
+        Index { generation, log_mark, entries, facets, groups, words, demo }
     }
 
     /// This index with the records changed since it was read reloaded, or `None` when the
@@ -358,10 +361,9 @@ impl Index {
             only_group: filter.only_group.map(group_number),
         };
         let admits = |i: usize| checks.admits(&self.facets[i], &self.entries[i]);
-        let query = text::fold(filter.text);
         let mut matching: Option<Vec<u64>> = None;
-        for word in query.split_whitespace() {
-            let bits = self.entries_with_word_from(word);
+        for word in query_words(filter.text) {
+            let bits = self.entries_with_word_from(&word);
             matching = Some(match matching {
                 None => bits,
                 Some(mut all) => {
@@ -422,6 +424,23 @@ pub(crate) struct Filter<'a> {
     pub include_over_age: bool,
     /// A collaborator's own group: nothing else is seen.
     pub only_group: Option<&'a str>,
+}
+
+/// A query's folded words. Numbers typed in groups ("0905 123 456", "051.216.000.123") are one
+/// word, as the index holds phones and ID numbers.
+fn query_words(query: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut last_was_number = false;
+    for word in text::fold(query).split_whitespace() {
+        let digits: String = word.chars().filter(|c| !matches!(c, '.' | '-')).collect();
+        let number = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
+        match words.last_mut() {
+            Some(last) if number && last_was_number => last.push_str(&digits),
+            _ => words.push(if number { digits } else { word.to_owned() }),
+        }
+        last_was_number = number;
+    }
+    words
 }
 
 /// A filter with its residential groups numbered as the index numbers them.
@@ -518,14 +537,18 @@ pub struct ChildList {
     pub rows: Vec<ChildRow>,
     /// The day ages and groups are taken on, dd/mm/yyyy.
     pub on: String,
+    /// How many of the demo ward's fictional children the register still holds (0 for those
+    /// who may not remove them).
+    pub demo_children: u32,
 }
 
 impl ChildQuery {
-    pub(crate) fn day(&self, today: NaiveDate) -> Result<NaiveDate> {
-        Ok(match self.on.trim() {
-            "" => today,
-            s => text::parse_date("on", s)?,
-        })
+    /// The day of the list, checking that this person may ask what the query asks.
+    pub(crate) fn day(&self, actor: &Actor, today: NaiveDate) -> Result<NaiveDate> {
+        if self.circumstance.is_some_and(Circumstance::sensitive) && !actor.sees_sensitive_groups() {
+            return Err(crate::Error::Forbidden(format!("Vai trò “{}” không được xem nhóm hoàn cảnh này.", actor.role().label())));
+        }
+        super::day_or_today("on", &self.on, today)
     }
 
     pub(crate) fn filter<'a>(&'a self, actor: &'a Actor, on: NaiveDate) -> Filter<'a> {
@@ -544,7 +567,8 @@ impl ChildQuery {
     }
 }
 
-pub(crate) fn row(e: &Entry, number: usize, on: NaiveDate) -> ChildRow {
+/// A list's row for `e`; the sensitive groups only for those who may see them.
+pub(crate) fn row(e: &Entry, number: usize, on: NaiveDate, actor: &Actor) -> ChildRow {
     ChildRow {
         number: number as u32,
         id: e.id.clone(),
@@ -556,7 +580,7 @@ pub(crate) fn row(e: &Entry, number: usize, on: NaiveDate) -> ChildRow {
         group_name: e.group_name.clone(),
         guardian: e.guardian.clone(),
         household: e.household,
-        circumstances: e.letters_on(on),
+        circumstances: e.letters_on(on, actor.sees_sensitive_groups()),
     }
 }
 
@@ -564,13 +588,14 @@ pub(crate) fn row(e: &Entry, number: usize, on: NaiveDate) -> ChildRow {
 /// count. A collaborator finds only their residential group's.
 pub async fn search(store: &Store, actor: &Actor, query: &ChildQuery, today: NaiveDate) -> Result<ChildList> {
     actor.require(Need::ReadChildren)?;
-    let on = query.day(today)?;
+    let on = query.day(actor, today)?;
     let index = Index::current(store).await?;
     let hits = index.find(&query.filter(actor, on));
     let start = (query.offset as usize).min(hits.len());
     let end = (start + (query.limit as usize).min(MAX_PAGE)).min(hits.len());
-    let rows = hits[start..end].iter().enumerate().map(|(k, &i)| row(index.entry(i), start + k + 1, on)).collect();
-    Ok(ChildList { total: hits.len() as u32, rows, on: text::format_date(on) })
+    let rows = hits[start..end].iter().enumerate().map(|(k, &i)| row(index.entry(i), start + k + 1, on, actor)).collect();
+    let demo_children = if actor.require(Need::ManageChildren).is_ok() { index.demo } else { 0 };
+    Ok(ChildList { total: hits.len() as u32, rows, on: text::format_date(on), demo_children })
 }
 
 /// Reads the register into memory ahead of its first search (the window calls it at login);
@@ -585,7 +610,7 @@ pub async fn warm(store: &Store, actor: &Actor) -> Result<()> {
 /// Everyone a query matches, in official order, with no paging (for exports and printed lists).
 pub(crate) async fn all_matching(store: &Store, actor: &Actor, query: &ChildQuery, today: NaiveDate) -> Result<(NaiveDate, Vec<Entry>)> {
     actor.require(Need::ReadChildren)?;
-    let on = query.day(today)?;
+    let on = query.day(actor, today)?;
     let index = Index::current(store).await?;
     let hits = index.find(&query.filter(actor, on));
     Ok((on, hits.into_iter().map(|i| index.entry(i).clone()).collect()))
@@ -599,7 +624,15 @@ pub(crate) fn same_child(a_name: &str, a_birth: Birth, a_id: Option<&str>, b: &E
             return true;
         }
     }
-    a_name == b.folded_name && a_birth == b.birth
+    a_name == b.folded_name && same_birth(a_birth, b.birth)
+}
+
+/// The same day, or the same year when one of them knows only the year.
+pub(crate) fn same_birth(a: Birth, b: Birth) -> bool {
+    match (a, b) {
+        (Birth::Day(x), Birth::Day(y)) => x == y,
+        _ => a.year() == b.year(),
+    }
 }
 
 /// The records already in the register that may be this child (`except`: the one being edited).
@@ -612,6 +645,6 @@ pub(crate) async fn duplicates_of(store: &Store, actor: &Actor, valid: &Valid, e
         .filter(|(_, e)| Some(e.id.as_str()) != except)
         .filter(|(_, e)| actor.only_group().is_none_or(|g| e.group_unit_id.as_deref() == Some(g)))
         .filter(|(_, e)| same_child(&name, valid.birth, valid.id_number.as_deref(), e))
-        .map(|(i, e)| row(e, i + 1, today))
+        .map(|(i, e)| row(e, i + 1, today, actor))
         .collect())
 }

@@ -21,6 +21,9 @@ use crate::store::{new_id, Cols, Source, Store, Write};
 use crate::text::{self, InvalidInput};
 use crate::{Error, Result};
 
+/// The tables this module owns; their history is read only through a child's page.
+pub const TABLES: [&str; 3] = ["children", "child_circumstances", "child_consents"];
+
 /// A person is a child until their 16th birthday (Law on Children, Art. 1).
 pub const CHILD_AGE_LIMIT: u32 = 16;
 /// From this age a child's own consent is asked too (Decree 13/2023, Art. 20).
@@ -103,6 +106,19 @@ impl Circumstance {
     pub fn titled(self) -> String {
         format!("{}) {}", self.as_str(), self.label())
     }
+
+    /// Groups that say something sensitive (Decree 13/2023: health, crime, abuse): HIV, breaking
+    /// the law, drugs, violence, exploitation, sexual abuse, trafficking. Collaborators do not
+    /// see them.
+    pub fn sensitive(self) -> bool {
+        use Circumstance::*;
+        matches!(self, Dd | E | G | I | K | L | M)
+    }
+}
+
+/// Whether a period from `start` to `end` (open while it lasts) holds on `on`.
+pub(crate) fn holds(start: NaiveDate, end: Option<NaiveDate>, on: NaiveDate) -> bool {
+    start <= on && end.is_none_or(|end| on <= end)
 }
 
 labelled_enum! {
@@ -125,6 +141,17 @@ pub struct Guardian {
     pub relation: String,
     /// Phone number as written.
     pub phone: String,
+}
+
+impl Guardian {
+    /// "Mẹ: Trần Thị Hoa".
+    pub fn titled(&self) -> String {
+        if self.relation.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}: {}", self.relation, self.name)
+        }
+    }
 }
 
 /// A child's details as a form or an import gives them.
@@ -257,6 +284,14 @@ impl Birth {
     }
 }
 
+/// The day a page or list is taken on: dd/mm/yyyy as typed, or `today` when empty.
+pub fn day_or_today(field: &'static str, typed: &str, today: NaiveDate) -> Result<NaiveDate> {
+    Ok(match typed.trim() {
+        "" => today,
+        s => text::parse_date(field, s)?,
+    })
+}
+
 /// A child's details once checked: what is stored.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Valid {
@@ -287,9 +322,6 @@ pub fn check_id_number(id: &str, sex: Option<Sex>, birth: Option<Birth>) -> std:
     }
     let digits: Vec<u32> = id.chars().filter_map(|c| c.to_digit(10)).collect();
     let century_sex = digits[3];
-    if century_sex > 9 {
-        return Err(InvalidInput::new(field, "Số định danh cá nhân không đúng cấu trúc."));
-    }
     let century = 1900 + (century_sex / 2) as i32 * 100;
     let id_sex = if century_sex % 2 == 0 { Sex::Male } else { Sex::Female };
     if let Some(sex) = sex {
@@ -317,13 +349,13 @@ pub(crate) fn validate(input: &ChildInput, today: NaiveDate) -> std::result::Res
         .ok();
     if let Some(name) = &full_name {
         if name.chars().any(|c| c.is_ascii_digit()) {
-            problems.push(InvalidInput::new("full_name", "Họ và tên không có chữ số; hãy kiểm tra lại."));
+            problems.push(InvalidInput::new("full_name", "Họ và tên không được có chữ số; hãy kiểm tra lại."));
         }
     }
     let birth = Birth::parse("birth", &input.birth).map_err(|e| problems.push(e)).ok();
     if let Some(b) = birth {
         if b.age_on(today).is_none() {
-            problems.push(InvalidInput::new("birth", "Ngày sinh ở sau hôm nay; hãy kiểm tra lại."));
+            problems.push(InvalidInput::new("birth", "Ngày sinh không được sau hôm nay; hãy kiểm tra lại."));
         } else if b.year() < today.year() - 30 {
             problems.push(InvalidInput::new("birth", format!("Năm sinh {} quá xa cho một hồ sơ trẻ em; hãy kiểm tra lại.", b.year())));
         }
@@ -364,7 +396,7 @@ pub(crate) fn validate(input: &ChildInput, today: NaiveDate) -> std::result::Res
             continue;
         }
         if !g.phone.is_empty() && !g.phone.chars().all(|c| c.is_ascii_digit() || " .+-()".contains(c)) {
-            problems.push(InvalidInput::new("guardians", format!("Số điện thoại “{}” chỉ gồm chữ số.", g.phone)));
+            problems.push(InvalidInput::new("guardians", format!("Số điện thoại “{}” chỉ được gồm chữ số.", g.phone)));
         }
         guardians.push(g);
     }
@@ -391,7 +423,8 @@ pub(crate) fn validate(input: &ChildInput, today: NaiveDate) -> std::result::Res
     }
 }
 
-fn first_problem(mut problems: Vec<InvalidInput>) -> Error {
+/// The first of a form's problems, as the error of a save.
+pub(crate) fn first_problem(mut problems: Vec<InvalidInput>) -> Error {
     if problems.is_empty() {
         return InvalidInput::new("full_name", "Hồ sơ chưa hợp lệ.").into();
     }
@@ -556,7 +589,7 @@ pub struct CircumstanceSpan {
 impl CircumstanceSpan {
     /// Whether the child was in this group on `on`.
     pub fn holds_on(&self, on: NaiveDate) -> bool {
-        self.start_date <= on && self.end_date.is_none_or(|end| on <= end)
+        holds(self.start_date, self.end_date, on)
     }
 }
 
@@ -629,7 +662,7 @@ pub struct ChildPage {
     pub consent_missing: Vec<String>,
     /// Changes to the record, oldest first.
     pub history: Vec<HistoryLine>,
-    /// Whether this person may change the record.
+    /// Whether this person may change the record (never a removed one).
     pub may_edit: bool,
     /// Whether this person may merge or remove it.
     pub may_manage: bool,
@@ -651,6 +684,7 @@ pub async fn page(store: &Store, actor: &Actor, id: &str, on: NaiveDate) -> Resu
     .fetch_all(store.pool())
     .await?
     .into_iter()
+    .filter(|s| actor.sees_sensitive_groups() || !s.code.sensitive())
     .map(|s| s.into_span(on))
     .collect();
     circumstances.sort_by_key(|s| !s.current);
@@ -662,6 +696,7 @@ pub async fn page(store: &Store, actor: &Actor, id: &str, on: NaiveDate) -> Resu
     .fetch_all(store.pool())
     .await?;
     let birth = child.birth();
+    let live = child.removed_reason.is_none() && child.merged_into.is_none();
     let mut consent_missing = Vec::new();
     if !consents.iter().any(|c| c.given_by == ConsentGiver::Guardian) {
         consent_missing.push("Chưa ghi sự đồng ý của cha, mẹ hoặc người giám hộ.".to_owned());
@@ -669,17 +704,13 @@ pub async fn page(store: &Store, actor: &Actor, id: &str, on: NaiveDate) -> Resu
     if birth.age_on(on).is_some_and(|a| a >= OWN_CONSENT_AGE) && !consents.iter().any(|c| c.given_by == ConsentGiver::Child) {
         consent_missing.push("Trẻ từ đủ 7 tuổi: chưa ghi sự đồng ý của chính trẻ.".to_owned());
     }
-    let mut history = crate::history::of_record_in(store.pool(), "children", id).await?;
-    if !actor.sees_child_notes() {
-        for line in &mut history {
-            line.changes.retain(|c| c.field != "Ghi chú");
-        }
-    }
+    let hidden: &[&str] = if actor.sees_child_notes() { &[] } else { &["notes"] };
+    let history = crate::history::of_record_in(store.pool(), "children", id, hidden).await?;
     Ok(ChildPage {
         age_text: birth.age_text(on),
-        active: child.removed_reason.is_none() && child.merged_into.is_none() && birth.is_child_on(on),
-        may_edit: actor.require_for_group(Need::EditChildren, child.group_unit_id.as_deref()).is_ok(),
-        may_manage: actor.require(Need::ManageChildren).is_ok(),
+        active: live && birth.is_child_on(on),
+        may_edit: live && actor.require_for_group(Need::EditChildren, child.group_unit_id.as_deref()).is_ok(),
+        may_manage: live && actor.require(Need::ManageChildren).is_ok(),
         child,
         circumstances,
         consents,
@@ -727,12 +758,16 @@ pub async fn add(store: &Store, actor: &Actor, source: Source, input: &ChildInpu
 /// [`add`] inside the caller's write, for a residential group already known to be the ward's.
 pub(crate) async fn add_in(w: &mut Write<'_>, valid: &Valid) -> Result<String> {
     let id = new_id();
+    add_with_id_in(w, &id, valid).await?;
+    Ok(id)
+}
+
+pub(crate) async fn add_with_id_in(w: &mut Write<'_>, id: &str, valid: &Valid) -> Result<()> {
     let mut cols = valid.cols();
     if valid.notes.is_none() {
         cols = cols.set("notes", "");
     }
-    w.insert("children", &id, cols).await?;
-    Ok(id)
+    w.insert("children", id, cols).await
 }
 
 async fn check_group(w: &mut Write<'_>, group: Option<&str>) -> Result<()> {
@@ -879,7 +914,7 @@ impl CircumstanceInput {
             s => Some(text::parse_date("end", s)?),
         };
         if end.is_some_and(|e| e < start) {
-            return Err(InvalidInput::new("end", "Ngày kết thúc phải sau ngày bắt đầu.").into());
+            return Err(InvalidInput::new("end", "Ngày kết thúc không được trước ngày bắt đầu.").into());
         }
         let subgroup = self.subgroup.as_deref().map(text::nfc).filter(|s| !s.is_empty());
         if let Some(sub) = &subgroup {
@@ -895,16 +930,20 @@ impl CircumstanceInput {
     }
 }
 
+impl ValidSpan {
+    fn cols(&self) -> Cols {
+        Cols::new()
+            .set("code", self.code)
+            .set("subgroup", &self.subgroup)
+            .set("start_date", self.start)
+            .set("end_date", self.end)
+            .set("note", &self.note)
+    }
+}
+
 pub(crate) async fn add_span_in(w: &mut Write<'_>, child_id: &str, span: &ValidSpan) -> Result<String> {
     let id = new_id();
-    let cols = Cols::new()
-        .set("child_id", child_id)
-        .set("code", span.code)
-        .set("subgroup", &span.subgroup)
-        .set("start_date", span.start)
-        .set("end_date", span.end)
-        .set("note", &span.note);
-    w.insert("child_circumstances", &id, cols).await?;
+    w.insert("child_circumstances", &id, span.cols().set("child_id", child_id)).await?;
     Ok(id)
 }
 
@@ -935,13 +974,7 @@ pub async fn update_circumstance(store: &Store, actor: &Actor, source: Source, s
     let child_id = child_of_span(&mut w, span_id).await?;
     let child = live_child(&mut w, &child_id).await?;
     actor.require_for_group(Need::EditChildren, child.group_unit_id.as_deref())?;
-    let cols = Cols::new()
-        .set("code", span.code)
-        .set("subgroup", &span.subgroup)
-        .set("start_date", span.start)
-        .set("end_date", span.end)
-        .set("note", &span.note);
-    w.update("child_circumstances", span_id, cols).await?;
+    w.update("child_circumstances", span_id, span.cols()).await?;
     w.commit().await
 }
 

@@ -68,7 +68,12 @@ impl Changes {
         self.0.is_empty()
     }
 
-    pub(super) fn to_json(&self) -> String {
+    /// Keeps only the columns `keep` says yes to (for a reader who may not see some of them).
+    pub(crate) fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.0.retain(|column, _| keep(column));
+    }
+
+    pub(crate) fn to_json(&self) -> String {
         Value::Object(self.0.clone()).to_string()
     }
 }

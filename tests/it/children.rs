@@ -28,11 +28,10 @@ async fn group(t: &TempStore, n: u32) -> String {
 /// The demo ward with its fictional children removed: its residential groups, no children.
 async fn ward() -> TempStore {
     let t = support::demo().await;
-    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM children").fetch_all(t.store.pool()).await.unwrap();
-    assert_eq!(ids.len(), treem::demo::DEMO_CHILDREN, "the demo ward has its fictional children");
-    for id in ids {
-        children::remove(&t.store, &t.officer, Source::Window, &id, "Dữ liệu mẫu").await.unwrap();
-    }
+    let removed = children::generate::remove_demo(&t.store, &t.officer).await.unwrap();
+    assert_eq!(removed, treem::demo::DEMO_CHILDREN, "the demo ward had its fictional children");
+    let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children WHERE deleted_at IS NULL").fetch_one(t.store.pool()).await.unwrap();
+    assert_eq!(live, 0);
     t
 }
 
@@ -86,6 +85,8 @@ async fn search_ignores_tones_and_lists_in_official_order() {
     // By guardian, phone and residential group.
     assert_eq!(names(s, o, text("tran thi hoa")).await.len(), all.len());
     assert_eq!(names(s, o, text("0905123")).await.len(), all.len());
+    assert_eq!(names(s, o, text("0905 123 456")).await.len(), all.len(), "a phone typed in groups");
+    assert!(names(s, o, text("0905 999")).await.is_empty());
     assert_eq!(names(s, o, text("to dan pho 2")).await, ["Trần Văn An", "Nguyễn Thị Ư"]);
     let list = index::search(s, o, &ChildQuery { limit: 2, offset: 1, ..Default::default() }, today()).await.unwrap();
     assert_eq!(list.total, 7);
@@ -144,8 +145,22 @@ async fn every_look_is_in_the_audit_trail_and_collaborators_see_their_group_with
         .unwrap();
     assert_eq!(views, 1);
 
+    for code in [Circumstance::D, Circumstance::L] {
+        let span = CircumstanceInput { code, subgroup: None, start: "01/01/2024".into(), end: String::new(), note: String::new() };
+        children::add_circumstance(s, o, Source::Window, &mine.id, &span).await.unwrap();
+    }
     let (cs, collaborator) = t.user("ctv1", UserRole::Collaborator, Some(&g1)).await;
     assert_eq!(names(&cs, &collaborator, text("")).await, ["Nguyễn Văn Đức"]);
+    // The sensitive groups (here l, sexual abuse) are the officer's to see, not the collaborator's.
+    let row = |store, actor| async move { index::search(store, actor, &ChildQuery { text: "duc".into(), limit: 1, ..Default::default() }, today()).await.unwrap().rows[0].circumstances.clone() };
+    assert_eq!(row(s, o).await, "d, l");
+    assert_eq!(row(&cs, &collaborator).await, "d");
+    let asked = ChildQuery { circumstance: Some(Circumstance::L), ..Default::default() };
+    assert!(index::search(&cs, &collaborator, &asked, today()).await.is_err());
+    assert_eq!(children::page(&cs, &collaborator, &mine.id, today()).await.unwrap().circumstances.len(), 1);
+    // A child's history is read on the child's page only, where the look is recorded.
+    let history = treem::history::of_record(&cs, &collaborator, "children", &mine.id).await.unwrap_err();
+    assert!(history.to_string().contains("trang của trẻ"), "{history}");
     let seen = children::page(&cs, &collaborator, &mine.id, today()).await.unwrap();
     assert_eq!(seen.child.notes, None, "no notes for collaborators");
     assert!(seen.may_edit && !seen.may_manage);
@@ -339,7 +354,7 @@ async fn lists_go_out_as_excel_and_as_a_printed_list() {
         children::add(s, o, Source::Window, &input(name, birth, Sex::Male, &g2), today()).await.unwrap();
     }
     let q = ChildQuery { group_unit_id: Some(g2.clone()), ..Default::default() };
-    let bytes = children::export::xlsx(s, o, &q, today()).await.unwrap();
+    let bytes = children::export::xlsx(s, o, &q, today(), "danh-sach.xlsx").await.unwrap();
     use calamine::Reader;
     let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
     let range = book.worksheet_range("Danh sách trẻ em").unwrap();
@@ -353,7 +368,10 @@ async fn lists_go_out_as_excel_and_as_a_printed_list() {
         other => panic!("dates are dates: {other:?}"),
     }
 
-    let pdf = children::export::pdf(s, o, &q, today()).await.unwrap();
+    let pdf = children::export::pdf(s, o, &q, today(), "danh-sach.pdf").await.unwrap();
+    let audit = treem::audit::list(s, o, &Default::default()).await.unwrap();
+    let exports: Vec<&str> = audit.iter().filter(|l| l.action == "Xuất dữ liệu").map(|l| l.details.as_str()).collect();
+    assert_eq!(exports, ["tệp: danh-sach.pdf", "tệp: danh-sach.xlsx"], "each list made is in the audit trail, newest first");
     let text = crate::documents::check_pdf("danh-sach-tre-em", &pdf);
     for expected in ["DANH SÁCH", "Tổ dân phố 2", "Lê Thị Ánh", "Nguyễn Văn Đức", "05/09/2016", "NGƯỜI LẬP DANH SÁCH", "Nguyễn Thị Hoa"] {
         assert!(text.contains(expected), "“{expected}” in {text}");
@@ -384,7 +402,7 @@ async fn the_command_line_imports_searches_and_exports() {
     assert!(!refused.status.success());
     let out = String::from_utf8_lossy(&refused.stdout);
     assert!(out.contains("Dòng 6, cột C (Ngày sinh): ngày 31/02/2016 không có trên lịch"), "{out}");
-    assert!(out.contains("Cột B (Họ và tên): chuyển từ mã TCVN3 (ABC) sang Unicode"), "{out}");
+    assert!(out.contains("Cột B (Họ và tên): chuyển từ bảng mã TCVN3 (ABC) sang Unicode"), "{out}");
     let none = treem(&db, &["children", "search", "--json"]);
     let found: serde_json::Value = serde_json::from_slice(&none.stdout).unwrap();
     assert_eq!(found["total"], 0, "nothing written");
@@ -470,4 +488,76 @@ async fn old_excel_and_libreoffice_workbooks_import_alike() {
             "{name}"
         );
     }
+}
+
+/// `s` in TCVN3, as a legacy font typed it: each letter the one byte that reads back as it.
+fn tcvn3(s: &str) -> String {
+    use treem::text::legacy::{to_unicode, Legacy};
+    s.chars()
+        .map(|c| {
+            if c.is_ascii() {
+                return c;
+            }
+            (0xA0u8..=0xFF).map(|b| b as char).find(|b| to_unicode(&b.to_string(), Legacy::Tcvn3) == c.to_string()).expect("a TCVN3 letter")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_workbook_typed_all_in_tcvn3_with_a_second_header_and_a_total_row_imports() {
+    let t = ward().await;
+    let (s, o) = (&t.store, &t.officer);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, tcvn3("danh sách trẻ em")).unwrap();
+    let headers = ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "", "Số định danh", "Hoàn cảnh đặc biệt", "Ghi chú", "Ghi chú"];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(2, c as u16, tcvn3(h)).unwrap();
+    }
+    // "Giới tính" over two columns, "Nam" and "Nữ" under it; "0" means not ticked.
+    sheet.write_string(3, 3, tcvn3("Nam")).unwrap();
+    sheet.write_string(3, 4, tcvn3("Nữ")).unwrap();
+    let rows: [(&str, &str, &str, &str, f64, &str); 2] = [
+        ("Nguyễn Văn Đức", "05/09/2016", "x", "0", 1216000123.0, "Nhiễm HIV/AIDS"),
+        ("Trần Thị Hương", "12/03/2015", "", "x", 0.0, "Mắc bệnh hiểm nghèo hoặc bệnh phải điều trị dài ngày thuộc hộ nghèo, hộ cận nghèo"),
+    ];
+    for (r, (name, birth, male, female, id, group)) in rows.iter().enumerate() {
+        let row = 4 + r as u32;
+        sheet.write_number(row, 0, (r + 1) as f64).unwrap();
+        sheet.write_string(row, 1, tcvn3(name)).unwrap();
+        sheet.write_string(row, 2, *birth).unwrap();
+        sheet.write_string(row, 3, *male).unwrap();
+        sheet.write_string(row, 4, *female).unwrap();
+        if *id > 0.0 {
+            sheet.write_number(row, 5, *id).unwrap();
+        }
+        sheet.write_string(row, 6, tcvn3(group)).unwrap();
+        sheet.write_string(row, 7, tcvn3("Sống với bà")).unwrap();
+        sheet.write_string(row, 8, tcvn3("Học khá")).unwrap();
+    }
+    sheet.write_string(6, 1, tcvn3("Tổng cộng: 2 trẻ")).unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let preview = import::preview(s, o, &bytes, &ImportChoice::default(), today()).await.unwrap();
+    assert_eq!(preview.header_row, 3);
+    let fields: Vec<Option<import::ImportField>> = preview.columns.iter().map(|c| c.field).collect();
+    use import::ImportField::*;
+    assert_eq!(fields, [None, Some(FullName), Some(Birth), Some(Sex), None, Some(IdNumber), Some(Circumstances), Some(Notes), Some(Notes)]);
+    assert_eq!(preview.columns[1].header, "Họ và tên");
+    assert_eq!(preview.total_rows, 2, "the second header and the total are no children");
+    // With "Giới tính" read as Nam/Nữ in one column, the sub-header columns are mapped by hand.
+    let mapping = vec![None, Some(FullName), Some(Birth), Some(Male), Some(Female), Some(IdNumber), Some(Circumstances), Some(Notes), Some(Notes)];
+    let choice = ImportChoice { sheet: String::new(), mapping: Some(mapping) };
+    let preview = import::preview(s, o, &bytes, &choice, today()).await.unwrap();
+    assert!(preview.problems.is_empty(), "{:#?}", preview.problems);
+    assert_eq!(preview.rows.iter().map(|r| r.circumstances.as_str()).collect::<Vec<_>>(), ["đ", "n"]);
+    assert_eq!(preview.rows.iter().map(|r| r.sex).collect::<Vec<_>>(), [Some(children::Sex::Male), Some(children::Sex::Female)]);
+    import::commit(s, o, Source::Import, &bytes, &choice, false, today(), &|_, _| {}).await.unwrap();
+    let found = index::search(s, o, &ChildQuery { limit: 1, ..text("001216000123") }, today()).await.unwrap();
+    assert_eq!(found.rows[0].full_name, "Nguyễn Văn Đức", "Hà Nội's 001 kept its two zeros");
+    let page = children::page(s, o, &found.rows[0].id, today()).await.unwrap();
+    assert_eq!(page.child.notes.as_deref(), Some("Sống với bà; Học khá"));
+    // With no column of names, the preview still shows the columns to map; the import refuses.
+    let unnamed = ImportChoice { sheet: String::new(), mapping: Some(vec![None; 9]) };
+    assert_eq!(import::preview(s, o, &bytes, &unnamed, today()).await.unwrap().good_rows, 0);
+    assert!(import::commit(s, o, Source::Import, &bytes, &unnamed, true, today(), &|_, _| {}).await.unwrap_err().to_string().contains("Họ và tên"));
 }

@@ -35,10 +35,7 @@ pub struct ChildRequest {
 }
 
 pub async fn child(store: &Store, actor: &Actor, req: ChildRequest) -> Result<ChildPage> {
-    let on = match req.on.trim() {
-        "" => today(),
-        s => super::date("on", s)?,
-    };
+    let on = children::day_or_today("on", &req.on, today())?;
     children::page(store, actor, &req.id, on).await
 }
 
@@ -156,6 +153,10 @@ pub async fn consent_add(store: &Store, actor: &Actor, req: ConsentAddRequest) -
     children::add_consent(store, actor, Source::Window, &req.child_id, &req.input).await
 }
 
+pub async fn children_remove_demo(store: &Store, actor: &Actor, _req: ()) -> Result<u32> {
+    Ok(children::generate::remove_demo(store, actor).await? as u32)
+}
+
 /// A workbook chosen in the import wizard, with the sheet and columns chosen so far.
 #[derive(Debug, Deserialize, TS)]
 #[ts(export)]
@@ -198,7 +199,8 @@ pub async fn children_import_commit(store: &Store, actor: &Actor, req: ChildrenI
 }
 
 /// Asked by the wizard while [`children_import_commit`] runs, to move its progress bar.
-pub async fn children_import_progress(_store: &Store, _actor: &Actor, _req: ()) -> Result<ImportProgress> {
+pub async fn children_import_progress(_store: &Store, actor: &Actor, _req: ()) -> Result<ImportProgress> {
+    actor.require(treem::auth::Need::ManageChildren)?;
     Ok(ImportProgress { done: IMPORT_DONE.load(Ordering::Relaxed), total: IMPORT_TOTAL.load(Ordering::Relaxed) })
 }
 
@@ -212,26 +214,24 @@ pub struct ChildrenSaveRequest {
     pub path: String,
 }
 
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 pub async fn children_save_xlsx(store: &Store, actor: &Actor, req: ChildrenSaveRequest) -> Result<()> {
-    let bytes = children::export::xlsx(store, actor, &req.query, today()).await?;
-    saved(store, actor, &req.path, &bytes).await
+    let bytes = children::export::xlsx(store, actor, &req.query, today(), &file_name(&req.path)).await?;
+    treem::files::write_whole_to(std::path::Path::new(&req.path), &bytes).await
 }
 
 pub async fn children_save_pdf(store: &Store, actor: &Actor, req: ChildrenSaveRequest) -> Result<()> {
-    let bytes = children::export::pdf(store, actor, &req.query, today()).await?;
-    saved(store, actor, &req.path, &bytes).await
+    let bytes = children::export::pdf(store, actor, &req.query, today(), &file_name(&req.path)).await?;
+    treem::files::write_whole_to(std::path::Path::new(&req.path), &bytes).await
 }
 
-async fn saved(store: &Store, actor: &Actor, path: &str, bytes: &[u8]) -> Result<()> {
-    let path = std::path::Path::new(path);
-    treem::files::write_whole_to(path, bytes).await?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    treem::audit::exported(store, actor, "children", "", &name).await
-}
-
-/// Opens the printed list in the system's viewer, to print it.
+/// Opens the printed list in the system's viewer, to print it. (As with documents, the copy it
+/// opens sits unencrypted in the viewer's folder, emptied when the app starts.)
 pub async fn children_print(store: &Store, actor: &Actor, req: ChildQuery) -> Result<()> {
-    let bytes = children::export::pdf(store, actor, &req, today()).await?;
-    treem::audit::exported(store, actor, "children", "", "danh-sach-tre-em.pdf").await?;
-    open_in_system_viewer("danh-sach-tre-em.pdf", &bytes)
+    let name = "danh-sach-tre-em.pdf";
+    let bytes = children::export::pdf(store, actor, &req, today(), name).await?;
+    open_in_system_viewer(name, &bytes)
 }

@@ -9,4 +9,12 @@ export type Actor = { id: string, login: string, name: string, role: UserRole, g
 /**
  * What this person may do, for the window to hide the rest.
  */
-can: Array<Need>, };
+can: Array<Need>, 
+/**
+ * Whether the notes on a child are shown to this person.
+ */
+sees_child_notes: boolean, 
+/**
+ * Whether the sensitive groups of special circumstances are shown to this person.
+ */
+sees_sensitive_groups: boolean, };

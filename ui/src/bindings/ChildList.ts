@@ -16,4 +16,9 @@ rows: Array<ChildRow>,
 /**
  * The day ages and groups are taken on, dd/mm/yyyy.
  */
-on: string, };
+on: string, 
+/**
+ * How many of the demo ward's fictional children the register still holds (0 for those
+ * who may not remove them).
+ */
+demo_children: number, };

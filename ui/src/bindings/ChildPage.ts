@@ -37,7 +37,7 @@ consent_missing: Array<string>,
  */
 history: Array<HistoryLine>, 
 /**
- * Whether this person may change the record.
+ * Whether this person may change the record (never a removed one).
  */
 may_edit: boolean, 
 /**

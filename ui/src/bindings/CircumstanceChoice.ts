@@ -20,4 +20,8 @@ title: string,
 /**
  * Decree 56's sub-groups, if it gives them.
  */
-subgroups: Array<string>, };
+subgroups: Array<string>, 
+/**
+ * Whether collaborators are kept from seeing it.
+ */
+sensitive: boolean, };

@@ -226,6 +226,7 @@ export const childrenImportProgress = (): Promise<ImportProgress> => call("child
 export const childrenSaveXlsx = (req: ChildrenSaveRequest): Promise<null> => call("children_save_xlsx", req);
 export const childrenSavePdf = (req: ChildrenSaveRequest): Promise<null> => call("children_save_pdf", req);
 export const childrenPrint = (req: ChildQuery): Promise<null> => call("children_print", req);
+export const childrenRemoveDemo = (): Promise<number> => call("children_remove_demo", null);
 export const documentPdf = (req: DocumentRequest): Promise<ArrayBuffer> => call("document_pdf", req);
 export const start = (): Promise<Start> => call("start", null);
 export const setUp = (req: SetUpRequest): Promise<Me> => call("set_up", req);
