@@ -47,7 +47,8 @@ fn main() {
         let t = Instant::now();
         let list = rt.block_on(index::search(&store, &officer, &ChildQuery { limit: 100, ..Default::default() }, today)).expect("search");
         opens.push(t.elapsed());
-        assert_eq!(list.total as usize, REGISTER, "everyone is under 16");
+        // The generated children are all under 16; a few of the demo's have grown up since 2024.
+        assert!(list.total as usize > REGISTER - demo::DEMO_CHILDREN, "{}", list.total);
     }
     opens.sort();
     println!("Mở trang hồ sơ trẻ em sau khi sửa một hồ sơ ({REGISTER} trẻ): trung vị {}, chậm nhất {}", ms(percentile(&opens, 0.5)), ms(opens[opens.len() - 1]));
@@ -94,7 +95,7 @@ fn main() {
     let (source, source_officer) = rt.block_on(treem::auth::set_up(&source_dir.path().join("bench.db"), "canbo", "Cán bộ", "mật khẩu thử")).expect("first start");
     rt.block_on(demo::load(&source, &source_officer)).expect("demo");
     rt.block_on(generate::add(&source, &source_officer, IMPORTED - demo::DEMO_CHILDREN, 99, today)).expect("children");
-    let workbook = rt.block_on(children::export::xlsx(&source, &source_officer, &ChildQuery::default(), today)).expect("export");
+    let workbook = rt.block_on(children::export::xlsx(&source, &source_officer, &ChildQuery { include_over_age: true, ..Default::default() }, today, "danh-sach.xlsx")).expect("export");
     let t = Instant::now();
     let preview = rt.block_on(import::preview(&other, &other_officer, &workbook, &ImportChoice::default(), today)).expect("preview");
     let previewed = t.elapsed();
