@@ -226,7 +226,7 @@ fn guardians_text(json: &str) -> String {
     let list: Vec<crate::children::Guardian> = serde_json::from_str(json).unwrap_or_default();
     list.iter()
         .map(|g| {
-            let mut s = if g.relation.is_empty() { g.name.clone() } else { format!("{}: {}", g.relation, g.name) };
+            let mut s = g.titled();
             if !g.phone.is_empty() {
                 s.push_str(&format!(" ({})", g.phone));
             }

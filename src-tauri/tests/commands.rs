@@ -418,3 +418,41 @@ fn a_viewer_reads_but_the_core_refuses_the_rest() {
     }
     assert_eq!(counts(&store), before, "nothing written by a refused command");
 }
+
+#[test]
+fn the_register_of_children_through_commands() {
+    let app = app();
+    // The demo's fictional children, searched without tone marks, in official order.
+    let all = invoke(&app, "children_search", json!({ "text": "", "on": "", "circumstance": null, "group_unit_id": null, "sex": null, "household": null, "age_from": null, "age_to": null, "include_over_age": true, "offset": 0, "limit": 5 })).unwrap();
+    assert_eq!(all["total"], 300);
+    assert_eq!(all["demo_children"], 300);
+    assert_eq!(all["rows"].as_array().unwrap().len(), 5);
+    let units = invoke(&app, "units", Value::Null).unwrap();
+    let group = units.as_array().unwrap().iter().find(|u| u["name"] == "Tổ dân phố 2").unwrap()["id"].clone();
+    let input = json!({ "full_name": "Khổng Minh Triết", "birth": "12/3/2015", "sex": "male", "id_number": "", "group_unit_id": group,
+        "address": "", "guardians": [], "school": "", "class_name": "", "household": "none", "disability": "", "notes": "" });
+    let check = invoke(&app, "child_check", json!({ "input": input.clone(), "except": null })).unwrap();
+    assert_eq!(check["problems"], json!([]));
+    let child = invoke(&app, "child_add", input.clone()).unwrap();
+    // A second one is a duplicate the form warns of; a bad date is a problem named by field.
+    let again = invoke(&app, "child_check", json!({ "input": input.clone(), "except": null })).unwrap();
+    assert_eq!(again["duplicates"][0]["id"], child["id"]);
+    let mut bad = input.clone();
+    bad["birth"] = json!("31/02/2015");
+    let refused = invoke(&app, "child_add", bad).unwrap_err();
+    assert_eq!(refused["code"], "invalid_input");
+    assert_eq!(refused["field"], "birth");
+    let found = invoke(&app, "children_search", json!({ "text": "khong minh", "on": "", "circumstance": null, "group_unit_id": null, "sex": null, "household": null, "age_from": null, "age_to": null, "include_over_age": false, "offset": 0, "limit": 10 })).unwrap();
+    assert_eq!(found["rows"][0]["full_name"], "Khổng Minh Triết");
+    let page = invoke(&app, "child", json!({ "id": child["id"], "on": "" })).unwrap();
+    assert_eq!(page["child"]["group_name"], "Tổ dân phố 2");
+    assert_eq!(page["may_manage"], true);
+    // A child's history is not read through the generic history command.
+    let history = invoke(&app, "history", json!({ "table": "children", "record_id": child["id"] })).unwrap_err();
+    assert_eq!(history["code"], "forbidden");
+    // Removing the demo's children leaves the ward's own.
+    assert_eq!(invoke(&app, "children_remove_demo", Value::Null).unwrap(), 300);
+    let left = invoke(&app, "children_search", json!({ "text": "", "on": "", "circumstance": null, "group_unit_id": null, "sex": null, "household": null, "age_from": null, "age_to": null, "include_over_age": true, "offset": 0, "limit": 5 })).unwrap();
+    assert_eq!(left["total"], 1);
+    assert_eq!(left["demo_children"], 0);
+}

@@ -25,7 +25,7 @@ use crate::Result;
 /// The most rows one import takes; a larger register is imported in parts.
 pub const MAX_ROWS: usize = 20_000;
 /// The most a workbook may inflate to when unzipped; beyond it the file is refused unread.
-const MAX_INFLATED_BYTES: u64 = 200 * 1024 * 1024;
+const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
 /// How many rows the preview shows; the problems are all listed.
 const PREVIEW_ROWS: usize = 200;
 
