@@ -119,6 +119,7 @@ fn describe(e: &ChangeEntry, changes: &Changes, file_name: Option<&str>) -> Hist
             format!("Giao cho đơn vị{}", role.map(|r| format!(" ({r})")).unwrap_or_default())
         }
         ("assignments", _) if restored => "Giao lại cho đơn vị".to_owned(),
+        ("children", _) if restored => "Khôi phục hồ sơ".to_owned(),
         ("progress_notes", Some(Op::Insert)) => {
             let day = new("noted_on").and_then(|v| v.as_str().map(show_date)).unwrap_or_default();
             let text = new("text").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();

@@ -198,6 +198,7 @@ commands! {
     child_add(treem::children::ChildInput) -> treem::children::Child;
     child_update(api::ChildUpdateRequest) -> treem::children::Child;
     child_remove(api::ChildRemoveRequest) -> ();
+    child_restore(api::ChildRestoreRequest) -> treem::children::Child;
     child_merge(api::ChildMergeRequest) -> treem::children::Child;
     circumstance_add(api::CircumstanceAddRequest) -> ();
     circumstance_update(api::CircumstanceUpdateRequest) -> ();

@@ -387,6 +387,15 @@ fn a_workbook_imported_in_the_window_is_found_typing_without_tones() {
     assert!(text.contains("Tổ dân phố 3") && text.contains("12/03/2015"), "{text}");
     s.find("body", Some("d) Khuyết tật"));
     s.screenshot("e2e-child.png");
+    // Removed with a reason, then brought back from the register's page.
+    s.click(&s.find("[data-testid=child-remove-open]", None));
+    s.type_text(&s.find("[data-testid=child-remove-reason]", None), "Nhập nhầm");
+    s.click(&s.find("[data-testid=child-remove]", None));
+    s.find("[data-testid=child-removed]", Some("Đã xóa hồ sơ của Khổng Minh Triết"));
+    s.click(&s.find("[data-testid=child-undo]", None));
+    s.find("body", Some("Đã khôi phục hồ sơ của Khổng Minh Triết"));
+    s.retype(&s.find("[data-testid=child-search]", None), "khong minh triet");
+    s.find("[data-testid=child-row]", Some("Khổng Minh Triết"));
     s.close();
 
     // The look is in the audit trail.

@@ -822,6 +822,22 @@ pub async fn remove(store: &Store, actor: &Actor, source: Source, id: &str, reas
     w.commit().await
 }
 
+/// Brings back a record removed by mistake (not one merged into another: that is undone by
+/// hand). Its history keeps both the removal and the return.
+pub async fn restore(store: &Store, actor: &Actor, source: Source, id: &str) -> Result<Child> {
+    actor.require(Need::ManageChildren)?;
+    let mut w = store.write(actor, source).await?;
+    let child = child_in(w.conn(), id, true).await?;
+    if child.merged_into.is_some() {
+        return Err(InvalidInput::new("id", "Hồ sơ này đã được gộp vào hồ sơ khác nên không khôi phục được.").into());
+    }
+    let cols = Cols::new().set("deleted_at", None::<String>).set("removed_reason", None::<String>);
+    w.update("children", id, cols).await?;
+    let child = child_in(w.conn(), id, actor.sees_child_notes()).await?;
+    w.commit().await?;
+    Ok(child)
+}
+
 /// Merges `duplicate` into `keep`: the kept record takes the details it lacks, the groups and
 /// consents move over, and the duplicate is removed pointing at the kept one. Both histories stay.
 pub async fn merge(store: &Store, actor: &Actor, source: Source, keep: &str, duplicate: &str) -> Result<Child> {

@@ -209,6 +209,15 @@ async fn duplicates_are_found_and_merged_with_history_kept() {
     assert_eq!(gone.0.as_deref(), Some(kept.id.as_str()));
     assert!(gone.1.unwrap().starts_with("Gộp vào hồ sơ Nguyễn Văn Đức"));
     assert!(gone.2.is_some(), "tombstoned, not erased");
+    // A merged record is not brought back; one removed by mistake is, with its history.
+    assert!(children::restore(s, o, Source::Window, &twin.id).await.is_err());
+    children::remove(s, o, Source::Window, &kept.id, "Nhập nhầm").await.unwrap();
+    assert!(names(s, o, text("")).await.is_empty());
+    let back = children::restore(s, o, Source::Window, &kept.id).await.unwrap();
+    assert_eq!(back.removed_reason, None);
+    assert_eq!(names(s, o, text("")).await, ["Nguyễn Văn Đức"]);
+    let history = children::page(s, o, &kept.id, today()).await.unwrap().history;
+    assert_eq!(history.last().unwrap().summary, "Khôi phục hồ sơ");
     let replayed = treem::store::replay(s.pool()).await.unwrap();
     assert!(replayed.difference.is_none(), "the log rebuilds the register: {:?}", replayed.difference);
 }

@@ -85,6 +85,18 @@ pub async fn child_remove(store: &Store, actor: &Actor, req: ChildRemoveRequest)
     children::remove(store, actor, Source::Window, &req.id, &req.reason).await
 }
 
+/// A record removed by mistake.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct ChildRestoreRequest {
+    /// The child.
+    pub id: String,
+}
+
+pub async fn child_restore(store: &Store, actor: &Actor, req: ChildRestoreRequest) -> Result<Child> {
+    children::restore(store, actor, Source::Window, &req.id).await
+}
+
 /// Merge a duplicate into the record kept.
 #[derive(Debug, Deserialize, TS)]
 #[ts(export)]

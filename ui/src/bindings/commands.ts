@@ -30,6 +30,7 @@ import type { ChildPage } from "./ChildPage";
 import type { ChildQuery } from "./ChildQuery";
 import type { ChildRemoveRequest } from "./ChildRemoveRequest";
 import type { ChildRequest } from "./ChildRequest";
+import type { ChildRestoreRequest } from "./ChildRestoreRequest";
 import type { ChildRow } from "./ChildRow";
 import type { ChildUpdateRequest } from "./ChildUpdateRequest";
 import type { ChildrenImportRequest } from "./ChildrenImportRequest";
@@ -215,6 +216,7 @@ export const childCheck = (req: ChildCheckRequest): Promise<ChildCheck> => call(
 export const childAdd = (req: ChildInput): Promise<Child> => call("child_add", req);
 export const childUpdate = (req: ChildUpdateRequest): Promise<Child> => call("child_update", req);
 export const childRemove = (req: ChildRemoveRequest): Promise<null> => call("child_remove", req);
+export const childRestore = (req: ChildRestoreRequest): Promise<Child> => call("child_restore", req);
 export const childMerge = (req: ChildMergeRequest): Promise<Child> => call("child_merge", req);
 export const circumstanceAdd = (req: CircumstanceAddRequest): Promise<null> => call("circumstance_add", req);
 export const circumstanceUpdate = (req: CircumstanceUpdateRequest): Promise<null> => call("circumstance_update", req);
