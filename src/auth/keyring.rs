@@ -277,6 +277,7 @@ pub(crate) async fn encrypt_copy(db_path: &Path, target: &Path, key: &MasterKey)
         return Err(Error::MissingKeyRing);
     }
     // The attached file is created with the main connection's flags: allow creating.
+    crate::store::keep_openssl_at_exit();
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(db_path).create_if_missing(true).connect().await?;
     // Whatever the WAL holds goes into the main file first, so the copy has all of it.
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await?;
@@ -334,6 +335,7 @@ pub(crate) fn remove_with_sidecars(db_path: &Path, itself: bool) -> Result<()> {
 /// Whether `path` opens with `key` and passes SQLite's integrity check; its WAL is folded in.
 async fn opens_whole(path: &Path, key: &MasterKey) -> bool {
     let opened = async {
+        crate::store::keep_openssl_at_exit();
         let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(path).pragma("key", key.sqlcipher_pragma()).connect().await?;
         let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut conn).await?;
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await?;

@@ -55,6 +55,22 @@ use crate::{Error, Result};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Leaves OpenSSL's cleaning up to the operating system. SQLCipher's OpenSSL would otherwise
+/// free its state when the process exits, while sqlx's connection threads may still be closing
+/// their databases with it — a corrupted heap at exit. Called before any database is opened;
+/// only the first call to OpenSSL's initialisation decides.
+pub(crate) fn keep_openssl_at_exit() {
+    extern "C" {
+        fn OPENSSL_init_crypto(opts: u64, settings: *const std::ffi::c_void) -> std::ffi::c_int;
+    }
+    const OPENSSL_INIT_NO_ATEXIT: u64 = 0x0008_0000;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: OpenSSL's documented initialisation call, with no settings.
+    ONCE.call_once(|| unsafe {
+        OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, std::ptr::null());
+    });
+}
+
 labelled_enum! {
     /// Where a write comes from, so a window can refresh without echoing its own change.
     pub enum Source {
@@ -88,6 +104,7 @@ impl Store {
     /// applies migrations and loads the device id. Files the app keeps (evidence, reports) go
     /// in a `files/` folder beside it. People open it by logging in ([`crate::auth::log_in`]).
     pub async fn open(path: impl AsRef<Path>, key: &MasterKey) -> Result<Store> {
+        keep_openssl_at_exit();
         let path = path.as_ref();
         let data_dir = crate::data_dir_of(path);
         std::fs::create_dir_all(&data_dir).map_err(|e| Error::file(&data_dir, e))?;
