@@ -51,7 +51,8 @@ pub(crate) struct Entry {
     pub spans: Vec<Span>,
     /// Where it sorts: [`text::name_sort_key`] of the name.
     key: Vec<u8>,
-    /// Its folded words, as searched, separated by spaces.
+    /// Its folded words, as searched: one line per field (the name, the ID number, the
+    /// residential group, each guardian with their phone), words separated by spaces.
     line: String,
 }
 
@@ -91,8 +92,13 @@ impl Entry {
     }
 
     /// Its folded words.
-    fn words(&self) -> impl Iterator<Item = &str> {
+    fn words(&self) -> std::str::SplitWhitespace<'_> {
         self.line.split_whitespace()
+    }
+
+    /// The folded words of the child's own name (the first field).
+    fn name_words(&self) -> std::str::SplitWhitespace<'_> {
+        self.line.split('\n').next().unwrap_or("").split_whitespace()
     }
 
     fn order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
@@ -110,10 +116,72 @@ pub struct Index {
     facets: Vec<Facets>,
     /// The residential groups the facets number.
     groups: Vec<String>,
-    /// Every folded word, sorted, with the entries it is in (ascending).
-    words: Vec<(Box<str>, Vec<u32>)>,
+    /// Every folded word, with the entries it is in.
+    words: WordIndex,
+    /// The words of the children's own names, with the entries they are in.
+    name_words: WordIndex,
     /// How many of the demo ward's fictional children are still in the register.
     demo: u32,
+}
+
+/// Folded words, sorted, each with the entries it is in (ascending).
+#[derive(Clone, Default)]
+struct WordIndex(Vec<(Box<str>, Vec<u32>)>);
+
+/// Which words of an entry a word index holds.
+type WordsOf = for<'a> fn(&'a Entry) -> std::str::SplitWhitespace<'a>;
+
+impl WordIndex {
+    fn of(entries: &[Arc<Entry>], words_of: WordsOf) -> WordIndex {
+        let mut postings: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            for word in words_of(e) {
+                let list = postings.entry(word).or_default();
+                if list.last() != Some(&(i as u32)) {
+                    list.push(i as u32);
+                }
+            }
+        }
+        let mut words: Vec<(Box<str>, Vec<u32>)> = postings.into_iter().map(|(w, list)| (Box::from(w), list)).collect();
+        words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        WordIndex(words)
+    }
+
+    /// Moves old entries to their new places (`remap`; `u32::MAX` for those gone) and adds the
+    /// words of the entries that `landed`.
+    fn renumber(&mut self, remap: &[u32], landed: &[usize], entries: &[Arc<Entry>], words_of: WordsOf) {
+        for (_, list) in &mut self.0 {
+            list.retain_mut(|i| {
+                *i = remap[*i as usize];
+                *i != u32::MAX
+            });
+        }
+        for &j in landed {
+            for word in words_of(&entries[j]) {
+                match self.0.binary_search_by(|(w, _)| w.as_ref().cmp(word)) {
+                    Ok(k) => {
+                        if let Err(at) = self.0[k].1.binary_search(&(j as u32)) {
+                            self.0[k].1.insert(at, j as u32);
+                        }
+                    }
+                    Err(k) => self.0.insert(k, (Box::from(word), vec![j as u32])),
+                }
+            }
+        }
+        self.0.retain(|(_, list)| !list.is_empty());
+    }
+
+    /// The entries (of `n`) holding a word that begins with `prefix`, as a bit set.
+    fn entries_with_word_from(&self, prefix: &str, n: usize) -> Vec<u64> {
+        let mut bits = vec![0u64; n.div_ceil(64)];
+        let first = self.0.partition_point(|(w, _)| w.as_ref() < prefix);
+        for (_, list) in self.0[first..].iter().take_while(|(w, _)| w.starts_with(prefix)) {
+            for &i in list {
+                bits[i as usize / 64] |= 1 << (i % 64);
+            }
+        }
+        bits
+    }
 }
 
 /// One live record as the loading query gives it.
@@ -184,12 +252,12 @@ fn entry(r: Loaded, spans: Vec<Span>) -> Entry {
     let folded_name = text::fold(&full_name);
     let mut line = folded_name.clone();
     for part in id_number.iter().chain(group_name.iter()) {
-        line.push(' ');
+        line.push('\n');
         line.push_str(&text::fold(part));
     }
     for g in &guardians {
-        line.push(' ');
-        line.push_str(&text::fold(&g.name));
+        line.push('\n');
+        line.push_str(&text::fold(&g.name).replace('\n', " "));
         line.push(' ');
         line.extend(g.phone.chars().filter(char::is_ascii_digit));
     }
@@ -240,21 +308,12 @@ impl Index {
     }
 
     fn of(generation: i64, log_mark: i64, entries: Vec<Arc<Entry>>) -> Index {
-        let mut postings: HashMap<&str, Vec<u32>> = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            for word in e.words() {
-                let list = postings.entry(word).or_default();
-                if list.last() != Some(&(i as u32)) {
-                    list.push(i as u32);
-                }
-            }
-        }
-        let mut words: Vec<(Box<str>, Vec<u32>)> = postings.into_iter().map(|(w, list)| (Box::from(w), list)).collect();
-        words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Index::with_words(generation, log_mark, entries, words)
+        let words = WordIndex::of(&entries, Entry::words);
+        let name_words = WordIndex::of(&entries, Entry::name_words);
+        Index::with_words(generation, log_mark, entries, words, name_words)
     }
 
-    fn with_words(generation: i64, log_mark: i64, entries: Vec<Arc<Entry>>, words: Vec<(Box<str>, Vec<u32>)>) -> Index {
+    fn with_words(generation: i64, log_mark: i64, entries: Vec<Arc<Entry>>, words: WordIndex, name_words: WordIndex) -> Index {
         let mut groups: Vec<String> = Vec::new();
         let facets = entries
             .iter()
@@ -273,7 +332,7 @@ impl Index {
             })
             .collect();
         let demo = entries.iter().filter(|e| super::generate::is_demo(&e.id)).count() as u32;
-        Index { generation, log_mark, entries, facets, groups, words, demo }
+        Index { generation, log_mark, entries, facets, groups, words, name_words, demo }
     }
 
     /// This index with the records changed since it was read reloaded, or `None` when the
@@ -326,30 +385,13 @@ impl Index {
             entries.push(f);
         }
         // The word lists are taken over when no search still holds the old index.
-        let mut words = match Arc::try_unwrap(old) {
-            Ok(index) => index.words,
-            Err(shared) => shared.words.clone(),
+        let (mut words, mut name_words) = match Arc::try_unwrap(old) {
+            Ok(index) => (index.words, index.name_words),
+            Err(shared) => (shared.words.clone(), shared.name_words.clone()),
         };
-        for (_, list) in &mut words {
-            list.retain_mut(|i| {
-                *i = remap[*i as usize];
-                *i != u32::MAX
-            });
-        }
-        for &j in &landed {
-            for word in entries[j].words() {
-                match words.binary_search_by(|(w, _)| w.as_ref().cmp(word)) {
-                    Ok(k) => {
-                        if let Err(at) = words[k].1.binary_search(&(j as u32)) {
-                            words[k].1.insert(at, j as u32);
-                        }
-                    }
-                    Err(k) => words.insert(k, (Box::from(word), vec![j as u32])),
-                }
-            }
-        }
-        words.retain(|(_, list)| !list.is_empty());
-        Ok(Some(Index::with_words(generation, mark, entries, words)))
+        words.renumber(&remap, &landed, &entries, Entry::words);
+        name_words.renumber(&remap, &landed, &entries, Entry::name_words);
+        Ok(Some(Index::with_words(generation, mark, entries, words, name_words)))
     }
 
     /// The entries that match, in official order.
@@ -361,44 +403,41 @@ impl Index {
             only_group: filter.only_group.map(group_number),
         };
         let admits = |i: usize| checks.admits(&self.facets[i], &self.entries[i]);
-        let mut matching: Option<Vec<u64>> = None;
-        for word in query_words(filter.text) {
-            let bits = self.entries_with_word_from(&word);
-            matching = Some(match matching {
-                None => bits,
-                Some(mut all) => {
-                    all.iter_mut().zip(&bits).for_each(|(a, b)| *a &= b);
-                    all
-                }
-            });
-        }
-        let Some(bits) = matching else {
+        let words = query_words(filter.text);
+        if words.is_empty() {
             return (0..self.entries.len()).filter(|&i| admits(i)).collect();
+        }
+        let n = self.entries.len();
+        let all_of = |index: &WordIndex| {
+            let mut all = index.entries_with_word_from(&words[0], n);
+            for word in &words[1..] {
+                all.iter_mut().zip(index.entries_with_word_from(word, n)).for_each(|(a, b)| *a &= b);
+            }
+            all
         };
-        let mut hits = Vec::new();
-        for (block, &set) in bits.iter().enumerate() {
-            let mut set = set;
-            while set != 0 {
-                let i = block * 64 + set.trailing_zeros() as usize;
-                set &= set - 1;
-                if admits(i) {
-                    hits.push(i);
+        // "nguyen van duc" means a child of that name: when some children's own names hold every
+        // word, they come alone; otherwise the words may stand anywhere (a guardian, "duc to 2").
+        let hits = |bits: Vec<u64>| {
+            let mut hits = Vec::new();
+            for (block, &set) in bits.iter().enumerate() {
+                let mut set = set;
+                while set != 0 {
+                    let i = block * 64 + set.trailing_zeros() as usize;
+                    set &= set - 1;
+                    if admits(i) {
+                        hits.push(i);
+                    }
                 }
             }
-        }
-        hits
-    }
-
-    /// The entries holding a word that begins with `prefix`, as a bit set.
-    fn entries_with_word_from(&self, prefix: &str) -> Vec<u64> {
-        let mut bits = vec![0u64; self.entries.len().div_ceil(64)];
-        let first = self.words.partition_point(|(w, _)| w.as_ref() < prefix);
-        for (_, list) in self.words[first..].iter().take_while(|(w, _)| w.starts_with(prefix)) {
-            for &i in list {
-                bits[i as usize / 64] |= 1 << (i % 64);
+            hits
+        };
+        if words.len() > 1 {
+            let named = hits(all_of(&self.name_words));
+            if !named.is_empty() {
+                return named;
             }
         }
-        bits
+        hits(all_of(&self.words))
     }
 
     pub(crate) fn entry(&self, i: usize) -> &Entry {

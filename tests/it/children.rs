@@ -78,6 +78,15 @@ async fn search_ignores_tones_and_lists_in_official_order() {
     let all = ["Lê An", "Trần Văn An", "Lê Thị Ánh", "Phạm Đức Dũng", "Nguyễn Văn Đức", "Đỗ Văn Ơn", "Nguyễn Thị Ư"];
     assert_eq!(names(s, o, text("")).await, all);
     assert_eq!(names(s, o, text("nguyen duc")).await, ["Nguyễn Văn Đức"]);
+    // Children whose own name holds every word come alone; else the words may stand anywhere.
+    let mut other = input("Lê Văn Tâm", "01/02/2013", Sex::Male, &g1);
+    other.guardians = vec![Guardian { name: "Nguyễn Đức Hải".into(), relation: "Cha".into(), phone: String::new() }];
+    children::add(s, o, Source::Window, &other, today()).await.unwrap();
+    assert_eq!(names(s, o, text("nguyen duc")).await, ["Nguyễn Văn Đức"], "a child of that name comes alone");
+    assert_eq!(names(s, o, text("nguyen duc hai")).await, ["Lê Văn Tâm"], "no child of that name: the father's");
+    assert_eq!(names(s, o, text("van duc")).await, ["Nguyễn Văn Đức"]);
+    assert_eq!(names(s, o, text("hoa dung")).await, ["Phạm Đức Dũng"], "the mother Hoa, the child Dũng");
+    children::remove(s, o, Source::Window, &index::search(s, o, &ChildQuery { limit: 1, ..text("le van tam") }, today()).await.unwrap().rows[0].id, "Thử").await.unwrap();
     // Decomposed input, capitals, đ typed as d: all fold alike.
     assert_eq!(names(s, o, text("NGUYE\u{302}\u{303}N")).await, ["Nguyễn Văn Đức", "Nguyễn Thị Ư"]);
     assert_eq!(names(s, o, text("duc")).await, ["Phạm Đức Dũng", "Nguyễn Văn Đức"]);
