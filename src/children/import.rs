@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::index::{same_birth, Entry, Index};
-use super::{validate, Birth, ChildInput, Circumstance, Guardian, Household, Sex, ValidSpan};
+use super::{validate, Birth, ChildInput, Circumstance, Guardian, Household, Sex, Valid, ValidSpan};
 use crate::auth::{Actor, Need};
 use crate::store::{Source, Store};
 use crate::text::legacy::{self, Legacy};
@@ -471,6 +471,10 @@ pub struct ImportChoice {
 struct Parsed {
     row: usize,
     input: ChildInput,
+    /// The child as checked, when the row's details hold.
+    valid: Option<Valid>,
+    /// The name of the residential group found.
+    group_name: Option<String>,
     spans: Vec<Circumstance>,
     problems: Vec<RowProblem>,
 }
@@ -715,9 +719,13 @@ fn parse_rows(table: &Table, mapping: &[Option<ImportField>], groups: &[Unit], t
             };
             input.id_number = read_id(&cell(column_of(ImportField::IdNumber)));
             let group_text = text_of(ImportField::Group);
+            let mut group_name = None;
             if !group_text.is_empty() {
                 match find_group(groups, &group_text) {
-                    Some(u) => input.group_unit_id = Some(u.id.clone()),
+                    Some(u) => {
+                        input.group_unit_id = Some(u.id.clone());
+                        group_name = Some(u.name.clone());
+                    }
                     None => problem(
                         column_of(ImportField::Group),
                         format!("phường không có tổ dân phố “{group_text}” (các tổ: {}).", groups.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join(", ")),
@@ -765,29 +773,39 @@ fn parse_rows(table: &Table, mapping: &[Option<ImportField>], groups: &[Unit], t
             if has_disability && !spans.contains(&Circumstance::D) {
                 spans.push(Circumstance::D);
             }
-            if let Err(found) = validate(&input, today) {
-                for p in found {
-                    let col = match p.field {
-                        "full_name" => column_of(ImportField::FullName),
-                        "birth" => column_of(ImportField::Birth),
-                        "sex" => column_of(ImportField::Sex).or(column_of(ImportField::Male)),
-                        "id_number" => column_of(ImportField::IdNumber),
-                        "address" => column_of(ImportField::Address),
-                        "school" => column_of(ImportField::School),
-                        "class_name" => column_of(ImportField::ClassName),
-                        "disability" => column_of(ImportField::Disability),
-                        "notes" => column_of(ImportField::Notes),
-                        "guardians" => column_of(ImportField::Guardian).or(column_of(ImportField::Father)).or(column_of(ImportField::Phone)),
-                        _ => None,
-                    };
-                    // A missing column is a problem of the row.
-                    let message = if p.field == "sex" && col.is_none() { "thiếu giới tính (không có cột Giới tính).".to_owned() } else { text::lower_first(&p.message) };
-                    problem(col, message);
+            let valid = match validate(&input, today) {
+                Ok(valid) => Some(valid),
+                Err(found) => {
+                    report_invalid(found, mapping, &mut problem);
+                    None
                 }
-            }
-            Parsed { row, input, spans, problems }
+            };
+            Parsed { row, input, valid, group_name, spans, problems }
         })
         .collect()
+}
+
+/// The problems `validate` found in a row, each placed in the column it comes from.
+fn report_invalid(found: Vec<InvalidInput>, mapping: &[Option<ImportField>], problem: &mut impl FnMut(Option<usize>, String)) {
+    let column_of = |f: ImportField| column_of(mapping, f);
+    for p in found {
+        let col = match p.field {
+            "full_name" => column_of(ImportField::FullName),
+            "birth" => column_of(ImportField::Birth),
+            "sex" => column_of(ImportField::Sex).or(column_of(ImportField::Male)),
+            "id_number" => column_of(ImportField::IdNumber),
+            "address" => column_of(ImportField::Address),
+            "school" => column_of(ImportField::School),
+            "class_name" => column_of(ImportField::ClassName),
+            "disability" => column_of(ImportField::Disability),
+            "notes" => column_of(ImportField::Notes),
+            "guardians" => column_of(ImportField::Guardian).or(column_of(ImportField::Father)).or(column_of(ImportField::Phone)),
+            _ => None,
+        };
+        // A missing column is a problem of the row.
+        let message = if p.field == "sex" && col.is_none() { "thiếu giới tính (không có cột Giới tính).".to_owned() } else { text::lower_first(&p.message) };
+        problem(col, message);
+    }
 }
 
 /// Marks rows that repeat a child already in the register, or an earlier row of the file.
@@ -805,9 +823,10 @@ fn mark_duplicates(parsed: &mut [Parsed], index: &Index, mapping: &[Option<Impor
         by_name.entry(e.folded_name.as_str()).or_default().push(e);
     }
     for p in parsed.iter_mut().filter(|p| p.problems.is_empty()) {
-        let Ok(birth) = Birth::parse("birth", &p.input.birth) else { continue };
-        let name = text::fold(&p.input.full_name);
-        let id = Some(p.input.id_number.as_str()).filter(|s| !s.is_empty());
+        let Some(valid) = &p.valid else { continue };
+        let birth = valid.birth;
+        let name = text::fold(&valid.full_name);
+        let id = valid.id_number.as_deref();
         let same_name = || by_name.get(name.as_str()).and_then(|list| list.iter().find(|e| same_birth(birth, e.birth)));
         let known = id.and_then(|i| by_id.get(i)).or_else(same_name).copied();
         if let Some(e) = known {
@@ -849,7 +868,6 @@ async fn plan(store: &Store, bytes: &[u8], choice: &ImportChoice, today: NaiveDa
 pub async fn preview(store: &Store, actor: &Actor, bytes: &[u8], choice: &ImportChoice, today: NaiveDate) -> Result<ImportPreview> {
     actor.require(Need::ManageChildren)?;
     let (table, mapping, parsed) = plan(store, bytes, choice, today).await?;
-    let groups = ward::units_in(store.pool()).await?;
     let columns = table
         .headers
         .iter()
@@ -888,7 +906,7 @@ pub async fn preview(store: &Store, actor: &Actor, bytes: &[u8], choice: &Import
             full_name: text::nfc(&p.input.full_name),
             birth_text: Birth::parse("birth", &p.input.birth).map(Birth::text).unwrap_or_else(|_| p.input.birth.clone()),
             sex: p.input.sex,
-            group_name: p.input.group_unit_id.as_ref().and_then(|g| groups.iter().find(|u| &u.id == g)).map(|u| u.name.clone()),
+            group_name: p.group_name.clone(),
             circumstances: p.spans.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
             bad: !p.problems.is_empty(),
         })
@@ -948,12 +966,11 @@ pub async fn commit(
             if problems.len() > 5 { format!(" … và {} lỗi khác.", problems.len() - 5) } else { String::new() }
         )));
     }
-    let good: Vec<&Parsed> = parsed.iter().filter(|p| p.problems.is_empty()).collect();
+    let good: Vec<(&Parsed, &Valid)> = parsed.iter().filter(|p| p.problems.is_empty()).filter_map(|p| Some((p, p.valid.as_ref()?))).collect();
     let total = good.len();
     let mut w = store.write(actor, source).await?;
-    for (done, p) in good.iter().enumerate() {
-        let valid = validate(&p.input, today).map_err(super::first_problem)?;
-        let id = super::add_in(&mut w, &valid).await?;
+    for (done, (p, valid)) in good.iter().enumerate() {
+        let id = super::add_in(&mut w, valid).await?;
         for &code in &p.spans {
             let span = ValidSpan { code, subgroup: None, start: today, end: None, note: "Nhập từ tệp".into() };
             super::add_span_in(&mut w, &id, &span).await?;
