@@ -69,6 +69,9 @@ pub async fn of_record(store: &Store, actor: &Actor, table: &str, record_id: &st
     if crate::children::TABLES.contains(&table) {
         return Err(crate::Error::Forbidden("Lịch sử hồ sơ trẻ em chỉ xem ở trang của trẻ.".into()));
     }
+    if crate::cases::TABLES.contains(&table) {
+        return Err(crate::Error::Forbidden("Lịch sử vụ việc chỉ xem ở trang của vụ việc.".into()));
+    }
     of_record_in(store.pool(), table, record_id, &[]).await
 }
 

@@ -2,7 +2,8 @@
 //! lives here, so the desktop shell, the command line and the tests share one implementation.
 //!
 //! Open a [`Store`], then call the domain modules: [`ward`] (settings, units, signers),
-//! [`plan`] (the year's plan, its import and reporting), [`children`] (the register of children), [`overview`] (what is due and late),
+//! [`plan`] (the year's plan, its import and reporting), [`children`] (the register of children), [`cases`] (cases through the legal process) with
+//! [`calendar`] (working days), [`overview`] (what is due and late),
 //! [`unit_page`] (one unit's activities, reports and counts),
 //! [`documents`] (official documents and their register), [`signing`], [`certificates`] and [`trust`].
 #![deny(missing_docs)]
@@ -11,6 +12,8 @@
 pub mod vocabulary;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
+pub mod cases;
 pub mod certificates;
 pub mod children;
 pub mod check;

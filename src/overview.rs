@@ -20,6 +20,8 @@ labelled_enum! {
         Activity = ("activity", "Hoạt động"),
         /// A 6-monthly or yearly report.
         Report = ("report", "Báo cáo"),
+        /// A step or an action of a case (shown only to those who may open cases).
+        Case = ("case", "Vụ việc"),
     }
 }
 
@@ -41,6 +43,10 @@ pub struct DueItem {
     pub due_on: NaiveDate,
     /// For activities, the unit's status.
     pub status: Option<Status>,
+    /// The case (cases only).
+    pub case_id: Option<String>,
+    /// The hour it is due, where it counts in hours ("14:30").
+    pub due_time: Option<String>,
 }
 
 /// Parts in activities counted by status, with the per cent done.
@@ -142,10 +148,48 @@ fn short(text: &str) -> String {
     }
 }
 
-/// The overview of a plan as of `today`.
+/// The overview of a plan as of `today`, with the deadlines of cases for those who may open
+/// them (named by the case's number only).
 pub async fn overview(store: &Store, actor: &Actor, plan_id: &str, today: NaiveDate) -> Result<Overview> {
     actor.require(Need::ReadPlan)?;
-    overview_in(store.pool(), plan_id, today).await
+    let mut o = overview_in(store.pool(), plan_id, today).await?;
+    if actor.require(Need::ReadCases).is_ok() {
+        add_cases(store.pool(), &mut o, today).await?;
+    }
+    Ok(o)
+}
+
+/// Adds the open deadlines of cases: those past due to the late, those due within
+/// [`DUE_SOON_DAYS`] to the due soon. Counted at this moment when `today` is today, else at the
+/// end of that day.
+async fn add_cases(pool: &SqlitePool, o: &mut Overview, today: NaiveDate) -> Result<()> {
+    let now = chrono::Utc::now();
+    let at = if today == crate::today_in_vietnam() { now } else { crate::calendar::end_of_day(today) };
+    let horizon = today + Duration::days(DUE_SOON_DAYS);
+    for (row, deadlines) in crate::cases::all_in(pool, at).await? {
+        for d in deadlines.into_iter().filter(|d| d.state.is_open()) {
+            let hours = d.rule.contains("giờ");
+            let item = DueItem {
+                kind: DueKind::Case,
+                node_id: None,
+                label: format!("Vụ việc {}", row.number_text),
+                text: format!("{} — {}", d.what, d.rule),
+                unit_name: d.unit_name.clone().unwrap_or_else(|| "Công chức Văn hóa - Xã hội".to_owned()),
+                due_on: d.due_on,
+                status: None,
+                case_id: Some(row.id.clone()),
+                due_time: hours.then(|| crate::vietnam_time(d.due_at).format("%H:%M").to_string()),
+            };
+            if d.due_at < at {
+                o.late.push(item);
+            } else if d.due_on <= horizon {
+                o.due_soon.push(item);
+            }
+        }
+    }
+    o.due_soon.sort_by_key(|i| i.due_on);
+    o.late.sort_by_key(|i| i.due_on);
+    Ok(())
 }
 
 pub(crate) async fn overview_in(pool: &SqlitePool, plan_id: &str, today: NaiveDate) -> Result<Overview> {
@@ -163,6 +207,8 @@ pub(crate) async fn overview_in(pool: &SqlitePool, plan_id: &str, today: NaiveDa
             unit_name: a.unit_name.clone(),
             due_on: node.ends_on,
             status: Some(a.status),
+            case_id: None,
+            due_time: None,
         };
         if node.ends_on < today {
             late.push(item);
@@ -182,6 +228,8 @@ pub(crate) async fn overview_in(pool: &SqlitePool, plan_id: &str, today: NaiveDa
                 unit_name: row.unit.name.clone(),
                 due_on: d.due_on,
                 status: None,
+                case_id: None,
+                due_time: None,
             };
             match cell.state {
                 reporting::ReportState::Missing => late.push(item),

@@ -140,6 +140,28 @@ pub struct Vocabulary {
     pub consent_givers: Vec<Choice<crate::children::ConsentGiver>>,
     /// What a column of an imported sheet may hold.
     pub import_fields: Vec<Choice<crate::children::import::ImportField>>,
+    /// How a report of abuse came.
+    pub case_channels: Vec<Choice<crate::cases::Channel>>,
+    /// Kinds of abuse.
+    pub abuse_types: Vec<Choice<crate::cases::AbuseType>>,
+    /// Where abuse happened.
+    pub case_settings: Vec<Choice<crate::cases::Setting>>,
+    /// Cao / Trung bình / Thấp.
+    pub risks: Vec<Choice<crate::cases::Risk>>,
+    /// Steps of a case.
+    pub case_steps: Vec<Choice<crate::cases::StepKind>>,
+    /// Where a case stands.
+    pub case_stages: Vec<Choice<crate::cases::Stage>>,
+    /// What a review decides.
+    pub review_outcomes: Vec<Choice<crate::cases::ReviewOutcome>>,
+    /// Where a case is referred.
+    pub referral_targets: Vec<Choice<crate::cases::ReferredTo>>,
+    /// How a deadline stands.
+    pub deadline_states: Vec<Choice<crate::cases::DeadlineState>>,
+    /// The forms of a case that print.
+    pub case_forms: Vec<Choice<crate::documents::case_docs::CaseForm>>,
+    /// A day off or worked.
+    pub day_kinds: Vec<Choice<crate::calendar::DayKind>>,
     /// The shortest password accepted.
     #[ts(type = "number")]
     pub min_password_chars: usize,
@@ -178,6 +200,17 @@ pub fn vocabulary() -> Vocabulary {
             .collect(),
         consent_givers: choices(),
         import_fields: choices(),
+        case_channels: choices(),
+        abuse_types: choices(),
+        case_settings: choices(),
+        risks: choices(),
+        case_steps: choices(),
+        case_stages: choices(),
+        review_outcomes: choices(),
+        referral_targets: choices(),
+        deadline_states: choices(),
+        case_forms: choices(),
+        day_kinds: choices(),
         min_password_chars: crate::auth::MIN_PASSWORD_CHARS,
         due_soon_days: crate::overview::DUE_SOON_DAYS,
         today: crate::today_in_vietnam(),

@@ -15,7 +15,9 @@ use treem::auth::{self, Actor, UserRole};
 use treem::{text, Error, Result, Source, Store};
 use ts_rs::TS;
 
+mod cases;
 mod children;
+pub use cases::*;
 pub use children::*;
 
 async fn current_plan(store: &Store, actor: &Actor) -> Result<Plan> {
@@ -763,7 +765,9 @@ pub async fn set_up(state: &AppState, req: SetUpRequest) -> Result<Me> {
         return Err(text::InvalidInput::new("repeat", "Hai lần nhập mật khẩu không giống nhau.").into());
     }
     let (store, actor) = auth::set_up(&state.db_path, &req.login, &req.name, &req.password).await?;
-    treem::demo::load(&store, &actor).await?;
+    if treem::demo::load(&store, &actor).await? {
+        treem::cases::generate::add_demo(&store, &actor).await?;
+    }
     let me = me_of(&store, &actor).await?;
     state.unlock(store, actor).await;
     Ok(me)

@@ -211,6 +211,24 @@ commands! {
     children_save_pdf(api::ChildrenSaveRequest) -> ();
     children_print(treem::children::index::ChildQuery) -> ();
     children_remove_demo(()) -> u32;
+    cases_list(()) -> Vec<treem::cases::CaseRow>;
+    case_page(api::CaseRequest) -> treem::cases::CasePage;
+    case_receive(treem::cases::ReceiveInput) -> treem::cases::CaseHeader;
+    case_assess(treem::cases::InitialStep) -> treem::cases::CasePage;
+    case_assess_in_detail(treem::cases::DetailedStep) -> treem::cases::CasePage;
+    case_plan(treem::cases::PlanStep) -> treem::cases::CasePage;
+    case_follow_up(treem::cases::FollowUpStep) -> treem::cases::CasePage;
+    case_review(treem::cases::ReviewStep) -> treem::cases::CasePage;
+    case_action_done(treem::cases::ActionDoneInput) -> ();
+    case_refer(treem::cases::ReferralInput) -> ();
+    case_referral_outcome(treem::cases::ReferralOutcomeInput) -> ();
+    case_decision(api::CaseRequest) -> treem::documents::register::Document;
+    case_form_print(api::CaseFormRequest) -> ();
+    case_form_save(api::CaseFormSaveRequest) -> ();
+    calendar_year(api::CalendarYearRequest) -> treem::calendar::CalendarYear;
+    calendar_set(treem::calendar::DayInput) -> treem::calendar::CalendarDay;
+    calendar_reset(api::CalendarDayRequest) -> ();
+    calendar_fill(api::CalendarYearRequest) -> treem::calendar::CalendarYear;
 
     // A file's bytes cross as binary, not as a JSON array of numbers.
     => binary {

@@ -65,6 +65,10 @@ labelled_enum! {
         EditChildren = ("edit_children", "thêm, sửa hồ sơ trẻ em"),
         /// Importing, exporting, merging and removing records of children.
         ManageChildren = ("manage_children", "nhập, xuất, gộp và xóa hồ sơ trẻ em"),
+        /// Opening cases of abuse: their list, pages, forms and decisions.
+        ReadCases = ("read_cases", "xem hồ sơ vụ việc xâm hại trẻ em"),
+        /// Receiving reports and recording the steps of cases.
+        EditCases = ("edit_cases", "tiếp nhận và xử lý vụ việc xâm hại trẻ em"),
     }
 }
 
@@ -74,7 +78,7 @@ impl UserRole {
         use Need::*;
         match self {
             UserRole::Officer => true,
-            UserRole::Leader => matches!(need, ReadPlan | IssueDocuments | ReadAudit | ReadChildren),
+            UserRole::Leader => matches!(need, ReadPlan | IssueDocuments | ReadAudit | ReadChildren | ReadCases),
             UserRole::Collaborator => matches!(need, ReadPlan | RecordProgress | ReadChildren | EditChildren),
             UserRole::Viewer => matches!(need, ReadPlan),
         }

@@ -117,6 +117,16 @@ enum Command {
         #[command(subcommand)]
         command: ChildrenCommand,
     },
+    /// Vụ việc xâm hại trẻ em (Nghị định 56/2017): danh sách, xem một vụ việc
+    Case {
+        #[command(subcommand)]
+        command: CaseCommand,
+    },
+    /// Lịch ngày nghỉ và ngày làm việc
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Dữ liệu mẫu
     Demo {
         #[command(subcommand)]
@@ -183,7 +193,49 @@ enum ChildrenCommand {
 }
 
 #[derive(Subcommand)]
+enum CaseCommand {
+    /// Danh sách vụ việc: số, trẻ, loại, bước, hạn tiếp theo
+    List {
+        #[command(flatten)]
+        db: Db,
+        /// In dạng JSON (mỗi vụ việc có id, trẻ, loại, bước và mọi thời hạn)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Xem một vụ việc (được ghi vào nhật ký truy cập)
+    Show {
+        /// Mã (id) của vụ việc
+        id: String,
+        #[command(flatten)]
+        db: Db,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Ngày đến hạn sau N ngày làm việc kể từ một ngày, theo lịch ngày nghỉ của phường
+    Due {
+        /// Ngày bắt đầu (dd/mm/yyyy); không tính chính ngày này
+        #[arg(long)]
+        from: String,
+        /// Số ngày làm việc
+        #[arg(long)]
+        working_days: u32,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
 enum DemoCommand {
+    /// Thêm các vụ việc hư cấu vào phường mẫu (mỗi bước một vụ, có vụ quá hạn)
+    Cases {
+        #[command(flatten)]
+        db: Db,
+    },
     /// Thêm N trẻ em hư cấu vào sổ (dùng cho thử nghiệm và đo tốc độ)
     Children {
         /// Số trẻ
@@ -294,6 +346,17 @@ enum DocCommand {
         #[arg(long)]
         year: Option<i32>,
     },
+    /// In kế hoạch hỗ trợ, can thiệp của một vụ việc (Mẫu 04) ra PDF
+    CasePlan {
+        /// Mã (id) của vụ việc
+        #[arg(long = "case")]
+        case_id: String,
+        #[command(flatten)]
+        db: Db,
+        /// Tệp PDF ra
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// In kế hoạch ra PDF
     Plan {
         #[command(flatten)]
@@ -364,6 +427,7 @@ async fn run(cli: Cli) -> treem::Result<()> {
                 db.open().await?
             };
             if demo && demo::load(&store, &actor).await? {
+                treem::cases::generate::add_demo(&store, &actor).await?;
                 println!("Đã tạo dữ liệu mẫu: phường Nguyễn Nghiêm, kế hoạch năm 2024.");
             } else {
                 println!("Cơ sở dữ liệu đã sẵn sàng.");
@@ -625,6 +689,63 @@ async fn run(cli: Cli) -> treem::Result<()> {
             store.close().await;
             written?;
             println!("Đã ghi {}.", out.display());
+        }
+        Command::Case { command: CaseCommand::List { db, json } } => {
+            let (store, actor) = db.open().await?;
+            let all = treem::cases::list_with_deadlines(&store, &actor, chrono::Utc::now()).await;
+            store.close().await;
+            let all = all?;
+            if json {
+                print_json(&all);
+            } else {
+                println!("{} vụ việc.", all.len());
+                for c in &all {
+                    let next = c.row.next_deadline.as_ref().map(|d| format!("{}: {} ({})", d.what, d.due_text, d.state.label())).unwrap_or_default();
+                    println!("  {}  {}  {}  {}  {}", c.row.number_text, c.row.child_name, c.row.abuse_type.label(), c.row.stage.label(), next);
+                }
+            }
+        }
+        Command::Case { command: CaseCommand::Show { id, db, json } } => {
+            let (store, actor) = db.open().await?;
+            let page = treem::cases::page(&store, &actor, &id, chrono::Utc::now()).await;
+            store.close().await;
+            let page = page?;
+            if json {
+                print_json(&page);
+            } else {
+                let c = &page.case;
+                println!("Vụ việc {} — trẻ {}", c.number_text, c.child_name);
+                println!("Tiếp nhận: {} ({}); loại: {}; môi trường: {}", c.received_text, c.channel.label(), c.abuse_type.label(), c.setting.label());
+                println!("Bước hiện tại: {} (chu kỳ {})", page.stage.label(), page.cycle);
+                for s in &page.steps {
+                    println!("  {}  {} — {}", s.done_text, s.step.label(), s.done_by);
+                }
+                println!("Thời hạn:");
+                for d in &page.deadlines {
+                    println!("  {}  {} ({}) — {}", d.due_text, d.what, d.rule, d.state.label());
+                }
+            }
+        }
+        Command::Calendar { command: CalendarCommand::Due { from, working_days, db } } => {
+            let from = text::parse_date("from", &from)?;
+            let (store, actor) = db.open().await?;
+            let due = treem::calendar::due(&store, &actor, from, working_days).await;
+            store.close().await;
+            let due = due?;
+            println!("{} ({})", text::format_date(due), treem::calendar::weekday_name(due));
+        }
+        Command::Doc { command: DocCommand::CasePlan { case_id, db, out } } => {
+            let (store, actor) = db.open().await?;
+            let pdf = treem::documents::case_docs::form_pdf(&store, &actor, &case_id, treem::documents::case_docs::CaseForm::Plan).await;
+            store.close().await;
+            write_file(&out, &pdf?)?;
+            println!("Đã ghi {}.", out.display());
+        }
+        Command::Demo { command: DemoCommand::Cases { db } } => {
+            let (store, actor) = db.open().await?;
+            let added = treem::cases::generate::add_demo(&store, &actor).await;
+            store.close().await;
+            println!("Đã thêm {} vụ việc hư cấu.", added?);
         }
         Command::Demo { command: DemoCommand::Children { n, db, seed } } => {
             let (store, actor) = db.open().await?;

@@ -770,7 +770,7 @@ pub(crate) async fn add_with_id_in(w: &mut Write<'_>, id: &str, valid: &Valid) -
     w.insert("children", id, cols).await
 }
 
-async fn check_group(w: &mut Write<'_>, group: Option<&str>) -> Result<()> {
+pub(crate) async fn check_group(w: &mut Write<'_>, group: Option<&str>) -> Result<()> {
     if let Some(group) = group {
         let found: Option<String> = sqlx::query_scalar("SELECT kind FROM units WHERE id = ? AND deleted_at IS NULL")
             .bind(group)

@@ -97,6 +97,9 @@ pub struct Frame {
     pub summary: String,
     /// Who a letter is addressed to ("Kính gửi:"), one or more; empty for other documents.
     pub addressees: Vec<String>,
+    /// The authority that decides, on its own line before the legal bases ("CHỦ TỊCH ỦY BAN
+    /// NHÂN DÂN PHƯỜNG …" in a decision); empty for other documents.
+    pub issuer: String,
     /// "Căn cứ …" lines.
     pub bases: Vec<String>,
     /// The body.
@@ -211,6 +214,9 @@ impl Frame {
             ]);
         }
         blocks.extend(self.addressed_to());
+        if !self.issuer.is_empty() {
+            blocks.push(Block::Paragraph(Paragraph::centered(vec![Run::bold(upper(&self.issuer))], 14.0).keep_with_next().spacing(0.0, 8.0)));
+        }
         for b in &self.bases {
             blocks.push(Block::Paragraph(Paragraph::body(vec![Run::italic(b.clone())]).spacing(0.0, 3.0)));
         }

@@ -22,6 +22,7 @@ pub(crate) async fn ward_frame(pool: &SqlitePool, year: i32) -> Result<Frame> {
         doc_type: String::new(),
         summary: String::new(),
         addressees: vec![],
+        issuer: String::new(),
         bases: vec![],
         body: vec![],
         signature: Signature::default(),

@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 use ts_rs::TS;
 
 use super::frame::SignedMark;
-use super::{delivery, plan_doc, progress, reminder, report};
+use super::{case_docs, delivery, plan_doc, progress, reminder, report};
 use crate::auth::{Actor, Need};
 use crate::files;
 use crate::signing::Identity;
@@ -30,13 +30,15 @@ labelled_enum! {
         Delivery = ("delivery", "Danh sách giao nhận"),
         /// Công văn đôn đốc: a letter to one unit that is late (numbered, no type code).
         Reminder = ("reminder", "Công văn đôn đốc"),
+        /// Quyết định phê duyệt kế hoạch hỗ trợ, can thiệp (Mẫu 05 of Decree 56) for a case.
+        CaseDecision = ("case_decision", "Quyết định phê duyệt kế hoạch hỗ trợ, can thiệp"),
     }
 }
 
 impl Kind {
     /// Whether the register gives it a number.
     pub fn numbered(self) -> bool {
-        matches!(self, Kind::Plan | Kind::Report | Kind::Reminder)
+        matches!(self, Kind::Plan | Kind::Report | Kind::Reminder | Kind::CaseDecision)
     }
 }
 
@@ -78,6 +80,8 @@ pub struct Document {
     pub source_id: Option<String>,
     /// The unit a reminder letter is addressed to.
     pub unit_id: Option<String>,
+    /// The case an approval decision is for.
+    pub case_id: Option<String>,
     /// Year of the register.
     pub year: i32,
     /// Number, once issued.
@@ -120,6 +124,7 @@ struct Row {
     period: Option<ReportPeriod>,
     source_id: Option<String>,
     unit_id: Option<String>,
+    case_id: Option<String>,
     year: i32,
     number: Option<i32>,
     symbol: String,
@@ -179,6 +184,7 @@ impl From<Row> for Document {
             period: r.period,
             source_id: r.source_id,
             unit_id: r.unit_id,
+            case_id: r.case_id,
             year: r.year,
             number: r.number,
             symbol: r.symbol,
@@ -208,7 +214,18 @@ async fn row(pool: &SqlitePool, id: &str) -> Result<Row> {
 /// One document.
 pub async fn get(store: &Store, actor: &Actor, id: &str) -> Result<Document> {
     actor.require(Need::ReadPlan)?;
-    get_in(store.pool(), id).await
+    Ok(shown_to(actor, get_in(store.pool(), id).await?))
+}
+
+/// A document as this person may see it: a case's decision names the child, so to those who
+/// may not open cases the register shows only its number, date and kind.
+fn shown_to(actor: &Actor, mut doc: Document) -> Document {
+    if doc.kind == Kind::CaseDecision && actor.require(Need::ReadCases).is_err() {
+        doc.summary = "Phê duyệt kế hoạch hỗ trợ, can thiệp (nội dung chỉ cán bộ và lãnh đạo được xem)".to_owned();
+        doc.recipients.clear();
+        doc.can = Actions { issue: false, write_sections: false, delivery_list: false, verify: false };
+    }
+    doc
 }
 
 pub(crate) async fn get_in(pool: &SqlitePool, id: &str) -> Result<Document> {
@@ -218,7 +235,7 @@ pub(crate) async fn get_in(pool: &SqlitePool, id: &str) -> Result<Document> {
 /// Every document, newest first (drafts and issued).
 pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Document>> {
     actor.require(Need::ReadPlan)?;
-    list_in(store.pool()).await
+    Ok(list_in(store.pool()).await?.into_iter().map(|d| shown_to(actor, d)).collect())
 }
 
 pub(crate) async fn list_in(pool: &SqlitePool) -> Result<Vec<Document>> {
@@ -229,7 +246,7 @@ pub(crate) async fn list_in(pool: &SqlitePool) -> Result<Vec<Document>> {
 /// The register of a year: issued documents by number.
 pub async fn register(store: &Store, actor: &Actor, year: i32) -> Result<Vec<Document>> {
     actor.require(Need::ReadPlan)?;
-    register_in(store.pool(), year).await
+    Ok(register_in(store.pool(), year).await?.into_iter().map(|d| shown_to(actor, d)).collect())
 }
 
 pub(crate) async fn register_in(pool: &SqlitePool, year: i32) -> Result<Vec<Document>> {
@@ -326,6 +343,7 @@ pub async fn create_draft(
             }
             (reminder::SYMBOL.to_owned(), reminder::summary(&p), reminder::default_recipients(), Narrative::default())
         }
+        Kind::CaseDecision => return Err(InvalidInput::new("kind", "Quyết định phê duyệt kế hoạch hỗ trợ, can thiệp được lập từ trang của vụ việc.").into()),
     };
     let unit_id = if kind == Kind::Reminder { unit_id.map(str::to_owned) } else { None };
     let doc = Document {
@@ -335,6 +353,7 @@ pub async fn create_draft(
         period,
         source_id: source_id.map(str::to_owned),
         unit_id,
+        case_id: None,
         year: p.year,
         number: None,
         symbol,
@@ -373,6 +392,50 @@ pub async fn create_draft(
     Ok(doc)
 }
 
+/// Drafts the Chairman's decision approving a case's plan (Mẫu 05), once the plan is recorded;
+/// the draft already made for the current plan is returned rather than a second one.
+pub async fn create_case_decision(store: &Store, actor: &Actor, source: Source, case_id: &str) -> Result<Document> {
+    actor.require(Need::DraftDocuments)?;
+    actor.require(Need::ReadCases)?;
+    let (case, stage) = crate::cases::for_decision(store.pool(), case_id).await?;
+    if stage != crate::cases::Stage::Planned {
+        return Err(InvalidInput::new("case_id", format!("Vụ việc đang ở bước “{}”: chỉ lập quyết định phê duyệt khi đã có kế hoạch chờ phê duyệt.", stage.label())).into());
+    }
+    if let Some(id) = sqlx::query_scalar::<_, String>("SELECT id FROM documents WHERE case_id = ? AND kind = 'case_decision' AND status = 'draft' AND deleted_at IS NULL")
+        .bind(case_id)
+        .fetch_optional(store.pool())
+        .await?
+    {
+        return get_in(store.pool(), &id).await;
+    }
+    let signer: Option<(String, String, String)> =
+        sqlx::query_as("SELECT signer_prefix, signer_title, signer_name FROM plans WHERE deleted_at IS NULL ORDER BY year DESC LIMIT 1").fetch_optional(store.pool()).await?;
+    let (prefix, title, name) = signer.unwrap_or_default();
+    // The Chairman decides alone: a decision is signed "KT. CHỦ TỊCH", never on behalf of the committee.
+    let prefix = prefix.split(" / ").filter(|p| !p.starts_with("TM.")).collect::<Vec<_>>().join(" / ");
+    use chrono::Datelike;
+    let year = crate::today_in_vietnam().year();
+    let id = new_id();
+    let summary = case_docs::decision_summary(&case.child_name);
+    let recipients = case_docs::decision_recipients();
+    let mut w = store.write(actor, source).await?;
+    let cols = Cols::new()
+        .set("kind", Kind::CaseDecision)
+        .set("case_id", case_id)
+        .set("year", year)
+        .set("symbol", case_docs::DECISION_SYMBOL)
+        .set("summary", &summary)
+        .set("signer_prefix", &prefix)
+        .set("signer_title", &title)
+        .set("signer_name", &name)
+        .set("recipients", &recipients)
+        .set("narrative", Narrative::default())
+        .set("status", DocStatus::Draft);
+    w.insert("documents", &id, cols).await?;
+    w.commit().await?;
+    get_in(store.pool(), &id).await
+}
+
 /// What the officer may change in a draft.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[ts(export)]
@@ -406,6 +469,9 @@ pub async fn save_draft(store: &Store, actor: &Actor, source: Source, id: &str, 
 pub async fn pdf(store: &Store, actor: &Actor, id: &str) -> Result<Vec<u8>> {
     actor.require(Need::ReadPlan)?;
     let r = row(store.pool(), id).await?;
+    if r.kind == Kind::CaseDecision {
+        actor.require(Need::ReadCases)?;
+    }
     if let Some(file_id) = &r.file_id {
         return files::read(store, actor, file_id).await;
     }
@@ -421,6 +487,11 @@ fn issue_instant(on: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 async fn render(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>, created: DateTime<Utc>) -> Result<Vec<u8>> {
+    if doc.kind == Kind::CaseDecision {
+        let blocks = case_docs::decision(pool, doc, signed).await?.blocks();
+        let author = crate::ward::get_in(pool).await?.map(|w| w.name).unwrap_or_default();
+        return Ok(crate::pdf::render_with(&crate::pdf::Meta { title: doc.summary.clone(), author, created }, &blocks));
+    }
     let plan_id = doc.plan_id.as_deref().ok_or(Error::NotFound { what: "kế hoạch của văn bản" })?;
     let blocks = match doc.kind {
         Kind::Plan => {
@@ -434,6 +505,7 @@ async fn render(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>, c
         }
         Kind::Report => report::frame(pool, doc, signed).await?.blocks(),
         Kind::Reminder => reminder::frame(pool, doc, signed).await?.blocks(),
+        Kind::CaseDecision => unreachable!("rendered above"),
         Kind::Progress => progress::blocks(pool, plan_id, crate::today_in_vietnam()).await?,
         Kind::Delivery => {
             let of = get_in(pool, doc.source_id.as_deref().unwrap_or_default()).await?;
@@ -489,6 +561,11 @@ pub async fn issue(store: &Store, actor: &Actor, source: Source, id: &str, on: N
     }
     doc.issued_on = Some(on);
     doc.year = year;
+    if let (Kind::CaseDecision, Some(case_id)) = (doc.kind, doc.case_id.clone()) {
+        let decision = number_text(doc.number, &doc.symbol);
+        let at = if on == crate::calendar::vietnam_day(now) { now } else { crate::calendar::end_of_day(on).min(now) };
+        crate::cases::approve_in(&mut w, &case_id, id, &decision, at, actor.name()).await?;
+    }
     let mark = match signer {
         Some(s) => {
             let vn = crate::vietnam_time(now);

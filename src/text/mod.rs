@@ -57,6 +57,15 @@ pub fn lower_first(s: &str) -> String {
     }
 }
 
+/// The first letter in capitals: "Văn phòng …" at the start of a sentence.
+pub fn upper_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A required text field: NFC, not empty, at most `max` characters.
 pub fn required(field: &'static str, label: &str, s: &str, max: usize) -> Result<String, InvalidInput> {
     let s = nfc(s);

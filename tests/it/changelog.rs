@@ -59,6 +59,12 @@ async fn busy() -> support::TempStore {
     let narrative = Narrative { results: "Các đơn vị thực hiện tốt.".into(), ..Narrative::default() };
     register::save_draft(s, o, Source::Window, &doc.id, &DraftEdits { summary: doc.summary.clone(), narrative, recipients: vec!["- Như trên;".into()] }).await.unwrap();
     register::issue(s, o, Source::Window, &doc.id, day(1, 7), None).await.unwrap();
+    // Cases at every step, with decisions issued; a day of the holiday table changed and one changed back.
+    treem::cases::generate::add_demo(s, o).await.unwrap();
+    let swap = treem::calendar::DayInput { day: "06/07/2024".into(), kind: treem::calendar::DayKind::Working, name: "Làm bù".into() };
+    treem::calendar::set_day(s, o, Source::Window, &swap).await.unwrap();
+    treem::calendar::set_day(s, o, Source::Window, &treem::calendar::DayInput { day: "13/07/2024".into(), ..swap }).await.unwrap();
+    treem::calendar::reset_day(s, o, Source::Window, "13/07/2024").await.unwrap();
     t
 }
 
@@ -90,7 +96,7 @@ async fn replaying_the_log_of_a_busy_database_gives_back_every_table() {
     assert!(order.windows(2).all(|w| w[0] < w[1]));
     let report = treem::check::run(&t.store, &t.officer).await.unwrap();
     assert_eq!(report.first_problem(), None);
-    assert_eq!(report.files, 4, "the evidence, the received report, the seal and the issued PDF");
+    assert_eq!(report.files, 7, "the evidence, the received report, the seal, the issued PDF and the demo cases' three decisions");
 }
 
 #[tokio::test]
@@ -188,12 +194,14 @@ fn a_demo_load_killed_at_any_point_leaves_nothing_and_completes_when_run_again()
     let reference = dir.path().join("reference.db");
     assert!(treem(&reference, &["init"], None).status.success());
     assert!(treem(&reference, &["init", "--demo"], None).status.success());
-    // The officer's account is the first write; the demo's are the rest.
+    // The officer's account is the first write; the demo's are the rest: the ward, its plan and
+    // children in one transaction, then its cases, written one action at a time as an officer would.
     let entries = count(&reference, WRITES);
+    let ward_entries = count(&reference, &format!("{WRITES} AND seq < (SELECT MIN(seq) FROM change_log WHERE table_name = 'cases')"));
     let nodes = count(&reference, "SELECT COUNT(*) FROM plan_nodes");
-    assert!(entries > 150);
-    // A run logs its login first (entry 1), then the demo (entries 2 to `entries`).
-    for crash_after in [2, entries / 2, entries] {
+    assert!(ward_entries > 150 && entries > ward_entries);
+    // A run logs its login first (entry 1), then the demo ward (entries 2 to `ward_entries`).
+    for crash_after in [2, ward_entries / 2, ward_entries] {
         let db = dir.path().join(format!("crash-{crash_after}.db"));
         assert!(treem(&db, &["init"], None).status.success());
         let out = treem(&db, &["init", "--demo"], Some(crash_after as u64));
@@ -213,6 +221,10 @@ fn issuing_killed_midway_takes_no_number_and_issues_whole_when_run_again() {
     let db = dir.path().join("treem.db");
     assert!(treem(&db, &["init", "--demo"], None).status.success());
     let base = count(&db, WRITES) as u64;
+    // The demo's cases hold decisions already numbered, their files kept, and one draft.
+    let numbered = count(&db, "SELECT COUNT(*) FROM documents WHERE number IS NOT NULL");
+    let kept = count(&db, "SELECT COUNT(*) FROM files");
+    let drafts = count(&db, "SELECT COUNT(*) FROM documents WHERE status = 'draft'");
     let out_pdf = dir.path().join("bc.pdf");
     let report = ["doc", "report", "--period", "half", "--year", "2024", "--issue", "--out", out_pdf.to_str().unwrap()];
     // The login is entry 1 of the run, the draft entry 2; issuing writes the PDF's file record
@@ -220,13 +232,14 @@ fn issuing_killed_midway_takes_no_number_and_issues_whole_when_run_again() {
     for crash_after in [3, 4] {
         let out = treem(&db, &report, Some(crash_after));
         assert!(!out.status.success());
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM documents WHERE number IS NOT NULL"), 0, "no number taken");
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM files"), 0, "no file recorded");
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM documents WHERE number IS NOT NULL"), numbered, "no number taken");
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM files"), kept, "no file recorded");
     }
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM documents WHERE status = 'draft'"), 2, "the drafts stay drafts");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM documents WHERE status = 'draft'"), drafts + 2, "the drafts stay drafts");
     let out = treem(&db, &report, None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(count(&db, "SELECT MAX(number) FROM documents"), 1, "numbering has no gap");
+    // Issued today, the first number of this year's register (the demo's decisions are 2024's).
+    assert_eq!(count(&db, "SELECT MAX(number) FROM documents WHERE kind = 'report'"), 1, "numbering has no gap");
     assert_eq!(count(&db, WRITES) as u64, base + 2 + 3);
 }
 

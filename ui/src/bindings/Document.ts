@@ -34,6 +34,10 @@ source_id: string | null,
  */
 unit_id: string | null, 
 /**
+ * The case an approval decision is for.
+ */
+case_id: string | null, 
+/**
  * Year of the register.
  */
 year: number, 

@@ -33,4 +33,12 @@ due_on: string,
 /**
  * For activities, the unit's status.
  */
-status: Status | null, };
+status: Status | null, 
+/**
+ * The case (cases only).
+ */
+case_id: string | null, 
+/**
+ * The hour it is due, where it counts in hours ("14:30").
+ */
+due_time: string | null, };
