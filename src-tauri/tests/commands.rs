@@ -459,3 +459,87 @@ fn the_register_of_children_through_commands() {
     assert_eq!(left["total"], 1);
     assert_eq!(left["demo_children"], 0);
 }
+
+#[test]
+fn cases_and_the_holiday_table_through_commands_and_who_may_call_them() {
+    let app = app();
+    // The demo ward's cases: one at every step.
+    let list = invoke(&app, "cases_list", Value::Null).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), treem::cases::generate::DEMO_CASES);
+    let planned = list.as_array().unwrap().iter().find(|c| c["stage"] == "planned").unwrap().clone();
+    let decision = invoke(&app, "case_decision", json!({ "id": planned["id"] })).unwrap();
+    assert_eq!(decision["kind"], "case_decision");
+    assert_eq!(invoke(&app, "case_decision", json!({ "id": planned["id"] })).unwrap()["id"], decision["id"], "the demo's draft, not a second one");
+
+    let child = invoke(&app, "children_search", json!({ "text": "", "on": "", "circumstance": null, "group_unit_id": null, "sex": null, "household": null, "age_from": null, "age_to": null, "include_over_age": false, "offset": 0, "limit": 1 })).unwrap()["rows"][0]["id"].clone();
+    let report = json!({ "child_id": child, "new_child": null, "received_at": "", "channel": "school", "abuse_type": "neglect", "setting": "family",
+        "place": "", "account": "Nhà trường báo trẻ nghỉ học nhiều ngày.", "taken": "", "informant_consents": false, "informant": null });
+    let mut bad = report.clone();
+    bad["received_at"] = json!("hôm qua");
+    let err = invoke(&app, "case_receive", bad).unwrap_err();
+    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("invalid_input"), Some("received_at")), "{err}");
+    let case = invoke(&app, "case_receive", report.clone()).unwrap();
+    let page = invoke(&app, "case_page", json!({ "id": case["id"] })).unwrap();
+    assert_eq!(page["stage"], "received");
+    assert_eq!(page["next"], json!(["initial"]));
+    let page = invoke(&app, "case_assess", json!({ "case_id": case["id"], "done_at": "", "details": { "risk": "medium", "serious_harm": false, "findings": "Trẻ an toàn tạm thời.", "emergency_measures": "", "emergency_at": "" } })).unwrap();
+    assert_eq!(page["stage"], "assessed");
+    assert_eq!(page["deadlines"][1]["rule"], "5 ngày làm việc kể từ khi tiếp nhận");
+    let today = treem::today_in_vietnam().format("%d/%m/%Y").to_string();
+    let overview = invoke(&app, "overview", json!({ "today": today })).unwrap();
+    assert!(overview["due_soon"].as_array().unwrap().iter().any(|i| i["case_id"] == case["id"] && i["kind"] == "case"), "{overview}");
+    let saved = app._dir.path().join("mẫu 04.pdf");
+    invoke(&app, "case_form_save", json!({ "id": case["id"], "form": "plan", "path": saved.display().to_string() })).unwrap();
+    assert!(std::fs::read(&saved).unwrap().starts_with(b"%PDF-"));
+    let year = invoke(&app, "calendar_year", json!({ "year": 2024 })).unwrap();
+    assert!(year["days"].as_array().unwrap().iter().any(|d| d["day"] == "2024-02-10" && d["name"] == "Tết Nguyên đán"));
+    assert_eq!(year["weekdays_off"], 12);
+    invoke(&app, "calendar_set", json!({ "day": "16/02/2024", "kind": "off", "name": "Nghỉ bù" })).unwrap();
+    invoke(&app, "calendar_reset", json!({ "day": "16/02/2024" })).unwrap();
+
+    invoke(&app, "user_add", json!({ "login": "lanhdao", "name": "Võ Thùy Dương", "role": "leader", "group_unit_id": null, "password": PASSWORD })).unwrap();
+    invoke(&app, "user_add", json!({ "login": "xem", "name": "Trần Văn Xem", "role": "viewer", "group_unit_id": null, "password": PASSWORD })).unwrap();
+    let step = |details: Value| json!({ "case_id": case["id"], "done_at": "", "details": details });
+    let text = "Nội dung.";
+    let writes: Vec<(&str, Value)> = vec![
+        ("case_receive", report.clone()),
+        ("case_assess", step(json!({ "risk": "low", "serious_harm": false, "findings": text, "emergency_measures": "", "emergency_at": "" }))),
+        ("case_assess_in_detail", step(json!({ "physical": text, "psychological": text, "family": text, "caregivers": text, "needs": text, "meeting_on": "", "meeting_participants": "", "meeting_conclusions": "" }))),
+        ("case_plan", step(json!({ "goals": text, "actions": [{ "action": text, "unit_id": null, "due_on": "31/12/2030" }] }))),
+        ("case_follow_up", json!({ "case_id": case["id"], "done_at": "", "details": { "note": "Thăm gia đình." } })),
+        ("case_review", step(json!({ "remaining_harm": "low", "abuser_access": "low", "care_obstacles": "low", "recovery": text, "outcome": "close", "note": "" }))),
+        ("case_action_done", json!({ "id": "x", "done_on": "", "result": "Xong." })),
+        ("case_refer", json!({ "case_id": case["id"], "referred_to": "police", "referred_on": "", "reason": "Xác minh." })),
+        ("case_referral_outcome", json!({ "id": "x", "outcome": "Đã xử lý.", "outcome_on": "" })),
+        ("case_decision", json!({ "id": planned["id"] })),
+        ("calendar_set", json!({ "day": "16/02/2024", "kind": "off", "name": "Nghỉ bù" })),
+        ("calendar_fill", json!({ "year": 2031 })),
+    ];
+    let store = probe(&app);
+    let before = counts(&store);
+    for (login, reads) in [("lanhdao", true), ("xem", false)] {
+        invoke(&app, "lock", Value::Null).unwrap();
+        invoke(&app, "log_in", json!({ "login": login, "password": PASSWORD })).unwrap();
+        for (cmd, req) in [("cases_list", Value::Null), ("case_page", json!({ "id": case["id"] })), ("case_form_print", json!({ "id": case["id"], "form": "receipt" }))] {
+            if cmd == "case_form_print" && reads {
+                continue; // the leader may print; no viewer window in a test
+            }
+            let answer = invoke(&app, cmd, req);
+            assert_eq!(answer.is_ok(), reads, "{login} {cmd}: {answer:?}");
+        }
+        for (cmd, req) in &writes {
+            let err = invoke(&app, cmd, req.clone()).expect_err(cmd);
+            assert_eq!(err["code"], "forbidden", "{login} {cmd}: {err}");
+        }
+        assert_eq!(invoke(&app, "calendar_year", json!({ "year": 2025 })).unwrap()["year"], 2025, "{login} reads the calendar");
+    }
+    // Only the log grew: the locks and logins, and the leader's one look at the case.
+    let after = counts(&store);
+    let changed: Vec<_> = before.iter().zip(&after).filter(|(b, a)| b != a).map(|(b, _)| b.0.clone()).collect();
+    assert_eq!(changed, ["change_log"]);
+    let views: Vec<(String, String)> = tauri::async_runtime::block_on(
+        sqlx::query_as("SELECT user_name, record_id FROM change_log WHERE table_name = 'cases' AND event = 'view' AND user_name != 'Nguyễn Thị Hoa'").fetch_all(store.pool()),
+    )
+    .unwrap();
+    assert_eq!(views, [("Võ Thùy Dương".to_owned(), case["id"].as_str().unwrap().to_owned())]);
+}
