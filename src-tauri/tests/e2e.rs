@@ -406,3 +406,71 @@ fn a_workbook_imported_in_the_window_is_found_typing_without_tones() {
         store.close().await;
     });
 }
+
+#[test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run through scripts/test"]
+fn a_report_received_and_assessed_shows_its_plan_deadline_and_prints_the_plan_form() {
+    std::fs::create_dir_all(workspace().join("artifacts")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("treem.db");
+    demo_ward(&db);
+    let child: String = tauri::async_runtime::block_on(async {
+        let (store, _) = treem::auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+        let name = sqlx::query_scalar("SELECT full_name FROM children WHERE birth_year = 2015 ORDER BY id LIMIT 1").fetch_one(store.pool()).await.unwrap();
+        store.close().await;
+        name
+    });
+    let _driver = start_driver(&db);
+    let s = Session::open();
+    s.log_in("canbo", PASSWORD);
+    s.find("[data-testid=late-count]", None);
+
+    // Receiving the report: the child found in the register without tone marks.
+    s.click(&s.find("a[href='#/vu-viec']", None));
+    s.click(&s.find("[data-testid=case-new]", None));
+    s.type_text(&s.find("[data-testid=case-child-search]", None), &treem::text::fold(&child));
+    s.click(&s.find("[data-testid=case-child-option]", Some(&child)));
+    s.find("[data-testid=case-child-chosen]", Some(&child));
+    let choose = "const [id, value] = arguments; const el = document.getElementById(id); el.value = value; el.dispatchEvent(new Event('change', { bubbles: true }));";
+    for (id, value) in [("channel", "hotline_111"), ("abuse_type", "violence"), ("setting", "family")] {
+        post(&s.url("/execute/sync"), json!({ "script": choose, "args": [id, value] }));
+    }
+    s.type_text(&s.find("#account", None), "Tổng đài 111 chuyển thông tin trẻ bị cha đánh.");
+    s.click(&s.find("[data-testid=case-receive-submit]", None));
+    s.find("[data-testid=case-stage]", Some("Đã tiếp nhận"));
+    s.find("[data-testid=case-deadlines]", Some("12 giờ kể từ khi tiếp nhận"));
+
+    // The initial assessment; then the plan's 5 working days are what is due.
+    post(&s.url("/execute/sync"), json!({ "script": choose, "args": ["risk", "medium"] }));
+    s.type_text(&s.find("#findings", None), "Trẻ có vết bầm ở tay; mẹ hợp tác.");
+    s.click(&s.find("[data-testid=step-submit]", None));
+    s.find("[data-testid=case-stage]", Some("Đã đánh giá ban đầu"));
+    let deadlines = s.text(&s.find("[data-testid=case-deadlines]", Some("5 ngày làm việc kể từ khi tiếp nhận")));
+    assert!(deadlines.contains("Lập kế hoạch hỗ trợ, can thiệp (Mẫu 04)"), "{deadlines}");
+    s.script("document.querySelector('h1').scrollIntoView();");
+    s.screenshot("e2e-case.png");
+    let case_url = s.script("return location.hash;");
+
+    s.click(&s.find("a[href='#/tong-quan']", None));
+    let due = s.text(&s.find("[data-testid=due-soon]", Some("5 ngày làm việc kể từ khi tiếp nhận")));
+    assert!(due.contains("Vụ việc 01/") && !due.contains(&child), "the overview names the case by number only: {due}");
+    s.screenshot("e2e-overview-cases.png");
+
+    // The plan form (Mẫu 04) saved where the officer chose.
+    s.script(&format!("location.hash = {case_url};"));
+    let save = s.find("[data-testid=form-save-plan]", None);
+    let pdf = dir.path().join("kế hoạch can thiệp.pdf");
+    post(&s.url("/execute/sync"), json!({ "script": "arguments[0].dispatchEvent(new CustomEvent('treemsave', { detail: arguments[1] }));", "args": [json!({ ELEMENT_KEY: save }), pdf] }));
+    s.find("[data-testid=form-saved]", None);
+
+    // The holiday table the deadlines count by: Tết 2024 as announced.
+    s.click(&s.find("a[href='#/lich-nghi']", None));
+    s.retype(&s.find("#cal_year", None), "2024");
+    s.click(&s.find("button[type=submit]", Some("Xem")));
+    s.find("[data-testid=calendar-days]", Some("Tết Nguyên đán"));
+    s.screenshot("e2e-calendar.png");
+    s.close();
+    let text = Command::new("pdftotext").arg(&pdf).arg("-").output().expect("pdftotext").stdout;
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("KẾ HOẠCH HỖ TRỢ, CAN THIỆP") && text.contains(&child) && text.contains("Mẫu số 04"), "{text}");
+}

@@ -37,8 +37,8 @@ pub async fn add_demo(store: &Store, actor: &Actor) -> Result<usize> {
     if existing > 0 {
         return Ok(0);
     }
-    // The youngest children of the register, so they are still children today.
-    let children: Vec<String> = sqlx::query_scalar("SELECT id FROM children WHERE deleted_at IS NULL ORDER BY birth_year DESC, id LIMIT ?")
+    // Children of school age in 2024, still under 16 today.
+    let children: Vec<String> = sqlx::query_scalar("SELECT id FROM children WHERE deleted_at IS NULL AND birth_year BETWEEN 2012 AND 2018 ORDER BY id LIMIT ?")
         .bind(DEMO_CASES as i64)
         .fetch_all(store.pool())
         .await?;

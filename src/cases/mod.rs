@@ -926,9 +926,12 @@ pub async fn receive(store: &Store, actor: &Actor, source: Source, input: &Recei
     let child_id = match (&input.child_id, new_child) {
         (Some(id), _) => {
             live_child(&mut w, id).await?;
+            let child = crate::children::child_in(w.conn(), id, false).await?;
+            born_by(&child.full_name, child.birth(), received_at)?;
             id.clone()
         }
         (None, Some(valid)) => {
+            born_by(&valid.full_name, valid.birth, received_at)?;
             crate::children::check_group(&mut w, valid.group_unit_id.as_deref()).await?;
             crate::children::add_in(&mut w, &valid).await?
         }
@@ -955,6 +958,23 @@ pub async fn receive(store: &Store, actor: &Actor, source: Source, input: &Recei
     let header = sqlx::query_as::<_, CaseDb>(&format!("{CASE_SELECT} AND c.id = ?")).bind(&id).fetch_one(w.conn()).await?.header();
     w.commit().await?;
     Ok(header)
+}
+
+/// Refuses a report received before the child was born (a wrong child chosen, or a wrong date).
+fn born_by(name: &str, birth: crate::children::Birth, received_at: DateTime<Utc>) -> std::result::Result<(), InvalidInput> {
+    let day = calendar::vietnam_day(received_at);
+    use chrono::Datelike;
+    let unborn = match birth.day() {
+        Some(born) => born > day,
+        None => birth.year() > day.year(),
+    };
+    if unborn {
+        return Err(InvalidInput::new(
+            "child",
+            format!("{name} sinh {} — sau ngày tiếp nhận {}. Hãy kiểm tra lại trẻ đã chọn hoặc ngày tiếp nhận.", birth.text(), format_date(day)),
+        ));
+    }
+    Ok(())
 }
 
 async fn live_child(w: &mut Write<'_>, child_id: &str) -> Result<()> {

@@ -72,9 +72,21 @@ fn form_mark(number: &str) -> Block {
     Block::Paragraph(Paragraph { align: Align::Right, first_indent: 0.0, ..Paragraph::body(vec![Run::italic(format!("Mẫu số {number} (Nghị định số 56/2017/NĐ-CP)"))]) }.size(11.0).spacing(0.0, 4.0))
 }
 
+/// "Label: value"; a value not yet recorded leaves a dotted line to write on by hand (set
+/// flush left: justified, the dots would pull the label's words apart).
 fn line(label: &str, value: &str) -> Block {
-    let value = if value.trim().is_empty() { "…………………………………………………………………………".to_owned() } else { value.trim().to_owned() };
-    Block::Paragraph(Paragraph::body(vec![Run::regular(format!("{label}: ")), Run::regular(value)]).spacing(0.0, 3.0))
+    let value = value.trim();
+    let paragraph = if value.is_empty() {
+        Paragraph { align: Align::Left, ..Paragraph::body(vec![Run::regular(format!("{label}: …………………………………………………"))]) }
+    } else {
+        Paragraph::body(vec![Run::regular(format!("{label}: ")), Run::regular(value)])
+    };
+    Block::Paragraph(paragraph.spacing(0.0, 3.0))
+}
+
+/// An article of a decision: "Điều 1." in bold, then its text.
+fn article(n: u32, text: &str) -> Block {
+    Block::Paragraph(Paragraph::body(vec![Run::bold(format!("Điều {n}. ")), Run::regular(text)]))
 }
 
 async fn child_lines(pool: &SqlitePool, child_id: &str, on: chrono::NaiveDate) -> Result<Vec<Block>> {
@@ -286,19 +298,20 @@ pub(crate) async fn decision(pool: &SqlitePool, doc: &Document, signed: Option<S
     .fetch_all(pool)
     .await?;
     let mut who = vec!["Văn phòng HĐND và UBND phường".to_owned(), "công chức Văn hóa - Xã hội".to_owned()];
-    who.extend(units.iter().map(|u| lower_first(u)));
+    // Units keep their capitals: they are names.
+    who.extend(units);
     who.push("cha, mẹ, người chăm sóc trẻ em".to_owned());
     let body = vec![
         Block::Paragraph(Paragraph::centered(vec![Run::bold("QUYẾT ĐỊNH:")], 14.0).keep_with_next().spacing(6.0, 8.0)),
-        para(&format!(
-            "Điều 1. Phê duyệt Kế hoạch hỗ trợ, can thiệp đối với trẻ em {}, sinh {}, giới tính {}, cư trú tại {} (Kế hoạch kèm theo Quyết định này).",
+        article(1, &format!(
+            "Phê duyệt Kế hoạch hỗ trợ, can thiệp đối với trẻ em {}, sinh {}, giới tính {}, cư trú tại {} (Kế hoạch kèm theo Quyết định này).",
             child.full_name,
             child.birth_text,
             lower_first(child.sex.label()),
             if residence.is_empty() { ward.name.clone() } else { format!("{residence}, {}", ward.name) }
         )),
-        para("Điều 2. Giao công chức Văn hóa - Xã hội chủ trì, phối hợp với các đơn vị, cá nhân có liên quan tổ chức thực hiện Kế hoạch; theo dõi, đánh giá và báo cáo kết quả về Chủ tịch Ủy ban nhân dân phường."),
-        para(&format!("Điều 3. Quyết định này có hiệu lực kể từ ngày ký. {} chịu trách nhiệm thi hành Quyết định này./.", crate::text::upper_first(&who.join(", ")))),
+        article(2, "Giao công chức Văn hóa - Xã hội chủ trì, phối hợp với các đơn vị, cá nhân có liên quan tổ chức thực hiện Kế hoạch; theo dõi, đánh giá và báo cáo kết quả về Chủ tịch Ủy ban nhân dân phường."),
+        article(3, &format!("Quyết định này có hiệu lực kể từ ngày ký. {} chịu trách nhiệm thi hành Quyết định này./.", crate::text::upper_first(&who.join(", ")))),
     ];
     use chrono::Datelike;
     Ok(Frame {

@@ -27,7 +27,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 async fn some_child(store: &Store) -> String {
-    sqlx::query_scalar("SELECT id FROM children WHERE deleted_at IS NULL ORDER BY birth_year DESC, id LIMIT 1").fetch_one(store.pool()).await.unwrap()
+    sqlx::query_scalar("SELECT id FROM children WHERE deleted_at IS NULL AND birth_year = 2015 ORDER BY id LIMIT 1").fetch_one(store.pool()).await.unwrap()
 }
 
 fn report(child_id: &str, received_at: &str) -> ReceiveInput {
@@ -270,6 +270,9 @@ async fn bad_reports_and_a_removed_child_change_nothing() {
     assert!(e.contains("chưa tới"), "{e}");
     let e = message(cases::receive(s, o, Source::Window, &ReceiveInput { account: "  ".into(), ..report(&child, "") }, now).await.unwrap_err());
     assert!(e.contains("nội dung sự việc"), "{e}");
+    // A report received before the child chosen was born: the wrong child, or the wrong date.
+    let e = message(cases::receive(s, o, Source::Window, &report(&child, "01/06/2014 09:00"), now).await.unwrap_err());
+    assert!(e.contains("sau ngày tiếp nhận 01/06/2014"), "{e}");
     // A new child with a bad birth date: neither the child nor the case is written.
     let bad_child = treem::children::ChildInput { full_name: "Lê Văn Bình".into(), birth: "30/02/2016".into(), sex: Some(treem::children::Sex::Male), ..Default::default() };
     let e = cases::receive(s, o, Source::Window, &ReceiveInput { child_id: None, new_child: Some(bad_child.clone()), ..report(&child, "") }, now).await.unwrap_err();
