@@ -1,6 +1,8 @@
 -- Cases handled through Decree 56/2017's support-and-intervention process, the steps each case
--- went through, the actions of its plans, its referrals; the officer's changes to the holiday
--- table that working-day deadlines count by; and the approval decision as a kind of document.
+-- went through, the actions of its plans, its referrals; injuries and deaths of children; the
+-- checks of child labour at businesses and households; the officer's changes to the holiday
+-- table that working-day deadlines count by; and three new kinds of document: the approval
+-- decision of a case, the urgent report of a child's death, the self-check report on labour.
 
 -- A day of the holiday table the officer changed (the built-in table lives in the code). The
 -- id is derived from the day, so two laptops changing one day change one record.
@@ -87,17 +89,58 @@ CREATE TABLE case_referrals (
 -- A case's page: WHERE case_id = ?.
 CREATE INDEX case_referrals_by_case ON case_referrals (case_id);
 
+-- An accident or injury of a child (seed plan II.3.d): what, where, the outcome, what was done.
+CREATE TABLE injuries (
+    id          TEXT PRIMARY KEY NOT NULL,
+    child_id    TEXT NOT NULL REFERENCES children (id),
+    occurred_on TEXT NOT NULL,
+    place       TEXT NOT NULL DEFAULT '',
+    cause       TEXT NOT NULL CHECK (cause IN ('drowning', 'traffic', 'fall', 'burn', 'poisoning', 'other')),
+    outcome     TEXT NOT NULL CHECK (outcome IN ('injured', 'died')),
+    description TEXT NOT NULL,
+    actions     TEXT NOT NULL DEFAULT '',           -- what the ward and others did
+    recorded_by TEXT NOT NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, device_id TEXT NOT NULL,
+    row_version INTEGER NOT NULL DEFAULT 1, deleted_at TEXT
+) STRICT;
+-- The list and the statistics of a period: WHERE occurred_on BETWEEN ? AND ?.
+CREATE INDEX injuries_by_day ON injuries (occurred_on);
+
+-- A check of child labour at a business or a household (seed plan II.5.a).
+CREATE TABLE labour_checks (
+    id          TEXT PRIMARY KEY NOT NULL,
+    checked_on  TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('business', 'household')),
+    place       TEXT NOT NULL,                      -- the business or household, and its address
+    team_units  TEXT NOT NULL DEFAULT '[]',         -- JSON list of units' ids
+    team_people TEXT NOT NULL DEFAULT '',           -- the people, in words
+    found       TEXT NOT NULL DEFAULT '[]',         -- JSON list of {name, age, work, conditions}
+    findings    TEXT NOT NULL,
+    required    TEXT NOT NULL DEFAULT '',           -- what the business or household must do
+    follow_up   TEXT NOT NULL DEFAULT '',
+    follow_up_on TEXT,
+    recorded_by TEXT NOT NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, device_id TEXT NOT NULL,
+    row_version INTEGER NOT NULL DEFAULT 1, deleted_at TEXT
+) STRICT;
+-- The year's list: WHERE checked_on BETWEEN ? AND ?.
+CREATE INDEX labour_checks_by_day ON labour_checks (checked_on);
+
 -- The approval decision (Mẫu 05) is a document of the register, numbered and signed like the
--- others, that speaks of a case. The documents table is rebuilt to widen its CHECK and add the
--- case, as the reminder letters' migration did (its comments say why this is safe).
+-- others, that speaks of a case; the urgent report of a death speaks of an injury; the
+-- self-check report on child labour, of a year. The documents table is rebuilt to widen its
+-- CHECK and add the case and the injury, as the reminder letters' migration did (its comments
+-- say why this is safe).
 CREATE TABLE documents_new (
     id          TEXT PRIMARY KEY NOT NULL,
-    kind        TEXT NOT NULL CHECK (kind IN ('plan', 'report', 'progress', 'delivery', 'reminder', 'case_decision')),
+    kind        TEXT NOT NULL CHECK (kind IN ('plan', 'report', 'progress', 'delivery', 'reminder', 'case_decision', 'injury_report', 'labour_report')),
     plan_id     TEXT REFERENCES plans (id),
     period      TEXT CHECK (period IN ('half', 'year')),   -- reports only
     source_id   TEXT REFERENCES documents_new (id),       -- delivery lists: the document delivered
     unit_id     TEXT REFERENCES units (id),               -- reminder letters: the unit addressed
     case_id     TEXT REFERENCES cases (id),               -- approval decisions: the case
+    injury_id   TEXT REFERENCES injuries (id),            -- urgent reports of a death: the injury
+    about_year  INTEGER,                                  -- self-check reports: the year checked
     year        INTEGER NOT NULL,
     number      INTEGER,                                  -- given by the register on issuing
     symbol      TEXT NOT NULL,

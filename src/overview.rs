@@ -22,6 +22,8 @@ labelled_enum! {
         Report = ("report", "Báo cáo"),
         /// A step or an action of a case (shown only to those who may open cases).
         Case = ("case", "Vụ việc"),
+        /// The urgent report of a child's death (shown only to those who may open cases).
+        Injury = ("injury", "Báo cáo nhanh"),
     }
 }
 
@@ -45,6 +47,8 @@ pub struct DueItem {
     pub status: Option<Status>,
     /// The case (cases only).
     pub case_id: Option<String>,
+    /// The injury (urgent reports only).
+    pub injury_id: Option<String>,
     /// The hour it is due, where it counts in hours ("14:30").
     pub due_time: Option<String>,
 }
@@ -168,7 +172,7 @@ async fn add_cases(pool: &SqlitePool, o: &mut Overview, today: NaiveDate) -> Res
     let horizon = today + Duration::days(DUE_SOON_DAYS);
     for (row, deadlines) in crate::cases::all_in(pool, at).await? {
         for d in deadlines.into_iter().filter(|d| d.state.is_open()) {
-            let hours = d.rule.contains("giờ");
+            let hours = d.kind.in_hours();
             let item = DueItem {
                 kind: DueKind::Case,
                 node_id: None,
@@ -178,6 +182,7 @@ async fn add_cases(pool: &SqlitePool, o: &mut Overview, today: NaiveDate) -> Res
                 due_on: d.due_on,
                 status: None,
                 case_id: Some(row.id.clone()),
+                injury_id: None,
                 due_time: hours.then(|| crate::vietnam_time(d.due_at).format("%H:%M").to_string()),
             };
             if d.due_at < at {
@@ -185,6 +190,26 @@ async fn add_cases(pool: &SqlitePool, o: &mut Overview, today: NaiveDate) -> Res
             } else if d.due_on <= horizon {
                 o.due_soon.push(item);
             }
+        }
+    }
+    // A child's death owes the city an urgent report until it is issued.
+    for injury in crate::injuries::all_in(pool, None).await?.into_iter().filter(|i| i.report_owed()) {
+        let item = DueItem {
+            kind: DueKind::Injury,
+            node_id: None,
+            label: format!("Tai nạn ngày {}", crate::text::format_date(injury.occurred_on)),
+            text: "Báo cáo nhanh trường hợp trẻ em tử vong gửi UBND cấp trên".to_owned(),
+            unit_name: "Công chức Văn hóa - Xã hội".to_owned(),
+            due_on: injury.report_due_on(),
+            status: None,
+            case_id: None,
+            injury_id: Some(injury.id.clone()),
+            due_time: None,
+        };
+        if item.due_on < today {
+            o.late.push(item);
+        } else {
+            o.due_soon.push(item);
         }
     }
     o.due_soon.sort_by_key(|i| i.due_on);
@@ -208,6 +233,7 @@ pub(crate) async fn overview_in(pool: &SqlitePool, plan_id: &str, today: NaiveDa
             due_on: node.ends_on,
             status: Some(a.status),
             case_id: None,
+            injury_id: None,
             due_time: None,
         };
         if node.ends_on < today {
@@ -229,6 +255,7 @@ pub(crate) async fn overview_in(pool: &SqlitePool, plan_id: &str, today: NaiveDa
                 due_on: d.due_on,
                 status: None,
                 case_id: None,
+                injury_id: None,
                 due_time: None,
             };
             match cell.state {

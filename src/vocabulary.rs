@@ -162,6 +162,14 @@ pub struct Vocabulary {
     pub case_forms: Vec<Choice<crate::documents::case_docs::CaseForm>>,
     /// A day off or worked.
     pub day_kinds: Vec<Choice<crate::calendar::DayKind>>,
+    /// Which rule a deadline of a case comes from.
+    pub deadline_kinds: Vec<Choice<crate::cases::DeadlineKind>>,
+    /// Causes of injuries.
+    pub injury_causes: Vec<Choice<crate::injuries::Cause>>,
+    /// Injured or died.
+    pub injury_outcomes: Vec<Choice<crate::injuries::Outcome>>,
+    /// Where a check of child labour was made.
+    pub check_places: Vec<Choice<crate::labour::PlaceKind>>,
     /// The shortest password accepted.
     #[ts(type = "number")]
     pub min_password_chars: usize,
@@ -211,6 +219,10 @@ pub fn vocabulary() -> Vocabulary {
         deadline_states: choices(),
         case_forms: choices(),
         day_kinds: choices(),
+        deadline_kinds: choices(),
+        injury_causes: choices(),
+        injury_outcomes: choices(),
+        check_places: choices(),
         min_password_chars: crate::auth::MIN_PASSWORD_CHARS,
         due_soon_days: crate::overview::DUE_SOON_DAYS,
         today: crate::today_in_vietnam(),

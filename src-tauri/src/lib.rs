@@ -229,6 +229,14 @@ commands! {
     calendar_set(treem::calendar::DayInput) -> treem::calendar::CalendarDay;
     calendar_reset(api::CalendarDayRequest) -> ();
     calendar_fill(api::CalendarYearRequest) -> treem::calendar::CalendarYear;
+    injuries_list(api::InjuriesRequest) -> Vec<treem::injuries::Injury>;
+    injury_record(treem::injuries::InjuryInput) -> treem::injuries::Injury;
+    injury_report(api::InjuryRequest) -> treem::documents::register::Document;
+    labour_checks(api::CalendarYearRequest) -> Vec<treem::labour::LabourCheck>;
+    labour_check_record(treem::labour::CheckInput) -> treem::labour::LabourCheck;
+    labour_report(api::CalendarYearRequest) -> treem::documents::register::Document;
+    statistics(api::StatisticsRequest) -> treem::stats::Statistics;
+    statistics_save_xlsx(api::StatisticsSaveRequest) -> ();
 
     // A file's bytes cross as binary, not as a JSON array of numbers.
     => binary {

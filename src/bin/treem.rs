@@ -132,6 +132,20 @@ enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
+    /// Số liệu thống kê về trẻ em của một kỳ (Thông tư 13/2021)
+    Stats {
+        #[command(flatten)]
+        db: Db,
+        /// Ngày đầu kỳ (dd/mm/yyyy hoặc yyyy-mm-dd)
+        #[arg(long)]
+        from: String,
+        /// Ngày cuối kỳ (dd/mm/yyyy hoặc yyyy-mm-dd)
+        #[arg(long)]
+        to: String,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Việc sắp đến hạn và quá hạn
     Status {
         #[command(flatten)]
@@ -752,6 +766,25 @@ async fn run(cli: Cli) -> treem::Result<()> {
             let added = children::generate::add(&store, &actor, n, seed, treem::today_in_vietnam()).await;
             store.close().await;
             println!("Đã thêm {} trẻ em hư cấu.", added?);
+        }
+        Command::Stats { db, from, to, json } => {
+            let (from, to) = (text::parse_date("from", &from)?, text::parse_date("to", &to)?);
+            let (store, actor) = db.open().await?;
+            let stats = treem::stats::compute(&store, &actor, from, to).await;
+            store.close().await;
+            let stats = stats?;
+            if json {
+                print_json(&stats);
+            } else {
+                println!("Số liệu từ ngày {} đến ngày {}:", text::format_date(from), text::format_date(to));
+                for i in &stats.indicators {
+                    println!("\n{}  {}: {}", i.code, i.name, i.value_text);
+                    for b in &i.breakdowns {
+                        let parts: Vec<String> = b.rows.iter().map(|r| format!("{} {}", r.label, r.value_text)).collect();
+                        println!("  {}: {}", b.title, parts.join("; "));
+                    }
+                }
+            }
         }
         Command::Status { db, json, today } => {
             let today = match today {

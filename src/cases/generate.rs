@@ -1,7 +1,8 @@
 //! Fictional cases for the demo ward: one at every step of the process, some past their
 //! deadlines, two just received (their clocks running from the moment the demo is loaded), with
-//! referrals and two approval decisions issued through the register. Written through the same
-//! functions the window calls, so they obey every rule a real case does.
+//! referrals and approval decisions issued through the register; three injuries, one a death
+//! with its urgent report issued; two checks of child labour. Written through the same
+//! functions the window calls, so they obey every rule a real record does.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -39,7 +40,7 @@ pub async fn add_demo(store: &Store, actor: &Actor) -> Result<usize> {
     }
     // Children of school age in 2024, still under 16 today.
     let children: Vec<String> = sqlx::query_scalar("SELECT id FROM children WHERE deleted_at IS NULL AND birth_year BETWEEN 2012 AND 2018 ORDER BY id LIMIT ?")
-        .bind(DEMO_CASES as i64)
+        .bind(DEMO_CASES as i64 + 3)
         .fetch_all(store.pool())
         .await?;
     if children.len() < DEMO_CASES {
@@ -158,5 +159,53 @@ pub async fn add_demo(store: &Store, actor: &Actor) -> Result<usize> {
     let when = now - Duration::days(1);
     let c = receive(store, actor, src, &receive_one(&children[6], typed(when), Channel::Police, AbuseType::SexualAbuse, Setting::Community, "Tổ dân phố 4", "Công an phường chuyển thông tin trẻ bị xâm hại."), now).await?;
     assess(store, actor, src, &step!(InitialStep, c.id, typed(when + Duration::hours(2)), initial(Risk::High, true, typed(when + Duration::hours(1)))), now).await?;
+
+    add_injuries_and_checks(store, actor, &children[DEMO_CASES..], &units).await?;
     Ok(DEMO_CASES)
+}
+
+async fn add_injuries_and_checks(store: &Store, actor: &Actor, children: &[String], units: &[(String, String)]) -> Result<()> {
+    use crate::injuries::{self, Cause, InjuryInput, Outcome};
+    use crate::labour::{self, ChildAtWork, CheckInput, PlaceKind};
+    let src = Source::Import;
+    let today = crate::today_in_vietnam();
+    let injury = |child: &str, on: &str, place: &str, cause, outcome, description: &str, actions: &str| InjuryInput {
+        child_id: Some(child.to_owned()),
+        new_child: None,
+        occurred_on: on.to_owned(),
+        place: place.to_owned(),
+        cause,
+        outcome,
+        description: description.to_owned(),
+        actions: actions.to_owned(),
+    };
+    let died = injuries::record(store, actor, src, &injury(&children[0], "15/06/2024", "Hồ sen, tổ dân phố 4", Cause::Drowning, Outcome::Died,
+        "Trẻ cùng bạn ra hồ tắm, bị trượt chân xuống chỗ nước sâu; người dân phát hiện và đưa vào bờ nhưng trẻ đã tử vong.",
+        "Lãnh đạo UBND phường và Hội Liên hiệp Phụ nữ đến thăm hỏi, hỗ trợ gia đình; cắm biển cảnh báo nguy hiểm quanh hồ."), today).await?;
+    let report = register::create_injury_report(store, actor, src, &died.id).await?;
+    register::issue(store, actor, src, &report.id, day(2024, 6, 16), None).await?;
+    injuries::record(store, actor, src, &injury(&children[1], "02/09/2024", "Đường Hùng Vương", Cause::Traffic, Outcome::Injured,
+        "Trẻ đi xe đạp va chạm với xe máy, bị gãy tay.", "Trạm Y tế sơ cứu, chuyển bệnh viện tỉnh."), today).await?;
+    injuries::record(store, actor, src, &injury(&children[2], "10/10/2024", "Tại nhà", Cause::Burn, Outcome::Injured,
+        "Trẻ bị bỏng nước sôi ở chân khi chơi trong bếp.", "Gia đình đưa trẻ đến Trạm Y tế; cộng tác viên hướng dẫn phòng tránh bỏng."), today).await?;
+    let team: Vec<String> = units.iter().filter(|(_, n)| n.contains("Công an") || n.contains("Văn hóa")).map(|(id, _)| id.clone()).collect();
+    let check = |on: &str, kind, place: &str, found: Vec<ChildAtWork>, findings: &str, required: &str| CheckInput {
+        checked_on: on.to_owned(),
+        kind,
+        place: place.to_owned(),
+        team_units: team.clone(),
+        team_people: "Công chức Văn hóa - Xã hội, Công an phường, tổ trưởng tổ dân phố.".to_owned(),
+        found,
+        findings: findings.to_owned(),
+        required: required.to_owned(),
+        follow_up: String::new(),
+        follow_up_on: String::new(),
+    };
+    labour::record(store, actor, src, &check("20/06/2024", PlaceKind::Business, "Quán ăn Hương Quê, đường Phan Bội Châu",
+        vec![ChildAtWork { name: "Nguyễn Văn Tín".into(), age: 14, work: "Rửa bát, phục vụ bàn".into(), conditions: "Làm từ 17 giờ đến 22 giờ, 6 buổi mỗi tuần".into() }],
+        "Cơ sở sử dụng 01 người chưa đủ 15 tuổi làm việc buổi tối, quá thời giờ cho phép.",
+        "Chấm dứt việc sử dụng trẻ làm việc buổi tối; cam kết không tái phạm."), today).await?;
+    labour::record(store, actor, src, &check("15/11/2024", PlaceKind::Household, "Hộ kinh doanh bánh tráng, tổ dân phố 3", vec![],
+        "Không phát hiện trẻ em lao động trái quy định.", ""), today).await?;
+    Ok(())
 }

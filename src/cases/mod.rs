@@ -190,6 +190,27 @@ labelled_enum! {
     }
 }
 
+labelled_enum! {
+    /// Which rule a deadline comes from.
+    pub enum DeadlineKind {
+        /// The initial assessment, within 12 hours.
+        Assessment = ("assessment", "Đánh giá ban đầu trong 12 giờ"),
+        /// Emergency measures where the child faces serious harm, within 12 hours.
+        Emergency = ("emergency", "Can thiệp khẩn cấp trong 12 giờ"),
+        /// The plan, within 5 working days.
+        Plan = ("plan", "Lập kế hoạch trong 5 ngày làm việc"),
+        /// An action of a plan, by its date.
+        Action = ("action", "Hoạt động của kế hoạch"),
+    }
+}
+
+impl DeadlineKind {
+    /// Counted in hours rather than days.
+    pub fn in_hours(self) -> bool {
+        matches!(self, DeadlineKind::Assessment | DeadlineKind::Emergency)
+    }
+}
+
 impl DeadlineState {
     /// Still to be done.
     pub fn is_open(self) -> bool {
@@ -424,6 +445,8 @@ pub struct Referral {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct CaseDeadline {
+    /// Which rule it comes from.
+    pub kind: DeadlineKind,
     /// The step or action due: "Lập kế hoạch hỗ trợ, can thiệp (Mẫu 04)".
     pub what: String,
     /// The rule: "5 ngày làm việc kể từ khi tiếp nhận".
@@ -730,14 +753,14 @@ pub fn next_steps(stage: Stage) -> Vec<StepKind> {
     }
 }
 
-fn deadline(what: &str, rule: &str, due_at: DateTime<Utc>, due_text: String, done_at: Option<DateTime<Utc>>, now: DateTime<Utc>, problem: Option<String>) -> CaseDeadline {
+fn deadline(kind: DeadlineKind, what: &str, rule: &str, due_at: DateTime<Utc>, due_text: String, done_at: Option<DateTime<Utc>>, now: DateTime<Utc>, problem: Option<String>) -> CaseDeadline {
     let state = match done_at {
         Some(d) if d <= due_at => DeadlineState::Met,
         Some(_) => DeadlineState::Late,
         None if now > due_at => DeadlineState::Overdue,
         None => DeadlineState::Open,
     };
-    CaseDeadline { what: what.to_owned(), rule: rule.to_owned(), unit_name: None, due_at, due_on: calendar::vietnam_day(due_at), due_text, state, done_at, problem }
+    CaseDeadline { kind, what: what.to_owned(), rule: rule.to_owned(), unit_name: None, due_at, due_on: calendar::vietnam_day(due_at), due_text, state, done_at, problem }
 }
 
 /// A case's deadlines as of `now`, in order: the 12-hour initial assessment (and emergency
@@ -749,6 +772,7 @@ pub fn deadlines(received_at: DateTime<Utc>, steps: &[StepRecord], actions: &[Ca
     let hours_text = format!("{} ngày {}", crate::vietnam_time(hours_due).format("%H:%M"), format_date(calendar::vietnam_day(hours_due)));
     let initial = steps.iter().find(|s| s.step == StepKind::Initial);
     out.push(deadline(
+        DeadlineKind::Assessment,
         "Đánh giá ban đầu (Mẫu 02)",
         "12 giờ kể từ khi tiếp nhận",
         hours_due,
@@ -760,6 +784,7 @@ pub fn deadlines(received_at: DateTime<Utc>, steps: &[StepRecord], actions: &[Ca
     if let Some(StepDetails::Initial(a)) = initial.map(|s| &s.details) {
         if a.serious_harm {
             out.push(deadline(
+                DeadlineKind::Emergency,
                 "Biện pháp can thiệp khẩn cấp",
                 "12 giờ kể từ khi tiếp nhận, khi trẻ có nguy cơ bị tổn hại nghiêm trọng",
                 hours_due,
@@ -789,12 +814,12 @@ pub fn deadlines(received_at: DateTime<Utc>, steps: &[StepRecord], actions: &[Ca
         };
         let what = if cycle == 1 { "Lập kế hoạch hỗ trợ, can thiệp (Mẫu 04)".to_owned() } else { format!("Lập kế hoạch hỗ trợ, can thiệp lần {cycle} (Mẫu 04)") };
         let done = steps.iter().find(|s| s.cycle == cycle && s.step == StepKind::Plan).map(|s| s.done_at);
-        out.push(deadline(&what, rule, calendar::end_of_day(day), format!("ngày {}", format_date(day)), done, now, problem));
+        out.push(deadline(DeadlineKind::Plan, &what, rule, calendar::end_of_day(day), format!("ngày {}", format_date(day)), done, now, problem));
     }
     // Actions of a plan that a review replaced are no longer owed; those done stay.
     for a in actions.iter().filter(|a| a.cycle == last_cycle || a.done_on.is_some()) {
         let done = a.done_on.map(calendar::end_of_day);
-        let mut d = deadline(&a.action, "thời hạn trong kế hoạch", calendar::end_of_day(a.due_on), format!("ngày {}", format_date(a.due_on)), done, now, None);
+        let mut d = deadline(DeadlineKind::Action, &a.action, "thời hạn trong kế hoạch", calendar::end_of_day(a.due_on), format!("ngày {}", format_date(a.due_on)), done, now, None);
         d.unit_name = a.unit_name.clone();
         out.push(d);
     }
@@ -1394,4 +1419,79 @@ pub struct CaseWithDeadlines {
 pub async fn list_with_deadlines(store: &Store, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<CaseWithDeadlines>> {
     actor.require(Need::ReadCases)?;
     Ok(all_in(store.pool(), now).await?.into_iter().map(|(row, deadlines)| CaseWithDeadlines { row, deadlines }).collect())
+}
+
+/// What the statistics count of a case, as it stood at an instant.
+#[derive(Debug, Clone)]
+pub(crate) struct CaseFacts {
+    /// The day received, in Vietnam.
+    pub received_on: NaiveDate,
+    pub abuse_type: AbuseType,
+    pub setting: Setting,
+    pub channel: Channel,
+    pub child_id: String,
+    pub child_sex: crate::children::Sex,
+    pub child_birth: crate::children::Birth,
+    pub child_group: Option<String>,
+    /// Where it stood at the instant.
+    pub stage: Stage,
+    /// When its first plan was approved, if by then.
+    pub approved_at: Option<DateTime<Utc>>,
+    /// Its deadlines as they stood at the instant.
+    pub deadlines: Vec<CaseDeadline>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ChildFactsDb {
+    id: String,
+    sex: crate::children::Sex,
+    birth_date: Option<NaiveDate>,
+    birth_year: i32,
+    group_name: Option<String>,
+}
+
+/// Every case received by `at`, as it stood then: its steps, actions and deadlines as known at
+/// that instant (what was done later is not yet done).
+pub(crate) async fn facts_in(pool: &sqlx::SqlitePool, at: DateTime<Utc>) -> Result<Vec<CaseFacts>> {
+    let cal = Calendar::load(pool).await?;
+    let mut conn = pool.acquire().await?;
+    let cases = sqlx::query_as::<_, CaseDb>(&format!("{CASE_SELECT} AND c.received_at <= ?")).bind(crate::store::stamp(at)).fetch_all(&mut *conn).await?;
+    let children: HashMap<String, ChildFactsDb> = sqlx::query_as::<_, ChildFactsDb>(
+        "SELECT c.id, ch.sex, ch.birth_date, ch.birth_year, u.name AS group_name
+         FROM cases c JOIN children ch ON ch.id = c.child_id LEFT JOIN units u ON u.id = ch.group_unit_id WHERE c.deleted_at IS NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|c| (c.id.clone(), c))
+    .collect();
+    let mut steps = steps_of(&mut conn, None).await?;
+    let mut actions = actions_of(&mut conn, None).await?;
+    let at_day = calendar::vietnam_day(at);
+    Ok(cases
+        .into_iter()
+        .filter_map(|c| {
+            let child = children.get(&c.id)?;
+            let steps: Vec<StepRecord> = steps.remove(&c.id).unwrap_or_default().into_iter().filter(|s| s.done_at <= at).collect();
+            let actions: Vec<CaseAction> = actions
+                .remove(&c.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| CaseAction { done_on: a.done_on.filter(|d| *d <= at_day), ..a })
+                .collect();
+            Some(CaseFacts {
+                received_on: calendar::vietnam_day(c.received_at),
+                abuse_type: c.abuse_type,
+                setting: c.setting,
+                channel: c.channel,
+                child_sex: child.sex,
+                child_birth: crate::children::Birth::from_columns(child.birth_date, child.birth_year),
+                child_group: child.group_name.clone(),
+                stage: stage_of(&steps).0,
+                approved_at: steps.iter().find(|s| s.step == StepKind::Approval).map(|s| s.done_at),
+                deadlines: deadlines(c.received_at, &steps, &actions, &cal, at),
+                child_id: c.child_id,
+            })
+        })
+        .collect())
 }

@@ -279,7 +279,7 @@ impl Birth {
         self.age_on(on).is_some_and(|a| a < CHILD_AGE_LIMIT)
     }
 
-    fn from_columns(day: Option<NaiveDate>, year: i32) -> Birth {
+    pub(crate) fn from_columns(day: Option<NaiveDate>, year: i32) -> Birth {
         day.map(Birth::Day).unwrap_or(Birth::Year(year))
     }
 }

@@ -188,7 +188,7 @@ pub async fn form_pdf(store: &Store, actor: &Actor, case_id: &str, form: CaseFor
         CaseForm::Plan => {
             body.push(heading("I. Thông tin về trẻ em"));
             body.extend(child_lines(pool, &c.child_id, on).await?);
-            let due = page.deadlines.iter().filter(|d| d.what.starts_with("Lập kế hoạch")).last();
+            let due = page.deadlines.iter().filter(|d| d.kind == cases::DeadlineKind::Plan).last();
             if let Some(d) = due {
                 body.push(line("Thời hạn lập kế hoạch", &format!("{} ({})", d.due_text, d.rule)));
             }

@@ -6,6 +6,7 @@ pub mod case_docs;
 pub mod delivery;
 pub mod frame;
 pub mod plan_doc;
+pub mod protection_docs;
 pub mod progress;
 pub mod register;
 pub mod reminder;

@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 use ts_rs::TS;
 
 use super::frame::SignedMark;
-use super::{case_docs, delivery, plan_doc, progress, reminder, report};
+use super::{case_docs, delivery, plan_doc, progress, protection_docs, reminder, report};
 use crate::auth::{Actor, Need};
 use crate::files;
 use crate::signing::Identity;
@@ -32,13 +32,23 @@ labelled_enum! {
         Reminder = ("reminder", "Công văn đôn đốc"),
         /// Quyết định phê duyệt kế hoạch hỗ trợ, can thiệp (Mẫu 05 of Decree 56) for a case.
         CaseDecision = ("case_decision", "Quyết định phê duyệt kế hoạch hỗ trợ, can thiệp"),
+        /// Báo cáo nhanh: a child died of an accident or injury (seed plan II.3.d).
+        InjuryReport = ("injury_report", "Báo cáo nhanh trẻ em tử vong do tai nạn, thương tích"),
+        /// Báo cáo kết quả tự kiểm tra lao động trẻ em (seed plan II.5.a).
+        LabourReport = ("labour_report", "Báo cáo tự kiểm tra lao động trẻ em"),
     }
 }
 
 impl Kind {
     /// Whether the register gives it a number.
     pub fn numbered(self) -> bool {
-        matches!(self, Kind::Plan | Kind::Report | Kind::Reminder | Kind::CaseDecision)
+        matches!(self, Kind::Plan | Kind::Report | Kind::Reminder | Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport)
+    }
+
+    /// Names children and what happened to them: only those who may open cases read it; the
+    /// register shows others its number, date and kind.
+    pub fn restricted(self) -> bool {
+        matches!(self, Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport)
     }
 }
 
@@ -82,6 +92,10 @@ pub struct Document {
     pub unit_id: Option<String>,
     /// The case an approval decision is for.
     pub case_id: Option<String>,
+    /// The injury an urgent report is for.
+    pub injury_id: Option<String>,
+    /// The year a self-check report speaks of.
+    pub about_year: Option<i32>,
     /// Year of the register.
     pub year: i32,
     /// Number, once issued.
@@ -125,6 +139,8 @@ struct Row {
     source_id: Option<String>,
     unit_id: Option<String>,
     case_id: Option<String>,
+    injury_id: Option<String>,
+    about_year: Option<i32>,
     year: i32,
     number: Option<i32>,
     symbol: String,
@@ -161,7 +177,7 @@ impl Actions {
         let draft = status == DocStatus::Draft;
         Actions {
             issue: draft && kind.numbered(),
-            write_sections: draft && kind == Kind::Report,
+            write_sections: draft && matches!(kind, Kind::Report | Kind::LabourReport),
             delivery_list: !draft && matches!(kind, Kind::Plan | Kind::Report),
             verify: !draft,
         }
@@ -185,6 +201,8 @@ impl From<Row> for Document {
             source_id: r.source_id,
             unit_id: r.unit_id,
             case_id: r.case_id,
+            injury_id: r.injury_id,
+            about_year: r.about_year,
             year: r.year,
             number: r.number,
             symbol: r.symbol,
@@ -220,8 +238,8 @@ pub async fn get(store: &Store, actor: &Actor, id: &str) -> Result<Document> {
 /// A document as this person may see it: a case's decision names the child, so to those who
 /// may not open cases the register shows only its number, date and kind.
 fn shown_to(actor: &Actor, mut doc: Document) -> Document {
-    if doc.kind == Kind::CaseDecision && actor.require(Need::ReadCases).is_err() {
-        doc.summary = "Phê duyệt kế hoạch hỗ trợ, can thiệp (nội dung chỉ cán bộ và lãnh đạo được xem)".to_owned();
+    if doc.kind.restricted() && actor.require(Need::ReadCases).is_err() {
+        doc.summary = format!("{} (nội dung chỉ cán bộ và lãnh đạo được xem)", doc.kind.label());
         doc.recipients.clear();
         doc.can = Actions { issue: false, write_sections: false, delivery_list: false, verify: false };
     }
@@ -343,7 +361,9 @@ pub async fn create_draft(
             }
             (reminder::SYMBOL.to_owned(), reminder::summary(&p), reminder::default_recipients(), Narrative::default())
         }
-        Kind::CaseDecision => return Err(InvalidInput::new("kind", "Quyết định phê duyệt kế hoạch hỗ trợ, can thiệp được lập từ trang của vụ việc.").into()),
+        Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport => {
+            return Err(InvalidInput::new("kind", "Văn bản này được lập từ trang của vụ việc, của trường hợp tai nạn hoặc của danh sách kiểm tra lao động trẻ em.").into())
+        }
     };
     let unit_id = if kind == Kind::Reminder { unit_id.map(str::to_owned) } else { None };
     let doc = Document {
@@ -354,6 +374,8 @@ pub async fn create_draft(
         source_id: source_id.map(str::to_owned),
         unit_id,
         case_id: None,
+        injury_id: None,
+        about_year: None,
         year: p.year,
         number: None,
         symbol,
@@ -392,6 +414,50 @@ pub async fn create_draft(
     Ok(doc)
 }
 
+/// The signer of the latest plan: who signs the ward's documents unless the officer changes it.
+async fn usual_signer(pool: &SqlitePool) -> Result<(String, String, String)> {
+    let signer: Option<(String, String, String)> =
+        sqlx::query_as("SELECT signer_prefix, signer_title, signer_name FROM plans WHERE deleted_at IS NULL ORDER BY year DESC LIMIT 1").fetch_optional(pool).await?;
+    Ok(signer.unwrap_or_default())
+}
+
+/// A draft that stands apart from any plan (a decision on a case, a report on an injury or on
+/// the year's checks), with what it speaks of among `cols`.
+async fn insert_standalone(store: &Store, actor: &Actor, source: Source, kind: Kind, cols: Cols, symbol: &str, summary: &str, prefix: &str, recipients: &[String]) -> Result<Document> {
+    let (_, title, name) = usual_signer(store.pool()).await?;
+    use chrono::Datelike;
+    let id = new_id();
+    let cols = cols
+        .set("kind", kind)
+        .set("year", crate::today_in_vietnam().year())
+        .set("symbol", symbol)
+        .set("summary", summary)
+        .set("signer_prefix", prefix)
+        .set("signer_title", &title)
+        .set("signer_name", &name)
+        .set("recipients", recipients)
+        .set("narrative", Narrative::default())
+        .set("status", DocStatus::Draft);
+    let mut w = store.write(actor, source).await?;
+    w.insert("documents", &id, cols).await?;
+    w.commit().await?;
+    get_in(store.pool(), &id).await
+}
+
+/// The draft of `kind` already made for what `column` names, if any: opened again rather than
+/// drafted twice.
+async fn existing_draft(pool: &SqlitePool, kind: Kind, column: &str, value: &str) -> Result<Option<Document>> {
+    let id: Option<String> = sqlx::query_scalar(&format!("SELECT id FROM documents WHERE kind = ? AND {column} = ? AND status = 'draft' AND deleted_at IS NULL"))
+        .bind(kind.as_str())
+        .bind(value)
+        .fetch_optional(pool)
+        .await?;
+    Ok(match id {
+        Some(id) => Some(get_in(pool, &id).await?),
+        None => None,
+    })
+}
+
 /// Drafts the Chairman's decision approving a case's plan (Mẫu 05), once the plan is recorded;
 /// the draft already made for the current plan is returned rather than a second one.
 pub async fn create_case_decision(store: &Store, actor: &Actor, source: Source, case_id: &str) -> Result<Document> {
@@ -401,39 +467,47 @@ pub async fn create_case_decision(store: &Store, actor: &Actor, source: Source, 
     if stage != crate::cases::Stage::Planned {
         return Err(InvalidInput::new("case_id", format!("Vụ việc đang ở bước “{}”: chỉ lập quyết định phê duyệt khi đã có kế hoạch chờ phê duyệt.", stage.label())).into());
     }
-    if let Some(id) = sqlx::query_scalar::<_, String>("SELECT id FROM documents WHERE case_id = ? AND kind = 'case_decision' AND status = 'draft' AND deleted_at IS NULL")
-        .bind(case_id)
-        .fetch_optional(store.pool())
-        .await?
-    {
-        return get_in(store.pool(), &id).await;
+    if let Some(doc) = existing_draft(store.pool(), Kind::CaseDecision, "case_id", case_id).await? {
+        return Ok(doc);
     }
-    let signer: Option<(String, String, String)> =
-        sqlx::query_as("SELECT signer_prefix, signer_title, signer_name FROM plans WHERE deleted_at IS NULL ORDER BY year DESC LIMIT 1").fetch_optional(store.pool()).await?;
-    let (prefix, title, name) = signer.unwrap_or_default();
+    let (prefix, _, _) = usual_signer(store.pool()).await?;
     // The Chairman decides alone: a decision is signed "KT. CHỦ TỊCH", never on behalf of the committee.
     let prefix = prefix.split(" / ").filter(|p| !p.starts_with("TM.")).collect::<Vec<_>>().join(" / ");
-    use chrono::Datelike;
-    let year = crate::today_in_vietnam().year();
-    let id = new_id();
     let summary = case_docs::decision_summary(&case.child_name);
-    let recipients = case_docs::decision_recipients();
-    let mut w = store.write(actor, source).await?;
-    let cols = Cols::new()
-        .set("kind", Kind::CaseDecision)
-        .set("case_id", case_id)
-        .set("year", year)
-        .set("symbol", case_docs::DECISION_SYMBOL)
-        .set("summary", &summary)
-        .set("signer_prefix", &prefix)
-        .set("signer_title", &title)
-        .set("signer_name", &name)
-        .set("recipients", &recipients)
-        .set("narrative", Narrative::default())
-        .set("status", DocStatus::Draft);
-    w.insert("documents", &id, cols).await?;
-    w.commit().await?;
-    get_in(store.pool(), &id).await
+    let cols = Cols::new().set("case_id", case_id);
+    insert_standalone(store, actor, source, Kind::CaseDecision, cols, case_docs::DECISION_SYMBOL, &summary, &prefix, &case_docs::decision_recipients()).await
+}
+
+/// Drafts the urgent report of a child's death from an injury, prefilled from the record; the
+/// draft already made is returned rather than a second one.
+pub async fn create_injury_report(store: &Store, actor: &Actor, source: Source, injury_id: &str) -> Result<Document> {
+    actor.require(Need::DraftDocuments)?;
+    actor.require(Need::ReadCases)?;
+    let injury = crate::injuries::get_in(store.pool(), injury_id).await?;
+    if injury.outcome != crate::injuries::Outcome::Died {
+        return Err(InvalidInput::new("injury_id", "Báo cáo nhanh chỉ lập cho trường hợp trẻ em tử vong.").into());
+    }
+    if let Some(doc) = existing_draft(store.pool(), Kind::InjuryReport, "injury_id", injury_id).await? {
+        return Ok(doc);
+    }
+    let (prefix, _, _) = usual_signer(store.pool()).await?;
+    let cols = Cols::new().set("injury_id", injury_id);
+    insert_standalone(store, actor, source, Kind::InjuryReport, cols, "BC-UBND", protection_docs::INJURY_SUMMARY, &prefix, &protection_docs::recipients()).await
+}
+
+/// Drafts the self-check report on child labour of a year, from that year's checks.
+pub async fn create_labour_report(store: &Store, actor: &Actor, source: Source, year: i32) -> Result<Document> {
+    actor.require(Need::DraftDocuments)?;
+    actor.require(Need::ReadCases)?;
+    if !(2000..=2200).contains(&year) {
+        return Err(InvalidInput::new("year", "Chọn một năm có 4 chữ số, ví dụ 2024.").into());
+    }
+    if let Some(doc) = existing_draft(store.pool(), Kind::LabourReport, "about_year", &year.to_string()).await? {
+        return Ok(doc);
+    }
+    let (prefix, _, _) = usual_signer(store.pool()).await?;
+    let cols = Cols::new().set("about_year", year);
+    insert_standalone(store, actor, source, Kind::LabourReport, cols, "BC-UBND", &protection_docs::labour_summary(year), &prefix, &protection_docs::recipients()).await
 }
 
 /// What the officer may change in a draft.
@@ -469,14 +543,14 @@ pub async fn save_draft(store: &Store, actor: &Actor, source: Source, id: &str, 
 pub async fn pdf(store: &Store, actor: &Actor, id: &str) -> Result<Vec<u8>> {
     actor.require(Need::ReadPlan)?;
     let r = row(store.pool(), id).await?;
-    if r.kind == Kind::CaseDecision {
+    if r.kind.restricted() {
         actor.require(Need::ReadCases)?;
     }
     if let Some(file_id) = &r.file_id {
         return files::read(store, actor, file_id).await;
     }
     let doc = Document::from(r);
-    render(store.pool(), &doc, None, Utc::now()).await
+    render(store, &doc, None, Utc::now()).await
 }
 
 /// The instant an issued document's PDF says it was made: its date of issue, at the time of
@@ -486,9 +560,16 @@ fn issue_instant(on: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
     local.and_local_timezone(crate::vietnam_time(now).timezone()).single().map(|t| t.with_timezone(&Utc)).unwrap_or(now)
 }
 
-async fn render(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>, created: DateTime<Utc>) -> Result<Vec<u8>> {
-    if doc.kind == Kind::CaseDecision {
-        let blocks = case_docs::decision(pool, doc, signed).await?.blocks();
+async fn render(store: &Store, doc: &Document, signed: Option<SignedMark>, created: DateTime<Utc>) -> Result<Vec<u8>> {
+    let pool = store.pool();
+    let standalone = match doc.kind {
+        Kind::CaseDecision => Some(case_docs::decision(pool, doc, signed.clone()).await?),
+        Kind::InjuryReport => Some(protection_docs::injury_report(pool, doc, signed.clone()).await?),
+        Kind::LabourReport => Some(protection_docs::labour_report(pool, doc, signed.clone()).await?),
+        _ => None,
+    };
+    if let Some(frame) = standalone {
+        let blocks = frame.blocks();
         let author = crate::ward::get_in(pool).await?.map(|w| w.name).unwrap_or_default();
         return Ok(crate::pdf::render_with(&crate::pdf::Meta { title: doc.summary.clone(), author, created }, &blocks));
     }
@@ -503,9 +584,9 @@ async fn render(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>, c
             frame.signature.signed = signed;
             frame.blocks()
         }
-        Kind::Report => report::frame(pool, doc, signed).await?.blocks(),
+        Kind::Report => report::frame(store, doc, signed).await?.blocks(),
         Kind::Reminder => reminder::frame(pool, doc, signed).await?.blocks(),
-        Kind::CaseDecision => unreachable!("rendered above"),
+        Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport => unreachable!("rendered above"),
         Kind::Progress => progress::blocks(pool, plan_id, crate::today_in_vietnam()).await?,
         Kind::Delivery => {
             let of = get_in(pool, doc.source_id.as_deref().unwrap_or_default()).await?;
@@ -577,7 +658,7 @@ pub async fn issue(store: &Store, actor: &Actor, source: Source, id: &str, on: N
         }
         None => None,
     };
-    let unsigned = render(store.pool(), &doc, mark, issue_instant(on, now)).await?;
+    let unsigned = render(store, &doc, mark, issue_instant(on, now)).await?;
     let bytes = match signer {
         Some(identity) => crate::signing::sign_pdf(&unsigned, identity, "Ban hành văn bản", now)?,
         None => unsigned,

@@ -73,7 +73,8 @@ fn first_sentence(text: &str, max: usize) -> String {
 }
 
 /// The report as a document frame.
-pub(crate) async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<SignedMark>) -> Result<Frame> {
+pub(crate) async fn frame(store: &crate::Store, doc: &Document, signed: Option<SignedMark>) -> Result<Frame> {
+    let pool = store.pool();
     let plan_id = doc.plan_id.clone().unwrap_or_default();
     let p = plan::get_in(pool, &plan_id).await?;
     let period = doc.period.unwrap_or(ReportPeriod::Year);
@@ -168,14 +169,19 @@ pub(crate) async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<Sign
         )));
     }
 
+    let mut section = 4;
     let notes = plan::notes_until_in(pool, &plan_id, end).await?;
     if !notes.is_empty() {
-        body.push(heading("5. Ghi nhận tiến độ của các đơn vị"));
+        section += 1;
+        body.push(heading(&format!("{section}. Ghi nhận tiến độ của các đơn vị")));
         for n in notes {
             let label = tree.nodes.iter().find(|x| x.id == n.node_id).map(|x| outline_label(&tree, x)).unwrap_or_default();
             body.push(para(&format!("- Ngày {}, {} (mục {label}): {}", format_date(n.noted_on), n.unit_name, n.text)));
         }
     }
+
+    section += 1;
+    body.extend(statistics_section(store, section, p.year, end).await?);
 
     body.push(heading("II. TỒN TẠI, HẠN CHẾ"));
     body.extend(narrative_block(&doc.narrative.shortcomings, "(Chưa có nội dung.)"));
@@ -193,4 +199,57 @@ pub(crate) async fn frame(pool: &SqlitePool, doc: &Document, signed: Option<Sign
         recipients: doc.recipients.clone(),
         ..ward_frame(pool, doc.year).await?
     })
+}
+
+/// Indicators whose first breakdown the report draws as a chart.
+const CHARTED: &[&str] = &["TE.02", "0101"];
+
+/// The statistics of the period (1 January to its last day, or to today while it runs) as a
+/// section: every indicator with its value, and charts of the main breakdowns.
+async fn statistics_section(store: &crate::Store, section: u32, year: i32, end: NaiveDate) -> Result<Vec<Block>> {
+    let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(end);
+    let to = end.min(crate::today_in_vietnam()).max(from);
+    let stats = crate::stats::compute_in(store, from, to).await?;
+    let mut out = vec![
+        heading(&format!("{section}. Số liệu thống kê về trẻ em (Thông tư số 13/2021/TT-BLĐTBXH)")),
+        para(&format!("Số liệu từ ngày {} đến ngày {}, tính từ hồ sơ trẻ em, vụ việc và tai nạn, thương tích do UBND phường quản lý:", format_date(from), format_date(to))),
+    ];
+    let rows = stats
+        .indicators
+        .iter()
+        .map(|i| {
+            let parts: Vec<String> = i
+                .breakdowns
+                .first()
+                .map(|b| b.rows.iter().filter(|r| r.of > 0).map(|r| format!("{}: {}", r.label, r.value_text)).collect())
+                .unwrap_or_default();
+            vec![vec![Run::regular(i.code.clone())], vec![Run::regular(i.name.clone())], vec![Run::regular(i.value_text.clone())], vec![Run::regular(parts.join("; "))]]
+        })
+        .collect();
+    out.push(Block::Table(Table {
+        columns: vec![
+            TableColumn::fixed_mm("Mã", 14.0, Align::Center),
+            TableColumn::auto("Chỉ tiêu", Align::Left),
+            TableColumn::fixed_mm("Số liệu", 26.0, Align::Center),
+            TableColumn::auto("Chia theo", Align::Left),
+        ],
+        rows,
+        size: 11.0,
+        min_row_height: 0.0,
+    }));
+    for code in CHARTED {
+        let Some(ind) = stats.indicators.iter().find(|i| i.code == *code) else { continue };
+        let Some(breakdown) = ind.breakdowns.first() else { continue };
+        let width_mm = 150.0;
+        let title = format!("{} {}", ind.name, crate::text::lower_first(&breakdown.title));
+        if let Some(png) = crate::stats::chart::bars_png(&title, breakdown, width_mm as f64) {
+            if let Some((w, h)) = crate::pdf::Picture::png_size(&png) {
+                let width = crate::pdf::mm(width_mm);
+                let height = width * h as f32 / w as f32;
+                out.push(Block::Space(6.0));
+                out.push(Block::Pictures { height, pictures: vec![crate::pdf::Picture { png: std::sync::Arc::new(png), width, height, dx: -width / 2.0, dy: 0.0 }] });
+            }
+        }
+    }
+    Ok(out)
 }

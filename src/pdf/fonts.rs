@@ -29,7 +29,8 @@ impl Style {
     }
 }
 
-const FILES: [&[u8]; 4] = [
+/// The font files, by [`Style::index`] (charts drawn for documents use them too).
+pub(crate) const FILES: [&[u8]; 4] = [
     include_bytes!("../../assets/fonts/LiberationSerif-Regular.ttf"),
     include_bytes!("../../assets/fonts/LiberationSerif-Bold.ttf"),
     include_bytes!("../../assets/fonts/LiberationSerif-Italic.ttf"),

@@ -1,5 +1,6 @@
 //! The commands of cases and of the holiday table: the list, a case's page and its steps,
-//! referrals, the approval decision, the forms saved and printed; a year of the calendar.
+//! referrals, the approval decision, the forms saved and printed; a year of the calendar;
+//! injuries and their urgent reports; checks of child labour and their report; statistics.
 
 use chrono::Utc;
 use serde::Deserialize;
@@ -8,6 +9,9 @@ use treem::calendar::{self, CalendarDay, CalendarYear, DayInput};
 use treem::cases::{self, ActionDoneInput, CaseHeader, CasePage, CaseRow, ReceiveInput, ReferralInput, ReferralOutcomeInput};
 use treem::documents::case_docs::{self, CaseForm};
 use treem::documents::register::{self, Document};
+use treem::injuries::{self, Injury, InjuryInput};
+use treem::labour::{self, CheckInput, LabourCheck};
+use treem::stats::{self, Statistics};
 use treem::{Result, Source, Store};
 use ts_rs::TS;
 
@@ -135,4 +139,79 @@ pub async fn calendar_reset(store: &Store, actor: &Actor, req: CalendarDayReques
 
 pub async fn calendar_fill(store: &Store, actor: &Actor, req: CalendarYearRequest) -> Result<CalendarYear> {
     calendar::fill_year(store, actor, Source::Window, req.year).await
+}
+
+/// The injuries of a year, or all.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct InjuriesRequest {
+    /// The year; none for all.
+    pub year: Option<i32>,
+}
+
+pub async fn injuries_list(store: &Store, actor: &Actor, req: InjuriesRequest) -> Result<Vec<Injury>> {
+    injuries::list(store, actor, req.year).await
+}
+
+pub async fn injury_record(store: &Store, actor: &Actor, req: InjuryInput) -> Result<Injury> {
+    injuries::record(store, actor, Source::Window, &req, today()).await
+}
+
+/// One injury.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct InjuryRequest {
+    /// The injury.
+    pub id: String,
+}
+
+pub async fn injury_report(store: &Store, actor: &Actor, req: InjuryRequest) -> Result<Document> {
+    register::create_injury_report(store, actor, Source::Window, &req.id).await
+}
+
+pub async fn labour_checks(store: &Store, actor: &Actor, req: CalendarYearRequest) -> Result<Vec<LabourCheck>> {
+    labour::list(store, actor, req.year).await
+}
+
+pub async fn labour_check_record(store: &Store, actor: &Actor, req: CheckInput) -> Result<LabourCheck> {
+    labour::record(store, actor, Source::Window, &req, today()).await
+}
+
+pub async fn labour_report(store: &Store, actor: &Actor, req: CalendarYearRequest) -> Result<Document> {
+    register::create_labour_report(store, actor, Source::Window, req.year).await
+}
+
+/// A period of the statistics (dd/mm/yyyy).
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct StatisticsRequest {
+    /// First day.
+    pub from: String,
+    /// Last day.
+    pub to: String,
+}
+
+fn period(req: &StatisticsRequest) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
+    Ok((treem::text::parse_date("from", &req.from)?, treem::text::parse_date("to", &req.to)?))
+}
+
+pub async fn statistics(store: &Store, actor: &Actor, req: StatisticsRequest) -> Result<Statistics> {
+    let (from, to) = period(&req)?;
+    stats::compute(store, actor, from, to).await
+}
+
+/// The statistics of a period saved as a workbook.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct StatisticsSaveRequest {
+    /// The period.
+    pub period: StatisticsRequest,
+    /// Where.
+    pub path: String,
+}
+
+pub async fn statistics_save_xlsx(store: &Store, actor: &Actor, req: StatisticsSaveRequest) -> Result<()> {
+    let (from, to) = period(&req.period)?;
+    let bytes = stats::workbook(store, actor, from, to).await?;
+    treem::files::write_whole_to(std::path::Path::new(&req.path), &bytes).await
 }

@@ -38,6 +38,14 @@ unit_id: string | null,
  */
 case_id: string | null, 
 /**
+ * The injury an urgent report is for.
+ */
+injury_id: string | null, 
+/**
+ * The year a self-check report speaks of.
+ */
+about_year: number | null, 
+/**
  * Year of the register.
  */
 year: number, 

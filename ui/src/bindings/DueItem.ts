@@ -39,6 +39,10 @@ status: Status | null,
  */
 case_id: string | null, 
 /**
+ * The injury (urgent reports only).
+ */
+injury_id: string | null, 
+/**
  * The hour it is due, where it counts in hours ("14:30").
  */
 due_time: string | null, };

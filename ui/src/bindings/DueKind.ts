@@ -3,4 +3,4 @@
 /**
  * What a unit owes.
  */
-export type DueKind = "activity" | "report" | "case";
+export type DueKind = "activity" | "report" | "case" | "injury";

@@ -1,0 +1,202 @@
+//! Accidents and injuries of children (seed plan II.3.d): when and where, the child, the cause,
+//! whether the child was injured or died, and what was done. A death calls for the urgent report
+//! to the city the plan demands ("báo cáo kịp thời"): it is drafted prefilled from the record
+//! ([`crate::documents::register::create_injury_report`]) and owed on the overview until issued.
+//!
+//! Injuries name children and their harm: the officer records them, leaders read them, like
+//! cases; other roles see them only as counts in the statistics.
+
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::auth::{Actor, Need};
+use crate::children::ChildInput;
+use crate::store::{new_id, Cols, Source, Store};
+use crate::text::{self, InvalidInput};
+use crate::{Error, Result};
+
+/// Days after a death within which the ward's urgent report is expected (the plan says "kịp
+/// thời", promptly; the ward's practice, not a legal term).
+pub const URGENT_REPORT_DAYS: i64 = 1;
+
+labelled_enum! {
+    /// What caused it.
+    pub enum Cause {
+        /// Đuối nước.
+        Drowning = ("drowning", "Đuối nước"),
+        /// Tai nạn giao thông.
+        Traffic = ("traffic", "Tai nạn giao thông"),
+        /// Ngã.
+        Fall = ("fall", "Ngã"),
+        /// Bỏng.
+        Burn = ("burn", "Bỏng"),
+        /// Ngộ độc.
+        Poisoning = ("poisoning", "Ngộ độc"),
+        /// Another cause.
+        Other = ("other", "Khác"),
+    }
+}
+
+labelled_enum! {
+    /// What became of the child.
+    pub enum Outcome {
+        /// Injured.
+        Injured = ("injured", "Bị thương"),
+        /// Died.
+        Died = ("died", "Tử vong"),
+    }
+}
+
+/// An injury as typed.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct InjuryInput {
+    /// A child of the register…
+    pub child_id: Option<String>,
+    /// …or a new one, added with it.
+    pub new_child: Option<ChildInput>,
+    /// dd/mm/yyyy.
+    pub occurred_on: String,
+    /// Where.
+    pub place: String,
+    /// Cause.
+    pub cause: Cause,
+    /// Injured or died.
+    pub outcome: Outcome,
+    /// What happened.
+    pub description: String,
+    /// What was done.
+    pub actions: String,
+}
+
+/// An injury recorded.
+#[derive(Debug, Clone, Serialize, TS, sqlx::FromRow)]
+#[ts(export)]
+pub struct Injury {
+    /// Id.
+    pub id: String,
+    /// The child.
+    pub child_id: String,
+    /// Their name.
+    pub child_name: String,
+    /// Their sex.
+    pub child_sex: crate::children::Sex,
+    /// Their year of birth.
+    pub child_birth_year: i32,
+    /// Their day of birth, when known.
+    pub child_birth_date: Option<NaiveDate>,
+    /// Their residential group.
+    pub child_group: Option<String>,
+    /// When.
+    pub occurred_on: NaiveDate,
+    /// Where.
+    pub place: String,
+    /// Cause.
+    pub cause: Cause,
+    /// Injured or died.
+    pub outcome: Outcome,
+    /// What happened.
+    pub description: String,
+    /// What was done.
+    pub actions: String,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// The urgent report of a death, drafted or issued.
+    pub report_id: Option<String>,
+    /// Whether that report was issued.
+    pub report_issued: bool,
+}
+
+impl Injury {
+    /// A death whose urgent report is not yet issued.
+    pub fn report_owed(&self) -> bool {
+        self.outcome == Outcome::Died && !self.report_issued
+    }
+
+    /// The day the urgent report of a death is expected.
+    pub fn report_due_on(&self) -> NaiveDate {
+        self.occurred_on + Duration::days(URGENT_REPORT_DAYS)
+    }
+}
+
+const SELECT: &str = "SELECT i.id, i.child_id, c.full_name AS child_name, c.sex AS child_sex, c.birth_year AS child_birth_year,
+    c.birth_date AS child_birth_date, u.name AS child_group,
+    i.occurred_on, i.place, i.cause, i.outcome, i.description, i.actions, i.recorded_by,
+    (SELECT d.id FROM documents d WHERE d.injury_id = i.id AND d.deleted_at IS NULL ORDER BY d.created_at DESC LIMIT 1) AS report_id,
+    EXISTS (SELECT 1 FROM documents d WHERE d.injury_id = i.id AND d.status = 'issued' AND d.deleted_at IS NULL) AS report_issued
+    FROM injuries i JOIN children c ON c.id = i.child_id LEFT JOIN units u ON u.id = c.group_unit_id WHERE i.deleted_at IS NULL";
+
+/// The injuries of a year (all when `year` is none), newest first.
+pub async fn list(store: &Store, actor: &Actor, year: Option<i32>) -> Result<Vec<Injury>> {
+    actor.require(Need::ReadCases)?;
+    all_in(store.pool(), year).await
+}
+
+pub(crate) async fn all_in(pool: &sqlx::SqlitePool, year: Option<i32>) -> Result<Vec<Injury>> {
+    let sql = format!("{SELECT} AND (? IS NULL OR substr(i.occurred_on, 1, 4) = printf('%04d', ?)) ORDER BY i.occurred_on DESC, i.created_at DESC");
+    Ok(sqlx::query_as::<_, Injury>(&sql).bind(year).bind(year).fetch_all(pool).await?)
+}
+
+/// One injury.
+pub async fn get(store: &Store, actor: &Actor, id: &str) -> Result<Injury> {
+    actor.require(Need::ReadCases)?;
+    get_in(store.pool(), id).await
+}
+
+pub(crate) async fn get_in(pool: &sqlx::SqlitePool, id: &str) -> Result<Injury> {
+    sqlx::query_as::<_, Injury>(&format!("{SELECT} AND i.id = ?")).bind(id).fetch_optional(pool).await?.ok_or(Error::NotFound { what: "trường hợp tai nạn, thương tích" })
+}
+
+/// Records an injury (and a new child with it, in one transaction).
+pub async fn record(store: &Store, actor: &Actor, source: Source, input: &InjuryInput, today: NaiveDate) -> Result<Injury> {
+    actor.require(Need::EditCases)?;
+    let occurred_on = text::parse_date("occurred_on", &input.occurred_on)?;
+    if occurred_on > today {
+        return Err(InvalidInput::new("occurred_on", "Ngày xảy ra chưa tới; hãy kiểm tra lại.").into());
+    }
+    let description = text::required("description", "diễn biến sự việc", &input.description, 10_000)?;
+    let place = text::nfc(&input.place);
+    let actions = text::nfc(&input.actions);
+    if place.chars().count() > 300 || actions.chars().count() > 10_000 {
+        return Err(InvalidInput::new("place", "Nội dung dài quá; hãy rút gọn.").into());
+    }
+    let new_child = match (&input.child_id, &input.new_child) {
+        (Some(_), Some(_)) | (None, None) => {
+            return Err(InvalidInput::new("child", "Chọn một trẻ trong sổ, hoặc nhập thông tin trẻ mới (chỉ một trong hai).").into());
+        }
+        (None, Some(c)) => Some(crate::children::validate(c, today).map_err(crate::children::first_problem)?),
+        (Some(_), None) => None,
+    };
+    let mut w = store.write(actor, source).await?;
+    let child_id = match (&input.child_id, new_child) {
+        (Some(id), _) => {
+            let child = crate::children::child_in(w.conn(), id, false).await?;
+            if child.removed_reason.is_some() || child.merged_into.is_some() {
+                return Err(InvalidInput::new("child", "Hồ sơ của trẻ đã bị xóa hoặc gộp khỏi sổ; hãy khôi phục hoặc chọn hồ sơ đã gộp.").into());
+            }
+            if child.birth().day().map_or(child.birth_year > chrono::Datelike::year(&occurred_on), |d| d > occurred_on) {
+                return Err(InvalidInput::new("occurred_on", format!("{} sinh {}, sau ngày xảy ra; hãy kiểm tra lại.", child.full_name, child.birth_text)).into());
+            }
+            id.clone()
+        }
+        (None, Some(valid)) => {
+            crate::children::check_group(&mut w, valid.group_unit_id.as_deref()).await?;
+            crate::children::add_in(&mut w, &valid).await?
+        }
+        (None, None) => unreachable!("refused above"),
+    };
+    let id = new_id();
+    let cols = Cols::new()
+        .set("child_id", &child_id)
+        .set("occurred_on", occurred_on)
+        .set("place", &place)
+        .set("cause", input.cause)
+        .set("outcome", input.outcome)
+        .set("description", &description)
+        .set("actions", &actions)
+        .set("recorded_by", actor.name());
+    w.insert("injuries", &id, cols).await?;
+    w.commit().await?;
+    get_in(store.pool(), &id).await
+}
