@@ -158,7 +158,7 @@ pub async fn overview(store: &Store, actor: &Actor, plan_id: &str, today: NaiveD
     actor.require(Need::ReadPlan)?;
     let mut o = overview_in(store.pool(), plan_id, today).await?;
     if actor.require(Need::ReadCases).is_ok() {
-        add_cases(store.pool(), &mut o, today).await?;
+        add_cases(store, &mut o, today).await?;
     }
     Ok(o)
 }
@@ -166,11 +166,12 @@ pub async fn overview(store: &Store, actor: &Actor, plan_id: &str, today: NaiveD
 /// Adds the open deadlines of cases: those past due to the late, those due within
 /// [`DUE_SOON_DAYS`] to the due soon. Counted at this moment when `today` is today, else at the
 /// end of that day.
-async fn add_cases(pool: &SqlitePool, o: &mut Overview, today: NaiveDate) -> Result<()> {
+async fn add_cases(store: &Store, o: &mut Overview, today: NaiveDate) -> Result<()> {
+    let pool = store.pool();
     let now = chrono::Utc::now();
     let at = if today == crate::today_in_vietnam() { now } else { crate::calendar::end_of_day(today) };
     let horizon = today + Duration::days(DUE_SOON_DAYS);
-    for (row, deadlines) in crate::cases::all_in(pool, at).await? {
+    for (row, deadlines) in crate::cases::all_in(store, at, false).await? {
         for d in deadlines.into_iter().filter(|d| d.state.is_open()) {
             let hours = d.kind.in_hours();
             let item = DueItem {

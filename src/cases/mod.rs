@@ -630,6 +630,34 @@ const CASE_SELECT: &str = "SELECT c.id, c.year, c.number, c.child_id, ch.full_na
     c.received_at, c.channel, c.abuse_type, c.setting, c.place, c.account, c.taken, c.informant, c.received_by
     FROM cases c JOIN children ch ON ch.id = c.child_id WHERE c.deleted_at IS NULL";
 
+/// Every case as lists need it: without its child, whose name they take from the register in
+/// memory ([`crate::children::index::briefs`]), nor what happened, which lists never show.
+const CASES_ALONE: &str = "SELECT c.id, c.year, c.number, c.child_id, '' AS child_name, NULL AS child_deleted,
+    c.received_at, c.channel, c.abuse_type, c.setting, '' AS place, '' AS account, '' AS taken, NULL AS informant, c.received_by
+    FROM cases c WHERE c.deleted_at IS NULL";
+
+/// The cases received by `at` (all when none), newest first, with their children's briefs when
+/// `named` (the overview names cases by number only, and spares itself the look-up).
+async fn cases_with_children(store: &Store, at: Option<DateTime<Utc>>, named: bool) -> Result<(Vec<CaseDb>, HashMap<String, crate::children::index::Brief>)> {
+    let mut cases = sqlx::query_as::<_, CaseDb>(&format!("{CASES_ALONE} AND (? IS NULL OR c.received_at <= ?) ORDER BY c.year DESC, c.number DESC"))
+        .bind(at.map(crate::store::stamp))
+        .bind(at.map(crate::store::stamp))
+        .fetch_all(store.pool())
+        .await?;
+    if !named {
+        return Ok((cases, HashMap::new()));
+    }
+    let ids: std::collections::HashSet<&str> = cases.iter().map(|c| c.child_id.as_str()).collect();
+    let briefs = crate::children::index::briefs(store, &ids).await?;
+    for c in &mut cases {
+        if let Some(b) = briefs.get(&c.child_id) {
+            c.child_name = b.full_name.clone();
+            c.child_deleted = b.removed.then(String::new);
+        }
+    }
+    Ok((cases, briefs))
+}
+
 impl CaseDb {
     fn header(self) -> CaseHeader {
         CaseHeader {
@@ -849,14 +877,15 @@ impl Calendar {
 /// Every case with its stage and next deadline, newest first.
 pub async fn list(store: &Store, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<CaseRow>> {
     actor.require(Need::ReadCases)?;
-    Ok(all_in(store.pool(), now).await?.into_iter().map(|(row, _)| row).collect())
+    Ok(all_in(store, now, true).await?.into_iter().map(|(row, _)| row).collect())
 }
 
 /// The rows of every case with all their deadlines (the list and the overview).
-pub(crate) async fn all_in(pool: &sqlx::SqlitePool, now: DateTime<Utc>) -> Result<Vec<(CaseRow, Vec<CaseDeadline>)>> {
+pub(crate) async fn all_in(store: &Store, now: DateTime<Utc>, named: bool) -> Result<Vec<(CaseRow, Vec<CaseDeadline>)>> {
+    let pool = store.pool();
     let cal = Calendar::load(pool).await?;
+    let (cases, _) = cases_with_children(store, None, named).await?;
     let mut conn = pool.acquire().await?;
-    let cases = sqlx::query_as::<_, CaseDb>(&format!("{CASE_SELECT} ORDER BY c.year DESC, c.number DESC")).fetch_all(&mut *conn).await?;
     let mut steps = steps_of(&mut conn, None).await?;
     let mut actions = actions_of(&mut conn, None).await?;
     Ok(cases
@@ -1418,7 +1447,7 @@ pub struct CaseWithDeadlines {
 /// Every case with all its deadlines, newest first.
 pub async fn list_with_deadlines(store: &Store, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<CaseWithDeadlines>> {
     actor.require(Need::ReadCases)?;
-    Ok(all_in(store.pool(), now).await?.into_iter().map(|(row, deadlines)| CaseWithDeadlines { row, deadlines }).collect())
+    Ok(all_in(store, now, true).await?.into_iter().map(|(row, deadlines)| CaseWithDeadlines { row, deadlines }).collect())
 }
 
 /// What the statistics count of a case, as it stood at an instant.
@@ -1441,37 +1470,20 @@ pub(crate) struct CaseFacts {
     pub deadlines: Vec<CaseDeadline>,
 }
 
-#[derive(sqlx::FromRow)]
-struct ChildFactsDb {
-    id: String,
-    sex: crate::children::Sex,
-    birth_date: Option<NaiveDate>,
-    birth_year: i32,
-    group_name: Option<String>,
-}
-
 /// Every case received by `at`, as it stood then: its steps, actions and deadlines as known at
 /// that instant (what was done later is not yet done).
-pub(crate) async fn facts_in(pool: &sqlx::SqlitePool, at: DateTime<Utc>) -> Result<Vec<CaseFacts>> {
+pub(crate) async fn facts_in(store: &Store, at: DateTime<Utc>) -> Result<Vec<CaseFacts>> {
+    let pool = store.pool();
     let cal = Calendar::load(pool).await?;
+    let (cases, children) = cases_with_children(store, Some(at), true).await?;
     let mut conn = pool.acquire().await?;
-    let cases = sqlx::query_as::<_, CaseDb>(&format!("{CASE_SELECT} AND c.received_at <= ?")).bind(crate::store::stamp(at)).fetch_all(&mut *conn).await?;
-    let children: HashMap<String, ChildFactsDb> = sqlx::query_as::<_, ChildFactsDb>(
-        "SELECT c.id, ch.sex, ch.birth_date, ch.birth_year, u.name AS group_name
-         FROM cases c JOIN children ch ON ch.id = c.child_id LEFT JOIN units u ON u.id = ch.group_unit_id WHERE c.deleted_at IS NULL",
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|c| (c.id.clone(), c))
-    .collect();
     let mut steps = steps_of(&mut conn, None).await?;
     let mut actions = actions_of(&mut conn, None).await?;
     let at_day = calendar::vietnam_day(at);
     Ok(cases
         .into_iter()
         .filter_map(|c| {
-            let child = children.get(&c.id)?;
+            let child = children.get(&c.child_id)?;
             let steps: Vec<StepRecord> = steps.remove(&c.id).unwrap_or_default().into_iter().filter(|s| s.done_at <= at).collect();
             let actions: Vec<CaseAction> = actions
                 .remove(&c.id)
@@ -1485,7 +1497,7 @@ pub(crate) async fn facts_in(pool: &sqlx::SqlitePool, at: DateTime<Utc>) -> Resu
                 setting: c.setting,
                 channel: c.channel,
                 child_sex: child.sex,
-                child_birth: crate::children::Birth::from_columns(child.birth_date, child.birth_year),
+                child_birth: child.birth,
                 child_group: child.group_name.clone(),
                 stage: stage_of(&steps).0,
                 approved_at: steps.iter().find(|s| s.step == StepKind::Approval).map(|s| s.done_at),

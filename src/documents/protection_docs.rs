@@ -132,11 +132,15 @@ pub(crate) async fn labour_report(pool: &SqlitePool, doc: &Document, signed: Opt
         }));
     }
     body.push(heading("2. Đánh giá chung"));
-    body.push(para(if doc.narrative.results.trim().is_empty() {
-        "Các cơ sở, hộ gia đình được kiểm tra cơ bản chấp hành quy định của pháp luật về lao động là người chưa thành niên."
+    let with_children = checks.iter().filter(|c| !c.found.is_empty()).count();
+    let drafted = if with_children == 0 {
+        "Các cơ sở, hộ gia đình được kiểm tra chấp hành quy định của pháp luật về lao động là người chưa thành niên; không phát hiện trẻ em lao động trái quy định.".to_owned()
     } else {
-        &doc.narrative.results
-    }));
+        format!(
+            "Qua kiểm tra, phát hiện {with_children} nơi sử dụng trẻ em lao động; UBND phường đã yêu cầu chấm dứt việc sử dụng trẻ em lao động trái quy định và theo dõi việc khắc phục."
+        )
+    };
+    body.push(para(if doc.narrative.results.trim().is_empty() { &drafted } else { &doc.narrative.results }));
     if !doc.narrative.proposals.trim().is_empty() {
         body.push(heading("3. Đề xuất, kiến nghị"));
         body.push(para(&doc.narrative.proposals));

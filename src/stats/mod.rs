@@ -362,13 +362,13 @@ pub(crate) async fn compute_in(store: &Store, from: NaiveDate, to: NaiveDate) ->
     let defs = definitions()?;
     let at = crate::calendar::end_of_day(to);
     let index = crate::children::index::Index::current(store).await?;
-    let cases = crate::cases::facts_in(store.pool(), at).await?;
+    let cases = crate::cases::facts_in(store, at).await?;
     let injuries = crate::injuries::all_in(store.pool(), None).await?;
     let supported: HashSet<&str> = cases.iter().filter(|c| c.approved_at.is_some()).map(|c| c.child_id.as_str()).collect();
 
     let mut children = Vec::new();
     let mut special = Vec::new();
-    for e in index.entries().filter(|e| e.birth.is_child_on(to) && e.birth.year() <= chrono::Datelike::year(&to)) {
+    for e in index.entries().filter(|e| e.birth.is_child_on(to)) {
         let base = vec![
             ("sex", vec![e.sex.as_str()]),
             ("age_group", vec![age_group(defs, e.birth, to)]),

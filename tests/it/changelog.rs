@@ -59,7 +59,8 @@ async fn busy() -> support::TempStore {
     let narrative = Narrative { results: "Các đơn vị thực hiện tốt.".into(), ..Narrative::default() };
     register::save_draft(s, o, Source::Window, &doc.id, &DraftEdits { summary: doc.summary.clone(), narrative, recipients: vec!["- Như trên;".into()] }).await.unwrap();
     register::issue(s, o, Source::Window, &doc.id, day(1, 7), None).await.unwrap();
-    // Cases at every step, with decisions issued; a day of the holiday table changed and one changed back.
+    // Cases at every step with decisions issued, injuries, checks of child labour; a day of the
+    // holiday table changed and one changed back.
     treem::cases::generate::add_demo(s, o).await.unwrap();
     let swap = treem::calendar::DayInput { day: "06/07/2024".into(), kind: treem::calendar::DayKind::Working, name: "Làm bù".into() };
     treem::calendar::set_day(s, o, Source::Window, &swap).await.unwrap();
@@ -96,7 +97,7 @@ async fn replaying_the_log_of_a_busy_database_gives_back_every_table() {
     assert!(order.windows(2).all(|w| w[0] < w[1]));
     let report = treem::check::run(&t.store, &t.officer).await.unwrap();
     assert_eq!(report.first_problem(), None);
-    assert_eq!(report.files, 7, "the evidence, the received report, the seal, the issued PDF and the demo cases' three decisions");
+    assert_eq!(report.files, 8, "the evidence, the received report, the seal, the issued PDF, the demo cases' three decisions and its urgent report of a death");
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod import;
 mod plan;
 mod security;
 mod signatures;
+mod statistics;
 mod store;
 mod units;
 mod support;
