@@ -72,6 +72,10 @@ pub async fn of_record(store: &Store, actor: &Actor, table: &str, record_id: &st
     if crate::cases::TABLES.contains(&table) {
         return Err(crate::Error::Forbidden("Lịch sử vụ việc chỉ xem ở trang của vụ việc.".into()));
     }
+    // Injuries and checks of child labour name children: read as cases are, by officer and leader.
+    if ["injuries", "labour_checks"].contains(&table) {
+        actor.require(Need::ReadCases)?;
+    }
     of_record_in(store.pool(), table, record_id, &[]).await
 }
 

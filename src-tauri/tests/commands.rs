@@ -496,6 +496,18 @@ fn cases_and_the_holiday_table_through_commands_and_who_may_call_them() {
     assert_eq!(year["weekdays_off"], 12);
     invoke(&app, "calendar_set", json!({ "day": "16/02/2024", "kind": "off", "name": "Nghỉ bù" })).unwrap();
     invoke(&app, "calendar_reset", json!({ "day": "16/02/2024" })).unwrap();
+    // The demo's injuries and checks; the statistics as a workbook.
+    let injuries = invoke(&app, "injuries_list", json!({ "year": 2024 })).unwrap();
+    assert_eq!(injuries.as_array().unwrap().len(), 3);
+    assert!(injuries.as_array().unwrap().iter().any(|i| i["outcome"] == "died" && i["report_issued"] == true));
+    assert_eq!(invoke(&app, "labour_checks", json!({ "year": 2024 })).unwrap().as_array().unwrap().len(), 2);
+    let labour = invoke(&app, "labour_report", json!({ "year": 2024 })).unwrap();
+    assert_eq!((labour["kind"].as_str(), labour["about_year"].as_i64()), (Some("labour_report"), Some(2024)));
+    let book = app._dir.path().join("thống kê.xlsx");
+    invoke(&app, "statistics_save_xlsx", json!({ "period": { "from": "01/01/2024", "to": "31/12/2024" }, "path": book.display().to_string() })).unwrap();
+    assert!(std::fs::read(&book).unwrap().starts_with(b"PK"), "an .xlsx (a zip)");
+    let err = invoke(&app, "statistics", json!({ "from": "31/12/2024", "to": "01/01/2024" })).unwrap_err();
+    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("invalid_input"), Some("to")));
 
     invoke(&app, "user_add", json!({ "login": "lanhdao", "name": "Võ Thùy Dương", "role": "leader", "group_unit_id": null, "password": PASSWORD })).unwrap();
     invoke(&app, "user_add", json!({ "login": "xem", "name": "Trần Văn Xem", "role": "viewer", "group_unit_id": null, "password": PASSWORD })).unwrap();
@@ -514,13 +526,24 @@ fn cases_and_the_holiday_table_through_commands_and_who_may_call_them() {
         ("case_decision", json!({ "id": planned["id"] })),
         ("calendar_set", json!({ "day": "16/02/2024", "kind": "off", "name": "Nghỉ bù" })),
         ("calendar_fill", json!({ "year": 2031 })),
+        ("injury_record", json!({ "child_id": child, "new_child": null, "occurred_on": "01/06/2024", "place": "", "cause": "fall", "outcome": "injured", "description": text, "actions": "" })),
+        ("injury_report", json!({ "id": "x" })),
+        ("labour_check_record", json!({ "checked_on": "01/06/2024", "kind": "business", "place": text, "team_units": [], "team_people": "", "found": [], "findings": text, "required": "", "follow_up": "", "follow_up_on": "" })),
+        ("labour_report", json!({ "year": 2024 })),
     ];
     let store = probe(&app);
     let before = counts(&store);
     for (login, reads) in [("lanhdao", true), ("xem", false)] {
         invoke(&app, "lock", Value::Null).unwrap();
         invoke(&app, "log_in", json!({ "login": login, "password": PASSWORD })).unwrap();
-        for (cmd, req) in [("cases_list", Value::Null), ("case_page", json!({ "id": case["id"] })), ("case_form_print", json!({ "id": case["id"], "form": "receipt" }))] {
+        let reading = [
+            ("cases_list", Value::Null),
+            ("case_page", json!({ "id": case["id"] })),
+            ("case_form_print", json!({ "id": case["id"], "form": "receipt" })),
+            ("injuries_list", json!({ "year": null })),
+            ("labour_checks", json!({ "year": 2024 })),
+        ];
+        for (cmd, req) in reading {
             if cmd == "case_form_print" && reads {
                 continue; // the leader may print; no viewer window in a test
             }
@@ -532,6 +555,8 @@ fn cases_and_the_holiday_table_through_commands_and_who_may_call_them() {
             assert_eq!(err["code"], "forbidden", "{login} {cmd}: {err}");
         }
         assert_eq!(invoke(&app, "calendar_year", json!({ "year": 2025 })).unwrap()["year"], 2025, "{login} reads the calendar");
+        let stats = invoke(&app, "statistics", json!({ "from": "01/01/2024", "to": "31/12/2024" })).unwrap();
+        assert!(stats["indicators"].as_array().unwrap().iter().any(|i| i["code"] == "0101"), "{login} reads the statistics");
     }
     // Only the log grew: the locks and logins, and the leader's one look at the case.
     let after = counts(&store);

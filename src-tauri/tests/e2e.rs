@@ -474,3 +474,47 @@ fn a_report_received_and_assessed_shows_its_plan_deadline_and_prints_the_plan_fo
     let text = String::from_utf8(text).unwrap();
     assert!(text.contains("KẾ HOẠCH HỖ TRỢ, CAN THIỆP") && text.contains(&child) && text.contains("Mẫu số 04"), "{text}");
 }
+
+#[test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run through scripts/test"]
+fn the_statistics_show_as_tables_and_charts_and_save_as_a_workbook() {
+    std::fs::create_dir_all(workspace().join("artifacts")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("treem.db");
+    demo_ward(&db);
+    tauri::async_runtime::block_on(async {
+        let (store, officer) = treem::auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+        treem::cases::generate::add_demo(&store, &officer).await.unwrap();
+        store.close().await;
+    });
+    let _driver = start_driver(&db);
+    let s = Session::open();
+    s.log_in("canbo", PASSWORD);
+    s.find("[data-testid=late-count]", None);
+
+    s.click(&s.find("a[href='#/thong-ke']", None));
+    s.retype(&s.find("#from", None), "01/01/2024");
+    s.retype(&s.find("#to", None), "31/12/2024");
+    s.click(&s.find("[data-testid=stats-show]", None));
+    let abuse = s.text(&s.find("[data-testid=indicator]", Some("Số trẻ em bị xâm hại")));
+    assert!(abuse.contains("0101") && abuse.contains("Bạo lực"), "{abuse}");
+    let charts = s.script("return document.querySelectorAll('[data-testid=indicator] canvas').length;");
+    assert!(charts.as_u64().unwrap_or(0) >= 8, "a chart for each breakdown: {charts}");
+    s.screenshot("e2e-statistics.png");
+    let book = dir.path().join("thống kê 2024.xlsx");
+    let save = s.find("[data-testid=stats-save]", None);
+    post(&s.url("/execute/sync"), json!({ "script": "arguments[0].dispatchEvent(new CustomEvent('treemsave', { detail: arguments[1] }));", "args": [json!({ ELEMENT_KEY: save }), book] }));
+    let start = Instant::now();
+    while !book.exists() {
+        assert!(start.elapsed() < Duration::from_secs(20), "the workbook was saved");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // The demo's drowning, its urgent report already sent.
+    s.click(&s.find("a[href='#/tai-nan']", None));
+    let choose = "const [id, value] = arguments; const el = document.getElementById(id); el.value = value; el.dispatchEvent(new Event('change', { bubbles: true }));";
+    post(&s.url("/execute/sync"), json!({ "script": choose, "args": ["injury-year", "2024"] }));
+    s.find("[data-testid=injury-row]", Some("Đuối nước"));
+    s.screenshot("e2e-injuries.png");
+    s.close();
+}
