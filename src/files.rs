@@ -248,6 +248,10 @@ pub async fn read(store: &crate::Store, actor: &Actor, file_id: &str) -> Result<
     if certificate.is_some() {
         actor.require(Need::IssueDocuments)?;
     }
+    // The PDF of a document that names a child is read as the document is.
+    if crate::documents::register::file_restricted(store.pool(), file_id).await? {
+        actor.require(Need::ReadCases)?;
+    }
     let f = sqlx::query_as::<_, StoredFile>("SELECT id, file_name, stored_path, sha256, size_bytes FROM files WHERE id = ?")
         .bind(file_id)
         .fetch_optional(store.pool())

@@ -72,8 +72,14 @@ pub async fn of_record(store: &Store, actor: &Actor, table: &str, record_id: &st
     if crate::cases::TABLES.contains(&table) {
         return Err(crate::Error::Forbidden("Lịch sử vụ việc chỉ xem ở trang của vụ việc.".into()));
     }
-    // Injuries and checks of child labour name children: read as cases are, by officer and leader.
-    if ["injuries", "labour_checks"].contains(&table) {
+    // Injuries, checks of child labour and the documents about them name children: read as
+    // cases are, by officer and leader.
+    let restricted = match table {
+        "injuries" | "labour_checks" => true,
+        "documents" => crate::documents::register::restricted(store.pool(), record_id).await?,
+        _ => false,
+    };
+    if restricted {
         actor.require(Need::ReadCases)?;
     }
     of_record_in(store.pool(), table, record_id, &[]).await

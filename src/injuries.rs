@@ -156,36 +156,11 @@ pub async fn record(store: &Store, actor: &Actor, source: Source, input: &Injury
         return Err(InvalidInput::new("occurred_on", "Ngày xảy ra chưa tới; hãy kiểm tra lại.").into());
     }
     let description = text::required("description", "diễn biến sự việc", &input.description, 10_000)?;
-    let place = text::nfc(&input.place);
-    let actions = text::nfc(&input.actions);
-    if place.chars().count() > 300 || actions.chars().count() > 10_000 {
-        return Err(InvalidInput::new("place", "Nội dung dài quá; hãy rút gọn.").into());
-    }
-    let new_child = match (&input.child_id, &input.new_child) {
-        (Some(_), Some(_)) | (None, None) => {
-            return Err(InvalidInput::new("child", "Chọn một trẻ trong sổ, hoặc nhập thông tin trẻ mới (chỉ một trong hai).").into());
-        }
-        (None, Some(c)) => Some(crate::children::validate(c, today).map_err(crate::children::first_problem)?),
-        (Some(_), None) => None,
-    };
+    let place = text::optional("place", "Nơi xảy ra", &input.place, 300)?;
+    let actions = text::optional("actions", "Những việc đã làm", &input.actions, 10_000)?;
+    let about = crate::children::About::new(input.child_id.as_deref(), input.new_child.as_ref(), today)?;
     let mut w = store.write(actor, source).await?;
-    let child_id = match (&input.child_id, new_child) {
-        (Some(id), _) => {
-            let child = crate::children::child_in(w.conn(), id, false).await?;
-            if child.removed_reason.is_some() || child.merged_into.is_some() {
-                return Err(InvalidInput::new("child", "Hồ sơ của trẻ đã bị xóa hoặc gộp khỏi sổ; hãy khôi phục hoặc chọn hồ sơ đã gộp.").into());
-            }
-            if child.birth().day().map_or(child.birth_year > chrono::Datelike::year(&occurred_on), |d| d > occurred_on) {
-                return Err(InvalidInput::new("occurred_on", format!("{} sinh {}, sau ngày xảy ra; hãy kiểm tra lại.", child.full_name, child.birth_text)).into());
-            }
-            id.clone()
-        }
-        (None, Some(valid)) => {
-            crate::children::check_group(&mut w, valid.group_unit_id.as_deref()).await?;
-            crate::children::add_in(&mut w, &valid).await?
-        }
-        (None, None) => unreachable!("refused above"),
-    };
+    let child_id = about.child_in(&mut w, occurred_on, "xảy ra").await?;
     let id = new_id();
     let cols = Cols::new()
         .set("child_id", &child_id)

@@ -171,8 +171,16 @@ pub async fn record(store: &Store, actor: &Actor, source: Source, input: &CheckI
         if c.age >= 18 {
             return Err(InvalidInput::new("found", format!("{name}: {} tuổi không còn là trẻ em hay người chưa thành niên; hãy kiểm tra lại.", c.age)).into());
         }
-        found.push(ChildAtWork { name, age: c.age, work: text::nfc(&c.work), conditions: text::nfc(&c.conditions) });
+        found.push(ChildAtWork {
+            name,
+            age: c.age,
+            work: text::optional("found", "Công việc", &c.work, 500)?,
+            conditions: text::optional("found", "Điều kiện làm việc", &c.conditions, 2_000)?,
+        });
     }
+    let team_people = text::optional("team_people", "Thành phần đoàn kiểm tra", &input.team_people, 2_000)?;
+    let required = text::optional("required", "Yêu cầu đối với cơ sở", &input.required, 10_000)?;
+    let follow_up = text::optional("follow_up", "Việc theo dõi, khắc phục", &input.follow_up, 10_000)?;
     let mut w = store.write(actor, source).await?;
     for u in &input.team_units {
         let ok: Option<String> = sqlx::query_scalar("SELECT id FROM units WHERE id = ? AND deleted_at IS NULL").bind(u).fetch_optional(w.conn()).await?;
@@ -186,11 +194,11 @@ pub async fn record(store: &Store, actor: &Actor, source: Source, input: &CheckI
         .set("kind", input.kind)
         .set("place", &place)
         .set("team_units", &input.team_units)
-        .set("team_people", text::nfc(&input.team_people))
+        .set("team_people", &team_people)
         .set("found", &found)
         .set("findings", &findings)
-        .set("required", text::nfc(&input.required))
-        .set("follow_up", text::nfc(&input.follow_up))
+        .set("required", &required)
+        .set("follow_up", &follow_up)
         .set("follow_up_on", follow_up_on)
         .set("recorded_by", actor.name());
     w.insert("labour_checks", &id, cols).await?;

@@ -64,6 +64,11 @@ pub fn vietnam_time(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono
     t.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset"))
 }
 
+/// The instant a clock in Vietnam shows as `local` (the one place UTC+7 is undone).
+pub fn instant_in_vietnam(local: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    local.and_utc() - chrono::Duration::hours(7)
+}
+
 /// Today in Vietnam, the reference day for "due" and "late".
 pub fn today_in_vietnam() -> chrono::NaiveDate {
     vietnam_time(chrono::Utc::now()).date_naive()

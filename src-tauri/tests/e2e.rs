@@ -444,7 +444,7 @@ fn a_report_received_and_assessed_shows_its_plan_deadline_and_prints_the_plan_fo
     post(&s.url("/execute/sync"), json!({ "script": choose, "args": ["risk", "medium"] }));
     s.type_text(&s.find("#findings", None), "Trẻ có vết bầm ở tay; mẹ hợp tác.");
     s.click(&s.find("[data-testid=step-submit]", None));
-    s.find("[data-testid=case-stage]", Some("Đã đánh giá ban đầu"));
+    s.find("[data-testid=case-stage]", Some("chờ đánh giá chi tiết"));
     let deadlines = s.text(&s.find("[data-testid=case-deadlines]", Some("5 ngày làm việc kể từ khi tiếp nhận")));
     assert!(deadlines.contains("Lập kế hoạch hỗ trợ, can thiệp (Mẫu 04)"), "{deadlines}");
     s.script("document.querySelector('h1').scrollIntoView();");

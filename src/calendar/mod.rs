@@ -160,7 +160,7 @@ fn statutory(year: i32) -> Vec<(NaiveDate, DayKind, String)> {
     for i in -1..=3 {
         holidays.push((tet + Duration::days(i), "Tết Nguyên đán".into()));
     }
-    holidays.push((lunar::gio_to(year), "Giỗ Tổ Hùng Vương (10/3 âm lịch)".into()));
+    holidays.push((lunar::gio_to(year), "Giỗ Tổ Hùng Vương".into()));
     holidays.push((ymd(year, 4, 30), "Ngày Chiến thắng".into()));
     holidays.push((ymd(year, 5, 1), "Ngày Quốc tế Lao động".into()));
     holidays.push((national, "Quốc khánh".into()));
@@ -170,14 +170,15 @@ fn statutory(year: i32) -> Vec<(NaiveDate, DayKind, String)> {
     let mut given_back: BTreeSet<NaiveDate> = BTreeSet::new();
     let mut out: Vec<(NaiveDate, DayKind, String)> = Vec::new();
     for (day, name) in &holidays {
-        out.push((*day, DayKind::Off, format!("{name}{expected}")));
+        let lunar_note = if name.starts_with("Giỗ Tổ") { " (10/3 âm lịch)" } else { "" };
+        out.push((*day, DayKind::Off, format!("{name}{lunar_note}{expected}")));
         if is_weekend(*day) {
             let mut next = *day + Duration::days(1);
             while is_weekend(next) || taken.contains(&next) || given_back.contains(&next) {
                 next += Duration::days(1);
             }
             given_back.insert(next);
-            out.push((next, DayKind::Off, format!("Nghỉ bù {}{expected}", text::lower_first(name))));
+            out.push((next, DayKind::Off, format!("Nghỉ bù {name}{expected}")));
         }
     }
     out
@@ -203,12 +204,19 @@ impl Calendar {
         c
     }
 
-    /// The table of a database: the built-in days and the officer's changes.
+    /// The table of a database: the built-in days and the officer's changes. A year outside
+    /// the built-in ones is covered once its Tết is in the table as days off (filled with
+    /// [`fill_year`], or entered by hand): a single day given back does not make a year's table.
     pub async fn load(pool: &sqlx::SqlitePool) -> Result<Calendar> {
         let mut c = Calendar::built_in();
         for (day, kind) in changes(pool).await?.into_iter().map(|r| (r.day, r.kind)) {
-            c.covered.insert(day.year());
             c.days.insert(day, kind);
+        }
+        let years: BTreeSet<i32> = c.days.keys().map(|d| d.year()).filter(|y| !BUILT_IN_YEARS.contains(y)).collect();
+        for year in years {
+            if c.days.get(&lunar::tet(year)) == Some(&DayKind::Off) {
+                c.covered.insert(year);
+            }
         }
         Ok(c)
     }
@@ -252,10 +260,23 @@ impl Calendar {
     }
 }
 
+/// `n` weekdays after `from`, holidays aside: where a deadline falls in a year the table lacks,
+/// the day it would be without holidays, shown with the advice to fill the year.
+pub fn add_weekdays(from: NaiveDate, n: u32) -> NaiveDate {
+    let mut day = from;
+    let mut left = n;
+    while left > 0 {
+        day += Duration::days(1);
+        if !is_weekend(day) {
+            left -= 1;
+        }
+    }
+    day
+}
+
 /// The end of a day in Vietnam (23:59:59 UTC+7), as an instant.
 pub fn end_of_day(day: NaiveDate) -> DateTime<Utc> {
-    let end = day.and_hms_opt(23, 59, 59).unwrap_or_default();
-    end.and_utc() - Duration::hours(7)
+    crate::instant_in_vietnam(day.and_hms_opt(23, 59, 59).unwrap_or_default())
 }
 
 /// The day an instant falls on in Vietnam.
@@ -342,7 +363,8 @@ pub async fn reset_day(store: &Store, actor: &Actor, source: Source, day: &str) 
 }
 
 /// Fills a year outside the built-in table with the Labour Code's days off (to check against
-/// the government's announcement and correct), so deadlines can be counted in it.
+/// the government's announcement and correct), so deadlines can be counted in it; days the
+/// officer already set are kept.
 pub async fn fill_year(store: &Store, actor: &Actor, source: Source, year: i32) -> Result<CalendarYear> {
     actor.require(Need::EditPlan)?;
     if !(1900..=2200).contains(&year) {
@@ -351,8 +373,9 @@ pub async fn fill_year(store: &Store, actor: &Actor, source: Source, year: i32) 
     if Calendar::load(store.pool()).await?.covers(year) {
         return Err(InvalidInput::new("year", format!("Lịch năm {year} đã có; hãy sửa từng ngày.")).into());
     }
+    let set: BTreeSet<NaiveDate> = changes(store.pool()).await?.into_iter().map(|c| c.day).collect();
     let mut w = store.write(actor, source).await?;
-    for (day, kind, name) in statutory(year) {
+    for (day, kind, name) in statutory(year).into_iter().filter(|d| !set.contains(&d.0)) {
         write_day(&mut w, day, kind, &name).await?;
     }
     w.commit().await?;

@@ -31,9 +31,14 @@ macro_rules! step {
 }
 
 /// Adds the demo's cases to a demo ward that has none; returns how many were added (0 when the
-/// ward already has cases).
+/// ward already has cases). Their ids follow from the order they are written in, so two
+/// laptops loading the demo hold the same records.
 pub async fn add_demo(store: &Store, actor: &Actor) -> Result<usize> {
     actor.require(Need::EditCases)?;
+    crate::store::with_seeded_ids("demo-cases", add_demo_seeded(store, actor)).await
+}
+
+async fn add_demo_seeded(store: &Store, actor: &Actor) -> Result<usize> {
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(store.pool()).await?;
     if existing > 0 {
         return Ok(0);
@@ -43,7 +48,7 @@ pub async fn add_demo(store: &Store, actor: &Actor) -> Result<usize> {
         .bind(DEMO_CASES as i64 + 3)
         .fetch_all(store.pool())
         .await?;
-    if children.len() < DEMO_CASES {
+    if children.len() < DEMO_CASES + 3 {
         return Err(InvalidInput::new("children", "Sổ trẻ em của phường mẫu chưa đủ trẻ để tạo vụ việc mẫu.").into());
     }
     let units: Vec<(String, String)> = sqlx::query_as("SELECT id, name FROM units WHERE deleted_at IS NULL ORDER BY name").fetch_all(store.pool()).await?;
@@ -111,7 +116,7 @@ pub async fn add_demo(store: &Store, actor: &Actor) -> Result<usize> {
     register::issue(store, actor, src, &d.id, day(2024, 3, 11), None).await?;
     let page = page_in(store, &c.id, now).await?;
     for a in &page.actions {
-        action_done(store, actor, src, &ActionDoneInput { id: a.id.clone(), done_on: crate::text::format_date(a.due_on - Duration::days(2)), result: "Đã thực hiện.".to_owned() }, now.date_naive()).await?;
+        action_done(store, actor, src, &ActionDoneInput { id: a.id.clone(), done_on: crate::text::format_date(a.due_on - Duration::days(2)), result: "Đã thực hiện.".to_owned() }, crate::today_in_vietnam()).await?;
     }
     follow_up(store, actor, src, &step!(FollowUpStep, c.id, at(2024, 4, 10, 9, 0), FollowUp { note: "Thăm gia đình: trẻ an toàn, người cha đã thay đổi.".to_owned() }), now).await?;
     review(store, actor, src, &step!(ReviewStep, c.id, at(2024, 5, 20, 9, 0), review_of(ReviewOutcome::Close)), now).await?;
@@ -126,7 +131,7 @@ pub async fn add_demo(store: &Store, actor: &Actor) -> Result<usize> {
     ])), now).await?;
     let d = register::create_case_decision(store, actor, src, &c.id).await?;
     register::issue(store, actor, src, &d.id, day(2024, 9, 24), None).await?;
-    refer(store, actor, src, &ReferralInput { case_id: c.id.clone(), referred_to: ReferredTo::SocialWorkCentre, referred_on: "25/09/2024".into(), reason: "Tư vấn tâm lý chuyên sâu cho trẻ.".into() }, now.date_naive()).await?;
+    refer(store, actor, src, &ReferralInput { case_id: c.id.clone(), referred_to: ReferredTo::SocialWorkCentre, referred_on: "25/09/2024".into(), reason: "Tư vấn tâm lý chuyên sâu cho trẻ.".into() }, crate::today_in_vietnam()).await?;
     follow_up(store, actor, src, &step!(FollowUpStep, c.id, at(2024, 10, 15, 9, 0), FollowUp { note: "Trẻ đã đi học lại 3 buổi mỗi tuần.".to_owned() }), now).await?;
 
     // 3. Planned, waiting for the Chairman's decision (drafted, not issued).
@@ -140,7 +145,7 @@ pub async fn add_demo(store: &Store, actor: &Actor) -> Result<usize> {
     let c = receive(store, actor, src, &receive_one(&children[3], at(2024, 12, 9, 8, 30), Channel::School, AbuseType::Violence, Setting::School, "Trường THCS", "Trẻ bị nhóm bạn đánh, quay video đăng lên mạng."), now).await?;
     assess(store, actor, src, &step!(InitialStep, c.id, at(2024, 12, 9, 11, 0), initial(Risk::High, true, at(2024, 12, 9, 10, 30))), now).await?;
     assess_in_detail(store, actor, src, &step!(DetailedStep, c.id, at(2024, 12, 11, 9, 0), detailed(day(2024, 12, 11))), now).await?;
-    refer(store, actor, src, &ReferralInput { case_id: c.id.clone(), referred_to: ReferredTo::Police, referred_on: "10/12/2024".into(), reason: "Xác minh, xử lý hành vi đánh người và đăng video.".into() }, now.date_naive()).await?;
+    refer(store, actor, src, &ReferralInput { case_id: c.id.clone(), referred_to: ReferredTo::Police, referred_on: "10/12/2024".into(), reason: "Xác minh, xử lý hành vi đánh người và đăng video.".into() }, crate::today_in_vietnam()).await?;
 
     // 5. A new cycle after a review: assessed again, its plan past due.
     let c = receive(store, actor, src, &receive_one(&children[4], at(2024, 6, 3, 9, 0), Channel::HealthStation, AbuseType::Violence, Setting::Family, "Tại nhà", "Trạm Y tế phát hiện trẻ bị thương khi khám."), now).await?;

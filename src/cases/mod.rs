@@ -40,6 +40,9 @@ pub const TABLES: &[&str] = &["cases", "case_steps", "case_actions", "case_refer
 /// harm, the emergency measures (Decree 56, Art. 26).
 pub const ASSESSMENT_HOURS: i64 = 12;
 
+/// Who owes the steps of the process (the actions of a plan name their own units).
+pub const OFFICER: &str = "Công chức Văn hóa - Xã hội";
+
 /// Working days from receiving a report (or from the review that starts a new cycle) to the
 /// support-and-intervention plan (Decree 56, Art. 28).
 pub const PLAN_WORKING_DAYS: u32 = 5;
@@ -136,7 +139,7 @@ labelled_enum! {
         /// Received; the initial assessment is next.
         Received = ("received", "Đã tiếp nhận, chờ đánh giá ban đầu"),
         /// Assessed; the detailed assessment is next.
-        Assessed = ("assessed", "Đã đánh giá ban đầu"),
+        Assessed = ("assessed", "Đã đánh giá, chờ đánh giá chi tiết"),
         /// Assessed in detail; the plan is next.
         Detailed = ("detailed", "Đã đánh giá chi tiết, chờ lập kế hoạch"),
         /// Planned; waiting for the Chairman's decision.
@@ -274,6 +277,9 @@ pub struct InitialAssessment {
     pub emergency_measures: String,
     /// When they started.
     pub emergency_at: Option<DateTime<Utc>>,
+    /// "05/03/2024 16:00": when they started, as read back (not stored).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub emergency_text: String,
 }
 
 impl Default for Risk {
@@ -451,8 +457,8 @@ pub struct CaseDeadline {
     pub what: String,
     /// The rule: "5 ngày làm việc kể từ khi tiếp nhận".
     pub rule: String,
-    /// The unit that owes it (an action of a plan); the officer otherwise.
-    pub unit_name: Option<String>,
+    /// Who owes it: the unit of an action of a plan, [`OFFICER`] for the steps.
+    pub unit_name: String,
     /// Due (for a day, its end in Vietnam).
     pub due_at: DateTime<Utc>,
     /// "14:30 ngày 05/03/2024" or "ngày 12/03/2024".
@@ -463,6 +469,8 @@ pub struct CaseDeadline {
     pub state: DeadlineState,
     /// Done when.
     pub done_at: Option<DateTime<Utc>>,
+    /// "05/03/2024 14:30", when done.
+    pub done_text: Option<String>,
     /// Why the day may be wrong (a year missing from the holiday table).
     pub problem: Option<String>,
 }
@@ -515,12 +523,24 @@ pub struct CaseRow {
     pub child_name: String,
     /// When received.
     pub received_text: String,
+    /// When received (the order of the list).
+    pub received_at: DateTime<Utc>,
     /// The kind of abuse.
     pub abuse_type: AbuseType,
     /// Where it stands.
     pub stage: Stage,
     /// The next deadline still open, if any.
     pub next_deadline: Option<CaseDeadline>,
+}
+
+/// A form of a case and the name its file is saved under.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct FormFile {
+    /// The form.
+    pub form: crate::documents::case_docs::CaseForm,
+    /// "mau-04-vu-viec-03-2024.pdf".
+    pub file_name: String,
 }
 
 /// A case's page.
@@ -545,6 +565,8 @@ pub struct CasePage {
     pub deadlines: Vec<CaseDeadline>,
     /// The approval decision of the current cycle, drafted or issued.
     pub decision_id: Option<String>,
+    /// The forms that print, with the name their file is saved under.
+    pub forms: Vec<FormFile>,
     /// Whether this person may record steps.
     pub may_edit: bool,
     /// Changes to the report, oldest first.
@@ -587,19 +609,11 @@ pub fn parse_instant(field: &'static str, s: &str, now: DateTime<Utc>, need_time
         None if date == local_now.date_naive() => local_now.time(),
         None => NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default(),
     };
-    let at = date.and_time(time).and_utc() - Duration::hours(7);
+    let at = crate::instant_in_vietnam(date.and_time(time));
     if at > now + Duration::minutes(5) {
         return Err(InvalidInput::new(field, format!("Thời điểm {} chưa tới; hãy kiểm tra lại ngày giờ.", clock_text(at))));
     }
     Ok(at)
-}
-
-fn optional_text(field: &'static str, label: &str, s: &str, max: usize) -> std::result::Result<String, InvalidInput> {
-    let s = text::nfc(s);
-    if s.chars().count() > max {
-        return Err(InvalidInput::new(field, format!("{label} dài quá {max} ký tự; hãy rút gọn.")));
-    }
-    Ok(s)
 }
 
 const LONG: usize = 10_000;
@@ -699,7 +713,10 @@ struct StepDb {
 
 impl StepDb {
     fn record(self) -> Option<StepRecord> {
-        let details: StepDetails = serde_json::from_str(&self.details).ok()?;
+        let mut details: StepDetails = serde_json::from_str(&self.details).ok()?;
+        if let StepDetails::Initial(a) = &mut details {
+            a.emergency_text = a.emergency_at.map(clock_text).unwrap_or_default();
+        }
         Some(StepRecord {
             id: self.id,
             cycle: self.cycle,
@@ -740,7 +757,9 @@ async fn actions_of(conn: &mut SqliteConnection, case_id: Option<&str>) -> Resul
                WHERE a.deleted_at IS NULL AND (? IS NULL OR a.case_id = ?) ORDER BY a.cycle, a.due_on, a.created_at";
     let rows = sqlx::query_as::<_, ActionDb>(sql).bind(case_id).bind(case_id).fetch_all(conn).await?;
     let mut out: HashMap<String, Vec<CaseAction>> = HashMap::new();
-    for r in rows {
+    for mut r in rows {
+        // An action given to no unit is the officer's.
+        r.action.unit_name.get_or_insert_with(|| OFFICER.to_owned());
         out.entry(r.case_id).or_default().push(r.action);
     }
     Ok(out)
@@ -788,7 +807,19 @@ fn deadline(kind: DeadlineKind, what: &str, rule: &str, due_at: DateTime<Utc>, d
         None if now > due_at => DeadlineState::Overdue,
         None => DeadlineState::Open,
     };
-    CaseDeadline { kind, what: what.to_owned(), rule: rule.to_owned(), unit_name: None, due_at, due_on: calendar::vietnam_day(due_at), due_text, state, done_at, problem }
+    CaseDeadline {
+        kind,
+        what: what.to_owned(),
+        rule: rule.to_owned(),
+        unit_name: OFFICER.to_owned(),
+        due_at,
+        due_on: calendar::vietnam_day(due_at),
+        due_text,
+        state,
+        done_text: done_at.map(clock_text),
+        done_at,
+        problem,
+    }
 }
 
 /// A case's deadlines as of `now`, in order: the 12-hour initial assessment (and emergency
@@ -838,7 +869,7 @@ pub fn deadlines(received_at: DateTime<Utc>, steps: &[StepRecord], actions: &[Ca
         let (day, problem) = match cal.add_working_days(start, PLAN_WORKING_DAYS) {
             Ok(d) => (d, None),
             // A hole in the table: count weekends only, and say so.
-            Err(e) => (Calendar::default_weekends_only(start, PLAN_WORKING_DAYS), Some(e.to_string())),
+            Err(e) => (calendar::add_weekdays(start, PLAN_WORKING_DAYS), Some(e.to_string())),
         };
         let what = if cycle == 1 { "Lập kế hoạch hỗ trợ, can thiệp (Mẫu 04)".to_owned() } else { format!("Lập kế hoạch hỗ trợ, can thiệp lần {cycle} (Mẫu 04)") };
         let done = steps.iter().find(|s| s.cycle == cycle && s.step == StepKind::Plan).map(|s| s.done_at);
@@ -848,7 +879,7 @@ pub fn deadlines(received_at: DateTime<Utc>, steps: &[StepRecord], actions: &[Ca
     for a in actions.iter().filter(|a| a.cycle == last_cycle || a.done_on.is_some()) {
         let done = a.done_on.map(calendar::end_of_day);
         let mut d = deadline(DeadlineKind::Action, &a.action, "thời hạn trong kế hoạch", calendar::end_of_day(a.due_on), format!("ngày {}", format_date(a.due_on)), done, now, None);
-        d.unit_name = a.unit_name.clone();
+        d.unit_name = a.unit_name.clone().unwrap_or_else(|| OFFICER.to_owned());
         out.push(d);
     }
     if stage_of(steps).0 == Stage::Closed {
@@ -858,21 +889,6 @@ pub fn deadlines(received_at: DateTime<Utc>, steps: &[StepRecord], actions: &[Ca
     out
 }
 
-impl Calendar {
-    /// `n` weekdays after `from`: the fallback where the holiday table has a hole.
-    fn default_weekends_only(from: NaiveDate, n: u32) -> NaiveDate {
-        use chrono::Datelike;
-        let mut day = from;
-        let mut left = n;
-        while left > 0 {
-            day += Duration::days(1);
-            if !matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
-                left -= 1;
-            }
-        }
-        day
-    }
-}
 
 /// Every case with its stage and next deadline, newest first.
 pub async fn list(store: &Store, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<CaseRow>> {
@@ -897,6 +913,7 @@ pub(crate) async fn all_in(store: &Store, now: DateTime<Utc>, named: bool) -> Re
             let row = CaseRow {
                 number_text: number_text(c.number, c.year),
                 received_text: clock_text(c.received_at),
+                received_at: c.received_at,
                 stage: stage_of(&steps).0,
                 next_deadline: all.iter().find(|d| d.state.is_open()).cloned(),
                 id: c.id,
@@ -934,17 +951,24 @@ pub(crate) async fn page_in(store: &Store, id: &str, now: DateTime<Utc>) -> Resu
     .fetch_all(&mut *conn)
     .await?;
     let (stage, cycle) = stage_of(&steps);
-    let decision_id: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM documents WHERE case_id = ? AND kind = 'case_decision' AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 1",
+    // The current cycle's decision: one not yet behind any approval (drafted, or issued and
+    // being recorded), else the one that approved this cycle's plan.
+    let pending: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM documents WHERE case_id = ? AND kind = 'case_decision' AND deleted_at IS NULL
+         AND id NOT IN (SELECT document_id FROM case_steps WHERE case_id = ? AND document_id IS NOT NULL AND deleted_at IS NULL)
+         ORDER BY created_at DESC LIMIT 1",
     )
+    .bind(id)
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
+    let decision_id = pending.or_else(|| steps.iter().filter(|s| s.cycle == cycle && s.step == StepKind::Approval).find_map(|s| s.document_id.clone()));
     drop(conn);
     let cal = Calendar::load(pool).await?;
     let deadlines = deadlines(case.received_at, &steps, &actions, &cal, now);
     let history = crate::history::of_record_in(pool, "cases", id, &[]).await?;
-    Ok(CasePage { case, stage, cycle, next: next_steps(stage), steps, actions, referrals, deadlines, decision_id, may_edit: false, history })
+    let forms = crate::documents::case_docs::CaseForm::ALL.iter().map(|&form| FormFile { form, file_name: form.file_name(&case.number_text) }).collect();
+    Ok(CasePage { case, stage, cycle, next: next_steps(stage), steps, actions, referrals, deadlines, decision_id, forms, may_edit: false, history })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -956,41 +980,22 @@ pub async fn receive(store: &Store, actor: &Actor, source: Source, input: &Recei
     actor.require(Need::EditCases)?;
     let received_at = parse_instant("received_at", &input.received_at, now, true)?;
     let account = text::required("account", "nội dung sự việc", &input.account, LONG)?;
-    let place = optional_text("place", "Nơi xảy ra", &input.place, 300)?;
-    let taken = optional_text("taken", "Những việc đã làm", &input.taken, LONG)?;
+    let place = text::optional("place", "Nơi xảy ra", &input.place, 300)?;
+    let taken = text::optional("taken", "Những việc đã làm", &input.taken, LONG)?;
     let informant = match (&input.informant, input.informant_consents) {
         (Some(i), true) if !i.name.trim().is_empty() || !i.phone.trim().is_empty() => Some(Informant {
-            name: optional_text("informant", "Tên người báo tin", &i.name, 120)?,
-            phone: optional_text("informant", "Điện thoại", &i.phone, 40)?,
-            address: optional_text("informant", "Địa chỉ", &i.address, 300)?,
-            relation: optional_text("informant", "Quan hệ với trẻ", &i.relation, 120)?,
+            name: text::optional("informant", "Tên người báo tin", &i.name, 120)?,
+            phone: text::optional("informant", "Điện thoại", &i.phone, 40)?,
+            address: text::optional("informant", "Địa chỉ", &i.address, 300)?,
+            relation: text::optional("informant", "Quan hệ với trẻ", &i.relation, 120)?,
         }),
         // Without consent nothing about the informant is kept, whatever was typed.
         _ => None,
     };
     let today = calendar::vietnam_day(now);
-    let new_child = match (&input.child_id, &input.new_child) {
-        (Some(_), Some(_)) | (None, None) => {
-            return Err(InvalidInput::new("child", "Chọn một trẻ trong sổ, hoặc nhập thông tin trẻ mới (chỉ một trong hai).").into());
-        }
-        (None, Some(c)) => Some(crate::children::validate(c, today).map_err(crate::children::first_problem)?),
-        (Some(_), None) => None,
-    };
+    let about = crate::children::About::new(input.child_id.as_deref(), input.new_child.as_ref(), today)?;
     let mut w = store.write(actor, source).await?;
-    let child_id = match (&input.child_id, new_child) {
-        (Some(id), _) => {
-            live_child(&mut w, id).await?;
-            let child = crate::children::child_in(w.conn(), id, false).await?;
-            born_by(&child.full_name, child.birth(), received_at)?;
-            id.clone()
-        }
-        (None, Some(valid)) => {
-            born_by(&valid.full_name, valid.birth, received_at)?;
-            crate::children::check_group(&mut w, valid.group_unit_id.as_deref()).await?;
-            crate::children::add_in(&mut w, &valid).await?
-        }
-        (None, None) => unreachable!("refused above"),
-    };
+    let child_id = about.child_in(&mut w, calendar::vietnam_day(received_at), "tiếp nhận").await?;
     use chrono::Datelike;
     let year = calendar::vietnam_day(received_at).year();
     let number: i32 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM cases WHERE year = ?").bind(year).fetch_one(w.conn()).await?;
@@ -1014,34 +1019,20 @@ pub async fn receive(store: &Store, actor: &Actor, source: Source, input: &Recei
     Ok(header)
 }
 
-/// Refuses a report received before the child was born (a wrong child chosen, or a wrong date).
-fn born_by(name: &str, birth: crate::children::Birth, received_at: DateTime<Utc>) -> std::result::Result<(), InvalidInput> {
-    let day = calendar::vietnam_day(received_at);
-    use chrono::Datelike;
-    let unborn = match birth.day() {
-        Some(born) => born > day,
-        None => birth.year() > day.year(),
-    };
-    if unborn {
-        return Err(InvalidInput::new(
-            "child",
-            format!("{name} sinh {} — sau ngày tiếp nhận {}. Hãy kiểm tra lại trẻ đã chọn hoặc ngày tiếp nhận.", birth.text(), format_date(day)),
-        ));
+/// A case that may still be written to, read inside a write: it exists, is not closed, and its
+/// child is still in the register.
+async fn open_case(w: &mut Write<'_>, case_id: &str) -> Result<CaseDb> {
+    let case = sqlx::query_as::<_, CaseDb>(&format!("{CASE_SELECT} AND c.id = ?"))
+        .bind(case_id)
+        .fetch_optional(w.conn())
+        .await?
+        .ok_or(Error::NotFound { what: "vụ việc" })?;
+    crate::children::require_live(w, &case.child_id).await?;
+    let steps = steps_of(w.conn(), Some(case_id)).await?.remove(case_id).unwrap_or_default();
+    if stage_of(&steps).0 == Stage::Closed {
+        return Err(InvalidInput::new("step", "Vụ việc đã kết thúc; không ghi thêm.").into());
     }
-    Ok(())
-}
-
-async fn live_child(w: &mut Write<'_>, child_id: &str) -> Result<()> {
-    let deleted: Option<Option<String>> = sqlx::query_scalar("SELECT deleted_at FROM children WHERE id = ?").bind(child_id).fetch_optional(w.conn()).await?;
-    match deleted {
-        None => Err(Error::NotFound { what: "trẻ em trong sổ" }),
-        Some(Some(_)) => Err(InvalidInput::new(
-            "child",
-            "Hồ sơ của trẻ trong vụ việc này đã bị xóa hoặc gộp khỏi sổ. Hãy khôi phục hồ sơ trẻ (hoặc mở hồ sơ đã gộp) trước khi ghi tiếp.",
-        )
-        .into()),
-        Some(None) => Ok(()),
-    }
+    Ok(case)
 }
 
 /// The case's steps read inside a write, with the checks every new step makes: the case
@@ -1052,7 +1043,7 @@ async fn open_for(w: &mut Write<'_>, case_id: &str, kind: StepKind) -> Result<(C
         .fetch_optional(w.conn())
         .await?
         .ok_or(Error::NotFound { what: "vụ việc" })?;
-    live_child(w, &case.child_id).await?;
+    crate::children::require_live(w, &case.child_id).await?;
     let steps = steps_of(w.conn(), Some(case_id)).await?.remove(case_id).unwrap_or_default();
     let (stage, cycle) = stage_of(&steps);
     if !next_steps(stage).contains(&kind) {
@@ -1074,19 +1065,25 @@ async fn open_for(w: &mut Write<'_>, case_id: &str, kind: StepKind) -> Result<(C
 }
 
 /// Refuses a step dated before the day of the step it follows (or of the report).
-fn check_order(case: &CaseDb, steps: &[StepRecord], kind: StepKind, at: DateTime<Utc>) -> std::result::Result<(), InvalidInput> {
+/// The instant a step is recorded at: refused when before the step it follows (or the report);
+/// on that step's own day, a time typed earlier or left out (a date alone reads as noon) is
+/// moved just after it, so that steps read back in their order. The initial assessment is
+/// timed to the minute (its 12 hours count), so it is never moved.
+fn ordered_at(case: &CaseDb, steps: &[StepRecord], kind: StepKind, at: DateTime<Utc>) -> std::result::Result<DateTime<Utc>, InvalidInput> {
     let (before_at, before_what) = match steps.last() {
         Some(s) => (s.done_at, s.step.label().to_lowercase()),
         None => (case.received_at, "tiếp nhận".to_owned()),
     };
-    let later = if kind == StepKind::Initial { at >= before_at } else { calendar::vietnam_day(at) >= calendar::vietnam_day(before_at) };
-    if !later {
-        return Err(InvalidInput::new(
-            "done_at",
-            format!("Ngày ghi “{}” ({}) trước ngày {} ({}); hãy kiểm tra lại.", kind.label(), clock_text(at), before_what, clock_text(before_at)),
-        ));
+    if at >= before_at {
+        return Ok(at);
     }
-    Ok(())
+    if kind != StepKind::Initial && calendar::vietnam_day(at) == calendar::vietnam_day(before_at) {
+        return Ok(before_at + Duration::seconds(1));
+    }
+    Err(InvalidInput::new(
+        "done_at",
+        format!("Ngày ghi “{}” ({}) trước ngày {} ({}); hãy kiểm tra lại.", kind.label(), clock_text(at), before_what, clock_text(before_at)),
+    ))
 }
 
 async fn insert_step(w: &mut Write<'_>, case_id: &str, cycle: i32, at: DateTime<Utc>, by: &str, details: &StepDetails, document_id: Option<&str>) -> Result<String> {
@@ -1206,7 +1203,7 @@ pub async fn assess(store: &Store, actor: &Actor, source: Source, input: &Initia
     let at = parse_instant("done_at", &input.done_at, now, true)?;
     let d = &input.details;
     let findings = text::required("findings", "kết quả đánh giá", &d.findings, LONG)?;
-    let emergency_measures = optional_text("emergency_measures", "Biện pháp khẩn cấp", &d.emergency_measures, LONG)?;
+    let emergency_measures = text::optional("emergency_measures", "Biện pháp khẩn cấp", &d.emergency_measures, LONG)?;
     let emergency_at = match d.emergency_at.trim() {
         "" => None,
         s => Some(parse_instant("emergency_at", s, now, true)?),
@@ -1214,7 +1211,10 @@ pub async fn assess(store: &Store, actor: &Actor, source: Source, input: &Initia
     if d.serious_harm && emergency_measures.is_empty() {
         return Err(InvalidInput::new("emergency_measures", "Trẻ có nguy cơ bị tổn hại nghiêm trọng: ghi các biện pháp can thiệp khẩn cấp đã áp dụng.").into());
     }
-    let details = StepDetails::Initial(InitialAssessment { risk: d.risk, serious_harm: d.serious_harm, findings, emergency_measures, emergency_at });
+    if d.serious_harm && emergency_at.is_none() {
+        return Err(InvalidInput::new("emergency_at", "Ghi thời điểm bắt đầu áp dụng biện pháp khẩn cấp, ví dụ 05/03/2024 16:00: thời hạn 12 giờ tính đến lúc đó.").into());
+    }
+    let details = StepDetails::Initial(InitialAssessment { risk: d.risk, serious_harm: d.serious_harm, findings, emergency_measures, emergency_at, emergency_text: String::new() });
     record(store, actor, source, &input.case_id, at, details, now).await
 }
 
@@ -1228,14 +1228,14 @@ pub async fn assess_in_detail(store: &Store, actor: &Actor, source: Source, inpu
         s => Some(text::parse_date("meeting_on", s)?),
     };
     let details = StepDetails::Detailed(DetailedAssessment {
-        physical: optional_text("physical", "Tình trạng thể chất", &d.physical, LONG)?,
-        psychological: optional_text("psychological", "Tình trạng tâm lý", &d.psychological, LONG)?,
-        family: optional_text("family", "Gia đình", &d.family, LONG)?,
-        caregivers: optional_text("caregivers", "Khả năng của người chăm sóc", &d.caregivers, LONG)?,
+        physical: text::optional("physical", "Tình trạng thể chất", &d.physical, LONG)?,
+        psychological: text::optional("psychological", "Tình trạng tâm lý", &d.psychological, LONG)?,
+        family: text::optional("family", "Gia đình", &d.family, LONG)?,
+        caregivers: text::optional("caregivers", "Khả năng của người chăm sóc", &d.caregivers, LONG)?,
         needs: text::required("needs", "nhu cầu của trẻ", &d.needs, LONG)?,
         meeting_on,
-        meeting_participants: optional_text("meeting_participants", "Thành phần cuộc họp", &d.meeting_participants, LONG)?,
-        meeting_conclusions: optional_text("meeting_conclusions", "Kết luận cuộc họp", &d.meeting_conclusions, LONG)?,
+        meeting_participants: text::optional("meeting_participants", "Thành phần cuộc họp", &d.meeting_participants, LONG)?,
+        meeting_conclusions: text::optional("meeting_conclusions", "Kết luận cuộc họp", &d.meeting_conclusions, LONG)?,
     });
     record(store, actor, source, &input.case_id, at, details, now).await
 }
@@ -1264,7 +1264,7 @@ pub async fn plan(store: &Store, actor: &Actor, source: Source, input: &PlanStep
     }
     let mut w = store.write(actor, source).await?;
     let (case, steps, cycle) = open_for(&mut w, &input.case_id, StepKind::Plan).await?;
-    check_order(&case, &steps, StepKind::Plan, at)?;
+    let at = ordered_at(&case, &steps, StepKind::Plan, at)?;
     for (_, unit, _) in &actions {
         if let Some(u) = unit {
             let ok: Option<String> = sqlx::query_scalar("SELECT id FROM units WHERE id = ? AND deleted_at IS NULL").bind(u).fetch_optional(w.conn()).await?;
@@ -1297,7 +1297,7 @@ pub async fn review(store: &Store, actor: &Actor, source: Source, input: &Review
     let r = &input.details;
     let details = StepDetails::Review(Review {
         recovery: text::required("recovery", "sự phục hồi của trẻ", &r.recovery, LONG)?,
-        note: optional_text("note", "Ghi chú", &r.note, LONG)?,
+        note: text::optional("note", "Ghi chú", &r.note, LONG)?,
         ..r.clone()
     });
     record(store, actor, source, &input.case_id, at, details, now).await
@@ -1307,7 +1307,7 @@ async fn record(store: &Store, actor: &Actor, source: Source, case_id: &str, at:
     let kind = details.kind();
     let mut w = store.write(actor, source).await?;
     let (case, steps, cycle) = open_for(&mut w, case_id, kind).await?;
-    check_order(&case, &steps, kind, at)?;
+    let at = ordered_at(&case, &steps, kind, at)?;
     if let StepDetails::Initial(a) = &details {
         if a.emergency_at.is_some_and(|e| e < case.received_at) {
             return Err(InvalidInput::new("emergency_at", "Thời điểm áp dụng biện pháp khẩn cấp trước lúc tiếp nhận; hãy kiểm tra lại.").into());
@@ -1321,7 +1321,7 @@ async fn record(store: &Store, actor: &Actor, source: Source, case_id: &str, at:
 /// Records the approval when the Chairman's decision is issued, inside the issuing write.
 pub(crate) async fn approve_in(w: &mut Write<'_>, case_id: &str, document_id: &str, decision: &str, at: DateTime<Utc>, by: &str) -> Result<()> {
     let (case, steps, cycle) = open_for(w, case_id, StepKind::Approval).await?;
-    check_order(&case, &steps, StepKind::Approval, at)?;
+    let at = ordered_at(&case, &steps, StepKind::Approval, at)?;
     insert_step(w, case_id, cycle, at, by, &StepDetails::Approval(Approval { decision: decision.to_owned() }), Some(document_id)).await?;
     Ok(())
 }
@@ -1360,10 +1360,12 @@ pub async fn action_done(store: &Store, actor: &Actor, source: Source, input: &A
     }
     let result = text::required("result", "kết quả thực hiện", &input.result, LONG)?;
     let mut w = store.write(actor, source).await?;
-    let found = w.read("case_actions", &input.id, &["case_id", "deleted_at"]).await?.ok_or(Error::NotFound { what: "hoạt động của kế hoạch" })?;
-    let case_id = found.get("case_id").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-    let case = sqlx::query_as::<_, CaseDb>(&format!("{CASE_SELECT} AND c.id = ?")).bind(&case_id).fetch_one(w.conn()).await?;
-    live_child(&mut w, &case.child_id).await?;
+    let found = w.read("case_actions", &input.id, &["case_id", "deleted_at"]).await?;
+    let case_id = match found.filter(|f| f.get("deleted_at").is_some_and(|d| d.is_null())) {
+        Some(f) => f.get("case_id").and_then(|v| v.as_str()).unwrap_or_default().to_owned(),
+        None => return Err(Error::NotFound { what: "hoạt động của kế hoạch" }),
+    };
+    open_case(&mut w, &case_id).await?;
     w.update("case_actions", &input.id, Cols::new().set("done_on", done_on).set("result", result)).await?;
     w.commit().await
 }
@@ -1391,12 +1393,7 @@ pub async fn refer(store: &Store, actor: &Actor, source: Source, input: &Referra
     }
     let reason = text::required("reason", "lý do chuyển gửi", &input.reason, LONG)?;
     let mut w = store.write(actor, source).await?;
-    let case = sqlx::query_as::<_, CaseDb>(&format!("{CASE_SELECT} AND c.id = ?"))
-        .bind(&input.case_id)
-        .fetch_optional(w.conn())
-        .await?
-        .ok_or(Error::NotFound { what: "vụ việc" })?;
-    live_child(&mut w, &case.child_id).await?;
+    let case = open_case(&mut w, &input.case_id).await?;
     if on < calendar::vietnam_day(case.received_at) {
         return Err(InvalidInput::new("referred_on", "Ngày chuyển gửi trước ngày tiếp nhận vụ việc; hãy kiểm tra lại.").into());
     }
@@ -1421,9 +1418,17 @@ pub struct ReferralOutcomeInput {
 pub async fn referral_outcome(store: &Store, actor: &Actor, source: Source, input: &ReferralOutcomeInput, today: NaiveDate) -> Result<()> {
     actor.require(Need::EditCases)?;
     let on = crate::children::day_or_today("outcome_on", &input.outcome_on, today)?;
+    if on > today {
+        return Err(InvalidInput::new("outcome_on", "Ngày có kết quả chưa tới; hãy kiểm tra lại.").into());
+    }
     let outcome = text::required("outcome", "kết quả chuyển gửi", &input.outcome, LONG)?;
     let mut w = store.write(actor, source).await?;
-    let found = w.read("case_referrals", &input.id, &["referred_on"]).await?.ok_or(Error::NotFound { what: "lần chuyển gửi" })?;
+    let found = w
+        .read("case_referrals", &input.id, &["referred_on", "case_id", "deleted_at"])
+        .await?
+        .filter(|f| f.get("deleted_at").is_some_and(|d| d.is_null()))
+        .ok_or(Error::NotFound { what: "lần chuyển gửi" })?;
+    open_case(&mut w, found.get("case_id").and_then(|v| v.as_str()).unwrap_or_default()).await?;
     let referred_on = found.get("referred_on").and_then(|v| v.as_str()).and_then(|s| s.parse::<NaiveDate>().ok());
     if referred_on.is_some_and(|r| on < r) {
         return Err(InvalidInput::new("outcome_on", "Ngày có kết quả trước ngày chuyển gửi; hãy kiểm tra lại.").into());
@@ -1485,10 +1490,13 @@ pub(crate) async fn facts_in(store: &Store, at: DateTime<Utc>) -> Result<Vec<Cas
         .filter_map(|c| {
             let child = children.get(&c.child_id)?;
             let steps: Vec<StepRecord> = steps.remove(&c.id).unwrap_or_default().into_iter().filter(|s| s.done_at <= at).collect();
+            // Only the actions of plans made by then, done only if done by then.
+            let planned: Vec<i32> = steps.iter().filter(|s| s.step == StepKind::Plan).map(|s| s.cycle).collect();
             let actions: Vec<CaseAction> = actions
                 .remove(&c.id)
                 .unwrap_or_default()
                 .into_iter()
+                .filter(|a| planned.contains(&a.cycle))
                 .map(|a| CaseAction { done_on: a.done_on.filter(|d| *d <= at_day), ..a })
                 .collect();
             Some(CaseFacts {

@@ -783,6 +783,69 @@ pub(crate) async fn check_group(w: &mut Write<'_>, group: Option<&str>) -> Resul
     Ok(())
 }
 
+/// The child another record (a case, an injury) is about: one already in the register, or a
+/// new one entered with the record — exactly one of the two, checked before anything is written.
+pub(crate) enum About {
+    /// A child of the register, by id.
+    Registered(String),
+    /// A new child, checked.
+    New(Box<Valid>),
+}
+
+impl About {
+    /// Reads the choice made in a form: a child of the register, or the details of a new one.
+    pub(crate) fn new(child_id: Option<&str>, new_child: Option<&ChildInput>, today: NaiveDate) -> Result<About> {
+        match (child_id, new_child) {
+            (Some(id), None) => Ok(About::Registered(id.to_owned())),
+            (None, Some(c)) => Ok(About::New(Box::new(validate(c, today).map_err(first_problem)?))),
+            _ => Err(InvalidInput::new("child", "Chọn một trẻ trong sổ, hoặc nhập thông tin trẻ mới (chỉ một trong hai).").into()),
+        }
+    }
+
+    /// The child's id inside the caller's write, adding a new child to the register. Refuses a
+    /// child removed from the register, and one born after `on`, the day of the record
+    /// (`what`: "tiếp nhận", "xảy ra"), which means the wrong child or the wrong day.
+    pub(crate) async fn child_in(self, w: &mut Write<'_>, on: NaiveDate, what: &str) -> Result<String> {
+        let (name, birth) = match &self {
+            About::Registered(id) => {
+                require_live(w, id).await?;
+                let child = child_in(w.conn(), id, false).await?;
+                (child.full_name.clone(), child.birth())
+            }
+            About::New(valid) => (valid.full_name.clone(), valid.birth),
+        };
+        let unborn = match birth.day() {
+            Some(born) => born > on,
+            None => birth.year() > on.year(),
+        };
+        if unborn {
+            let message = format!("{name} sinh {}, sau ngày {what} {}. Hãy kiểm tra lại trẻ đã chọn hoặc ngày {what}.", birth.text(), text::format_date(on));
+            return Err(InvalidInput::new("child", message).into());
+        }
+        match self {
+            About::Registered(id) => Ok(id),
+            About::New(valid) => {
+                check_group(w, valid.group_unit_id.as_deref()).await?;
+                add_in(w, &valid).await
+            }
+        }
+    }
+}
+
+/// Refuses to write about a child no longer in the register (removed, or merged into another).
+pub(crate) async fn require_live(w: &mut Write<'_>, child_id: &str) -> Result<()> {
+    let deleted: Option<Option<String>> = sqlx::query_scalar("SELECT deleted_at FROM children WHERE id = ?").bind(child_id).fetch_optional(w.conn()).await?;
+    match deleted {
+        None => Err(Error::NotFound { what: "trẻ em trong sổ" }),
+        Some(Some(_)) => Err(InvalidInput::new(
+            "child",
+            "Hồ sơ của trẻ đã bị xóa hoặc gộp khỏi sổ. Hãy khôi phục hồ sơ trẻ (hoặc mở hồ sơ đã gộp) trước khi ghi tiếp.",
+        )
+        .into()),
+        Some(None) => Ok(()),
+    }
+}
+
 /// Changes a child's record. A collaborator changes only their group's children, and keeps
 /// them there.
 pub async fn update(store: &Store, actor: &Actor, source: Source, id: &str, input: &ChildInput, today: NaiveDate) -> Result<Child> {

@@ -47,6 +47,11 @@ impl CaseForm {
         }
     }
 
+    /// The name its file is saved under: "mau-04-vu-viec-03-2024.pdf".
+    pub fn file_name(self, case_number: &str) -> String {
+        format!("mau-{}-vu-viec-{}.pdf", self.number(), case_number.replace('/', "-"))
+    }
+
     fn step(self) -> Option<StepKind> {
         match self {
             CaseForm::Receipt => None,
@@ -276,7 +281,7 @@ pub async fn form_pdf(store: &Store, actor: &Actor, case_id: &str, form: CaseFor
     };
     let mut blocks = vec![form_mark(form.number())];
     blocks.extend(frame.blocks());
-    let name = format!("mau-{}-vu-viec-{}.pdf", form.number(), c.number_text.replace('/', "-"));
+    let name = form.file_name(&c.number_text);
     let bytes = crate::pdf::render(&format!("{} — vụ việc {}", form.label(), c.number_text), &blocks);
     crate::audit::exported(store, actor, "cases", case_id, &name).await?;
     Ok(bytes)
@@ -291,8 +296,11 @@ pub(crate) async fn decision(pool: &SqlitePool, doc: &Document, signed: Option<S
     let child = crate::children::child_in(&mut conn, &case.child_id, false).await?;
     drop(conn);
     let residence = [child.address.as_str(), child.group_name.as_deref().unwrap_or_default()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ");
+    // The units of the plan this decision approves: the latest cycle's.
     let units: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT u.name FROM case_actions a JOIN units u ON u.id = a.unit_id WHERE a.case_id = ? AND a.deleted_at IS NULL ORDER BY u.name",
+        "SELECT DISTINCT u.name FROM case_actions a JOIN units u ON u.id = a.unit_id
+         WHERE a.case_id = ?1 AND a.deleted_at IS NULL
+           AND a.cycle = (SELECT MAX(cycle) FROM case_actions WHERE case_id = ?1 AND deleted_at IS NULL) ORDER BY u.name",
     )
     .bind(case_id)
     .fetch_all(pool)
@@ -323,7 +331,7 @@ pub(crate) async fn decision(pool: &SqlitePool, doc: &Document, signed: Option<S
         issuer: format!("CHỦ TỊCH ỦY BAN NHÂN DÂN {}", ward.name),
         bases: vec![
             "Căn cứ Luật Trẻ em ngày 05 tháng 4 năm 2016;".to_owned(),
-            "Căn cứ Nghị định số 56/2017/NĐ-CP ngày 09 tháng 5 năm 2017 của Chính phủ quy định chi tiết Luật Trẻ em;".to_owned(),
+            "Căn cứ Nghị định số 56/2017/NĐ-CP ngày 09 tháng 5 năm 2017 của Chính phủ quy định chi tiết một số điều của Luật Trẻ em;".to_owned(),
             format!("Xét đề nghị của công chức Văn hóa - Xã hội về Kế hoạch hỗ trợ, can thiệp đối với trẻ em (vụ việc số {}).", case.number_text),
         ],
         body,

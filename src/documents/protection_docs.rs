@@ -55,11 +55,14 @@ pub(crate) async fn injury_report(pool: &SqlitePool, doc: &Document, signed: Opt
     drop(conn);
     let residence = [child.address.as_str(), child.group_name.as_deref().unwrap_or_default()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ");
     let place = if injury.place.is_empty() { String::new() } else { format!(", tại {}", injury.place) };
+    let cause = match injury.cause {
+        crate::injuries::Cause::Other => "tai nạn, thương tích".to_owned(),
+        c => lower_first(c.label()),
+    };
     let mut body = vec![
         para(&format!(
-            "Ngày {}{place}, xảy ra vụ {} làm trẻ em {}, sinh {}, giới tính {}, cư trú tại {}, tử vong.",
+            "Ngày {}{place}, trẻ em {}, sinh {}, giới tính {}, cư trú tại {}, đã tử vong do {cause}.",
             format_date(injury.occurred_on),
-            lower_first(injury.cause.label()),
             child.full_name,
             child.birth_text,
             lower_first(child.sex.label()),
@@ -80,7 +83,14 @@ pub(crate) async fn labour_report(pool: &SqlitePool, doc: &Document, signed: Opt
     let year = doc.about_year.ok_or(Error::NotFound { what: "năm của báo cáo" })?;
     let checks = crate::labour::year_in(pool, year).await?;
     let businesses = checks.iter().filter(|c| c.kind == crate::labour::PlaceKind::Business).count();
-    let children: usize = checks.iter().map(|c| c.found.len()).sum();
+    // Children are under 16; those of 16 and 17 are minors (người chưa thành niên).
+    let children = checks.iter().flat_map(|c| &c.found).filter(|f| f.age < 16).count();
+    let minors = checks.iter().flat_map(|c| &c.found).filter(|f| f.age >= 16).count();
+    let found = if minors == 0 {
+        format!("{children} trẻ em lao động")
+    } else {
+        format!("{children} trẻ em và {minors} người chưa thành niên từ đủ 16 đến dưới 18 tuổi lao động")
+    };
     let plan_ref = match crate::plan::of_year_in(pool, year).await {
         Ok(crate::plan::Plan { number: Some(n), issued_on: Some(d), symbol, .. }) => format!("Kế hoạch số {n:02}/{symbol} ngày {} của UBND phường", format_date(d)),
         _ => "Kế hoạch công tác trẻ em của UBND phường".to_owned(),
@@ -91,7 +101,7 @@ pub(crate) async fn labour_report(pool: &SqlitePool, doc: &Document, signed: Opt
         )),
         heading("1. Kết quả kiểm tra"),
         para(&format!(
-            "Trong năm {year}, phường đã tổ chức {} cuộc kiểm tra ({businesses} cơ sở sản xuất, kinh doanh; {} hộ gia đình); phát hiện {children} trẻ em lao động.",
+            "Trong năm {year}, phường đã tổ chức {} cuộc kiểm tra ({businesses} cơ sở sản xuất, kinh doanh; {} hộ gia đình); phát hiện {found}.",
             checks.len(),
             checks.len() - businesses
         )),
@@ -140,10 +150,19 @@ pub(crate) async fn labour_report(pool: &SqlitePool, doc: &Document, signed: Opt
             "Qua kiểm tra, phát hiện {with_children} nơi sử dụng trẻ em lao động; UBND phường đã yêu cầu chấm dứt việc sử dụng trẻ em lao động trái quy định và theo dõi việc khắc phục."
         )
     };
-    body.push(para(if doc.narrative.results.trim().is_empty() { &drafted } else { &doc.narrative.results }));
-    if !doc.narrative.proposals.trim().is_empty() {
-        body.push(heading("3. Đề xuất, kiến nghị"));
-        body.push(para(&doc.narrative.proposals));
+    if doc.narrative.results.trim().is_empty() {
+        body.push(para(&drafted));
+    } else {
+        body.extend(doc.narrative.results.lines().filter(|l| !l.trim().is_empty()).map(para));
+    }
+    // The officer's other sections, numbered on, when written.
+    let mut section = 2;
+    for (title, text) in [("Tồn tại, hạn chế", &doc.narrative.shortcomings), ("Đề xuất, kiến nghị", &doc.narrative.proposals)] {
+        if !text.trim().is_empty() {
+            section += 1;
+            body.push(heading(&format!("{section}. {title}")));
+            body.extend(text.lines().filter(|l| !l.trim().is_empty()).map(para));
+        }
     }
     let issued_year = doc.issued_on.map(|d| d.year()).unwrap_or(doc.year);
     Ok(frame_of(doc, "BÁO CÁO", body, addressee(pool).await?, signed, ward_frame(pool, issued_year).await?))

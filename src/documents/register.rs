@@ -229,6 +229,18 @@ async fn row(pool: &SqlitePool, id: &str) -> Result<Row> {
         .ok_or(Error::NotFound { what: "văn bản" })
 }
 
+/// Whether the document `id` names a child (see [`Kind::restricted`]).
+pub(crate) async fn restricted(pool: &SqlitePool, id: &str) -> Result<bool> {
+    let kind: Option<Kind> = sqlx::query_scalar("SELECT kind FROM documents WHERE id = ?").bind(id).fetch_optional(pool).await?;
+    Ok(kind.is_some_and(Kind::restricted))
+}
+
+/// Whether the kept file `file_id` is the PDF of a document that names a child.
+pub(crate) async fn file_restricted(pool: &SqlitePool, file_id: &str) -> Result<bool> {
+    let kinds: Vec<Kind> = sqlx::query_scalar("SELECT kind FROM documents WHERE file_id = ?").bind(file_id).fetch_all(pool).await?;
+    Ok(kinds.into_iter().any(Kind::restricted))
+}
+
 /// One document.
 pub async fn get(store: &Store, actor: &Actor, id: &str) -> Result<Document> {
     actor.require(Need::ReadPlan)?;
@@ -241,6 +253,7 @@ fn shown_to(actor: &Actor, mut doc: Document) -> Document {
     if doc.kind.restricted() && actor.require(Need::ReadCases).is_err() {
         doc.summary = format!("{} (nội dung chỉ cán bộ và lãnh đạo được xem)", doc.kind.label());
         doc.recipients.clear();
+        doc.narrative = Narrative::default();
         doc.can = Actions { issue: false, write_sections: false, delivery_list: false, verify: false };
     }
     doc
@@ -346,6 +359,9 @@ pub async fn create_draft(
             let of = get_in(store.pool(), source_id.ok_or_else(|| InvalidInput::new("source_id", "Chọn văn bản cần lập danh sách giao nhận."))?).await?;
             if of.status != DocStatus::Issued {
                 return Err(InvalidInput::new("source_id", "Chỉ lập danh sách giao nhận cho văn bản đã cấp số.").into());
+            }
+            if !matches!(of.kind, Kind::Plan | Kind::Report) {
+                return Err(InvalidInput::new("source_id", "Danh sách giao nhận chỉ lập cho kế hoạch và báo cáo.").into());
             }
             (String::new(), format!("Danh sách giao nhận văn bản số {:02}/{}", of.number.unwrap_or(0), of.symbol), of.recipients.clone(), Narrative::default())
         }

@@ -6,12 +6,13 @@
 //! # Indicators are data
 //! Each indicator is an entry of `indicators.json` (beside this file): a code, a name, the
 //! formula in words, the population it counts, a filter, what share it measures if any, and the
-//! breakdowns. The populations and their fields are the code's part ([`Population`]); a new
+//! breakdowns, and whether it counts records or children (a child with two cases is one child
+//! abused). The populations and their fields are the code's part ([`Population`]); a new
 //! indicator that counts, filters or breaks down what they hold is a new entry, with no code.
 //!
 //! | population | one record per | as at | fields |
 //! |---|---|---|---|
-//! | `children` | child under 16 in the register | the period's last day | sex, age_group, group, household |
+//! | `children` | child of the register under 16 on the period's last day | that day's ages and groups of special circumstances | sex, age_group, group, household |
 //! | `special` | such child in a group of special circumstances | the last day | the same, circumstance (several), supported |
 //! | `cases` | case received in the period | its end | abuse_type, setting, channel, stage, sex, age_group, group |
 //! | `injuries` | injury in the period | — | cause, outcome, sex, age_group, group |
@@ -19,7 +20,9 @@
 //!
 //! A child's age group is their age on the last day (children, special), on the day received
 //! (cases) or on the day of the injury. "Supported" is a child with a case whose plan was
-//! approved by the last day. Children removed from the register are not counted.
+//! approved by the last day. The register is read as it is now: children removed from it since
+//! are not counted, nor their residential groups as they were (the register keeps no history of
+//! those); the groups of special circumstances have their dates, and are taken on the last day.
 
 pub mod chart;
 pub mod export;
@@ -114,8 +117,23 @@ pub struct Indicator {
     /// A share: the records holding these values, of all counted.
     #[serde(default)]
     pub share_of: Option<BTreeMap<String, String>>,
+    /// What is counted: each record ("records", the default), or each child once however many
+    /// records name them ("children": a child with two cases is one child abused).
+    #[serde(default)]
+    pub count: Counted,
     /// The fields it is broken down by.
     pub breakdowns: Vec<String>,
+}
+
+/// What an indicator counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Counted {
+    /// Each record.
+    #[default]
+    Records,
+    /// Each child once.
+    Children,
 }
 
 /// The definitions: age groups and indicators.
@@ -217,8 +235,10 @@ fn share_text(count: i64, of: i64) -> String {
     }
 }
 
-/// One record of a population: its fields' stored values (a field may hold several).
+/// One record of a population: the child it is about, and its fields' stored values (a field
+/// may hold several).
 struct Record<'a> {
+    child: &'a str,
     values: Vec<(&'static str, Vec<&'a str>)>,
 }
 
@@ -290,9 +310,13 @@ fn value_order(defs: &Definitions, field: &str) -> Option<Vec<String>> {
 
 fn compute_one(defs: &Definitions, ind: &Indicator, records: &[Record<'_>]) -> IndicatorValue {
     let counted: Vec<&Record> = records.iter().filter(|r| r.holds(&ind.filter)).collect();
+    let size = |rs: &mut dyn Iterator<Item = &&Record>| match ind.count {
+        Counted::Records => rs.count() as i64,
+        Counted::Children => rs.map(|r| r.child).collect::<HashSet<&str>>().len() as i64,
+    };
     let hits = |rs: &[&Record]| match &ind.share_of {
-        Some(want) => rs.iter().filter(|r| r.holds(want)).count() as i64,
-        None => rs.len() as i64,
+        Some(want) => size(&mut rs.iter().filter(|r| r.holds(want))),
+        None => size(&mut rs.iter()),
     };
     let text_of = |count: i64, of: i64| if ind.share_of.is_some() { share_text(count, of) } else { count.to_string() };
     let breakdowns = ind
@@ -322,14 +346,14 @@ fn compute_one(defs: &Definitions, ind: &Indicator, records: &[Record<'_>]) -> I
                 .iter()
                 .map(|v| {
                     let rs = by.get(v.as_str()).map(|r| r.as_slice()).unwrap_or(&[]);
-                    let (count, of) = (hits(rs), rs.len() as i64);
+                    let (count, of) = (hits(rs), size(&mut rs.iter()));
                     BreakdownRow { label: value_label(field, v), count, of, value_text: text_of(count, of) }
                 })
                 .collect();
             Breakdown { field: field.clone(), title: field_title(field).to_owned(), rows }
         })
         .collect();
-    let (count, of) = (hits(&counted), counted.len() as i64);
+    let (count, of) = (hits(&counted), size(&mut counted.iter()));
     IndicatorValue {
         code: ind.code.clone(),
         name: ind.name.clone(),
@@ -376,20 +400,22 @@ pub(crate) async fn compute_in(store: &Store, from: NaiveDate, to: NaiveDate) ->
             ("household", vec![e.household.as_str()]),
         ];
         let mut groups: Vec<&str> = e.spans.iter().filter(|&&(_, start, end)| crate::children::holds(start, end, to)).map(|s| s.0.as_str()).collect();
+        groups.sort_unstable();
         groups.dedup();
         if !groups.is_empty() {
             let mut values = base.clone();
             values.push(("circumstance", groups));
             values.push(("supported", vec![yes(supported.contains(e.id.as_str()))]));
-            special.push(Record { values });
+            special.push(Record { child: &e.id, values });
         }
-        children.push(Record { values: base });
+        children.push(Record { child: &e.id, values: base });
     }
     let in_period = |d: NaiveDate| d >= from && d <= to;
     let case_records: Vec<Record> = cases
         .iter()
         .filter(|c| in_period(c.received_on))
         .map(|c| Record {
+            child: &c.child_id,
             values: vec![
                 ("abuse_type", vec![c.abuse_type.as_str()]),
                 ("setting", vec![c.setting.as_str()]),
@@ -405,6 +431,7 @@ pub(crate) async fn compute_in(store: &Store, from: NaiveDate, to: NaiveDate) ->
         .iter()
         .filter(|i| in_period(i.occurred_on))
         .map(|i| Record {
+            child: &i.child_id,
             values: vec![
                 ("cause", vec![i.cause.as_str()]),
                 ("outcome", vec![i.outcome.as_str()]),
@@ -417,9 +444,9 @@ pub(crate) async fn compute_in(store: &Store, from: NaiveDate, to: NaiveDate) ->
     // A deadline counts in the period it falls due, once it is met, missed or past.
     let deadline_records: Vec<Record> = cases
         .iter()
-        .flat_map(|c| c.deadlines.iter())
-        .filter(|d| in_period(d.due_on) && d.state != crate::cases::DeadlineState::Open)
-        .map(|d| Record { values: vec![("deadline", vec![d.kind.as_str()]), ("met", vec![yes(d.state == crate::cases::DeadlineState::Met)])] })
+        .flat_map(|c| c.deadlines.iter().map(move |d| (c, d)))
+        .filter(|(_, d)| in_period(d.due_on) && d.state != crate::cases::DeadlineState::Open)
+        .map(|(c, d)| Record { child: &c.child_id, values: vec![("deadline", vec![d.kind.as_str()]), ("met", vec![yes(d.state == crate::cases::DeadlineState::Met)])] })
         .collect();
     let indicators = defs
         .indicators

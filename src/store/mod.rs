@@ -25,6 +25,8 @@
 //! | `report_deadlines` | the plan and the period (also `UNIQUE`) |
 //! | `unit_reports` | the deadline and the unit (also `UNIQUE`) |
 //! | `trusted_authorities` | the certificate's SHA-256 fingerprint (also `UNIQUE`) |
+//! | `calendar_days` | the day |
+//! | the demo's cases, injuries and checks, with their steps, documents and files | the order the demo writes them in ([`with_seeded_ids`]) |
 //!
 //! When the natural id is already taken by another record (a unit renamed away from the name,
 //! a second plan for the same year), the new record gets a fresh UUID v7: it is a different
@@ -339,9 +341,27 @@ impl<'s> Write<'s> {
     }
 }
 
-/// A new record id: UUID v7, so ids sort by creation time.
+tokio::task_local! {
+    /// While set, new ids are derived from this seed and a counter: [`with_seeded_ids`].
+    static SEEDED: (String, std::cell::Cell<u64>);
+}
+
+/// A new record id: UUID v7, so ids sort by creation time — or, inside [`with_seeded_ids`],
+/// the next id of its seed.
 pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+    SEEDED
+        .try_with(|(seed, n)| {
+            let i = n.get();
+            n.set(i + 1);
+            natural_id("seeded", &[seed, &i.to_string()])
+        })
+        .unwrap_or_else(|_| uuid::Uuid::now_v7().to_string())
+}
+
+/// Runs `work` with every new id derived from `seed` and the order it is asked in, so that two
+/// laptops doing the same work (loading the demo's cases) make the same records.
+pub async fn with_seeded_ids<F: std::future::Future>(seed: &str, work: F) -> F::Output {
+    SEEDED.scope((seed.to_owned(), std::cell::Cell::new(0)), work).await
 }
 
 /// The namespace of the app's natural ids.

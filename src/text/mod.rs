@@ -66,6 +66,15 @@ pub fn upper_first(s: &str) -> String {
     }
 }
 
+/// An optional text field: NFC, trimmed, at most `max` characters.
+pub fn optional(field: &'static str, label: &str, s: &str, max: usize) -> Result<String, InvalidInput> {
+    let s = nfc(s);
+    if s.chars().count() > max {
+        return Err(InvalidInput::new(field, format!("{label} dài quá {max} ký tự; hãy rút gọn.")));
+    }
+    Ok(s)
+}
+
 /// A required text field: NFC, not empty, at most `max` characters.
 pub fn required(field: &'static str, label: &str, s: &str, max: usize) -> Result<String, InvalidInput> {
     let s = nfc(s);

@@ -169,9 +169,11 @@ async fn a_case_goes_through_every_step_with_its_deadlines_in_hours_and_working_
     assert_eq!((second.due_text.as_str(), second.state), ("ngày 12/04/2024", DeadlineState::Overdue));
     assert!(p.deadlines.iter().all(|d| d.what != "Tư vấn tâm lý" || d.state != DeadlineState::Overdue), "the first plan's action is not owed any more");
     cases::assess_in_detail(s, o, Source::Window, &detailed(&c.id, "08/04/2024"), now).await.unwrap();
-    cases::plan(s, o, Source::Window, &plan(&c.id, "10/04/2024", "30/04/2024"), now).await.unwrap();
+    let p = cases::plan(s, o, Source::Window, &plan(&c.id, "10/04/2024", "30/04/2024"), now).await.unwrap();
+    assert_eq!(p.decision_id, None, "the first cycle's decision is not this plan's");
     let second_decision = register::create_case_decision(s, o, Source::Window, &c.id).await.unwrap();
     assert_ne!(second_decision.id, decision.id);
+    assert_eq!(cases::page(s, o, &c.id, now).await.unwrap().decision_id.as_deref(), Some(second_decision.id.as_str()));
     register::issue(s, o, Source::Window, &second_decision.id, day(2024, 4, 11), None).await.unwrap();
     let p = cases::review(s, o, Source::Window, &review(&c.id, "20/05/2024", ReviewOutcome::Close), now).await.unwrap();
     assert_eq!(p.stage, Stage::Closed);
@@ -243,6 +245,14 @@ async fn only_the_officer_and_leaders_open_a_case_and_every_opening_is_recorded(
     assert!(register::list(&vs, &viewer).await.unwrap().iter().all(|x| !x.summary.contains(&child_name)));
     assert!(matches!(register::pdf(&vs, &viewer, &d.id).await, Err(Error::Forbidden(_))));
     assert!(register::get(&ls, &leader, &d.id).await.unwrap().summary.contains(&child_name));
+    assert!(matches!(treem::history::of_record(&vs, &viewer, "documents", &d.id).await, Err(Error::Forbidden(_))), "its history names the child too");
+    let issued = register::issue(s, o, Source::Window, &d.id, treem::today_in_vietnam(), None).await.unwrap();
+    let file_id: String = sqlx::query_scalar("SELECT file_id FROM documents WHERE id = ?").bind(&issued.id).fetch_one(s.pool()).await.unwrap();
+    assert!(matches!(treem::files::read(&vs, &viewer, &file_id).await, Err(Error::Forbidden(_))), "nor its kept PDF");
+    assert!(treem::files::read(&ls, &leader, &file_id).await.unwrap().starts_with(b"%PDF-"));
+    let plan_2024 = treem::plan::of_year(s, o, 2024).await.unwrap();
+    let delivery = register::create_draft(s, o, Source::Window, register::Kind::Delivery, &plan_2024.id, None, Some(&issued.id), None).await;
+    assert!(matches!(delivery, Err(Error::Invalid(_))), "no delivery list copies a decision's summary out of reach");
 
     // The overview names cases by number to those who may open them, and not at all to others.
     let plan_id = treem::plan::of_year(s, o, 2024).await.unwrap().id;
@@ -260,6 +270,12 @@ async fn bad_reports_and_a_removed_child_change_nothing() {
     let (s, o) = (&t.store, &t.officer);
     let child = some_child(s).await;
     let now = Utc::now();
+    // Serious harm without the time the emergency measures started: the 12 hours need it.
+    let c0 = cases::receive(s, o, Source::Window, &report(&child, ""), now).await.unwrap();
+    let mut serious = initial(&c0.id, "", true);
+    serious.details.emergency_at = String::new();
+    let e = message(cases::assess(s, o, Source::Window, &serious, Utc::now()).await.unwrap_err());
+    assert!(e.contains("thời điểm bắt đầu áp dụng biện pháp khẩn cấp"), "{e}");
     let before = support::row_counts(s).await;
     // No time for a report: the 12 hours need it.
     let e = message(cases::receive(s, o, Source::Window, &report(&child, "01/02/2024"), now).await.unwrap_err());
@@ -321,10 +337,16 @@ async fn the_holiday_table_is_edited_and_a_year_missing_from_it_is_named() {
     let e = message(calendar::due(s, o, day(2030, 12, 27), 5).await.unwrap_err());
     assert!(e.contains("Chưa có lịch ngày nghỉ năm 2031"), "{e}");
     assert!(!calendar::year(s, o, 2031).await.unwrap().covered);
+    // One day entered does not make a year's table; filling it keeps that day.
+    let mine = DayInput { day: "02/01/2031".into(), kind: DayKind::Off, name: "Nghỉ bù Tết Dương lịch".into() };
+    calendar::set_day(s, o, Source::Window, &mine).await.unwrap();
+    assert!(!calendar::year(s, o, 2031).await.unwrap().covered);
     let filled = calendar::fill_year(s, o, Source::Window, 2031).await.unwrap();
     assert!(filled.covered && filled.days.iter().any(|d| d.day == treem::calendar::lunar::tet(2031)));
-    // 27/12/2030 (Friday): Monday 30, Tuesday 31, then 01/01/2031 off, Thursday 2, Friday 3, Monday 6.
-    assert_eq!(calendar::due(s, o, day(2030, 12, 27), 5).await.unwrap(), day(2031, 1, 6));
+    assert!(filled.days.iter().any(|d| d.day == day(2031, 1, 2) && d.name == "Nghỉ bù Tết Dương lịch"));
+    // 27/12/2030 (Friday): Monday 30, Tuesday 31, then 01/01/2031 and the officer's 02/01 off,
+    // Friday 3, Monday 6, Tuesday 7.
+    assert_eq!(calendar::due(s, o, day(2030, 12, 27), 5).await.unwrap(), day(2031, 1, 7));
     assert!(calendar::fill_year(s, o, Source::Window, 2031).await.is_err(), "filled once");
     let (vs, viewer) = t.user("xem", UserRole::Viewer, None).await;
     assert!(matches!(calendar::set_day(&vs, &viewer, Source::Window, &off).await, Err(Error::Forbidden(_))));
@@ -366,4 +388,21 @@ async fn the_command_line_lists_shows_and_prints_cases() {
     assert_eq!(String::from_utf8_lossy(&due.stdout).trim(), "21/02/2024 (Thứ Tư)");
     let hole = treem(&db, &["calendar", "due", "--from", "2030-12-27", "--working-days", "5"]);
     assert!(!hole.status.success() && String::from_utf8_lossy(&hole.stderr).contains("2031"));
+}
+
+#[tokio::test]
+async fn steps_of_one_day_read_back_in_the_order_recorded() {
+    let t = support::demo().await;
+    let (s, o) = (&t.store, &t.officer);
+    let child = some_child(s).await;
+    let now = vn(2024, 3, 6, 9, 0);
+    let c = cases::receive(s, o, Source::Window, &report(&child, "05/03/2024 13:00"), now).await.unwrap();
+    cases::assess(s, o, Source::Window, &initial(&c.id, "05/03/2024 14:30", false), now).await.unwrap();
+    // The detailed assessment typed the next morning with its date alone reads as noon, before
+    // 14:30: it is kept after the initial assessment, and the case moves on.
+    let p = cases::assess_in_detail(s, o, Source::Window, &detailed(&c.id, "05/03/2024"), now).await.unwrap();
+    assert_eq!(p.stage, Stage::Detailed);
+    let kinds: Vec<StepKind> = p.steps.iter().map(|st| st.step).collect();
+    assert_eq!(kinds, [StepKind::Initial, StepKind::Detailed]);
+    assert!(p.steps[1].done_at > p.steps[0].done_at);
 }

@@ -125,7 +125,11 @@ async fn two_laptops_loading_the_demo_hold_the_same_records() {
     let a = support::demo().await;
     let b = support::demo().await;
     assert_ne!(a.store.device_id(), b.store.device_id());
-    for table in ["ward", "units", "signers", "plans", "plan_nodes", "assignments", "report_deadlines"] {
+    for t in [&a, &b] {
+        treem::cases::generate::add_demo(&t.store, &t.officer).await.unwrap();
+    }
+    let demo_tables = ["cases", "case_steps", "case_actions", "case_referrals", "injuries", "labour_checks", "documents", "files"];
+    for table in ["ward", "units", "signers", "plans", "plan_nodes", "assignments", "report_deadlines"].into_iter().chain(demo_tables) {
         let sql = format!("SELECT id FROM {table} ORDER BY id");
         let ids_a: Vec<String> = sqlx::query_scalar(&sql).fetch_all(a.store.pool()).await.unwrap();
         let ids_b: Vec<String> = sqlx::query_scalar(&sql).fetch_all(b.store.pool()).await.unwrap();

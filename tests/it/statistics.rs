@@ -103,6 +103,25 @@ async fn indicators_agree_with_a_count_of_the_raw_rows() {
     assert_eq!(by(abuse, "abuse_type")["Bạo lực"], cases.iter().filter(|c| c.0 == "violence").count() as i64);
     assert_eq!(by(abuse, "setting")["Trường học"], cases.iter().filter(|c| c.1 == "school").count() as i64);
     assert_eq!(by(indicator(&st, "TE.07"), "stage").values().sum::<i64>(), 5);
+    // A second case for a child already abused that year: one more case, not one more child.
+    let first_child: String = sqlx::query_scalar("SELECT child_id FROM cases WHERE received_at < '2025' ORDER BY received_at LIMIT 1").fetch_one(s.pool()).await.unwrap();
+    let again = treem::cases::ReceiveInput {
+        child_id: Some(first_child),
+        new_child: None,
+        received_at: "01/11/2024 08:00".into(),
+        channel: treem::cases::Channel::School,
+        abuse_type: treem::cases::AbuseType::Violence,
+        setting: treem::cases::Setting::School,
+        place: String::new(),
+        account: "Trẻ lại bị đánh.".into(),
+        taken: String::new(),
+        informant_consents: false,
+        informant: None,
+    };
+    treem::cases::receive(s, o, Source::Window, &again, chrono::Utc::now()).await.unwrap();
+    let st = stats::compute(s, o, day(2024, 1, 1), to).await.unwrap();
+    assert_eq!(indicator(&st, "0101").count, 5, "each child once");
+    assert_eq!(by(indicator(&st, "TE.07"), "stage").values().sum::<i64>(), 6, "each case");
 
     // Injuries and deaths by cause.
     assert_eq!(indicator(&st, "TE.05").count, 3);

@@ -19,9 +19,9 @@ what: string,
  */
 rule: string, 
 /**
- * The unit that owes it (an action of a plan); the officer otherwise.
+ * Who owes it: the unit of an action of a plan, [`OFFICER`] for the steps.
  */
-unit_name: string | null, 
+unit_name: string, 
 /**
  * Due (for a day, its end in Vietnam).
  */
@@ -42,6 +42,10 @@ state: DeadlineState,
  * Done when.
  */
 done_at: string | null, 
+/**
+ * "05/03/2024 14:30", when done.
+ */
+done_text: string | null, 
 /**
  * Why the day may be wrong (a year missing from the holiday table).
  */

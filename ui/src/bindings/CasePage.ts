@@ -2,6 +2,7 @@
 import type { CaseAction } from "./CaseAction";
 import type { CaseDeadline } from "./CaseDeadline";
 import type { CaseHeader } from "./CaseHeader";
+import type { FormFile } from "./FormFile";
 import type { HistoryLine } from "./HistoryLine";
 import type { Referral } from "./Referral";
 import type { Stage } from "./Stage";
@@ -48,6 +49,10 @@ deadlines: Array<CaseDeadline>,
  * The approval decision of the current cycle, drafted or issued.
  */
 decision_id: string | null, 
+/**
+ * The forms that print, with the name their file is saved under.
+ */
+forms: Array<FormFile>, 
 /**
  * Whether this person may record steps.
  */

@@ -28,6 +28,10 @@ child_name: string,
  */
 received_text: string, 
 /**
+ * When received (the order of the list).
+ */
+received_at: string, 
+/**
  * The kind of abuse.
  */
 abuse_type: AbuseType, 

@@ -24,4 +24,8 @@ emergency_measures: string,
 /**
  * When they started.
  */
-emergency_at: string | null, };
+emergency_at: string | null, 
+/**
+ * "05/03/2024 16:00": when they started, as read back (not stored).
+ */
+emergency_text: string, };

@@ -100,6 +100,7 @@ import type { FileRequest } from "./FileRequest";
 import type { Filter } from "./Filter";
 import type { FollowUp } from "./FollowUp";
 import type { FollowUpStep } from "./FollowUpStep";
+import type { FormFile } from "./FormFile";
 import type { Guardian } from "./Guardian";
 import type { HistoryLine } from "./HistoryLine";
 import type { HistoryRequest } from "./HistoryRequest";

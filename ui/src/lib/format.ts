@@ -14,16 +14,3 @@ export function todayVn(): string {
   return vnDate(words().today);
 }
 
-const vnClock = new Intl.DateTimeFormat("en-GB", {
-  timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-});
-
-/** An instant the core stores in UTC ("2024-03-05T07:30:00Z") → "05/03/2024 14:30", Vietnam time. */
-export function vnInstant(iso: string | null | undefined): string {
-  if (!iso) return "";
-  const t = new Date(iso);
-  if (Number.isNaN(t.getTime())) return iso;
-  const parts = vnClock.formatToParts(t);
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
-  return `${part("day")}/${part("month")}/${part("year")} ${part("hour")}:${part("minute")}`;
-}
