@@ -516,5 +516,15 @@ fn the_statistics_show_as_tables_and_charts_and_save_as_a_workbook() {
     post(&s.url("/execute/sync"), json!({ "script": choose, "args": ["injury-year", "2024"] }));
     s.find("[data-testid=injury-row]", Some("Đuối nước"));
     s.screenshot("e2e-injuries.png");
+
+    // The year's checks of child labour, and the list of cases with no details of what happened.
+    s.click(&s.find("a[href='#/lao-dong-tre-em']", None));
+    post(&s.url("/execute/sync"), json!({ "script": choose, "args": ["check-year", "2024"] }));
+    s.find("[data-testid=checks]", Some("Quán ăn Hương Quê"));
+    s.screenshot("e2e-labour-checks.png");
+    s.click(&s.find("a[href='#/vu-viec']", None));
+    let list = s.text(&s.find("[data-testid=cases]", Some("Quá hạn")));
+    assert!(!list.contains("Tổng đài 111 chuyển thông tin"), "the list shows no account of what happened");
+    s.screenshot("e2e-cases.png");
     s.close();
 }
