@@ -49,7 +49,7 @@ pub struct CalendarDay {
     pub day: NaiveDate,
     /// Off or worked.
     pub kind: DayKind,
-    /// "Tết Nguyên đán", "Nghỉ bù Giỗ Tổ Hùng Vương", "Làm bù cho thứ Hai 29/4".
+    /// "Tết Nguyên đán", "Nghỉ bù Giỗ Tổ Hùng Vương", "Làm bù cho thứ Hai 29/04".
     pub name: String,
     /// "Thứ Hai" … "Chủ nhật".
     pub weekday: String,
@@ -118,11 +118,11 @@ pub fn built_in(year: i32) -> Vec<(NaiveDate, DayKind, String)> {
             span(ymd(2024, 1, 1), ymd(2024, 1, 1), "Tết Dương lịch");
             span(ymd(2024, 2, 8), ymd(2024, 2, 14), TET);
             span(ymd(2024, 4, 18), ymd(2024, 4, 18), GIO_TO);
-            span(ymd(2024, 4, 29), ymd(2024, 4, 29), "Nghỉ hoán đổi (làm bù thứ Bảy 04/5)");
+            span(ymd(2024, 4, 29), ymd(2024, 4, 29), "Nghỉ hoán đổi (làm bù thứ Bảy 04/05)");
             span(ymd(2024, 4, 30), ymd(2024, 4, 30), "Ngày Chiến thắng");
             span(ymd(2024, 5, 1), ymd(2024, 5, 1), "Ngày Quốc tế Lao động");
             span(ymd(2024, 9, 2), ymd(2024, 9, 3), "Quốc khánh");
-            days.push((ymd(2024, 5, 4), DayKind::Working, "Làm bù cho thứ Hai 29/4".to_owned()));
+            days.push((ymd(2024, 5, 4), DayKind::Working, "Làm bù cho thứ Hai 29/04".to_owned()));
         }
         // Announced: Tết 25/01–02/02 (the weekdays 27–31/01); Friday 2/5 off, worked on
         // Saturday 26/4; 2/9 with Monday 1/9.
@@ -132,9 +132,9 @@ pub fn built_in(year: i32) -> Vec<(NaiveDate, DayKind, String)> {
             span(ymd(2025, 4, 7), ymd(2025, 4, 7), GIO_TO);
             span(ymd(2025, 4, 30), ymd(2025, 4, 30), "Ngày Chiến thắng");
             span(ymd(2025, 5, 1), ymd(2025, 5, 1), "Ngày Quốc tế Lao động");
-            span(ymd(2025, 5, 2), ymd(2025, 5, 2), "Nghỉ hoán đổi (làm bù thứ Bảy 26/4)");
+            span(ymd(2025, 5, 2), ymd(2025, 5, 2), "Nghỉ hoán đổi (làm bù thứ Bảy 26/04)");
             span(ymd(2025, 9, 1), ymd(2025, 9, 2), "Quốc khánh");
-            days.push((ymd(2025, 4, 26), DayKind::Working, "Làm bù cho thứ Sáu 02/5".to_owned()));
+            days.push((ymd(2025, 4, 26), DayKind::Working, "Làm bù cho thứ Sáu 02/05".to_owned()));
         }
         // Announced: Tết 14/02–22/02 (the weekdays 16–20/02). The rest by the Labour Code.
         2026 => {
@@ -322,7 +322,7 @@ pub struct DayInput {
     pub day: String,
     /// Off or worked.
     pub kind: DayKind,
-    /// What it is: "Nghỉ bù Quốc khánh", "Làm bù cho thứ Sáu 02/5".
+    /// What it is: "Nghỉ bù Quốc khánh", "Làm bù cho thứ Sáu 02/05".
     pub name: String,
 }
 

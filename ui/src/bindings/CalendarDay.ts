@@ -14,7 +14,7 @@ day: string,
  */
 kind: DayKind, 
 /**
- * "Tết Nguyên đán", "Nghỉ bù Giỗ Tổ Hùng Vương", "Làm bù cho thứ Hai 29/4".
+ * "Tết Nguyên đán", "Nghỉ bù Giỗ Tổ Hùng Vương", "Làm bù cho thứ Hai 29/04".
  */
 name: string, 
 /**

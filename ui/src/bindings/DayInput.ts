@@ -14,6 +14,6 @@ day: string,
  */
 kind: DayKind, 
 /**
- * What it is: "Nghỉ bù Quốc khánh", "Làm bù cho thứ Sáu 02/5".
+ * What it is: "Nghỉ bù Quốc khánh", "Làm bù cho thứ Sáu 02/05".
  */
 name: string, };
