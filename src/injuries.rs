@@ -13,7 +13,7 @@ use ts_rs::TS;
 use crate::auth::{Actor, Need};
 use crate::children::ChildInput;
 use crate::store::{new_id, Cols, Source, Store};
-use crate::text::{self, InvalidInput};
+use crate::text;
 use crate::{Error, Result};
 
 /// Days after a death within which the ward's urgent report is expected (the plan says "kịp
@@ -106,12 +106,14 @@ pub struct Injury {
     pub report_id: Option<String>,
     /// Whether that report was issued.
     pub report_issued: bool,
+    /// A death whose urgent report is not yet issued.
+    #[sqlx(skip)]
+    pub report_owed: bool,
 }
 
 impl Injury {
-    /// A death whose urgent report is not yet issued.
-    pub fn report_owed(&self) -> bool {
-        self.outcome == Outcome::Died && !self.report_issued
+    fn with_report_owed(self) -> Injury {
+        Injury { report_owed: self.outcome == Outcome::Died && !self.report_issued, ..self }
     }
 
     /// The day the urgent report of a death is expected.
@@ -135,7 +137,7 @@ pub async fn list(store: &Store, actor: &Actor, year: Option<i32>) -> Result<Vec
 
 pub(crate) async fn all_in(pool: &sqlx::SqlitePool, year: Option<i32>) -> Result<Vec<Injury>> {
     let sql = format!("{SELECT} AND (? IS NULL OR substr(i.occurred_on, 1, 4) = printf('%04d', ?)) ORDER BY i.occurred_on DESC, i.created_at DESC");
-    Ok(sqlx::query_as::<_, Injury>(&sql).bind(year).bind(year).fetch_all(pool).await?)
+    Ok(sqlx::query_as::<_, Injury>(&sql).bind(year).bind(year).fetch_all(pool).await?.into_iter().map(Injury::with_report_owed).collect())
 }
 
 /// One injury.
@@ -145,16 +147,14 @@ pub async fn get(store: &Store, actor: &Actor, id: &str) -> Result<Injury> {
 }
 
 pub(crate) async fn get_in(pool: &sqlx::SqlitePool, id: &str) -> Result<Injury> {
-    sqlx::query_as::<_, Injury>(&format!("{SELECT} AND i.id = ?")).bind(id).fetch_optional(pool).await?.ok_or(Error::NotFound { what: "trường hợp tai nạn, thương tích" })
+    let injury = sqlx::query_as::<_, Injury>(&format!("{SELECT} AND i.id = ?")).bind(id).fetch_optional(pool).await?;
+    injury.map(Injury::with_report_owed).ok_or(Error::NotFound { what: "trường hợp tai nạn, thương tích" })
 }
 
 /// Records an injury (and a new child with it, in one transaction).
 pub async fn record(store: &Store, actor: &Actor, source: Source, input: &InjuryInput, today: NaiveDate) -> Result<Injury> {
     actor.require(Need::EditCases)?;
-    let occurred_on = text::parse_date("occurred_on", &input.occurred_on)?;
-    if occurred_on > today {
-        return Err(InvalidInput::new("occurred_on", "Ngày xảy ra chưa tới; hãy kiểm tra lại.").into());
-    }
+    let occurred_on = text::happened("occurred_on", "Ngày xảy ra", text::parse_date("occurred_on", &input.occurred_on)?, today)?;
     let description = text::required("description", "diễn biến sự việc", &input.description, 10_000)?;
     let place = text::optional("place", "Nơi xảy ra", &input.place, 300)?;
     let actions = text::optional("actions", "Những việc đã làm", &input.actions, 10_000)?;

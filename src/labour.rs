@@ -149,10 +149,7 @@ pub(crate) async fn year_in(pool: &sqlx::SqlitePool, year: i32) -> Result<Vec<La
 /// Records a check.
 pub async fn record(store: &Store, actor: &Actor, source: Source, input: &CheckInput, today: NaiveDate) -> Result<LabourCheck> {
     actor.require(Need::EditCases)?;
-    let checked_on = text::parse_date("checked_on", &input.checked_on)?;
-    if checked_on > today {
-        return Err(InvalidInput::new("checked_on", "Ngày kiểm tra chưa tới; hãy kiểm tra lại.").into());
-    }
+    let checked_on = text::happened("checked_on", "Ngày kiểm tra", text::parse_date("checked_on", &input.checked_on)?, today)?;
     let place = text::required("place", "tên và địa chỉ cơ sở, hộ gia đình", &input.place, 300)?;
     let findings = text::required("findings", "kết quả kiểm tra", &input.findings, 10_000)?;
     let follow_up_on = match input.follow_up_on.trim() {

@@ -194,7 +194,7 @@ async fn add_cases(store: &Store, o: &mut Overview, today: NaiveDate) -> Result<
         }
     }
     // A child's death owes the city an urgent report until it is issued.
-    for injury in crate::injuries::all_in(pool, None).await?.into_iter().filter(|i| i.report_owed()) {
+    for injury in crate::injuries::all_in(pool, None).await?.into_iter().filter(|i| i.report_owed) {
         let item = DueItem {
             kind: DueKind::Injury,
             node_id: None,

@@ -1354,10 +1354,7 @@ pub struct ActionDoneInput {
 /// Marks an action of a plan done, with its result.
 pub async fn action_done(store: &Store, actor: &Actor, source: Source, input: &ActionDoneInput, today: NaiveDate) -> Result<()> {
     actor.require(Need::EditCases)?;
-    let done_on = crate::children::day_or_today("done_on", &input.done_on, today)?;
-    if done_on > today {
-        return Err(InvalidInput::new("done_on", "Ngày hoàn thành chưa tới; hãy kiểm tra lại.").into());
-    }
+    let done_on = text::happened("done_on", "Ngày hoàn thành", crate::children::day_or_today("done_on", &input.done_on, today)?, today)?;
     let result = text::required("result", "kết quả thực hiện", &input.result, LONG)?;
     let mut w = store.write(actor, source).await?;
     let found = w.read("case_actions", &input.id, &["case_id", "deleted_at"]).await?;
@@ -1387,10 +1384,7 @@ pub struct ReferralInput {
 /// Refers a case to another service.
 pub async fn refer(store: &Store, actor: &Actor, source: Source, input: &ReferralInput, today: NaiveDate) -> Result<()> {
     actor.require(Need::EditCases)?;
-    let on = crate::children::day_or_today("referred_on", &input.referred_on, today)?;
-    if on > today {
-        return Err(InvalidInput::new("referred_on", "Ngày chuyển gửi chưa tới; hãy kiểm tra lại.").into());
-    }
+    let on = text::happened("referred_on", "Ngày chuyển gửi", crate::children::day_or_today("referred_on", &input.referred_on, today)?, today)?;
     let reason = text::required("reason", "lý do chuyển gửi", &input.reason, LONG)?;
     let mut w = store.write(actor, source).await?;
     let case = open_case(&mut w, &input.case_id).await?;
@@ -1417,10 +1411,7 @@ pub struct ReferralOutcomeInput {
 /// Records what came of a referral.
 pub async fn referral_outcome(store: &Store, actor: &Actor, source: Source, input: &ReferralOutcomeInput, today: NaiveDate) -> Result<()> {
     actor.require(Need::EditCases)?;
-    let on = crate::children::day_or_today("outcome_on", &input.outcome_on, today)?;
-    if on > today {
-        return Err(InvalidInput::new("outcome_on", "Ngày có kết quả chưa tới; hãy kiểm tra lại.").into());
-    }
+    let on = text::happened("outcome_on", "Ngày có kết quả", crate::children::day_or_today("outcome_on", &input.outcome_on, today)?, today)?;
     let outcome = text::required("outcome", "kết quả chuyển gửi", &input.outcome, LONG)?;
     let mut w = store.write(actor, source).await?;
     let found = w

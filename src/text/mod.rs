@@ -174,6 +174,14 @@ pub fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, InvalidInpu
     })
 }
 
+/// Refuses a day after `today` for what has happened ("Ngày kiểm tra chưa tới; hãy kiểm tra lại.").
+pub fn happened(field: &'static str, label: &str, day: NaiveDate, today: NaiveDate) -> Result<NaiveDate, InvalidInput> {
+    if day > today {
+        return Err(InvalidInput::new(field, format!("{label} chưa tới; hãy kiểm tra lại.")));
+    }
+    Ok(day)
+}
+
 /// A date as Vietnamese documents print it: "05/09/2024".
 pub fn format_date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()

@@ -180,7 +180,7 @@ async fn a_death_owes_an_urgent_report_until_it_is_issued() {
     }
     assert_eq!(support::row_counts(s).await, before);
     let injury = injuries::record(s, o, Source::Window, &input, today).await.unwrap();
-    assert!(injury.report_owed());
+    assert!(injury.report_owed);
     let plan = treem::plan::of_year(s, o, 2024).await.unwrap();
     let owed = |o: &treem::overview::Overview| o.late.iter().chain(&o.due_soon).any(|i| i.injury_id.as_deref() == Some(injury.id.as_str()));
     assert!(owed(&treem::overview::overview(s, o, &plan.id, today).await.unwrap()));

@@ -70,4 +70,8 @@ report_id: string | null,
 /**
  * Whether that report was issued.
  */
-report_issued: boolean, };
+report_issued: boolean, 
+/**
+ * A death whose urgent report is not yet issued.
+ */
+report_owed: boolean, };
