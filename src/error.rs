@@ -38,6 +38,8 @@ pub enum ErrorCode {
     KeyRing,
     /// The window is locked: log in again.
     Locked,
+    /// A sync, join or backup file was refused; nothing changed.
+    SyncFile,
 }
 
 /// What crosses to the UI: `{code, message, field}`.
@@ -123,6 +125,9 @@ pub enum Error {
     /// The window is locked.
     #[error("Ứng dụng đang khóa; hãy đăng nhập lại.")]
     Locked,
+    /// A sync, join or backup file refused.
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
 }
 
 impl From<sqlx::migrate::MigrateError> for Error {
@@ -153,6 +158,7 @@ impl Error {
             Error::AccountDisabled => ErrorCode::AccountDisabled,
             Error::DamagedKeyRing | Error::MissingKeyRing | Error::UnfinishedEncryption | Error::PlainDatabaseBesideKeyRing => ErrorCode::KeyRing,
             Error::Locked => ErrorCode::Locked,
+            Error::Sync(_) => ErrorCode::SyncFile,
         }
     }
 

@@ -12,6 +12,7 @@
 pub mod vocabulary;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod calendar;
 pub mod cases;
 pub mod certificates;
@@ -31,6 +32,7 @@ pub mod plan;
 pub mod signing;
 pub mod stats;
 pub mod store;
+pub mod sync;
 pub mod text;
 pub mod trust;
 pub mod unit_page;

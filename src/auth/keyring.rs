@@ -41,6 +41,10 @@ impl MasterKey {
         &self.0
     }
 
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> MasterKey {
+        MasterKey(Zeroizing::new(bytes))
+    }
+
     /// The value of SQLCipher's `PRAGMA key` for a raw key (no key derivation inside SQLCipher:
     /// the key is already random).
     pub(crate) fn sqlcipher_pragma(&self) -> String {
@@ -56,9 +60,9 @@ impl std::fmt::Debug for MasterKey {
 
 /// Argon2id's cost: above OWASP's minimum for Argon2id (19 MiB, 2 passes) in memory, with
 /// unlocking well under a second on a 2-core laptop (`scripts/bench` measures it).
-const ARGON2_MEMORY_KIB: u32 = 64 * 1024;
-const ARGON2_PASSES: u32 = 2;
-const ARGON2_LANES: u32 = 1;
+pub(crate) const ARGON2_MEMORY_KIB: u32 = 64 * 1024;
+pub(crate) const ARGON2_PASSES: u32 = 2;
+pub(crate) const ARGON2_LANES: u32 = 1;
 
 /// After this many wrong passwords in a row, each further try waits.
 pub const FREE_TRIES: u32 = 5;
@@ -125,7 +129,7 @@ struct Slot {
     unreported: u32,
 }
 
-fn kek(password: &str, salt: &[u8], memory_kib: u32, passes: u32, lanes: u32) -> Result<Zeroizing<[u8; 32]>> {
+pub(crate) fn kek(password: &str, salt: &[u8], memory_kib: u32, passes: u32, lanes: u32) -> Result<Zeroizing<[u8; 32]>> {
     let params = Params::new(memory_kib, passes, lanes, Some(32)).map_err(|_| Error::DamagedKeyRing)?;
     let mut out = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)

@@ -69,6 +69,10 @@ labelled_enum! {
         ReadCases = ("read_cases", "xem hồ sơ vụ việc xâm hại trẻ em"),
         /// Receiving reports and recording the steps of cases.
         EditCases = ("edit_cases", "tiếp nhận và xử lý vụ việc xâm hại trẻ em"),
+        /// Sending this laptop's changes to another and receiving theirs; backups.
+        Sync = ("sync", "gửi, nhận dữ liệu giữa các máy và sao lưu"),
+        /// Joining laptops to the ward, choosing between conflicting values, restoring backups.
+        ManageDevices = ("manage_devices", "kết nạp máy, xử lý xung đột dữ liệu và khôi phục bản sao lưu"),
     }
 }
 
@@ -78,8 +82,8 @@ impl UserRole {
         use Need::*;
         match self {
             UserRole::Officer => true,
-            UserRole::Leader => matches!(need, ReadPlan | IssueDocuments | ReadAudit | ReadChildren | ReadCases),
-            UserRole::Collaborator => matches!(need, ReadPlan | RecordProgress | ReadChildren | EditChildren),
+            UserRole::Leader => matches!(need, ReadPlan | IssueDocuments | ReadAudit | ReadChildren | ReadCases | Sync),
+            UserRole::Collaborator => matches!(need, ReadPlan | RecordProgress | ReadChildren | EditChildren | Sync),
             UserRole::Viewer => matches!(need, ReadPlan),
         }
     }
@@ -103,6 +107,22 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The account a laptop is being joined for, acting before its records have arrived.
+    pub(crate) fn joining(id: &str, login: &str, name: &str, role: UserRole) -> Actor {
+        let user = User {
+            id: id.to_owned(),
+            login: login.to_owned(),
+            name: name.to_owned(),
+            role,
+            group_unit_id: None,
+            group_name: None,
+            disabled_at: None,
+            last_login: None,
+            last_login_text: None,
+        };
+        Actor::new(&user)
+    }
+
     fn new(user: &User) -> Actor {
         Actor {
             id: user.id.clone(),
@@ -238,7 +258,7 @@ pub struct NewUser<'a> {
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
-fn check_password(field: &'static str, password: &str) -> Result<()> {
+pub(crate) fn check_password(field: &'static str, password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(InvalidInput::new(field, format!("Mật khẩu cần ít nhất {MIN_PASSWORD_CHARS} ký tự.")).into());
     }

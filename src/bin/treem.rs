@@ -96,11 +96,42 @@ enum Command {
         /// Tệp PDF
         file: PathBuf,
     },
-    /// Kiểm tra cơ sở dữ liệu: tính toàn vẹn của SQLite, các tệp lưu trữ, và dựng lại mọi bảng từ
-    /// nhật ký thay đổi (mã thoát 0 chỉ khi tất cả đều khớp)
+    /// Kiểm tra cơ sở dữ liệu: tính toàn vẹn của SQLite, chuỗi nhật ký truy cập, các tệp lưu
+    /// trữ, và dựng lại mọi bảng từ nhật ký thay đổi (mã thoát 0 chỉ khi tất cả đều khớp)
     Check {
         #[command(flatten)]
         db: Db,
+    },
+    /// Các máy của phường: kết nạp máy mới, nhận tệp kết nạp, danh sách
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
+    /// Đồng bộ giữa các máy bằng tệp
+    Sync {
+        #[command(subcommand)]
+        command: SyncCommand,
+    },
+    /// Đơn vị
+    Unit {
+        #[command(subcommand)]
+        command: UnitCommand,
+    },
+    /// Sao lưu toàn bộ dữ liệu (đã mã hóa) vào một tệp
+    Backup {
+        #[command(flatten)]
+        db: Db,
+        /// Tệp sao lưu (.treembackup)
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Khôi phục từ một tệp sao lưu (đăng nhập bằng tài khoản cán bộ trong bản sao lưu:
+    /// TREEM_USER, TREEM_PASSWORD); dữ liệu hiện có được giữ lại trong một thư mục bên cạnh
+    Restore {
+        #[command(flatten)]
+        db: Db,
+        /// Tệp sao lưu
+        file: PathBuf,
     },
     /// Tài khoản
     User {
@@ -156,6 +187,93 @@ enum Command {
         /// Ngày tham chiếu (dd/mm/yyyy), mặc định hôm nay
         #[arg(long)]
         today: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Tạo tệp kết nạp cho một máy mới của một tài khoản; in ra mật khẩu dùng một lần của tệp
+    Invite {
+        #[command(flatten)]
+        db: Db,
+        /// Tên máy, ví dụ "Máy tổ dân phố 3"
+        #[arg(long)]
+        name: String,
+        /// Tài khoản dùng máy đó
+        #[arg(long)]
+        user: String,
+        /// Tệp kết nạp (.treemjoin)
+        #[arg(long)]
+        out: PathBuf,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Nhận tệp kết nạp trên máy mới: tạo dữ liệu tại --db (mật khẩu kết nạp lấy từ
+    /// TREEM_JOIN_PASSPHRASE, mật khẩu mới của tài khoản trên máy này từ TREEM_PASSWORD)
+    Join {
+        #[command(flatten)]
+        db: Db,
+        /// Tệp kết nạp
+        file: PathBuf,
+    },
+    /// Danh sách các máy của phường
+    List {
+        #[command(flatten)]
+        db: Db,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// Ghi các thay đổi máy kia chưa có vào một tệp (không có --for: mọi thứ, cho máy của cán bộ
+    /// hoặc lãnh đạo)
+    Export {
+        #[command(flatten)]
+        db: Db,
+        /// Tệp đồng bộ (.treemsync)
+        #[arg(long)]
+        out: PathBuf,
+        /// Máy nhận (tên hoặc mã máy)
+        #[arg(long = "for")]
+        for_device: Option<String>,
+        /// Gửi tất cả, không chỉ những gì máy kia chưa có
+        #[arg(long)]
+        all: bool,
+    },
+    /// Nhận một tệp đồng bộ từ máy khác và gộp vào dữ liệu
+    Import {
+        #[command(flatten)]
+        db: Db,
+        /// Tệp đồng bộ
+        file: PathBuf,
+        /// Chỉ cho biết sẽ làm gì, không ghi
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Các xung đột dữ liệu giữa các máy
+    Conflicts {
+        #[command(flatten)]
+        db: Db,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitCommand {
+    /// Đổi tên một đơn vị
+    Rename {
+        #[command(flatten)]
+        db: Db,
+        /// Tên hiện tại
+        name: String,
+        /// Tên mới
+        new_name: String,
     },
 }
 
@@ -584,12 +702,124 @@ async fn run(cli: Cli) -> treem::Result<()> {
             let report = treem::check::run(&store, &actor).await?;
             store.close().await;
             println!("Tính toàn vẹn của SQLite: {}", if report.integrity == ["ok"] { "tốt" } else { "HỎNG" });
+            println!("Chuỗi nhật ký truy cập: {} mục của {} máy, {}", report.chains.entries, report.chains.devices, if report.chains.whole() { "nguyên vẹn" } else { "BỊ ĐỨT" });
             println!("Tệp lưu trữ: {} tệp, {} tệp hỏng hoặc mất", report.files, report.damaged_files.len());
-            println!("Nhật ký thay đổi: {} mục, so với {} dòng dữ liệu", report.replay.entries, report.replay.rows);
+            if let Some(replay) = &report.replay {
+                println!("Nhật ký thay đổi: {} mục, so với {} dòng dữ liệu", replay.entries, replay.rows);
+            }
             if let Some(problem) = report.first_problem() {
                 return Err(treem::Error::Invalid(text::InvalidInput::new("db", problem)));
             }
             println!("Kết quả: cơ sở dữ liệu nguyên vẹn; dựng lại từ nhật ký thay đổi khớp với mọi bảng.");
+        }
+        Command::Device { command: DeviceCommand::Invite { db, name, user, out, json } } => {
+            let (store, actor) = db.open().await?;
+            let made = treem::sync::join::invite(&store, &actor, &name, &user).await;
+            store.close().await;
+            let made = made?;
+            write_file(&out, &made.bytes)?;
+            if json {
+                print_json(&serde_json::json!({ "device_id": made.device_id, "passphrase": made.passphrase, "file": out }));
+            } else {
+                println!("Đã tạo tệp kết nạp {} cho máy «{name}».", out.display());
+                println!("Mật khẩu kết nạp (đưa riêng, không gửi kèm tệp): {}", made.passphrase);
+            }
+        }
+        Command::Device { command: DeviceCommand::Join { db, file } } => {
+            let bytes = std::fs::read(&file).map_err(|e| treem::Error::File { path: file.display().to_string(), source: e })?;
+            let facts = treem::sync::join::facts(&bytes)?;
+            let passphrase = from_env_or_terminal("TREEM_JOIN_PASSPHRASE", "Mật khẩu kết nạp: ", true)?;
+            let password = from_env_or_terminal("TREEM_PASSWORD", &format!("Mật khẩu mới của tài khoản {} trên máy này: ", facts.login), true)?;
+            let (store, _) = treem::sync::join::join(&db.path(), &bytes, &passphrase, &password).await?;
+            store.close().await;
+            println!("Máy này đã là «{}» của phường; đăng nhập bằng tài khoản {} ({}).", facts.device_name, facts.login, facts.role.label());
+        }
+        Command::Device { command: DeviceCommand::List { db, json } } => {
+            let (store, actor) = db.open().await?;
+            let devices = treem::sync::devices(&store, &actor).await;
+            store.close().await;
+            let devices = devices?;
+            if json {
+                print_json(&devices);
+            } else {
+                for d in devices {
+                    let who = d.account.as_deref().unwrap_or("văn phòng");
+                    let this = if d.this_laptop { " (máy này)" } else { "" };
+                    println!("{}{this} — {who}; nhận lần cuối: {}; chờ gửi: {} thay đổi", d.name, d.last_received.as_deref().unwrap_or("chưa"), d.waiting);
+                }
+            }
+        }
+        Command::Sync { command: SyncCommand::Export { db, out, for_device, all } } => {
+            let (store, actor) = db.open().await?;
+            let made = treem::sync::export(&store, &actor, for_device.as_deref(), all).await;
+            store.close().await;
+            let (bytes, plan) = made?;
+            write_file(&out, &bytes)?;
+            let to = plan.recipient.as_deref().unwrap_or("máy của cán bộ, lãnh đạo");
+            println!("Đã ghi {}: {} thay đổi của {} bản ghi, {} tệp đính kèm, gửi {to}.", out.display(), plan.entries, plan.records, plan.files);
+        }
+        Command::Sync { command: SyncCommand::Import { db, file, dry_run } } => {
+            let bytes = std::fs::read(&file).map_err(|e| treem::Error::File { path: file.display().to_string(), source: e })?;
+            let (store, actor) = db.open().await?;
+            let done = if dry_run {
+                treem::sync::plan_import(&store, &actor, &bytes).await
+            } else {
+                treem::sync::import(&store, &actor, &bytes, &mut |_, _| {}).await
+            };
+            store.close().await;
+            let done = done?;
+            let verb = if dry_run { "Sẽ nhận" } else { "Đã nhận" };
+            println!(
+                "{verb} từ «{}» (tạo lúc {}): {} thay đổi, {} thay đổi mới của {} bản ghi, {} tệp đính kèm, {} xung đột mới.",
+                done.sender, done.made_at, done.entries, done.new_entries, done.records, done.files, done.conflicts
+            );
+        }
+        Command::Sync { command: SyncCommand::Conflicts { db, json } } => {
+            let (store, actor) = db.open().await?;
+            let conflicts = treem::sync::conflicts(&store, &actor).await;
+            store.close().await;
+            let conflicts = conflicts?;
+            if json {
+                print_json(&conflicts);
+            } else if conflicts.is_empty() {
+                println!("Không có xung đột.");
+            } else {
+                for c in conflicts {
+                    let state = c.resolved.map_or("chưa chọn", |r| r.label());
+                    println!(
+                        "{} «{}» — {}: giữ «{}» ({}, {}); không giữ «{}» ({}, {}) — {state}",
+                        c.what, c.record_name, c.field, c.kept_value, c.kept_device, c.kept_at, c.other_value, c.other_device, c.other_at
+                    );
+                }
+            }
+        }
+        Command::Unit { command: UnitCommand::Rename { db, name, new_name } } => {
+            let (store, actor) = db.open().await?;
+            let renamed = async {
+                let unit = treem::ward::unit_named(&store, &actor, &name).await?;
+                treem::ward::rename_unit(&store, &actor, Source::Cli, &unit.id, &new_name).await
+            }
+            .await;
+            store.close().await;
+            println!("Đã đổi tên đơn vị thành «{}».", renamed?.name);
+        }
+        Command::Backup { db, out } => {
+            let (store, actor) = db.open().await?;
+            let made = treem::backup::make(&store, &actor, &out).await;
+            store.close().await;
+            let made = made?;
+            println!("Đã sao lưu vào {} ({} byte, {} tệp lưu trữ).", made.path, made.bytes, made.files);
+        }
+        Command::Restore { db, file } => {
+            let user = from_env_or_terminal("TREEM_USER", "Tên đăng nhập (cán bộ, trong bản sao lưu): ", false)?;
+            let password = from_env_or_terminal("TREEM_PASSWORD", "Mật khẩu: ", true)?;
+            let checked = treem::backup::check(&file, &user, &password).await?;
+            let made_at = checked.made_at.clone();
+            let aside = treem::backup::restore(checked, &db.path()).await?;
+            println!("Đã khôi phục bản sao lưu tạo lúc {made_at}.");
+            if let Some(aside) = aside {
+                println!("Dữ liệu trước khi khôi phục được giữ tại {}.", aside.display());
+            }
         }
         Command::User { command: UserCommand::Add { name, role, full_name, group, db } } => {
             let role = UserRole::from_stored(&role).ok_or_else(|| {

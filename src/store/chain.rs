@@ -9,7 +9,7 @@ use sqlx::SqliteConnection;
 use crate::Result;
 
 /// The fields of one entry that its hash covers.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Link {
     /// The device that wrote it.
     pub device_id: String,

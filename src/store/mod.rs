@@ -34,6 +34,7 @@
 
 pub mod chain;
 mod changelog;
+pub(crate) mod fold;
 pub mod hlc;
 mod replay;
 mod row;
@@ -106,6 +107,12 @@ impl Store {
     /// applies migrations and loads the device id. Files the app keeps (evidence, reports) go
     /// in a `files/` folder beside it. People open it by logging in ([`crate::auth::log_in`]).
     pub async fn open(path: impl AsRef<Path>, key: &MasterKey) -> Result<Store> {
+        Store::open_as(path, key, None).await
+    }
+
+    /// Opens as [`Store::open`]; a new database takes `device_id` (a laptop joining the ward,
+    /// whose id the office gave it) rather than a fresh one.
+    pub(crate) async fn open_as(path: impl AsRef<Path>, key: &MasterKey, device_id: Option<&str>) -> Result<Store> {
         keep_openssl_at_exit();
         let path = path.as_ref();
         let data_dir = crate::data_dir_of(path);
@@ -127,7 +134,7 @@ impl Store {
         {
             Some(id) => id,
             None => {
-                let id = uuid::Uuid::now_v7().to_string();
+                let id = device_id.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
                 sqlx::query("INSERT INTO meta (key, value) VALUES ('device_id', ?)").bind(&id).execute(&pool).await?;
                 id
             }

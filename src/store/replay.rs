@@ -7,8 +7,9 @@ use serde_json::{Map, Value};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{SqliteConnection, SqlitePool};
 
-use super::row::{bind, json_object};
-use super::{Changes, Op, MIGRATOR};
+use super::fold::{self, LogEntry};
+use super::row::json_object;
+use super::MIGRATOR;
 use crate::Result;
 
 /// Where the rebuilt tables first differ from the database.
@@ -39,40 +40,44 @@ pub struct Replayed {
     pub difference: Option<Difference>,
 }
 
-#[derive(sqlx::FromRow)]
-struct Entry {
-    device_id: String,
-    seq: i64,
-    table_name: String,
-    record_id: String,
-    op: String,
-    changes: String,
-    row_version: i64,
-    at: String,
-}
-
-/// Replays the whole change log of `pool` into an empty database with the same schema, in
-/// clock order, and compares every user table row by row with `pool`'s.
+/// Replays the whole change log of `pool` into an empty database with the same schema — each
+/// record the [fold](super::fold) of its entries in clock order, as sync merges them — and
+/// compares every user table row by row with `pool`'s.
 pub async fn replay(pool: &SqlitePool) -> Result<Replayed> {
     let empty = SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(SqliteConnectOptions::new().in_memory(true).foreign_keys(false))
         .await?;
     MIGRATOR.run(&empty).await?;
-    let tables = user_tables(&empty).await?;
+    let mut conn = empty.acquire().await?;
+    let tables = fold::user_tables(&mut conn).await?;
     // One read transaction: the log and the tables are seen as of one moment, even while the
     // app writes.
     let mut ours = pool.begin().await?;
-    let entries = sqlx::query_as::<_, Entry>(
-        "SELECT device_id, seq, table_name, record_id, op, changes, row_version, at FROM change_log WHERE op <> 'event' ORDER BY hlc, device_id, seq",
-    )
+    let entries = sqlx::query_as::<_, LogEntry>(&format!(
+        "SELECT {} FROM change_log WHERE op <> 'event' {}",
+        fold::ENTRY_COLUMNS,
+        fold::FOLD_ORDER
+    ))
     .fetch_all(&mut *ours)
     .await?;
-    let mut conn = empty.acquire().await?;
-    for e in &entries {
-        if let Err(message) = apply(&mut conn, &tables, e).await {
-            let difference = Difference { table: e.table_name.clone(), record_id: e.record_id.clone(), message };
-            return Ok(Replayed { entries: entries.len(), rows: 0, difference: Some(difference) });
+    let count = entries.len();
+    let mut records: BTreeMap<(String, String), Vec<LogEntry>> = BTreeMap::new();
+    for e in entries {
+        records.entry((e.table_name.clone(), e.record_id.clone())).or_default().push(e);
+    }
+    for ((table, record_id), entries) in &records {
+        let written = match tables.get(table) {
+            None => Err(format!("nhật ký ghi vào bảng {table}, không có trong lược đồ")),
+            Some(columns) => match fold::fold(entries) {
+                Ok(row) if row.exists => fold::put(&mut conn, table, columns, record_id, &row).await,
+                Ok(_) => Err("nhật ký sửa một bản ghi chưa từng được tạo".to_owned()),
+                Err(message) => Err(message),
+            },
+        };
+        if let Err(message) = written {
+            let difference = Difference { table: table.clone(), record_id: record_id.clone(), message };
+            return Ok(Replayed { entries: count, rows: 0, difference: Some(difference) });
         }
     }
     let mut rows = 0;
@@ -81,78 +86,12 @@ pub async fn replay(pool: &SqlitePool) -> Result<Replayed> {
         let rebuilt = table_rows(&mut *conn, table, columns).await?;
         rows += stored.len();
         if let Some(difference) = first_difference(table, &stored, &rebuilt) {
-            return Ok(Replayed { entries: entries.len(), rows, difference: Some(difference) });
+            return Ok(Replayed { entries: count, rows, difference: Some(difference) });
         }
     }
     drop(conn);
     empty.close().await;
-    Ok(Replayed { entries: entries.len(), rows, difference: None })
-}
-
-/// Applies one entry; the error says why it cannot be applied.
-async fn apply(conn: &mut SqliteConnection, tables: &BTreeMap<String, Vec<String>>, e: &Entry) -> Result<(), String> {
-    let where_ = format!("mục {} của máy {}", e.seq, e.device_id);
-    let columns = tables.get(&e.table_name).ok_or_else(|| format!("{where_} ghi vào bảng không có trong lược đồ"))?;
-    let changes = Changes::parse(&e.changes).ok_or_else(|| format!("{where_} có nội dung thay đổi không đọc được"))?;
-    let op = Op::parse(&e.op).ok_or_else(|| format!("{where_} có thao tác lạ «{}»", e.op))?;
-    let mut values: Vec<(&str, Value)> = Vec::new();
-    for (column, value) in changes.new_values() {
-        if !columns.iter().any(|c| c == column) || matches!(column, "id" | "updated_at" | "device_id" | "row_version" | "created_at") {
-            return Err(format!("{where_} ghi cột «{column}» không thể ghi"));
-        }
-        values.push((column, value.clone()));
-    }
-    let stamp = Value::String(e.at.clone());
-    let device = Value::String(e.device_id.clone());
-    let version = Value::from(e.row_version);
-    let (sql, tail) = match op {
-        Op::Insert => {
-            let names: Vec<&str> = values.iter().map(|(c, _)| *c).collect();
-            let sql = format!(
-                "INSERT INTO {} (id, {}created_at, updated_at, device_id, row_version) VALUES (?, {}?, ?, ?, ?)",
-                e.table_name,
-                names.iter().map(|n| format!("{n}, ")).collect::<String>(),
-                "?, ".repeat(names.len())
-            );
-            (sql, vec![stamp.clone(), stamp, device, version])
-        }
-        Op::Update | Op::Delete => {
-            let sets: String = values.iter().map(|(c, _)| format!("{c} = ?, ")).collect();
-            let sql = format!("UPDATE {} SET {sets}updated_at = ?, device_id = ?, row_version = ? WHERE id = ?", e.table_name);
-            (sql, vec![stamp, device, version, Value::String(e.record_id.clone())])
-        }
-    };
-    let mut q = sqlx::query(&sql);
-    if op == Op::Insert {
-        q = q.bind(e.record_id.clone());
-    }
-    for (_, v) in values.iter() {
-        q = bind(q, v);
-    }
-    for v in &tail {
-        q = bind(q, v);
-    }
-    let done = q.execute(&mut *conn).await.map_err(|err| format!("{where_} không áp dụng được: {err}"))?;
-    if done.rows_affected() != 1 {
-        return Err(format!("{where_} sửa một bản ghi chưa từng được tạo"));
-    }
-    Ok(())
-}
-
-/// Every table whose rows users create (those with a row version), with its columns.
-async fn user_tables(pool: &SqlitePool) -> Result<BTreeMap<String, Vec<String>>> {
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT m.name FROM sqlite_master m WHERE m.type = 'table'
-           AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) c WHERE c.name = 'deleted_at') ORDER BY m.name",
-    )
-    .fetch_all(pool)
-    .await?;
-    let mut tables = BTreeMap::new();
-    for name in names {
-        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid").bind(&name).fetch_all(pool).await?;
-        tables.insert(name, columns);
-    }
-    Ok(tables)
+    Ok(Replayed { entries: count, rows, difference: None })
 }
 
 async fn table_rows(conn: &mut SqliteConnection, table: &str, columns: &[String]) -> Result<Vec<Map<String, Value>>> {

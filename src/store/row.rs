@@ -1,6 +1,8 @@
 //! The typed writes: insert, update and tombstone of one row, each with its change-log entry.
 //! The SQL is built from the columns given, so what is logged is exactly what is stored.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sqlx::sqlite::{Sqlite, SqliteArguments};
@@ -11,7 +13,7 @@ use crate::{Error, Result};
 
 /// The columns a write sets, with their values as stored (and logged).
 #[derive(Debug, Default, Clone)]
-pub struct Cols(Vec<(&'static str, Value)>);
+pub struct Cols(Vec<(Cow<'static, str>, Value)>);
 
 impl Cols {
     /// No columns yet.
@@ -22,12 +24,19 @@ impl Cols {
     /// Sets `column` to `value`. Booleans are stored as 0/1, lists and objects as JSON text,
     /// dates as `YYYY-MM-DD`, so the value logged is the value SQLite gives back.
     pub fn set(mut self, column: &'static str, value: impl Serialize) -> Cols {
-        self.0.push((column, cell(serde_json::to_value(value).unwrap_or(Value::Null))));
+        self.0.push((Cow::Borrowed(column), cell(serde_json::to_value(value).unwrap_or(Value::Null))));
         self
     }
 
-    fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.0.iter().map(|(n, _)| *n)
+    /// Sets a column named at run time (a conflict's field): the caller has checked the name
+    /// against the schema.
+    pub(crate) fn set_named(mut self, column: String, value: Value) -> Cols {
+        self.0.push((Cow::Owned(column), cell(value)));
+        self
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.0.iter().map(|(n, _)| n.as_ref())
     }
 }
 
@@ -61,7 +70,7 @@ pub(crate) fn json_object<'a>(columns: impl IntoIterator<Item = &'a str>) -> Str
 
 impl Write<'_> {
     /// Inserts a new row with row version 1 and logs every column given.
-    pub async fn insert(&mut self, table: &'static str, id: &str, cols: Cols) -> Result<()> {
+    pub async fn insert(&mut self, table: &str, id: &str, cols: Cols) -> Result<()> {
         let names: Vec<&str> = cols.names().collect();
         let sql = format!(
             "INSERT INTO {table} (id, {}, created_at, updated_at, device_id, row_version) VALUES (?, {}?, ?, ?, 1)",
@@ -76,7 +85,7 @@ impl Write<'_> {
         q.bind(self.stamp.clone()).bind(self.stamp.clone()).bind(device).execute(self.conn()).await?;
         let mut changes = Changes::default();
         for (n, v) in cols.0 {
-            changes.set(n, Value::Null, v);
+            changes.set(&n, Value::Null, v);
         }
         self.log(table, id, Op::Insert, &changes, 1).await
     }
@@ -84,12 +93,12 @@ impl Write<'_> {
     /// Sets the given columns of a live or tombstoned row; only those whose value changes are
     /// written and logged, old values read inside this transaction. Returns whether anything
     /// changed.
-    pub async fn update(&mut self, table: &'static str, id: &str, cols: Cols) -> Result<bool> {
+    pub async fn update(&mut self, table: &str, id: &str, cols: Cols) -> Result<bool> {
         self.change(table, id, cols, Op::Update).await
     }
 
     /// Marks a row deleted (`deleted_at`); nothing is erased. Returns false when it already was.
-    pub async fn tombstone(&mut self, table: &'static str, id: &str) -> Result<bool> {
+    pub async fn tombstone(&mut self, table: &str, id: &str) -> Result<bool> {
         let cols = Cols::new().set("deleted_at", self.stamp.clone());
         let was: Option<Option<String>> = sqlx::query_scalar(&format!("SELECT deleted_at FROM {table} WHERE id = ?"))
             .bind(id)
@@ -104,7 +113,7 @@ impl Write<'_> {
 
     /// A row's current values of `columns`, read inside this transaction; `None` when the row
     /// does not exist.
-    pub async fn read(&mut self, table: &'static str, id: &str, columns: &[&str]) -> Result<Option<Map<String, Value>>> {
+    pub async fn read(&mut self, table: &str, id: &str, columns: &[&str]) -> Result<Option<Map<String, Value>>> {
         let sql = format!("SELECT {} FROM {table} WHERE id = ?", json_object(columns.iter().copied()));
         let row: Option<String> = sqlx::query_scalar(&sql).bind(id).fetch_optional(self.conn()).await?;
         Ok(row.and_then(|json| match serde_json::from_str(&json) {
@@ -115,22 +124,23 @@ impl Write<'_> {
 
     /// The id for a new record with a natural key: [`natural_id`](super::natural_id) of the
     /// key, or a fresh id when another record of `table` already holds that one.
-    pub async fn natural_or_new_id(&mut self, table: &'static str, kind: &str, key: &[&str]) -> Result<String> {
+    pub async fn natural_or_new_id(&mut self, table: &str, kind: &str, key: &[&str]) -> Result<String> {
         let id = super::natural_id(kind, key);
         Ok(if self.read(table, &id, &["id"]).await?.is_some() { super::new_id() } else { id })
     }
 
-    async fn change(&mut self, table: &'static str, id: &str, cols: Cols, op: Op) -> Result<bool> {
-        let mut columns: Vec<&str> = cols.names().collect();
-        columns.push("row_version");
+    async fn change(&mut self, table: &str, id: &str, cols: Cols, op: Op) -> Result<bool> {
+        let mut columns: Vec<String> = cols.names().map(str::to_owned).collect();
+        columns.push("row_version".to_owned());
+        let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
         let old = self.read(table, id, &columns).await?.ok_or(Error::NotFound { what: "bản ghi" })?;
         let version = old.get("row_version").and_then(Value::as_i64).unwrap_or(0);
         let mut changes = Changes::default();
         let mut written = Vec::new();
         for (n, v) in cols.0 {
-            let before = old.get(n).cloned().unwrap_or(Value::Null);
+            let before = old.get(n.as_ref()).cloned().unwrap_or(Value::Null);
             if before != v {
-                changes.set(n, before, v.clone());
+                changes.set(&n, before, v.clone());
                 written.push((n, v));
             }
         }

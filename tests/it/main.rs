@@ -10,5 +10,6 @@ mod security;
 mod signatures;
 mod statistics;
 mod store;
+mod sync;
 mod units;
 mod support;

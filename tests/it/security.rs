@@ -89,7 +89,14 @@ async fn every_role_against_every_core_operation() {
         as_role!(t, store, actor, Need::ManageUsers, auth::users(store, actor));
         as_role!(t, store, actor, Need::ReadAudit, audit::verify(store, actor));
         as_role!(t, store, actor, Need::ReadAudit, audit::list(store, actor, &Default::default()));
-        as_role!(t, store, actor, Need::ReadAudit, treem::check::run(store, actor));
+        as_role!(t, store, actor, Need::Sync, treem::check::run(store, actor));
+        as_role!(t, store, actor, Need::Sync, treem::sync::devices(store, actor));
+        as_role!(t, store, actor, Need::Sync, treem::sync::plan_export(store, actor, None, true));
+        as_role!(t, store, actor, Need::Sync, treem::backup::list(store, actor));
+        as_role!(t, store, actor, Need::Sync, treem::backup::make(store, actor, &t.dir.path().join("sao-luu.treembackup")));
+        as_role!(t, store, actor, Need::ManageDevices, treem::sync::conflicts(store, actor));
+        as_role!(t, store, actor, Need::ManageDevices, treem::sync::join::invite(store, actor, "Máy mới", "canbo"));
+        as_role!(t, store, actor, Need::ManageDevices, treem::sync::choose(store, actor, "khong-co", treem::sync::ConflictChoice::Kept));
         // A collaborator records progress only for their own residential group.
         let elsewhere = plan::set_status(store, actor, Source::Window, &other.id, Status::Done).await;
         match role {
