@@ -17,8 +17,10 @@ use ts_rs::TS;
 
 mod cases;
 mod children;
+mod sync;
 pub use cases::*;
 pub use children::*;
+pub use sync::*;
 
 async fn current_plan(store: &Store, actor: &Actor) -> Result<Plan> {
     plan::current(store, actor).await?.ok_or(Error::NotFound { what: "kế hoạch nào; hãy nhập kế hoạch của năm" })
@@ -30,7 +32,7 @@ fn date(field: &'static str, s: &str) -> Result<chrono::NaiveDate> {
 
 /// A file the officer chose in the system's dialog: its name and content, read here rather
 /// than sent over IPC. Refused at once when larger than `max_bytes`.
-fn read_chosen(path: &str, max_bytes: u64) -> Result<(String, Vec<u8>)> {
+pub(crate) fn read_chosen(path: &str, max_bytes: u64) -> Result<(String, Vec<u8>)> {
     let path = std::path::Path::new(path);
     let size = std::fs::metadata(path).map_err(|e| Error::File { path: path.display().to_string(), source: e })?.len();
     if size > max_bytes {
@@ -735,7 +737,7 @@ pub struct Me {
     pub lock_minutes: u32,
 }
 
-async fn me_of(store: &Store, actor: &Actor) -> Result<Me> {
+pub(crate) async fn me_of(store: &Store, actor: &Actor) -> Result<Me> {
     Ok(Me { actor: actor.clone(), lock_minutes: treem::ward::lock_minutes(store).await? })
 }
 

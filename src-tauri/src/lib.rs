@@ -51,6 +51,21 @@ impl AppState {
     pub async fn lock(&self) -> Option<Arc<Session>> {
         self.session.write().await.take()
     }
+
+    /// Ends the session and closes its database once the commands still holding it are done
+    /// (restoring a backup puts another file in its place).
+    pub async fn close(&self) {
+        let Some(mut session) = self.lock().await else { return };
+        for _ in 0..100 {
+            match Arc::try_unwrap(session) {
+                Ok(s) => return s.store.close().await,
+                Err(held) => {
+                    session = held;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
 }
 
 macro_rules! commands {
@@ -237,6 +252,21 @@ commands! {
     labour_report(api::CalendarYearRequest) -> treem::documents::register::Document;
     statistics(api::StatisticsRequest) -> treem::stats::Statistics;
     statistics_save_xlsx(api::StatisticsSaveRequest) -> ();
+    devices(()) -> Vec<treem::sync::Device>;
+    device_invite(api::InviteRequest) -> api::InviteAnswer;
+    sync_plan_export(api::ExportRequest) -> treem::sync::Outgoing;
+    sync_export(api::ExportRequest) -> treem::sync::Outgoing;
+    sync_plan_import(api::ChosenFile) -> treem::sync::Incoming;
+    sync_import(api::ChosenFile) -> treem::sync::Incoming;
+    sync_progress(()) -> api::Progress;
+    conflicts(()) -> Vec<treem::sync::Conflict>;
+    conflict_choose(api::ChooseRequest) -> ();
+    backups(()) -> api::Backups;
+    backup_now(()) -> treem::backup::Made;
+    backup_daily(()) -> Option<treem::backup::Made>;
+    backup_set_folder(api::BackupFolderRequest) -> ();
+    integrity_check(()) -> api::Health;
+    integrity_on_start(()) -> api::Health;
 
     // A file's bytes cross as binary, not as a JSON array of numbers.
     => binary {
@@ -250,6 +280,9 @@ commands! {
         lock(()) -> ();
         vocabulary(()) -> treem::vocabulary::Vocabulary;
         first_screen_shown(()) -> ();
+        restore(api::RestoreRequest) -> api::Restored;
+        join_ward(api::JoinRequest) -> api::Me;
+        join_facts(api::ChosenFile) -> treem::sync::join::JoinFacts;
     }
 }
 
@@ -280,11 +313,25 @@ pub fn run() {
     // Copies opened in the system's viewer last session are not kept.
     let _ = std::fs::remove_dir_all(api::viewer_dir());
     let path = std::env::var_os("TREEM_DB").map(PathBuf::from).unwrap_or_else(treem::default_db_path);
-    let started = builder(tauri::Builder::default().plugin(tauri_plugin_dialog::init()).plugin(tauri_plugin_opener::init()), AppState::new(path))
-        .run(tauri::generate_context!());
-    if let Err(e) = started {
-        // The window system itself failed: nothing else can show the message.
-        eprintln!("Không khởi động được ứng dụng: {e}");
-        std::process::exit(1);
-    }
+    let built = builder(tauri::Builder::default().plugin(tauri_plugin_dialog::init()).plugin(tauri_plugin_opener::init()), AppState::new(path))
+        .build(tauri::generate_context!());
+    let app = match built {
+        Ok(app) => app,
+        Err(e) => {
+            // The window system itself failed: nothing else can show the message.
+            eprintln!("Không khởi động được ứng dụng: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        // Leaving the app leaves a backup of what was done, while the data is still open.
+        if let tauri::RunEvent::Exit = event {
+            let state = tauri::Manager::state::<AppState>(handle);
+            tauri::async_runtime::block_on(async {
+                if let Ok(s) = state.session().await {
+                    let _ = treem::backup::automatic(&s.store, &s.actor).await;
+                }
+            });
+        }
+    });
 }

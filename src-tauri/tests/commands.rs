@@ -333,6 +333,12 @@ fn every_command_refuses_what_the_core_refuses_and_writes_nothing() {
         ("set_seal", json!({ "path": chosen(&app, "dau.png", b"\x89PNG broken") }), "invalid_input"),
         ("verify_pdf", json!({ "path": chosen(&app, "khong-ky.pdf", b"%PDF-1.4\n%%EOF") }), "signature"),
         ("remove_evidence", json!({ "assignment_id": lead["id"], "file_id": missing }), "not_found"),
+        ("sync_plan_import", json!({ "path": chosen(&app, "dong-bo.treemsync", b"TREEMS01 cut") }), "sync_file"),
+        ("sync_import", json!({ "path": chosen(&app, "khac.treemsync", b"PK\x03\x04") }), "sync_file"),
+        ("device_invite", json!({ "name": "Máy mới", "login": "khongco", "path": chosen(&app, "x.treemjoin", b"") }), "invalid_input"),
+        ("device_invite", json!({ "name": long, "login": "canbo", "path": chosen(&app, "y.treemjoin", b"") }), "invalid_input"),
+        ("sync_plan_export", json!({ "device_id": missing, "everything": false, "path": null }), "not_found"),
+        ("conflict_choose", json!({ "conflict_id": missing, "choice": "other" }), "not_found"),
     ];
     for (cmd, req, code) in refused {
         let err = invoke(&app, cmd, req).expect_err(cmd);
@@ -567,4 +573,63 @@ fn cases_and_the_holiday_table_through_commands_and_who_may_call_them() {
     )
     .unwrap();
     assert_eq!(views, [("Võ Thùy Dương".to_owned(), case["id"].as_str().unwrap().to_owned())]);
+}
+
+#[test]
+fn two_laptops_join_exchange_files_and_settle_a_conflict_through_commands() {
+    let office = app();
+    let join_file = office._dir.path().join("máy tổ 1.treemjoin");
+    let answer = invoke(&office, "device_invite", json!({ "name": "Máy tổ dân phố 1", "login": "canbo", "path": join_file.display().to_string() })).unwrap();
+    let passphrase = answer["passphrase"].as_str().unwrap().to_owned();
+
+    let laptop = locked_app();
+    let taken = laptop._dir.path().join("nhận.treemjoin");
+    std::fs::copy(&join_file, &taken).unwrap();
+    let facts = invoke(&laptop, "join_facts", json!({ "path": taken.display().to_string() })).unwrap();
+    assert_eq!((facts["device_name"].as_str(), facts["role"].as_str()), (Some("Máy tổ dân phố 1"), Some("officer")));
+    let wrong = invoke(&laptop, "join_ward", json!({ "path": taken.display().to_string(), "passphrase": "sai", "password": PASSWORD, "repeat": PASSWORD })).unwrap_err();
+    assert_eq!(wrong["code"], "sync_file");
+    let me = invoke(&laptop, "join_ward", json!({ "path": taken.display().to_string(), "passphrase": passphrase, "password": PASSWORD, "repeat": PASSWORD })).unwrap();
+    assert_eq!(me["actor"]["login"], "canbo");
+    let devices = invoke(&laptop, "devices", Value::Null).unwrap();
+    assert_eq!(devices[0]["name"], "Máy tổ dân phố 1");
+    assert_eq!(devices[0]["this_laptop"], true);
+    let office_id = devices.as_array().unwrap().iter().find(|d| d["this_laptop"] == false).unwrap()["id"].clone();
+
+    let unit = invoke(&office, "units", Value::Null).unwrap().as_array().unwrap().iter().find(|u| u["name"] == "Công an").unwrap().clone();
+    invoke(&office, "rename_unit", json!({ "unit_id": unit["id"], "name": "Công an phường" })).unwrap();
+    invoke(&laptop, "rename_unit", json!({ "unit_id": unit["id"], "name": "Công an phường Nguyễn Nghiêm" })).unwrap();
+    let planned = invoke(&laptop, "sync_plan_export", json!({ "device_id": office_id, "everything": false, "path": null })).unwrap();
+    assert_eq!(planned["records"], 1);
+    let file = laptop._dir.path().join("gửi văn phòng.treemsync");
+    invoke(&laptop, "sync_export", json!({ "device_id": office_id, "everything": false, "path": file.display().to_string() })).unwrap();
+    let received = office._dir.path().join("từ máy tổ 1.treemsync");
+    std::fs::copy(&file, &received).unwrap();
+    let preview = invoke(&office, "sync_plan_import", json!({ "path": received.display().to_string() })).unwrap();
+    assert_eq!((preview["sender"].as_str(), preview["conflicts"].as_i64()), (Some("Máy tổ dân phố 1"), Some(1)));
+    let done = invoke(&office, "sync_import", json!({ "path": received.display().to_string() })).unwrap();
+    assert_eq!(done["new_entries"], preview["new_entries"]);
+    assert_eq!(invoke(&office, "sync_progress", Value::Null).unwrap()["total"], 0, "nothing running after");
+    let conflicts = invoke(&office, "conflicts", Value::Null).unwrap();
+    assert_eq!(conflicts.as_array().unwrap().len(), 1);
+    assert_eq!(conflicts[0]["kept_value"], "Công an phường Nguyễn Nghiêm");
+    invoke(&office, "conflict_choose", json!({ "conflict_id": conflicts[0]["id"], "choice": "other" })).unwrap();
+    let units = invoke(&office, "units", Value::Null).unwrap();
+    assert!(units.as_array().unwrap().iter().any(|u| u["name"] == "Công an phường"));
+
+    let made = invoke(&office, "backup_now", Value::Null).unwrap();
+    assert!(made["bytes"].as_u64().unwrap() > 0);
+    let backups = invoke(&office, "backups", Value::Null).unwrap();
+    assert_eq!(backups["list"].as_array().unwrap().len(), 1);
+    assert!(invoke(&office, "backup_daily", Value::Null).unwrap().is_null(), "one made today already");
+    let health = invoke(&office, "integrity_check", Value::Null).unwrap();
+    assert!(health["problem"].is_null(), "{health}");
+    assert!(invoke(&office, "integrity_on_start", Value::Null).unwrap()["problem"].is_null());
+    invoke(&office, "rename_unit", json!({ "unit_id": unit["id"], "name": "Công an (sau sao lưu)" })).unwrap();
+    let wrong = invoke(&office, "restore", json!({ "path": made["path"], "login": "canbo", "password": "sai" })).unwrap_err();
+    assert_eq!(wrong["code"], "wrong_password");
+    let restored = invoke(&office, "restore", json!({ "path": made["path"], "login": "canbo", "password": PASSWORD })).unwrap();
+    assert!(restored["kept_aside"].is_string());
+    let units = invoke(&office, "units", Value::Null).unwrap();
+    assert!(units.as_array().unwrap().iter().any(|u| u["name"] == "Công an phường"), "the data as backed up");
 }
