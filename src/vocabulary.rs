@@ -170,6 +170,8 @@ pub struct Vocabulary {
     pub injury_outcomes: Vec<Choice<crate::injuries::Outcome>>,
     /// Where a check of child labour was made.
     pub check_places: Vec<Choice<crate::labour::PlaceKind>>,
+    /// Which value of a conflict between laptops to keep.
+    pub conflict_choices: Vec<Choice<crate::sync::ConflictChoice>>,
     /// The shortest password accepted.
     #[ts(type = "number")]
     pub min_password_chars: usize,
@@ -223,6 +225,7 @@ pub fn vocabulary() -> Vocabulary {
         injury_causes: choices(),
         injury_outcomes: choices(),
         check_places: choices(),
+        conflict_choices: choices(),
         min_password_chars: crate::auth::MIN_PASSWORD_CHARS,
         due_soon_days: crate::overview::DUE_SOON_DAYS,
         today: crate::today_in_vietnam(),

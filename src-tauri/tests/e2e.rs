@@ -530,3 +530,115 @@ fn the_statistics_show_as_tables_and_charts_and_save_as_a_workbook() {
     s.screenshot("e2e-cases.png");
     s.close();
 }
+
+/// Renames a unit in a database while no app has it open (the edit another person made).
+fn rename_unit(db: &std::path::Path, from: &str, to: &str) {
+    tauri::async_runtime::block_on(async {
+        let (store, actor) = treem::auth::log_in(db, "canbo", PASSWORD).await.unwrap();
+        let unit = treem::ward::unit_named(&store, &actor, from).await.unwrap();
+        treem::ward::rename_unit(&store, &actor, treem::Source::Cli, &unit.id, to).await.unwrap();
+        store.close().await;
+    });
+}
+
+/// Answers the system's file dialog of `button` with `path` (as the pages' test hooks allow).
+fn answer_dialog(s: &Session, button: &str, event: &str, path: &std::path::Path) {
+    let script = "arguments[0].dispatchEvent(new CustomEvent(arguments[1], { detail: arguments[2] }));";
+    post(&s.url("/execute/sync"), json!({ "script": script, "args": [json!({ ELEMENT_KEY: button }), event, path] }));
+}
+
+#[test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run through scripts/test"]
+fn a_laptop_joined_in_the_window_sends_a_file_whose_change_and_conflict_the_office_sees() {
+    std::fs::create_dir_all(workspace().join("artifacts")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let office = dir.path().join("office/treem.db");
+    let laptop = dir.path().join("laptop/treem.db");
+    std::fs::create_dir_all(office.parent().unwrap()).unwrap();
+    demo_ward(&office);
+    let join_file = dir.path().join("kết nạp.treemjoin");
+    let to_office = dir.path().join("gửi văn phòng.treemsync");
+
+    // The office's window: a join file for the new laptop, and its one-time passphrase.
+    let passphrase = {
+        let _driver = start_driver(&office);
+        let s = Session::open();
+        s.log_in("canbo", PASSWORD);
+        s.click(&s.find("a[href='#/dong-bo']", None));
+        s.click(&s.find("a[href='#/thiet-bi']", None));
+        s.type_text(&s.find("[data-testid=device-name]", None), "Máy tổ dân phố 1");
+        s.click(&s.find("[data-testid=device-user] option[value=canbo]", None));
+        answer_dialog(&s, &s.find("[data-testid=device-invite]", None), "treemsave", &join_file);
+        let passphrase = s.text(&s.find("[data-testid=passphrase]", None));
+        s.find("[data-testid=device-row]", Some("Máy tổ dân phố 1"));
+        s.screenshot("e2e-devices.png");
+        s.close();
+        passphrase
+    };
+    assert_eq!(passphrase.len(), 23, "{passphrase}");
+
+    // The new laptop's first start: it joins the ward with the file and the passphrase.
+    {
+        let _driver = start_driver(&laptop);
+        let s = Session::open();
+        s.click(&s.find("[data-testid=setup-join-toggle]", None));
+        answer_dialog(&s, &s.find("button", Some("Chọn tệp kết nạp")), "treempick", &join_file);
+        s.find("[data-testid=join-facts]", Some("Máy tổ dân phố 1"));
+        s.type_text(&s.find("[data-testid=join-passphrase]", None), &passphrase);
+        s.type_text(&s.find("[data-testid=join-password]", None), PASSWORD);
+        s.type_text(&s.find("[data-testid=join-repeat]", None), PASSWORD);
+        s.screenshot("e2e-join.png");
+        s.click(&s.find("[data-testid=join-submit]", None));
+        s.find("[data-testid=who]", Some("Nguyễn Thị Hoa"));
+        s.close();
+    }
+
+    // Both rename the police unit before they meet; the laptop also renames the health station.
+    rename_unit(&office, "Công an", "Công an phường (văn phòng)");
+    rename_unit(&laptop, "Công an", "Công an phường (máy tổ 1)");
+    rename_unit(&laptop, "Trạm Y tế", "Trạm Y tế phường Nguyễn Nghiêm");
+
+    // The laptop's window: what the file for the office carries, then the file.
+    {
+        let _driver = start_driver(&laptop);
+        let s = Session::open();
+        s.log_in("canbo", PASSWORD);
+        s.click(&s.find("a[href='#/dong-bo']", None));
+        s.find("[data-testid=sync-outgoing]", Some("2 bản ghi"));
+        answer_dialog(&s, &s.find("[data-testid=sync-send]", None), "treemsave", &to_office);
+        s.find("[data-testid=sync-sent]", Some("Máy văn phòng"));
+        s.close();
+    }
+
+    // The office's window: the file shown first, merged, the change there, the conflict kept.
+    let _driver = start_driver(&office);
+    let s = Session::open();
+    s.log_in("canbo", PASSWORD);
+    s.click(&s.find("a[href='#/dong-bo']", None));
+    answer_dialog(&s, &s.find("button", Some("Chọn tệp đồng bộ")), "treempick", &to_office);
+    s.find("[data-testid=sync-incoming]", Some("Máy tổ dân phố 1"));
+    s.click(&s.find("[data-testid=sync-merge]", None));
+    s.find("[data-testid=sync-received]", Some("1 xung đột mới"));
+    s.screenshot("e2e-sync.png");
+    s.click(&s.find("a[href='#/don-vi']", None));
+    s.find("main", Some("Trạm Y tế phường Nguyễn Nghiêm"));
+    s.click(&s.find("a[href='#/dong-bo']", None));
+    s.click(&s.find("a[href='#/xung-dot']", None));
+    let row = s.text(&s.find("[data-testid=conflict-row]", None));
+    assert!(row.contains("Công an phường (máy tổ 1)") && row.contains("Công an phường (văn phòng)"), "{row}");
+    s.screenshot("e2e-conflicts.png");
+    s.click(&s.find("[data-testid=take-other]", None));
+    s.find("[data-testid=notice]", Some("Công an phường (văn phòng)"));
+    s.click(&s.find("a[href='#/don-vi']", None));
+    s.find("main", Some("Công an phường (văn phòng)"));
+
+    // A backup now, and the integrity check on demand.
+    s.click(&s.find("a[href='#/dong-bo']", None));
+    s.click(&s.find("a[href='#/sao-luu']", None));
+    s.click(&s.find("[data-testid=backup-now]", None));
+    s.find("[data-testid=notice]", Some("Đã sao lưu"));
+    s.click(&s.find("[data-testid=integrity-check]", None));
+    s.find("[data-testid=health]", Some("Dữ liệu nguyên vẹn"));
+    s.screenshot("e2e-backups.png");
+    s.close();
+}

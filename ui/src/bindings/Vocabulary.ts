@@ -5,6 +5,7 @@ import type { Cause } from "./Cause";
 import type { Channel } from "./Channel";
 import type { Choice } from "./Choice";
 import type { CircumstanceChoice } from "./CircumstanceChoice";
+import type { ConflictChoice } from "./ConflictChoice";
 import type { ConsentGiver } from "./ConsentGiver";
 import type { DayKind } from "./DayKind";
 import type { DeadlineKind } from "./DeadlineKind";
@@ -160,6 +161,10 @@ injury_outcomes: Array<Choice<Outcome>>,
  * Where a check of child labour was made.
  */
 check_places: Array<Choice<PlaceKind>>, 
+/**
+ * Which value of a conflict between laptops to keep.
+ */
+conflict_choices: Array<Choice<ConflictChoice>>, 
 /**
  * The shortest password accepted.
  */
