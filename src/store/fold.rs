@@ -158,30 +158,68 @@ pub(crate) fn writable(column: &str) -> bool {
     !matches!(column, "id" | "updated_at" | "device_id" | "row_version" | "created_at")
 }
 
-/// Writes a folded row (creating or replacing the columns it holds; others keep their value or
-/// default). `columns` are the table's, from the schema: a column not among them is refused.
-pub(crate) async fn put(conn: &mut SqliteConnection, table: &str, columns: &[String], id: &str, row: &Folded) -> Result<(), String> {
-    let mut names: Vec<&str> = Vec::new();
-    for column in row.columns.keys() {
-        if !writable(column) || !columns.iter().any(|c| c == column) {
-            return Err(format!("bảng {table}, bản ghi {id}: cột «{column}» không thể ghi"));
+/// Writes folded rows of `table` (creating each or replacing the columns it holds; others keep
+/// their value or default), rows with the same columns in one statement. `columns` are the
+/// table's, from the schema: a column not among them is refused.
+pub(crate) async fn put(conn: &mut SqliteConnection, table: &str, columns: &[String], rows: &[(&str, &Folded)]) -> Result<(), String> {
+    let mut by_columns: BTreeMap<Vec<&str>, Vec<(&str, &Folded)>> = BTreeMap::new();
+    for (id, row) in rows {
+        for column in row.columns.keys() {
+            if !writable(column) || !columns.iter().any(|c| c == column) {
+                return Err(format!("bảng {table}, bản ghi {id}: cột «{column}» không thể ghi"));
+            }
         }
-        names.push(column);
+        by_columns.entry(row.columns.keys().map(String::as_str).collect()).or_default().push((id, row));
     }
-    let all: Vec<&str> = names.iter().copied().chain(["created_at", "updated_at", "device_id", "row_version"]).collect();
-    let sql = format!(
-        "INSERT INTO {table} (id, {}) VALUES (?{}) ON CONFLICT (id) DO UPDATE SET {}",
-        all.join(", "),
-        ", ?".repeat(all.len()),
-        all.iter().map(|c| format!("{c} = excluded.{c}")).collect::<Vec<_>>().join(", ")
-    );
-    let mut q = sqlx::query(&sql).bind(id.to_owned());
-    for name in &names {
-        q = bind(q, &row.columns[*name]);
+    for (names, rows) in by_columns {
+        let all: Vec<&str> = names.iter().copied().chain(["created_at", "updated_at", "device_id", "row_version"]).collect();
+        let one = format!("(?{})", ", ?".repeat(all.len()));
+        // Under SQLite's limit of 32,766 parameters a statement.
+        for chunk in rows.chunks((30_000 / (all.len() + 1)).min(500)) {
+            let sql = format!(
+                "INSERT INTO {table} (id, {}) VALUES {} ON CONFLICT (id) DO UPDATE SET {}",
+                all.join(", "),
+                vec![one.as_str(); chunk.len()].join(", "),
+                all.iter().map(|c| format!("{c} = excluded.{c}")).collect::<Vec<_>>().join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, row) in chunk {
+                q = q.bind(id.to_string());
+                for name in &names {
+                    q = bind(q, &row.columns[*name]);
+                }
+                q = q.bind(row.created_at.clone()).bind(row.updated_at.clone()).bind(row.device_id.clone()).bind(row.row_version);
+            }
+            q.execute(&mut *conn).await.map_err(|e| format!("bảng {table}: không ghi được ({e})"))?;
+        }
     }
-    q = q.bind(row.created_at.clone()).bind(row.updated_at.clone()).bind(row.device_id.clone()).bind(row.row_version);
-    q.execute(conn).await.map_err(|e| format!("bảng {table}, bản ghi {id}: không ghi được ({e})"))?;
     Ok(())
+}
+
+/// The user tables, each after the tables it refers to: rows written in this order refer to rows
+/// already there, so SQLite never has to look for the rows waiting on a deferred reference.
+pub(crate) async fn in_reference_order(conn: &mut SqliteConnection, tables: &BTreeMap<String, Vec<String>>) -> sqlx::Result<Vec<String>> {
+    let mut refers: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for table in tables.keys() {
+        let parents: Vec<String> = sqlx::query_scalar("SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?)").bind(table).fetch_all(&mut *conn).await?;
+        refers.insert(table, parents.into_iter().filter(|p| p != table && tables.contains_key(p)).collect());
+    }
+    let mut out: Vec<String> = Vec::new();
+    while out.len() < refers.len() {
+        let ready: Vec<&str> = refers
+            .iter()
+            .filter(|(t, parents)| !out.iter().any(|o| o == *t) && parents.iter().all(|p| out.contains(p)))
+            .map(|(t, _)| *t)
+            .collect();
+        if ready.is_empty() {
+            // A cycle of references (none in the schema): the rest in name order.
+            let rest: Vec<String> = refers.keys().filter(|t| !out.iter().any(|o| o == *t)).map(|t| t.to_string()).collect();
+            out.extend(rest);
+            break;
+        }
+        out.extend(ready.into_iter().map(str::to_owned));
+    }
+    Ok(out)
 }
 
 /// Every table whose rows users create (those with a tombstone column), with its columns.
@@ -248,6 +286,21 @@ mod tests {
         assert_eq!(f.columns["name"], json!("w"));
         assert!(f.clashes.is_empty());
         assert!(!fold(&entries[1..]).unwrap().exists, "an edit without the creation makes no row");
+    }
+
+    #[tokio::test]
+    async fn tables_come_after_the_tables_they_refer_to() {
+        let options = sqlx::sqlite::SqliteConnectOptions::new().in_memory(true);
+        let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+        super::super::MIGRATOR.run(&pool).await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let tables = user_tables(&mut conn).await.unwrap();
+        let order = in_reference_order(&mut conn, &tables).await.unwrap();
+        assert_eq!(order.len(), tables.len());
+        let at = |t: &str| order.iter().position(|x| x == t).unwrap();
+        for (parent, child) in [("units", "children"), ("children", "child_circumstances"), ("plans", "plan_nodes"), ("plan_nodes", "assignments"), ("files", "evidence"), ("cases", "case_steps"), ("users", "devices")] {
+            assert!(at(parent) < at(child), "{parent} before {child}: {order:?}");
+        }
     }
 
     #[test]

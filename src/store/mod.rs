@@ -6,8 +6,11 @@
 //! a user table are [`Write::insert`], [`Write::update`] and [`Write::tombstone`]: each writes
 //! the row, stamps `updated_at`, `device_id` and `row_version`, and appends to the change log
 //! exactly the columns it wrote, old and new, with the row version produced and a
-//! [hybrid logical clock](hlc) reading. [`replay`] rebuilds every table from the log alone, and
-//! `treem check` compares the result with the database.
+//! [hybrid logical clock](hlc) reading. A row is the [fold](fold) of its entries in clock order
+//! (the latest write of each field wins; the row version is the highest any entry produced, so
+//! each write takes it past every one it has seen): [`replay`] folds every record into an empty
+//! schema and `treem check` compares the result with the database; a sync import folds the
+//! records it touches.
 //!
 //! # Ids that merge
 //! Most records get a UUID v7. A record that two laptops may create on their own for the same
@@ -27,6 +30,8 @@
 //! | `trusted_authorities` | the certificate's SHA-256 fingerprint (also `UNIQUE`) |
 //! | `calendar_days` | the day |
 //! | the demo's cases, injuries and checks, with their steps, documents and files | the order the demo writes them in ([`with_seeded_ids`]) |
+//! | `devices` | the laptop's own device id |
+//! | `sync_conflicts` | the record, the field and the two entries' clock readings |
 //!
 //! When the natural id is already taken by another record (a unit renamed away from the name,
 //! a second plan for the same year), the new record gets a fresh UUID v7: it is a different

@@ -70,7 +70,7 @@ pub async fn replay(pool: &SqlitePool) -> Result<Replayed> {
         let written = match tables.get(table) {
             None => Err(format!("nhật ký ghi vào bảng {table}, không có trong lược đồ")),
             Some(columns) => match fold::fold(entries) {
-                Ok(row) if row.exists => fold::put(&mut conn, table, columns, record_id, &row).await,
+                Ok(row) if row.exists => fold::put(&mut conn, table, columns, &[(record_id.as_str(), &row)]).await,
                 Ok(_) => Err("nhật ký sửa một bản ghi chưa từng được tạo".to_owned()),
                 Err(message) => Err(message),
             },

@@ -88,6 +88,11 @@ pub enum SyncError {
 }
 
 const SIGNING_KEY: &str = "device_signing_key";
+/// Records folded together, their entries read in one query (well under SQLite's 32,766
+/// parameters).
+const FOLD_BATCH: usize = 500;
+/// Change-log entries written by one statement (15 parameters each).
+const ENTRIES_A_STATEMENT: usize = 500;
 
 /// This laptop's signing key, made on first use (kept in the encrypted database).
 async fn signing_key(pool: &SqlitePool) -> Result<SigningKey> {
@@ -550,8 +555,25 @@ struct Merged {
     conflicts: usize,
 }
 
-/// Stores the entries this laptop lacks and folds every record they touch, inside `w`.
+/// Stores the entries this laptop lacks and folds every record they touch, inside `w`. The
+/// connection's page cache is widened meanwhile: a large file touches records all over the
+/// database, and each page read again is decrypted and authenticated again.
 async fn merge(
+    w: &mut Write<'_>,
+    sender: &DeviceRow,
+    content: &Content,
+    blobs: &[&[u8]],
+    apply: bool,
+    progress: &mut (dyn FnMut(usize, usize) + Send),
+) -> Result<Merged> {
+    sqlx::query("PRAGMA cache_size = -65536").execute(w.conn()).await?;
+    let merged = merge_entries(w, sender, content, blobs, apply, progress).await;
+    // SQLite's default: the pool's connection goes back as it came.
+    sqlx::query("PRAGMA cache_size = -2000").execute(w.conn()).await?;
+    merged
+}
+
+async fn merge_entries(
     w: &mut Write<'_>,
     sender: &DeviceRow,
     content: &Content,
@@ -571,43 +593,68 @@ async fn merge(
         }
     }
     let cut: BTreeSet<(&str, i64)> = content.withheld.iter().filter(|s| s.columns_removed).map(|s| (s.device_id.as_str(), s.seq)).collect();
-    // Rows are written in any order; their references are checked when the merge commits.
+    // Rows are written parents first; any reference still open is checked when the merge commits.
     sqlx::query("PRAGMA defer_foreign_keys = ON").execute(w.conn()).await?;
-    let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut new_entries = 0;
+    // The entries this laptop lacks (some of a device's may be here already), each checked.
+    let mut have: BTreeSet<(String, i64)> = BTreeSet::new();
+    let mut ranges: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    for link in &content.entries {
+        let r = ranges.entry(link.device_id.as_str()).or_insert((link.seq, link.seq));
+        *r = (r.0.min(link.seq), r.1.max(link.seq));
+    }
+    for (device, (from, to)) in ranges {
+        let seqs: Vec<i64> = sqlx::query_scalar("SELECT seq FROM change_log WHERE device_id = ? AND seq BETWEEN ? AND ?")
+            .bind(device)
+            .bind(from)
+            .bind(to)
+            .fetch_all(w.conn())
+            .await?;
+        have.extend(seqs.into_iter().map(|seq| (device.to_owned(), seq)));
+    }
+    let mut new: Vec<&Link> = Vec::new();
     for link in &content.entries {
         if !cut.contains(&(link.device_id.as_str(), link.seq)) && link.hash != link.expected_hash() {
             return Err(SyncError::Altered.into());
         }
-        let sql = format!("INSERT OR IGNORE INTO change_log ({LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        let done = sqlx::query(&sql)
-            .bind(&link.device_id)
-            .bind(link.seq)
-            .bind(&link.hlc)
-            .bind(&link.table_name)
-            .bind(&link.record_id)
-            .bind(&link.op)
-            .bind(&link.event)
-            .bind(&link.changes)
-            .bind(&link.user_id)
-            .bind(&link.user_name)
-            .bind(&link.source)
-            .bind(&link.at)
-            .bind(link.row_version)
-            .bind(&link.prev_hash)
-            .bind(&link.hash)
-            .execute(w.conn())
-            .await?;
-        if done.rows_affected() == 1 {
-            new_entries += 1;
-            if link.op != "event" {
-                touched.insert((link.table_name.clone(), link.record_id.clone()));
-            }
-            if cut.contains(&(link.device_id.as_str(), link.seq)) {
-                mark_withheld(w, &link.device_id, link.seq, &link.hash, true).await?;
-            }
+        if have.insert((link.device_id.clone(), link.seq)) {
+            new.push(link);
         }
     }
+    // Many rows a statement: each statement costs a hand-over to SQLite's thread.
+    for chunk in new.chunks(ENTRIES_A_STATEMENT) {
+        let one = format!("({})", vec!["?"; 15].join(", "));
+        let sql = format!("INSERT INTO change_log ({LINK_COLUMNS}) VALUES {}", vec![one.as_str(); chunk.len()].join(", "));
+        let mut q = sqlx::query(&sql);
+        for link in chunk {
+            q = q
+                .bind(&link.device_id)
+                .bind(link.seq)
+                .bind(&link.hlc)
+                .bind(&link.table_name)
+                .bind(&link.record_id)
+                .bind(&link.op)
+                .bind(&link.event)
+                .bind(&link.changes)
+                .bind(&link.user_id)
+                .bind(&link.user_name)
+                .bind(&link.source)
+                .bind(&link.at)
+                .bind(link.row_version)
+                .bind(&link.prev_hash)
+                .bind(&link.hash);
+        }
+        q.execute(w.conn()).await?;
+    }
+    let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
+    for link in &new {
+        if link.op != "event" {
+            touched.insert((link.table_name.clone(), link.record_id.clone()));
+        }
+        if cut.contains(&(link.device_id.as_str(), link.seq)) {
+            mark_withheld(w, &link.device_id, link.seq, &link.hash, true).await?;
+        }
+    }
+    let new_entries = new.len();
     for stub in content.withheld.iter().filter(|s| !s.columns_removed) {
         let present: Option<i64> =
             sqlx::query_scalar("SELECT 1 FROM change_log WHERE device_id = ? AND seq = ?").bind(&stub.device_id).bind(stub.seq).fetch_optional(w.conn()).await?;
@@ -616,33 +663,51 @@ async fn merge(
         }
     }
     let tables = fold::user_tables(w.conn()).await?;
+    let order = fold::in_reference_order(w.conn(), &tables).await?;
+    let rank: HashMap<&str, usize> = order.iter().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
+    let mut touched: Vec<(String, String)> = touched.into_iter().collect();
+    touched.sort_by_key(|(table, _)| rank.get(table.as_str()).copied().unwrap_or(usize::MAX));
     let total = touched.len();
-    let mut conflicts = 0;
-    for (i, (table, record_id)) in touched.iter().enumerate() {
+    let mut clashes = Vec::new();
+    // Records are folded a batch at a time: their entries read in one query per batch.
+    let mut done = 0;
+    for batch in touched.chunk_by(|a, b| a.0 == b.0).flat_map(|same_table| same_table.chunks(FOLD_BATCH)) {
+        let table = &batch[0].0;
         let columns = tables.get(table).ok_or_else(|| SyncError::Unmergeable(format!("bảng {table} không có trong dữ liệu của phiên bản này")))?;
-        let entries = sqlx::query_as::<_, LogEntry>(&format!(
-            "SELECT {} FROM change_log WHERE table_name = ? AND record_id = ? AND op <> 'event' {}",
+        let sql = format!(
+            "SELECT {} FROM change_log WHERE table_name = ? AND record_id IN ({}) AND op <> 'event' ORDER BY record_id, hlc, device_id, seq",
             fold::ENTRY_COLUMNS,
-            fold::FOLD_ORDER
-        ))
-        .bind(table)
-        .bind(record_id)
-        .fetch_all(w.conn())
-        .await?;
-        let row = fold::fold(&entries).map_err(SyncError::Unmergeable)?;
-        if row.exists {
-            fold::put(w.conn(), table, columns, record_id, &row).await.map_err(SyncError::Unmergeable)?;
+            vec!["?"; batch.len()].join(", ")
+        );
+        let mut query = sqlx::query_as::<_, LogEntry>(&sql).bind(table);
+        for (_, record_id) in batch {
+            query = query.bind(record_id);
         }
-        for clash in &row.clashes {
+        let entries = query.fetch_all(w.conn()).await?;
+        let mut rows = Vec::new();
+        for of_record in entries.chunk_by(|a, b| a.record_id == b.record_id) {
+            rows.push((of_record[0].record_id.as_str(), fold::fold(of_record).map_err(SyncError::Unmergeable)?));
+        }
+        let written: Vec<(&str, &fold::Folded)> = rows.iter().filter(|(_, row)| row.exists).map(|(id, row)| (*id, row)).collect();
+        fold::put(w.conn(), table, columns, &written).await.map_err(SyncError::Unmergeable)?;
+        for (record_id, row) in rows {
+            clashes.extend(row.clashes.into_iter().map(|c| (table.clone(), record_id.to_owned(), c)));
+        }
+        if done < total / 2 && done + batch.len() >= total / 2 {
+            crate::failpoint::hit_named("sync_merge");
+        }
+        done += batch.len();
+        progress(done, total);
+    }
+    // A limited laptop keeps no conflicts: the office's laptops find the same ones, from the
+    // same entries, and only the officer chooses. (Asked once every row is in, its own too.)
+    let mut conflicts = 0;
+    let own = w.device_id().to_owned();
+    if own_audience(w.conn(), &own).await? == Audience::Full {
+        for (table, record_id, clash) in &clashes {
             if keep_conflict(w, table, record_id, clash).await? {
                 conflicts += 1;
             }
-        }
-        if i == total / 2 {
-            crate::failpoint::hit_named("sync_merge");
-        }
-        if i % 200 == 0 || i + 1 == total {
-            progress(i + 1, total);
         }
     }
     if apply {

@@ -219,13 +219,23 @@ async fn a_collaborators_laptop_holds_its_group_only_and_its_changes_are_held_to
     let child: String = sqlx::query_scalar("SELECT id FROM children ORDER BY id LIMIT 1").fetch_one(ctv.store.pool()).await.unwrap();
     let mut input = ChildInput { full_name: "Hồ Văn Tí".into(), birth: "05/09/2016".into(), sex: Some(Sex::Male), group_unit_id: Some(group.clone()), ..Default::default() };
     input.notes = None;
-    children::update(&ctv.store, &ctv.actor, Source::Window, &child, &input, chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()).await.unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    children::update(&ctv.store, &ctv.actor, Source::Window, &child, &input, day).await.unwrap();
+    // Meanwhile the office corrects the same name; the collaborator's laptop hears of it first.
+    let office_input = ChildInput { full_name: "Hồ Văn Tý".into(), ..input.clone() };
+    children::update(o, oa, Source::Window, &child, &office_input, day).await.unwrap();
+    exchange((o, oa), (&ctv.store, &ctv.actor)).await;
+    assert_eq!(count(&ctv.store, "SELECT COUNT(*) FROM sync_conflicts").await, 0, "a collaborator's laptop keeps no conflicts");
     let notes_before: String = sqlx::query_scalar("SELECT notes FROM children WHERE id = ?").bind(&child).fetch_one(o.pool()).await.unwrap();
     let done = exchange((&ctv.store, &ctv.actor), (o, oa)).await;
     assert!(done.new_entries > 0);
     let (name, notes): (String, String) = sqlx::query_as("SELECT full_name, notes FROM children WHERE id = ?").bind(&child).fetch_one(o.pool()).await.unwrap();
-    assert_eq!(name, "Hồ Văn Tí");
+    assert_eq!(name, "Hồ Văn Tý", "the later name, on both");
     assert_eq!(notes, notes_before, "the notes the collaborator never saw stay");
+    let conflicts = sync::conflicts(o, oa).await.unwrap();
+    assert!(conflicts.iter().any(|c| c.other_value == "Hồ Văn Tí" && c.other_device == "Máy tổ dân phố 1"), "{conflicts:?}");
+    let on_laptop: String = sqlx::query_scalar("SELECT full_name FROM children WHERE id = ?").bind(&child).fetch_one(ctv.store.pool()).await.unwrap();
+    assert_eq!(on_laptop, "Hồ Văn Tý");
 
     // A change beyond the role (made here by going around the core's check) is refused whole.
     let police = unit_named(o, oa, "Công an").await;
