@@ -4,6 +4,8 @@
 //! laptop's last entry is also noted in `meta`, so that entries cut off the end are missed.
 
 use sha2::{Digest, Sha256};
+use sqlx::query::Query;
+use sqlx::sqlite::{Sqlite, SqliteArguments};
 use sqlx::SqliteConnection;
 
 use crate::Result;
@@ -52,6 +54,31 @@ impl Link {
         ]);
         hex::encode(Sha256::digest(content.to_string().as_bytes()))
     }
+}
+
+/// `INSERT INTO change_log` of `n` links; bind each with [`bind`].
+pub(crate) fn insert_sql(n: usize) -> String {
+    let one = format!("({})", vec!["?"; 15].join(", "));
+    format!("INSERT INTO change_log ({LINK_COLUMNS}) VALUES {}", vec![one.as_str(); n].join(", "))
+}
+
+/// Binds a link's fields in the order of [`LINK_COLUMNS`].
+pub(crate) fn bind<'q>(q: Query<'q, Sqlite, SqliteArguments<'q>>, link: &'q Link) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    q.bind(&link.device_id)
+        .bind(link.seq)
+        .bind(&link.hlc)
+        .bind(&link.table_name)
+        .bind(&link.record_id)
+        .bind(&link.op)
+        .bind(&link.event)
+        .bind(&link.changes)
+        .bind(&link.user_id)
+        .bind(&link.user_name)
+        .bind(&link.source)
+        .bind(&link.at)
+        .bind(link.row_version)
+        .bind(&link.prev_hash)
+        .bind(&link.hash)
 }
 
 /// The columns of a [`Link`], for `SELECT`.

@@ -314,25 +314,7 @@ impl<'s> Write<'s> {
             hash: String::new(),
         };
         link.hash = link.expected_hash();
-        sqlx::query(&format!(
-            "INSERT INTO change_log ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            chain::LINK_COLUMNS
-        ))
-        .bind(&link.device_id)
-        .bind(link.seq)
-        .bind(&link.hlc)
-        .bind(&link.table_name)
-        .bind(&link.record_id)
-        .bind(&link.op)
-        .bind(&link.event)
-        .bind(&link.changes)
-        .bind(&link.user_id)
-        .bind(&link.user_name)
-        .bind(&link.source)
-        .bind(&link.at)
-        .bind(link.row_version)
-        .bind(&link.prev_hash)
-        .bind(&link.hash)
+        chain::bind(sqlx::query(&chain::insert_sql(1)), &link)
         .execute(&mut *self.tx)
         .await?;
         self.head = Some(link.hash);

@@ -29,7 +29,7 @@ use ts_rs::TS;
 
 use crate::audit::Event;
 use crate::auth::{Actor, Need, UserRole};
-use crate::store::chain::{Link, LINK_COLUMNS};
+use crate::store::chain::{self, Link, LINK_COLUMNS};
 use crate::store::fold::{self, LogEntry};
 use crate::store::{natural_id, Cols, Source, Write};
 use crate::{Error, Result, Store};
@@ -423,17 +423,7 @@ pub async fn export(store: &Store, actor: &Actor, for_device: Option<&str>, ever
             .bind(&made_at)
             .execute(w.conn())
             .await?;
-        for (device, seq) in &sent_up_to {
-            sqlx::query(
-                "INSERT INTO sync_peer_state (peer_id, device_id, sent) VALUES (?, ?, ?)
-                 ON CONFLICT (peer_id, device_id) DO UPDATE SET sent = MAX(sent, excluded.sent)",
-            )
-            .bind(&r.id)
-            .bind(device)
-            .bind(seq)
-            .execute(w.conn())
-            .await?;
-        }
+        note_peer(&mut w, &r.id, "sent", &sent_up_to).await?;
     }
     w.commit().await?;
     Ok((bytes, plan))
@@ -622,26 +612,10 @@ async fn merge_entries(
     }
     // Many rows a statement: each statement costs a hand-over to SQLite's thread.
     for chunk in new.chunks(ENTRIES_A_STATEMENT) {
-        let one = format!("({})", vec!["?"; 15].join(", "));
-        let sql = format!("INSERT INTO change_log ({LINK_COLUMNS}) VALUES {}", vec![one.as_str(); chunk.len()].join(", "));
+        let sql = chain::insert_sql(chunk.len());
         let mut q = sqlx::query(&sql);
         for link in chunk {
-            q = q
-                .bind(&link.device_id)
-                .bind(link.seq)
-                .bind(&link.hlc)
-                .bind(&link.table_name)
-                .bind(&link.record_id)
-                .bind(&link.op)
-                .bind(&link.event)
-                .bind(&link.changes)
-                .bind(&link.user_id)
-                .bind(&link.user_name)
-                .bind(&link.source)
-                .bind(&link.at)
-                .bind(link.row_version)
-                .bind(&link.prev_hash)
-                .bind(&link.hash);
+            q = chain::bind(q, link);
         }
         q.execute(w.conn()).await?;
     }
@@ -714,19 +688,21 @@ async fn merge_entries(
         for (blob, bytes) in content.files.iter().zip(blobs) {
             keep_blob(w.store(), blob, bytes)?;
         }
-        for (device, seq) in &content.knows {
-            sqlx::query(
-                "INSERT INTO sync_peer_state (peer_id, device_id, known) VALUES (?, ?, ?)
-                 ON CONFLICT (peer_id, device_id) DO UPDATE SET known = MAX(known, excluded.known)",
-            )
-            .bind(&sender.id)
-            .bind(device)
-            .bind(seq)
-            .execute(w.conn())
-            .await?;
-        }
+        note_peer(w, &sender.id, "known", &content.knows).await?;
     }
     Ok(Merged { new_entries, records: total, conflicts })
+}
+
+/// Notes how far `peer` holds each device's log, by `measure` (`known` or `sent`); never back.
+async fn note_peer(w: &mut Write<'_>, peer: &str, measure: &'static str, upto: &BTreeMap<String, i64>) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO sync_peer_state (peer_id, device_id, {measure}) VALUES (?, ?, ?)
+         ON CONFLICT (peer_id, device_id) DO UPDATE SET {measure} = MAX({measure}, excluded.{measure})"
+    );
+    for (device, seq) in upto {
+        sqlx::query(&sql).bind(peer).bind(device).bind(seq).execute(w.conn()).await?;
+    }
+    Ok(())
 }
 
 async fn mark_withheld(w: &mut Write<'_>, device: &str, seq: i64, hash: &str, columns_removed: bool) -> Result<()> {
