@@ -141,7 +141,7 @@ pub struct Checked {
 }
 
 fn damaged(why: &str) -> Error {
-    SyncError::Unmergeable(format!("bản sao lưu hỏng: {why}")).into()
+    SyncError::DamagedBackup(why.to_owned()).into()
 }
 
 /// Opens a backup and checks it whole: every member against the manifest's hash, the

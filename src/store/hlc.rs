@@ -6,6 +6,9 @@
 //! into the same total order. Stored as fixed-width text with the device id last, so that text
 //! order is clock order and no two devices share a reading.
 
+/// The largest counter written (six digits).
+const MAX_COUNTER: u32 = 999_999;
+
 /// One reading of the clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Hlc {
@@ -20,6 +23,9 @@ impl Hlc {
     pub fn tick(self, now_millis: i64) -> Hlc {
         if now_millis > self.millis {
             Hlc { millis: now_millis, counter: 0 }
+        } else if self.counter + 1 > MAX_COUNTER {
+            // The counter keeps its six digits (text order is clock order): the next millisecond.
+            Hlc { millis: self.millis + 1, counter: 0 }
         } else {
             Hlc { millis: self.millis, counter: self.counter + 1 }
         }
@@ -37,7 +43,7 @@ impl Hlc {
         }
         let mut parts = s.splitn(3, '-');
         let millis = parts.next()?.parse().ok()?;
-        let counter = parts.next()?.parse().ok()?;
+        let counter = parts.next()?.parse().ok().filter(|c| *c <= MAX_COUNTER)?;
         Some(Hlc { millis, counter })
     }
 }
@@ -60,5 +66,7 @@ mod tests {
         assert_eq!(Hlc::decode(&lagging.encode("dev-1")), Some(lagging));
         assert_eq!(Hlc::decode(""), Some(Hlc::default()));
         assert_eq!(Hlc::decode("x-y"), None);
+        assert_eq!(Hlc { millis: 5, counter: 999_999 }.tick(1), Hlc { millis: 6, counter: 0 }, "the counter keeps six digits");
+        assert_eq!(Hlc::decode("0000000000000005-1000000-a"), None);
     }
 }

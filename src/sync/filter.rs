@@ -14,8 +14,9 @@ use crate::store::chain::Link;
 use crate::store::Changes;
 use crate::Result;
 
-/// Tables of cases and what only those who open cases read.
-const CASE_TABLES: &[&str] = &["cases", "case_steps", "case_actions", "case_referrals", "injuries", "labour_checks", "sync_conflicts"];
+/// Tables only the office's laptops receive: cases and what only those who open cases read,
+/// conflicts (the officer chooses), and the signers' certificates (their private keys).
+const OFFICE_TABLES: &[&str] = &["cases", "case_steps", "case_actions", "case_referrals", "injuries", "labour_checks", "sync_conflicts", "certificates"];
 const CHILD_TABLES: &[&str] = &["children", "child_circumstances", "child_consents"];
 const PROGRESS_TABLES: &[&str] = &["assignments", "progress_notes", "evidence"];
 /// Columns of a child's record a collaborator's laptop does not receive.
@@ -41,7 +42,10 @@ impl Audience {
 
 /// What a limited laptop may see, read from the sending laptop's records as they are now.
 pub(crate) struct Seen {
+    group: Option<String>,
     children: HashSet<String>,
+    /// The child of each group of special circumstances and consent.
+    parent_child: HashMap<String, String>,
     circumstances: HashSet<String>,
     consents: HashSet<String>,
     restricted_documents: HashSet<String>,
@@ -65,24 +69,58 @@ impl Seen {
             Some(g) => sqlx::query_scalar("SELECT id FROM children WHERE group_unit_id = ?").bind(g).fetch_all(&mut *conn).await?.into_iter().collect(),
             None => HashSet::new(),
         };
+        let mut parent_child = HashMap::new();
         let rows: Vec<(String, String, String)> = sqlx::query_as("SELECT id, child_id, code FROM child_circumstances").fetch_all(&mut *conn).await?;
-        let circumstances = rows
-            .into_iter()
-            .filter(|(_, child, code)| children.contains(child) && Circumstance::from_stored(code).is_some_and(|c| !c.sensitive()))
-            .map(|(id, _, _)| id)
-            .collect();
+        let mut circumstances = HashSet::new();
+        for (id, child, code) in rows {
+            if children.contains(&child) && Circumstance::from_stored(&code).is_some_and(|c| !c.sensitive()) {
+                circumstances.insert(id.clone());
+                parent_child.insert(id, child);
+            }
+        }
         let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, child_id FROM child_consents").fetch_all(&mut *conn).await?;
-        let consents = rows.into_iter().filter(|(_, child)| children.contains(child)).map(|(id, _)| id).collect();
+        let mut consents = HashSet::new();
+        for (id, child) in rows.into_iter().filter(|(_, child)| children.contains(child)) {
+            consents.insert(id.clone());
+            parent_child.insert(id, child);
+        }
         let rows: Vec<(String, String, Option<String>)> = sqlx::query_as("SELECT id, kind, file_id FROM documents").fetch_all(&mut *conn).await?;
         let mut restricted_documents = HashSet::new();
-        let mut restricted_files = HashSet::new();
+        let mut restricted_files: HashSet<String> = sqlx::query_scalar("SELECT file_id FROM certificates").fetch_all(&mut *conn).await?.into_iter().collect();
         for (id, kind, file) in rows {
             if Kind::from_stored(&kind).is_some_and(Kind::restricted) {
                 restricted_documents.insert(id);
                 restricted_files.extend(file);
             }
         }
-        Ok(Seen { children, circumstances, consents, restricted_documents, restricted_files })
+        Ok(Seen { group, children, parent_child, circumstances, consents, restricted_documents, restricted_files })
+    }
+
+    fn leaves_group(&self, link: &Link) -> bool {
+        let Some(group) = &self.group else { return false };
+        Changes::parse(&link.changes).is_some_and(|c| c.pairs().any(|(column, old, _)| column == "group_unit_id" && old.as_str() == Some(group)))
+    }
+
+    /// The records a limited laptop gets whole with every entry they have, when an entry of
+    /// theirs (or of a group or consent of theirs) goes to it: a child who came into the group
+    /// after that laptop was sent the child's earlier entries (withheld then) arrives entire.
+    pub(crate) fn records_to_complete<'a>(&self, sent: impl Iterator<Item = &'a Link>) -> std::collections::BTreeSet<(String, String)> {
+        let mut out = std::collections::BTreeSet::new();
+        for link in sent.filter(|l| l.op != "event") {
+            match link.table_name.as_str() {
+                "children" if self.children.contains(&link.record_id) => {
+                    out.insert(("children".to_owned(), link.record_id.clone()));
+                }
+                "child_circumstances" | "child_consents" => {
+                    if let Some(child) = self.parent_child.get(&link.record_id) {
+                        out.insert(("children".to_owned(), child.clone()));
+                        out.insert((link.table_name.clone(), link.record_id.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// How `link` goes to a limited laptop.
@@ -90,8 +128,9 @@ impl Seen {
         let id = &link.record_id;
         let visible = match link.table_name.as_str() {
             _ if link.op == "event" => false,
-            t if CASE_TABLES.contains(&t) => false,
-            "children" => self.children.contains(id),
+            t if OFFICE_TABLES.contains(&t) => false,
+            // A child moving out of the group: the laptop learns where to.
+            "children" => self.children.contains(id) || self.leaves_group(link),
             "child_circumstances" => self.circumstances.contains(id),
             "child_consents" => self.consents.contains(id),
             "documents" => !self.restricted_documents.contains(id),
@@ -116,16 +155,26 @@ impl Seen {
     }
 }
 
-/// The residential group of each child and the child and code of each group of special
-/// circumstances and consent, as the receiving laptop knows them and as the file sets them:
-/// what a collaborator's changes are checked against.
-#[derive(Default)]
-pub(crate) struct Bounds {
+/// What a collaborator's changes are checked against: the residential group of each child, the
+/// child and code of each group of special circumstances and consent, the unit of each
+/// assignment and note — as this laptop holds them (`stored`) and as the file leaves them
+/// (`after`). A change to a record already here must be within bounds both before and after.
+#[derive(Default, Clone)]
+struct Facts {
     child_group: HashMap<String, Option<String>>,
     parent_child: HashMap<String, String>,
     circumstance_code: HashMap<String, String>,
     assignment_unit: HashMap<String, String>,
     note_assignment: HashMap<String, String>,
+}
+
+pub(crate) struct Bounds {
+    stored: Facts,
+    after: Facts,
+    /// Children that were ever in each residential group (a child moved out while its
+    /// collaborator's laptop was away may still carry that laptop's last edits).
+    once_in_group: HashSet<(String, String)>,
+    files: HashSet<String>,
 }
 
 fn text_of(changes: &Changes, column: &str) -> Option<Option<String>> {
@@ -134,51 +183,61 @@ fn text_of(changes: &Changes, column: &str) -> Option<Option<String>> {
 
 impl Bounds {
     pub(crate) async fn load(conn: &mut SqliteConnection, links: &[Link]) -> Result<Bounds> {
-        let mut b = Bounds::default();
+        let mut f = Facts::default();
         for (id, group) in sqlx::query_as::<_, (String, Option<String>)>("SELECT id, group_unit_id FROM children").fetch_all(&mut *conn).await? {
-            b.child_group.insert(id, group);
+            f.child_group.insert(id, group);
         }
         for (id, child, code) in sqlx::query_as::<_, (String, String, String)>("SELECT id, child_id, code FROM child_circumstances").fetch_all(&mut *conn).await? {
-            b.parent_child.insert(id.clone(), child);
-            b.circumstance_code.insert(id, code);
+            f.parent_child.insert(id.clone(), child);
+            f.circumstance_code.insert(id, code);
         }
         for (id, child) in sqlx::query_as::<_, (String, String)>("SELECT id, child_id FROM child_consents").fetch_all(&mut *conn).await? {
-            b.parent_child.insert(id, child);
+            f.parent_child.insert(id, child);
         }
         for (id, unit) in sqlx::query_as::<_, (String, String)>("SELECT id, unit_id FROM assignments").fetch_all(&mut *conn).await? {
-            b.assignment_unit.insert(id, unit);
+            f.assignment_unit.insert(id, unit);
         }
         for table in ["progress_notes", "evidence"] {
             for (id, a) in sqlx::query_as::<_, (String, String)>(&format!("SELECT id, assignment_id FROM {table}")).fetch_all(&mut *conn).await? {
-                b.note_assignment.insert(id, a);
+                f.note_assignment.insert(id, a);
             }
         }
+        let once_in_group: HashSet<(String, String)> = sqlx::query_as::<_, (String, String)>(
+            "SELECT DISTINCT record_id, json_extract(changes, '$.group_unit_id[1]') AS g FROM change_log
+             WHERE table_name = 'children' AND g IS NOT NULL",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+        let files: HashSet<String> = sqlx::query_scalar("SELECT id FROM files").fetch_all(&mut *conn).await?.into_iter().collect();
+        let stored = f.clone();
         for link in links {
             let Some(changes) = Changes::parse(&link.changes) else { continue };
             let id = link.record_id.clone();
             match link.table_name.as_str() {
                 "children" => {
                     if let Some(group) = text_of(&changes, "group_unit_id") {
-                        b.child_group.insert(id, group);
+                        f.child_group.insert(id, group);
                     }
                 }
                 "child_circumstances" | "child_consents" => {
                     if let Some(Some(child)) = text_of(&changes, "child_id") {
-                        b.parent_child.insert(id.clone(), child);
+                        f.parent_child.insert(id.clone(), child);
                     }
                     if let Some(Some(code)) = text_of(&changes, "code") {
-                        b.circumstance_code.insert(id, code);
+                        f.circumstance_code.insert(id, code);
                     }
                 }
                 "progress_notes" | "evidence" => {
                     if let Some(Some(a)) = text_of(&changes, "assignment_id") {
-                        b.note_assignment.insert(id, a);
+                        f.note_assignment.insert(id, a);
                     }
                 }
                 _ => {}
             }
         }
-        Ok(b)
+        Ok(Bounds { stored, after: f, once_in_group, files })
     }
 
     /// Why `link`, made on a laptop of `audience`, is beyond what that laptop may change; `None`
@@ -189,25 +248,18 @@ impl Bounds {
             return None;
         }
         let table = link.table_name.as_str();
-        let in_group = |child: Option<&String>| {
-            child.and_then(|c| self.child_group.get(c)).is_some_and(|g| g.is_some() && g == group)
-        };
+        let id = &link.record_id;
         let allowed = *role == UserRole::Collaborator
             && match table {
-                "children" => in_group(Some(&link.record_id)),
-                "child_circumstances" => {
-                    in_group(self.parent_child.get(&link.record_id))
-                        && self.circumstance_code.get(&link.record_id).and_then(|c| Circumstance::from_stored(c)).is_some_and(|c| !c.sensitive())
+                "files" => link.op == "insert" && !self.files.contains(id),
+                _ => {
+                    let after = self.within(&self.after, group, table, id);
+                    let known = self.stored.child_group.contains_key(id)
+                        || self.stored.parent_child.contains_key(id)
+                        || self.stored.assignment_unit.contains_key(id)
+                        || self.stored.note_assignment.contains_key(id);
+                    after && (!known || self.within(&self.stored, group, table, id))
                 }
-                "child_consents" => in_group(self.parent_child.get(&link.record_id)),
-                "assignments" => self.assignment_unit.get(&link.record_id).is_some_and(|u| Some(u) == group.as_ref()),
-                "progress_notes" | "evidence" => self
-                    .note_assignment
-                    .get(&link.record_id)
-                    .and_then(|a| self.assignment_unit.get(a))
-                    .is_some_and(|u| Some(u) == group.as_ref()),
-                "files" => link.op == "insert",
-                _ => false,
             };
         (!allowed).then(|| {
             let what = if CHILD_TABLES.contains(&table) {
@@ -217,7 +269,26 @@ impl Bounds {
             } else {
                 "dữ liệu vai trò này không được sửa"
             };
-            format!("{what}: bảng {table}, bản ghi {}", link.record_id)
+            format!("{what}: bảng {table}, bản ghi {id}")
         })
+    }
+
+    /// Whether record `id` of `table`, as `facts` have it, belongs to `group`.
+    fn within(&self, facts: &Facts, group: &Option<String>, table: &str, id: &str) -> bool {
+        let Some(group) = group else { return false };
+        let child_in_group = |child: Option<&String>| {
+            child.is_some_and(|c| {
+                facts.child_group.get(c).is_some_and(|g| g.as_ref() == Some(group)) || self.once_in_group.contains(&(c.clone(), group.clone()))
+            })
+        };
+        let sensitive = |circumstance: &str| facts.circumstance_code.get(circumstance).and_then(|c| Circumstance::from_stored(c)).is_none_or(|c| c.sensitive());
+        match table {
+            "children" => child_in_group(Some(&id.to_owned())),
+            "child_circumstances" => child_in_group(facts.parent_child.get(id)) && !sensitive(id),
+            "child_consents" => child_in_group(facts.parent_child.get(id)),
+            "assignments" => facts.assignment_unit.get(id) == Some(group),
+            "progress_notes" | "evidence" => facts.note_assignment.get(id).and_then(|a| facts.assignment_unit.get(a)) == Some(group),
+            _ => false,
+        }
     }
 }

@@ -215,6 +215,7 @@ pub async fn join(db_path: &Path, bytes: &[u8], passphrase: &str, password: &str
             id: secrets.sender_device_id.clone(),
             name: "Máy văn phòng".to_owned(),
             public_key: secrets.sender_public_key.clone(),
+            user_id: None,
             account: None,
             role: None,
             group_unit_id: None,
@@ -225,7 +226,9 @@ pub async fn join(db_path: &Path, bytes: &[u8], passphrase: &str, password: &str
         let body = parts.open(&public, &key)?;
         let (content, blobs) = super::unframe(&body)?;
         let mut w = store.write(&actor, Source::Sync).await?;
-        super::merge(&mut w, &sender, &content, &blobs, true, &mut |_, _| {}).await?;
+        // The laptop's own account decides what it is; its group does not matter here.
+        let receiver = super::Audience::of(Some(header.role), None);
+        super::merge(&mut w, &receiver, &sender, &content, &blobs, true, &mut |_, _| {}).await?;
         sqlx::query("INSERT INTO sync_peers (peer_id, last_received_at) VALUES (?, ?)").bind(&sender.id).bind(w.stamp().to_owned()).execute(w.conn()).await?;
         w.commit().await?;
         let has_account: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?").bind(&secrets.user_id).fetch_optional(store.pool()).await?;

@@ -31,7 +31,8 @@ use crate::audit::Event;
 use crate::auth::{Actor, Need, UserRole};
 use crate::store::chain::{self, Link, LINK_COLUMNS};
 use crate::store::fold::{self, LogEntry};
-use crate::store::{natural_id, Cols, Source, Write};
+use crate::store::Changes;
+use crate::store::{hlc, natural_id, Cols, Source, Write};
 use crate::{Error, Result, Store};
 use filter::{Audience, Bounds, Seen, Shown};
 
@@ -82,6 +83,9 @@ pub enum SyncError {
     /// The one-time passphrase does not open the join file.
     #[error("Mật khẩu kết nạp không đúng (hoặc tệp kết nạp đã bị thay đổi). Hãy nhập đúng mật khẩu cán bộ đưa kèm tệp.")]
     WrongJoinPassphrase,
+    /// A backup whose content does not match its manifest, or that does not open.
+    #[error("Bản sao lưu hỏng: {0}. Dữ liệu chưa thay đổi; hãy chọn một bản sao lưu khác.")]
+    DamagedBackup(String),
     /// The folder already holds data.
     #[error("Thư mục này đã có dữ liệu; hãy chọn một thư mục trống để kết nạp máy.")]
     DataExists,
@@ -158,6 +162,7 @@ struct DeviceRow {
     id: String,
     name: String,
     public_key: String,
+    user_id: Option<String>,
     account: Option<String>,
     role: Option<UserRole>,
     group_unit_id: Option<String>,
@@ -165,7 +170,7 @@ struct DeviceRow {
     created_at: String,
 }
 
-const DEVICE_SELECT: &str = "SELECT d.id, d.name, d.public_key, u.name AS account, u.role, u.group_unit_id, g.name AS group_name, d.created_at
+const DEVICE_SELECT: &str = "SELECT d.id, d.name, d.public_key, d.user_id, u.name AS account, u.role, u.group_unit_id, g.name AS group_name, d.created_at
     FROM devices d LEFT JOIN users u ON u.id = d.user_id LEFT JOIN units g ON g.id = u.group_unit_id WHERE d.deleted_at IS NULL";
 
 impl DeviceRow {
@@ -320,9 +325,44 @@ async fn gather(conn: &mut sqlx::SqliteConnection, store: &Store, audience: &Aud
             }
         }
     }
+    if let Some(seen) = &seen {
+        complete_records(conn, seen, &mut content).await?;
+    }
     content.knows = holdings(conn).await?;
     let entries = content.entries.clone();
     Ok(Gathered { content, entries })
+}
+
+/// Adds to a limited laptop's file the earlier entries of the records it gets (see
+/// [`Seen::records_to_complete`]); the laptop stores those it lacks.
+async fn complete_records(conn: &mut sqlx::SqliteConnection, seen: &Seen, content: &mut Content) -> Result<()> {
+    let records = seen.records_to_complete(content.entries.iter());
+    let present: BTreeSet<(String, i64)> = content.entries.iter().map(|l| (l.device_id.clone(), l.seq)).collect();
+    let records: Vec<(String, String)> = records.into_iter().collect();
+    for batch in records.chunk_by(|a, b| a.0 == b.0).flat_map(|same_table| same_table.chunks(FOLD_BATCH)) {
+        let sql = format!(
+            "SELECT {LINK_COLUMNS} FROM change_log WHERE table_name = ? AND record_id IN ({}) AND op <> 'event'",
+            vec!["?"; batch.len()].join(", ")
+        );
+        let mut q = sqlx::query_as::<_, Link>(&sql).bind(&batch[0].0);
+        for (_, id) in batch {
+            q = q.bind(id);
+        }
+        for link in q.fetch_all(&mut *conn).await? {
+            if present.contains(&(link.device_id.clone(), link.seq)) {
+                continue;
+            }
+            match seen.show(&link) {
+                Shown::Whole => content.entries.push(link),
+                Shown::WithoutColumns(cut) => {
+                    content.withheld.push(Withheld { device_id: link.device_id, seq: link.seq, hash: link.hash, columns_removed: true });
+                    content.entries.push(cut);
+                }
+                Shown::Withheld => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The highest sequence this laptop holds of each device (whole or withheld).
@@ -499,7 +539,8 @@ async fn receive(store: &Store, actor: &Actor, bytes: &[u8], apply: bool, progre
         _ => {}
     }
     let (content, blobs) = unframe(&body)?;
-    let done = merge(&mut w, &sender, &content, &blobs, apply, progress).await?;
+    let receiver = own_audience(w.conn(), store.device_id()).await?;
+    let done = merge(&mut w, &receiver, &sender, &content, &blobs, apply, progress).await?;
     let incoming = Incoming {
         sender: sender.name.clone(),
         made_at: local_time(&header.made_at),
@@ -527,14 +568,16 @@ async fn receive(store: &Store, actor: &Actor, bytes: &[u8], apply: bool, progre
 }
 
 fn unframe(body: &[u8]) -> Result<(Content, Vec<&[u8]>), SyncError> {
-    let len = body.get(..8).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize).ok_or(SyncError::Altered)?;
-    let json = body.get(8..8 + len).ok_or(SyncError::Altered)?;
+    let len = body.get(..8).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))).ok_or(SyncError::Altered)?;
+    let end = usize::try_from(len).ok().and_then(|l| l.checked_add(8)).ok_or(SyncError::Altered)?;
+    let json = body.get(8..end).ok_or(SyncError::Altered)?;
     let content: Content = serde_json::from_slice(json).map_err(|_| SyncError::Altered)?;
-    let mut at = 8 + len;
+    let mut at = end;
     let mut blobs = Vec::new();
     for blob in &content.files {
-        blobs.push(body.get(at..at + blob.len).ok_or(SyncError::Altered)?);
-        at += blob.len;
+        let next = at.checked_add(blob.len).ok_or(SyncError::Altered)?;
+        blobs.push(body.get(at..next).ok_or(SyncError::Altered)?);
+        at = next;
     }
     Ok((content, blobs))
 }
@@ -550,6 +593,7 @@ struct Merged {
 /// database, and each page read again is decrypted and authenticated again.
 async fn merge(
     w: &mut Write<'_>,
+    receiver: &Audience,
     sender: &DeviceRow,
     content: &Content,
     blobs: &[&[u8]],
@@ -557,7 +601,7 @@ async fn merge(
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<Merged> {
     sqlx::query("PRAGMA cache_size = -65536").execute(w.conn()).await?;
-    let merged = merge_entries(w, sender, content, blobs, apply, progress).await;
+    let merged = merge_entries(w, receiver, sender, content, blobs, apply, progress).await;
     // SQLite's default: the pool's connection goes back as it came.
     sqlx::query("PRAGMA cache_size = -2000").execute(w.conn()).await?;
     merged
@@ -565,6 +609,7 @@ async fn merge(
 
 async fn merge_entries(
     w: &mut Write<'_>,
+    receiver: &Audience,
     sender: &DeviceRow,
     content: &Content,
     blobs: &[&[u8]],
@@ -572,14 +617,30 @@ async fn merge_entries(
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<Merged> {
     let audience = sender.audience();
+    let beyond = |what: &str| -> Error { SyncError::BeyondRole { device: sender.name.clone(), what: what.to_owned() }.into() };
+    // Only the office's laptops send stubs of entries withheld, and only to a limited laptop.
+    if !content.withheld.is_empty() && (audience != Audience::Full || *receiver == Audience::Full) {
+        return Err(beyond("mang mục nhật ký bị giữ lại"));
+    }
+    for link in &content.entries {
+        let Some(clock) = hlc::Hlc::decode(&link.hlc).filter(|c| c.encode(&link.device_id) == link.hlc) else {
+            return Err(SyncError::Altered.into());
+        };
+        // A limited laptop's clock may not run a day ahead: its entries would win every field.
+        if audience != Audience::Full && clock.millis > chrono::Utc::now().timestamp_millis() + 24 * 3600 * 1000 {
+            return Err(beyond("đồng hồ của máy đó chạy sai, nhanh hơn một ngày"));
+        }
+    }
     if audience != Audience::Full {
         if content.entries.iter().any(|l| l.device_id != sender.id) {
-            let what = "mang thay đổi của máy khác".to_owned();
-            return Err(SyncError::BeyondRole { device: sender.name.clone(), what }.into());
+            return Err(beyond("mang thay đổi của máy khác"));
+        }
+        if content.entries.iter().any(|l| Some(&l.user_id) != sender.user_id.as_ref()) {
+            return Err(beyond("mang thay đổi ghi tên người khác"));
         }
         let bounds = Bounds::load(w.conn(), &content.entries).await?;
         if let Some(what) = content.entries.iter().find_map(|l| bounds.beyond(&audience, l)) {
-            return Err(SyncError::BeyondRole { device: sender.name.clone(), what }.into());
+            return Err(beyond(&what));
         }
     }
     let cut: BTreeSet<(&str, i64)> = content.withheld.iter().filter(|s| s.columns_removed).map(|s| (s.device_id.as_str(), s.seq)).collect();
@@ -674,10 +735,9 @@ async fn merge_entries(
         progress(done, total);
     }
     // A limited laptop keeps no conflicts: the office's laptops find the same ones, from the
-    // same entries, and only the officer chooses. (Asked once every row is in, its own too.)
+    // same entries, and only the officer chooses.
     let mut conflicts = 0;
-    let own = w.device_id().to_owned();
-    if own_audience(w.conn(), &own).await? == Audience::Full {
+    if *receiver == Audience::Full {
         for (table, record_id, clash) in &clashes {
             if keep_conflict(w, table, record_id, clash).await? {
                 conflicts += 1;
@@ -685,7 +745,18 @@ async fn merge_entries(
         }
     }
     if apply {
+        // Only the files the entries name.
+        let named: BTreeSet<String> = content
+            .entries
+            .iter()
+            .filter(|l| l.table_name == "files" && l.op == "insert")
+            .filter_map(|l| Changes::parse(&l.changes))
+            .filter_map(|c| c.new_values().find(|(column, _)| *column == "stored_path").and_then(|(_, v)| v.as_str().map(str::to_owned)))
+            .collect();
         for (blob, bytes) in content.files.iter().zip(blobs) {
+            if !named.contains(&blob.path) {
+                return Err(SyncError::Altered.into());
+            }
             keep_blob(w.store(), blob, bytes)?;
         }
         note_peer(w, &sender.id, "known", &content.knows).await?;
@@ -706,7 +777,11 @@ async fn note_peer(w: &mut Write<'_>, peer: &str, measure: &'static str, upto: &
 }
 
 async fn mark_withheld(w: &mut Write<'_>, device: &str, seq: i64, hash: &str, columns_removed: bool) -> Result<()> {
-    sqlx::query("INSERT OR IGNORE INTO withheld_entries (device_id, seq, hash, columns_removed) VALUES (?, ?, ?, ?)")
+    // An entry withheld before may come now without some columns: it is here, marked so.
+    sqlx::query(
+        "INSERT INTO withheld_entries (device_id, seq, hash, columns_removed) VALUES (?, ?, ?, ?)
+         ON CONFLICT (device_id, seq) DO UPDATE SET columns_removed = excluded.columns_removed",
+    )
         .bind(device)
         .bind(seq)
         .bind(hash)
@@ -716,9 +791,13 @@ async fn mark_withheld(w: &mut Write<'_>, device: &str, seq: i64, hash: &str, co
     Ok(())
 }
 
-/// Writes a received kept file (already sealed with the ward's key) unless it is there.
+/// Writes a received kept file (already sealed with the ward's key) unless it is there: its
+/// content must be what its name (the SHA-256 of the content) says.
 fn keep_blob(store: &Store, blob: &Blob, bytes: &[u8]) -> Result<()> {
-    if !kept_path(&blob.path) {
+    use sha2::{Digest, Sha256};
+    let named_hash = blob.path.rsplit('/').next().map(|f| f.split('.').next().unwrap_or_default()).unwrap_or_default();
+    let whole = crate::files::unseal(store.key(), bytes).is_ok_and(|plain| hex::encode(Sha256::digest(&plain)) == named_hash);
+    if !kept_path(&blob.path) || !whole {
         return Err(SyncError::Altered.into());
     }
     let target = store.data_dir().join(&blob.path);
@@ -890,7 +969,7 @@ pub async fn conflicts(store: &Store, actor: &Actor) -> Result<Vec<Conflict>> {
     .await?;
     let names: HashMap<String, String> =
         sqlx::query_as::<_, (String, String)>("SELECT id, name FROM devices").fetch_all(store.pool()).await?.into_iter().collect();
-    let device = |id: &str| names.get(id).cloned().unwrap_or_else(|| format!("máy {}", &id[..id.len().min(8)]));
+    let device = |id: &str| names.get(id).cloned().unwrap_or_else(|| format!("máy {}", id.chars().take(8).collect::<String>()));
     let tables = fold::user_tables(&mut *store.pool().acquire().await?).await?;
     let mut out = Vec::new();
     for r in rows {

@@ -237,6 +237,41 @@ async fn a_collaborators_laptop_holds_its_group_only_and_its_changes_are_held_to
     let on_laptop: String = sqlx::query_scalar("SELECT full_name FROM children WHERE id = ?").bind(&child).fetch_one(ctv.store.pool()).await.unwrap();
     assert_eq!(on_laptop, "Hồ Văn Tý");
 
+    // A child moving into the group arrives whole; one moving out is seen to go.
+    let other_group = unit_named(o, oa, "Tổ dân phố 2").await;
+    let (incoming, outgoing): (String, String) = (
+        sqlx::query_scalar("SELECT id FROM children WHERE group_unit_id = ? ORDER BY id LIMIT 1").bind(&other_group).fetch_one(o.pool()).await.unwrap(),
+        sqlx::query_scalar("SELECT id FROM children WHERE group_unit_id = ? AND id <> ? ORDER BY id LIMIT 1").bind(&group).bind(&child).fetch_one(o.pool()).await.unwrap(),
+    );
+    for (id, to) in [(&incoming, &group), (&outgoing, &other_group)] {
+        let mut w = o.write(oa, Source::Window).await.unwrap();
+        w.update("children", id, treem::store::Cols::new().set("group_unit_id", to)).await.unwrap();
+        w.commit().await.unwrap();
+    }
+    exchange((o, oa), (&ctv.store, &ctv.actor)).await;
+    let group_of = |id: String| {
+        let pool = ctv.store.pool().clone();
+        async move { sqlx::query_scalar::<_, Option<String>>("SELECT group_unit_id FROM children WHERE id = ?").bind(id).fetch_optional(&pool).await.unwrap() }
+    };
+    assert_eq!(group_of(incoming.clone()).await, Some(Some(group.clone())), "the child who came into the group is on the laptop");
+    assert_eq!(group_of(outgoing.clone()).await, Some(Some(other_group.clone())), "the child who left is seen to leave");
+    assert!(treem::check::quick(&ctv.store).await.unwrap().chains.whole());
+
+    // A note of another unit's part, moved by the laptop onto its own group's part: refused.
+    let others: String = sqlx::query_scalar("SELECT id FROM assignments WHERE unit_id <> ? LIMIT 1").bind(&group).fetch_one(o.pool()).await.unwrap();
+    let node: String = sqlx::query_scalar("SELECT node_id FROM assignments WHERE id = ?").bind(&others).fetch_one(o.pool()).await.unwrap();
+    let own_part = plan::assign_unit(o, oa, Source::Window, &node, &group, false).await.unwrap().id;
+    {
+        let note = plan::add_note(o, oa, Source::Window, &others, day, "Ghi chú của đơn vị khác.").await.unwrap();
+        exchange((o, oa), (&ctv.store, &ctv.actor)).await;
+        let mut w = ctv.store.write(&ctv.actor, Source::Window).await.unwrap();
+        w.update("progress_notes", &note.id, treem::store::Cols::new().set("assignment_id", &own_part)).await.unwrap();
+        w.commit().await.unwrap();
+        let (bytes, _) = sync::export(&ctv.store, &ctv.actor, Some(o.device_id()), false).await.unwrap();
+        let err = sync::import(o, oa, &bytes, &mut |_, _| {}).await.unwrap_err();
+        assert!(err.to_string().contains("tiến độ của đơn vị khác"), "{err}");
+    }
+
     // A change beyond the role (made here by going around the core's check) is refused whole.
     let police = unit_named(o, oa, "Công an").await;
     let mut w = ctv.store.write(&ctv.actor, Source::Window).await.unwrap();
@@ -326,7 +361,7 @@ fn an_import_killed_midway_leaves_the_database_as_it_was_and_the_command_line_do
     std::fs::write(&backup, damaged).unwrap();
     let refused = treem(&a, &["restore", backup.to_str().unwrap()], &[]);
     assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("bản sao lưu hỏng"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("Bản sao lưu hỏng"), "{}", String::from_utf8_lossy(&refused.stderr));
     assert_eq!(children(&a), at_backup, "a damaged backup changes nothing");
 }
 
