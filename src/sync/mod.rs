@@ -623,7 +623,8 @@ async fn merge_entries(
         return Err(beyond("mang mục nhật ký bị giữ lại"));
     }
     for link in &content.entries {
-        let Some(clock) = hlc::Hlc::decode(&link.hlc).filter(|c| c.encode(&link.device_id) == link.hlc) else {
+        // Entries older than the clock have none; every other reading must be well formed.
+        let Some(clock) = hlc::Hlc::decode(&link.hlc).filter(|c| link.hlc.is_empty() || c.encode(&link.device_id) == link.hlc) else {
             return Err(SyncError::Altered.into());
         };
         // A limited laptop's clock may not run a day ahead: its entries would win every field.
