@@ -390,6 +390,12 @@ enum Step {
     RemoveChild { laptop: usize, child: usize },
     RestoreChild { laptop: usize, child: usize },
     AddNote { laptop: usize, assignment: usize },
+    /// The same name added on two laptops is one unit (its id comes from the name).
+    AddUnit { laptop: usize, name: u8 },
+    LockMinutes { laptop: usize, minutes: u32 },
+    AddCircumstance { laptop: usize, child: usize, code: usize },
+    RemoveCircumstance { laptop: usize, child: usize },
+    EditDraft { laptop: usize, summary: u8 },
     /// A file made by one laptop for another, put in the post.
     Send { from: usize, to: usize },
     /// A file in the post delivered (and left there, so it may come again).
@@ -405,6 +411,11 @@ fn step() -> impl Strategy<Value = Step> {
         (laptop.clone(), 0..3usize).prop_map(|(laptop, child)| Step::RemoveChild { laptop, child }),
         (laptop.clone(), 0..3usize).prop_map(|(laptop, child)| Step::RestoreChild { laptop, child }),
         (laptop.clone(), 0..3usize).prop_map(|(laptop, assignment)| Step::AddNote { laptop, assignment }),
+        (laptop.clone(), 0..2u8).prop_map(|(laptop, name)| Step::AddUnit { laptop, name }),
+        (laptop.clone(), 5..15u32).prop_map(|(laptop, minutes)| Step::LockMinutes { laptop, minutes }),
+        (laptop.clone(), 0..3usize, 0..3usize).prop_map(|(laptop, child, code)| Step::AddCircumstance { laptop, child, code }),
+        (laptop.clone(), 0..3usize).prop_map(|(laptop, child)| Step::RemoveCircumstance { laptop, child }),
+        (laptop.clone(), 0..3u8).prop_map(|(laptop, summary)| Step::EditDraft { laptop, summary }),
         (laptop.clone(), 1..3usize).prop_map(|(from, d)| Step::Send { from, to: (from + d) % 3 }),
         (0..64usize).prop_map(|file| Step::Deliver { file }),
         (0..64usize).prop_map(|file| Step::Deliver { file }),
@@ -417,6 +428,7 @@ struct Ward {
     units: Vec<String>,
     assignments: Vec<String>,
     children: Vec<String>,
+    draft: treem::documents::register::Document,
 }
 
 impl Ward {
@@ -443,11 +455,15 @@ async fn three_laptops() -> Ward {
         units.push(unit_named(o, oa, name).await);
     }
     let assignments: Vec<String> = sqlx::query_scalar("SELECT id FROM assignments ORDER BY id LIMIT 3").fetch_all(o.pool()).await.unwrap();
+    let plan = plan::of_year(o, oa, 2024).await.unwrap();
+    let draft = treem::documents::register::create_draft(o, oa, Source::Window, treem::documents::register::Kind::Report, &plan.id, Some(treem::plan::reporting::ReportPeriod::Half), None, None)
+        .await
+        .unwrap();
     let a = join_laptop(&office, "Máy A", "canbo").await;
     let b = join_laptop(&office, "Máy B", "canbo").await;
     // A hears of B from the office.
     exchange((o, oa), (&a.store, &a.actor)).await;
-    Ward { office, laptops: vec![a, b], units, assignments, children: kids }
+    Ward { office, laptops: vec![a, b], units, assignments, children: kids, draft }
 }
 
 async fn run(ward: &Ward, steps: &[Step]) {
@@ -480,6 +496,41 @@ async fn run(ward: &Ward, steps: &[Step]) {
             Step::AddNote { laptop, assignment } => {
                 let (st, ac) = ward.at(laptop);
                 plan::add_note(st, ac, Source::Window, &ward.assignments[assignment], day, "Đã làm một phần.").await.unwrap();
+            }
+            Step::AddUnit { laptop, name } => {
+                let (st, ac) = ward.at(laptop);
+                let _ = ward::add_unit(st, ac, Source::Window, &format!("Câu lạc bộ {name}"), ward::UnitKind::Agency).await;
+            }
+            Step::LockMinutes { laptop, minutes } => {
+                let (st, ac) = ward.at(laptop);
+                ward::set_lock_minutes(st, ac, Source::Window, minutes).await.unwrap();
+            }
+            Step::AddCircumstance { laptop, child, code } => {
+                let (st, ac) = ward.at(laptop);
+                let code = [treem::children::Circumstance::B, treem::children::Circumstance::C, treem::children::Circumstance::H][code];
+                let input = treem::children::CircumstanceInput { code, subgroup: None, start: "01/01/2024".into(), end: String::new(), note: String::new() };
+                let _ = children::add_circumstance(st, ac, Source::Window, &ward.children[child], &input).await;
+            }
+            Step::RemoveCircumstance { laptop, child } => {
+                let (st, ac) = ward.at(laptop);
+                let span: Option<String> = sqlx::query_scalar("SELECT id FROM child_circumstances WHERE child_id = ? AND deleted_at IS NULL ORDER BY id LIMIT 1")
+                    .bind(&ward.children[child])
+                    .fetch_optional(st.pool())
+                    .await
+                    .unwrap();
+                if let Some(span) = span {
+                    let _ = children::remove_circumstance(st, ac, Source::Window, &span).await;
+                }
+            }
+            Step::EditDraft { laptop, summary } => {
+                let (st, ac) = ward.at(laptop);
+                let d = &ward.draft;
+                let edits = treem::documents::register::DraftEdits {
+                    summary: format!("Báo cáo 6 tháng, bản {summary}"),
+                    narrative: d.narrative.clone(),
+                    recipients: d.recipients.clone(),
+                };
+                treem::documents::register::save_draft(st, ac, Source::Window, &d.id, &edits).await.unwrap();
             }
             Step::Send { from, to } => {
                 let (st, ac) = ward.at(from);
@@ -516,7 +567,8 @@ async fn run(ward: &Ward, steps: &[Step]) {
 /// started from that value) or is kept as a conflict.
 async fn nothing_lost(store: &Store) {
     let entries: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT table_name, record_id, hlc, changes FROM change_log WHERE op <> 'event' AND table_name IN ('units', 'children', 'assignments') ORDER BY hlc, device_id, seq",
+        "SELECT table_name, record_id, hlc, changes FROM change_log WHERE op <> 'event'
+           AND table_name IN ('units', 'children', 'assignments', 'ward', 'child_circumstances', 'documents', 'progress_notes') ORDER BY hlc, device_id, seq",
     )
     .fetch_all(store.pool())
     .await
