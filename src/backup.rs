@@ -51,13 +51,11 @@ pub struct Made {
     /// Its size.
     #[ts(type = "number")]
     pub bytes: u64,
+    /// Its size as the window shows it ("1,2 MB").
+    pub size: String,
     /// Kept files in it.
     #[ts(type = "number")]
     pub files: i64,
-}
-
-fn quoted(path: &Path) -> String {
-    format!("'{}'", path.to_string_lossy().replace('\'', "''"))
 }
 
 /// Writes a backup of `store` to `target` (whole or not at all).
@@ -68,7 +66,7 @@ pub async fn make(store: &Store, actor: &Actor, target: &Path) -> Result<Made> {
     let copy = dir.join(format!(".{}.db.tmp", crate::store::new_id()));
     let made = async {
         let mut conn = store.pool().acquire().await?;
-        sqlx::query(&format!("ATTACH DATABASE {} AS backup KEY {}", quoted(&copy), store.key().sqlcipher_pragma())).execute(&mut *conn).await?;
+        sqlx::query(&format!("ATTACH DATABASE {} AS backup KEY {}", keyring::quoted(&copy), store.key().sqlcipher_pragma())).execute(&mut *conn).await?;
         // One read transaction: the copy is the database as of one moment, while others write.
         let exported = async {
             sqlx::query("BEGIN").execute(&mut *conn).await?;
@@ -94,42 +92,73 @@ pub async fn make(store: &Store, actor: &Actor, target: &Path) -> Result<Made> {
     Ok(made)
 }
 
+/// Writes the zip beside `target` member by member (a database of 100,000 children is ~180 MB:
+/// never held in memory whole), each member's SHA-256 taken as it is copied and the manifest
+/// last; then renames it into place.
 fn write_zip(store: &Store, db_copy: &Path, files: &[String], target: &Path) -> Result<Made> {
-    let io = |e: std::io::Error| Error::file(target, e);
-    let zipped = |e: zip::result::ZipError| Error::file(target, std::io::Error::other(e));
-    let mut members: Vec<(String, Vec<u8>)> = vec![
-        (DB_NAME.to_owned(), std::fs::read(db_copy).map_err(|e| Error::file(db_copy, e))?),
-        (KEYS_NAME.to_owned(), {
-            let keys = keyring::path_beside(store.db_path());
-            std::fs::read(&keys).map_err(|e| Error::file(&keys, e))?
-        }),
-    ];
-    let mut kept = 0;
-    for path in files {
-        // A file whose bytes are missing is reported by the integrity check, not the backup.
-        if let Ok(bytes) = std::fs::read(store.data_dir().join(path)) {
-            members.push((path.clone(), bytes));
-            kept += 1;
+    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let partial = dir.join(format!(".{}.partial", crate::store::new_id()));
+    let written = (|| -> std::io::Result<i64> {
+        let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(std::fs::File::create(&partial)?));
+        // Everything in it is encrypted already: compressing would gain nothing.
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).large_file(true);
+        let mut members = Vec::new();
+        let mut add = |zip: &mut zip::ZipWriter<_>, name: &str, from: &Path| -> std::io::Result<()> {
+            let mut source = std::fs::File::open(from)?;
+            zip.start_file(name, stored).map_err(std::io::Error::other)?;
+            let mut hash = Sha256::new();
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                let n = source.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                hash.update(&buf[..n]);
+                zip.write_all(&buf[..n])?;
+            }
+            members.push((name.to_owned(), hex::encode(hash.finalize())));
+            Ok(())
+        };
+        add(&mut zip, DB_NAME, db_copy)?;
+        add(&mut zip, KEYS_NAME, &keyring::path_beside(store.db_path()))?;
+        let mut kept = 0;
+        for path in files {
+            // A file whose bytes are missing is reported by the integrity check, not the backup.
+            let full = store.data_dir().join(path);
+            if full.exists() {
+                add(&mut zip, path, &full)?;
+                kept += 1;
+            }
         }
+        let manifest = Manifest {
+            format: 1,
+            ward: crate::sync::file::ward_tag(store.key()),
+            made_at: crate::store::stamp(chrono::Utc::now()),
+            members,
+        };
+        zip.start_file(MANIFEST, stored).map_err(std::io::Error::other)?;
+        zip.write_all(&serde_json::to_vec_pretty(&manifest).expect("a manifest serialises"))?;
+        let file = zip.finish().map_err(std::io::Error::other)?.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&partial, target)?;
+        crate::files::sync_dir(dir)?;
+        Ok(kept)
+    })();
+    let kept = written.map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        Error::file(target, e)
+    })?;
+    let bytes = std::fs::metadata(target).map_err(|e| Error::file(target, e))?.len();
+    Ok(Made { path: target.display().to_string(), size: size_text(bytes), bytes, files: kept })
+}
+
+/// A file's size as the window shows it: "1,2 MB", "36 KB".
+fn size_text(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0).replace('.', ",")
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
     }
-    let manifest = Manifest {
-        format: 1,
-        ward: crate::sync::file::ward_tag(store.key()),
-        made_at: crate::store::stamp(chrono::Utc::now()),
-        members: members.iter().map(|(n, b)| (n.clone(), hex::encode(Sha256::digest(b)))).collect(),
-    };
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    // Everything in it is encrypted already: compressing would gain nothing.
-    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).large_file(true);
-    out.start_file(MANIFEST, stored).map_err(zipped)?;
-    out.write_all(&serde_json::to_vec_pretty(&manifest).expect("a manifest serialises")).map_err(io)?;
-    for (name, bytes) in &members {
-        out.start_file(name.as_str(), stored).map_err(zipped)?;
-        out.write_all(bytes).map_err(io)?;
-    }
-    let bytes = out.finish().map_err(zipped)?.into_inner();
-    crate::files::write_whole(target, &bytes)?;
-    Ok(Made { path: target.display().to_string(), bytes: bytes.len() as u64, files: kept })
 }
 
 /// A backup opened and checked: its members, and the key an account's password unwrapped.
@@ -255,6 +284,8 @@ pub struct Listed {
     /// Its size.
     #[ts(type = "number")]
     pub bytes: u64,
+    /// Its size as the window shows it ("1,2 MB").
+    pub size: String,
 }
 
 /// The data folder's backup folder.
@@ -268,10 +299,9 @@ fn listed(folder: &Path) -> Vec<Listed> {
         .flatten()
         .flatten()
         .filter(|e| e.path().extension().is_some_and(|x| x == EXTENSION))
-        .map(|e| Listed {
-            path: e.path().display().to_string(),
-            name: e.file_name().to_string_lossy().into_owned(),
-            bytes: e.metadata().map(|m| m.len()).unwrap_or(0),
+        .map(|e| {
+            let bytes = e.metadata().map(|m| m.len()).unwrap_or(0);
+            Listed { path: e.path().display().to_string(), name: e.file_name().to_string_lossy().into_owned(), bytes, size: size_text(bytes) }
         })
         .collect();
     // Names carry the time: newest first.
@@ -322,4 +352,16 @@ pub async fn daily(store: &Store, actor: &Actor) -> Result<Option<Made>> {
         return Ok(None);
     }
     automatic(store, actor).await.map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_as_vietnamese_write_them() {
+        assert_eq!(size_text(1_288_490), "1,2 MB");
+        assert_eq!(size_text(36_000), "36 KB");
+        assert_eq!(size_text(1), "1 KB");
+    }
 }

@@ -266,7 +266,8 @@ pub fn is_plain_sqlite(path: &Path) -> bool {
     std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == SQLITE_HEADER
 }
 
-fn quoted(path: &Path) -> String {
+/// A path as an SQL string literal (for `ATTACH DATABASE`).
+pub(crate) fn quoted(path: &Path) -> String {
     format!("'{}'", path.to_string_lossy().replace('\'', "''"))
 }
 

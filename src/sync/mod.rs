@@ -276,13 +276,8 @@ pub struct Outgoing {
     pub everything: bool,
 }
 
-struct Gathered {
-    content: Content,
-    entries: Vec<Link>,
-}
-
 /// The entries a file for `peer` carries, filtered to what it may see.
-async fn outgoing(conn: &mut sqlx::SqliteConnection, store: &Store, peer: &DeviceRow, everything: bool) -> Result<Gathered> {
+async fn outgoing(conn: &mut sqlx::SqliteConnection, store: &Store, peer: &DeviceRow, everything: bool) -> Result<Content> {
     let known = if everything { HashMap::new() } else { peer_state(conn, &peer.id, "known").await? };
     gather(conn, store, &peer.audience(), &known).await
 }
@@ -294,7 +289,7 @@ async fn peer_state(conn: &mut sqlx::SqliteConnection, peer: &str, measure: &'st
     Ok(sqlx::query_as::<_, (String, i64)>(&sql).bind(peer).fetch_all(conn).await?.into_iter().collect())
 }
 
-async fn gather(conn: &mut sqlx::SqliteConnection, store: &Store, audience: &Audience, knows: &HashMap<String, i64>) -> Result<Gathered> {
+async fn gather(conn: &mut sqlx::SqliteConnection, store: &Store, audience: &Audience, knows: &HashMap<String, i64>) -> Result<Content> {
     // A limited laptop relays nothing: it sends its own entries only.
     let only_own = own_audience(conn, store.device_id()).await? != Audience::Full;
     let devices: Vec<String> = if only_own {
@@ -329,8 +324,7 @@ async fn gather(conn: &mut sqlx::SqliteConnection, store: &Store, audience: &Aud
         complete_records(conn, seen, &mut content).await?;
     }
     content.knows = holdings(conn).await?;
-    let entries = content.entries.clone();
-    Ok(Gathered { content, entries })
+    Ok(content)
 }
 
 /// Adds to a limited laptop's file the earlier entries of the records it gets (see
@@ -375,9 +369,9 @@ async fn holdings(conn: &mut sqlx::SqliteConnection) -> Result<BTreeMap<String, 
     Ok(rows.into_iter().collect())
 }
 
-fn summary(recipient: Option<String>, g: &Gathered, files: usize, everything: bool) -> Outgoing {
-    let records: BTreeSet<(&str, &str)> = g.entries.iter().filter(|l| l.op != "event").map(|l| (l.table_name.as_str(), l.record_id.as_str())).collect();
-    Outgoing { recipient, entries: g.entries.len() as i64, records: records.len() as i64, files: files as i64, everything }
+fn summary(recipient: Option<String>, entries: &[Link], files: usize, everything: bool) -> Outgoing {
+    let records: BTreeSet<(&str, &str)> = entries.iter().filter(|l| l.op != "event").map(|l| (l.table_name.as_str(), l.record_id.as_str())).collect();
+    Outgoing { recipient, entries: entries.len() as i64, records: records.len() as i64, files: files as i64, everything }
 }
 
 /// Finds a device by id or name.
@@ -393,12 +387,12 @@ async fn find_device(conn: &mut sqlx::SqliteConnection, which: &str) -> Result<D
 pub async fn plan_export(store: &Store, actor: &Actor, for_device: Option<&str>, everything: bool) -> Result<Outgoing> {
     actor.require(Need::Sync)?;
     let mut conn = store.pool().acquire().await?;
-    let (recipient, g) = collect(&mut conn, store, for_device, everything).await?;
-    let files = g.content.entries.iter().filter(|l| l.table_name == "files" && l.op == "insert").count();
-    Ok(summary(recipient.map(|r| r.name), &g, files, everything || for_device.is_none()))
+    let (recipient, content) = collect(&mut conn, store, for_device, everything).await?;
+    let files = content.entries.iter().filter(|l| l.table_name == "files" && l.op == "insert").count();
+    Ok(summary(recipient.map(|r| r.name), &content.entries, files, everything || for_device.is_none()))
 }
 
-async fn collect(conn: &mut sqlx::SqliteConnection, store: &Store, for_device: Option<&str>, everything: bool) -> Result<(Option<DeviceRow>, Gathered)> {
+async fn collect(conn: &mut sqlx::SqliteConnection, store: &Store, for_device: Option<&str>, everything: bool) -> Result<(Option<DeviceRow>, Content)> {
     match for_device {
         Some(which) => {
             let peer = find_device(conn, which).await?;
@@ -422,12 +416,12 @@ pub async fn export(store: &Store, actor: &Actor, for_device: Option<&str>, ever
         w.commit().await?;
     }
     let mut conn = store.pool().acquire().await?;
-    let (recipient, g) = collect(&mut conn, store, for_device, everything).await?;
+    let (recipient, mut content) = collect(&mut conn, store, for_device, everything).await?;
     let mut blobs = Vec::new();
-    let Gathered { mut content, entries } = g;
     let sent_up_to = content.knows.clone();
-    for link in entries.iter().filter(|l| l.table_name == "files" && l.op == "insert") {
-        let path = sqlx::query_scalar::<_, String>("SELECT stored_path FROM files WHERE id = ?").bind(&link.record_id).fetch_optional(&mut *conn).await?;
+    let kept: Vec<String> = content.entries.iter().filter(|l| l.table_name == "files" && l.op == "insert").map(|l| l.record_id.clone()).collect();
+    for file_id in kept {
+        let path = sqlx::query_scalar::<_, String>("SELECT stored_path FROM files WHERE id = ?").bind(&file_id).fetch_optional(&mut *conn).await?;
         let Some(path) = path.filter(|p| kept_path(p)) else { continue };
         let full = store.data_dir().join(&path);
         let bytes = tokio::fs::read(&full).await.map_err(|e| Error::file(&full, e))?;
@@ -453,7 +447,7 @@ pub async fn export(store: &Store, actor: &Actor, for_device: Option<&str>, ever
         nonce: String::new(),
     };
     let bytes = file::seal(header, &framed, store.key(), &key);
-    let plan = summary(recipient.as_ref().map(|r| r.name.clone()), &Gathered { entries, content: Content::default() }, content.files.len(), everything || for_device.is_none());
+    let plan = summary(recipient.as_ref().map(|r| r.name.clone()), &content.entries, content.files.len(), everything || for_device.is_none());
     let mut w = store.write(actor, Source::Window).await?;
     let about = recipient.as_ref().map_or("", |r| r.id.as_str());
     w.event("devices", about, Event::SyncSent, serde_json::json!({ "máy nhận": plan.recipient, "số thay đổi": plan.entries })).await?;

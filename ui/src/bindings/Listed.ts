@@ -15,4 +15,8 @@ name: string,
 /**
  * Its size.
  */
-bytes: number, };
+bytes: number, 
+/**
+ * Its size as the window shows it ("1,2 MB").
+ */
+size: string, };

@@ -13,6 +13,10 @@ path: string,
  */
 bytes: number, 
 /**
+ * Its size as the window shows it ("1,2 MB").
+ */
+size: string, 
+/**
  * Kept files in it.
  */
 files: number, };
