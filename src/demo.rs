@@ -1,5 +1,5 @@
 //! The demo ward: Nguyễn Nghiêm ward and its 2024 plan, imported from the seed text by the
-//! same importer a user runs, and a register of fictional children.
+//! same importer a user runs, a register of fictional children and their 2024 campaigns.
 
 use crate::auth::{Actor, Need};
 use crate::plan::{self, import};
@@ -46,6 +46,7 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<bool> {
         ward::ensure_unit(&mut w, &format!("Tổ dân phố {n}"), UnitKind::ResidentialGroup).await?;
     }
     crate::children::generate::add_in(&mut w, DEMO_CHILDREN, DEMO_SEED, demo_day()).await?;
+    crate::campaigns::demo::add_in(&mut w).await?;
     w.commit().await?;
     Ok(true)
 }

@@ -73,6 +73,10 @@ labelled_enum! {
         Sync = ("sync", "gửi, nhận dữ liệu giữa các máy và sao lưu"),
         /// Joining laptops to the ward, choosing between conflicting values, restoring backups.
         ManageDevices = ("manage_devices", "kết nạp máy, xử lý xung đột dữ liệu và khôi phục bản sao lưu"),
+        /// Campaigns of gifts and scholarships: their funds, recipients, and commendations.
+        ManageCampaigns = ("manage_campaigns", "lập đợt thăm, tặng quà, học bổng, kinh phí và danh sách nhận quà"),
+        /// Recording that a gift was handed over (a collaborator: in their residential group).
+        HandOver = ("hand_over", "ghi nhận trao quà"),
     }
 }
 
@@ -83,7 +87,7 @@ impl UserRole {
         match self {
             UserRole::Officer => true,
             UserRole::Leader => matches!(need, ReadPlan | IssueDocuments | ReadAudit | ReadChildren | ReadCases | Sync),
-            UserRole::Collaborator => matches!(need, ReadPlan | RecordProgress | ReadChildren | EditChildren | Sync),
+            UserRole::Collaborator => matches!(need, ReadPlan | RecordProgress | ReadChildren | EditChildren | Sync | HandOver),
             UserRole::Viewer => matches!(need, ReadPlan),
         }
     }

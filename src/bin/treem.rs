@@ -148,6 +148,11 @@ enum Command {
         #[command(subcommand)]
         command: ChildrenCommand,
     },
+    /// Các đợt thăm, tặng quà, học bổng
+    Campaign {
+        #[command(subcommand)]
+        command: CampaignCommand,
+    },
     /// Vụ việc xâm hại trẻ em (Nghị định 56/2017): danh sách, xem một vụ việc
     Case {
         #[command(subcommand)]
@@ -325,6 +330,18 @@ enum ChildrenCommand {
 }
 
 #[derive(Subcommand)]
+enum CampaignCommand {
+    /// Danh sách các đợt, với kinh phí theo nguồn và số suất đã trao
+    List {
+        #[command(flatten)]
+        db: Db,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum CaseCommand {
     /// Danh sách vụ việc: số, trẻ, loại, bước, hạn tiếp theo
     List {
@@ -483,6 +500,20 @@ enum DocCommand {
         /// Mã (id) của vụ việc
         #[arg(long = "case")]
         case_id: String,
+        #[command(flatten)]
+        db: Db,
+        /// Tệp PDF ra
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Danh sách ký nhận quà của một đợt (mỗi tổ dân phố một danh sách)
+    Signoff {
+        /// Mã (id) của đợt
+        #[arg(long)]
+        campaign: String,
+        /// Chỉ tổ dân phố này (tên như trong danh sách đơn vị)
+        #[arg(long)]
+        group: Option<String>,
         #[command(flatten)]
         db: Db,
         /// Tệp PDF ra
@@ -932,6 +963,39 @@ async fn run(cli: Cli) -> treem::Result<()> {
             .await;
             store.close().await;
             written?;
+            println!("Đã ghi {}.", out.display());
+        }
+        Command::Campaign { command: CampaignCommand::List { db, json } } => {
+            let (store, actor) = db.open().await?;
+            let all = treem::campaigns::list(&store, &actor).await;
+            store.close().await;
+            let all = all?;
+            if json {
+                print_json(&all);
+            } else {
+                println!("{} đợt.", all.len());
+                for c in &all {
+                    println!("  {}  {} ({})", c.id, c.name, c.dates_text);
+                    for f in &c.funds {
+                        let money = treem::money::format;
+                        println!("      {}: dự kiến {}, đã nhận {}, đã chi {}, còn {}", f.title, money(f.planned), money(f.received), money(f.spent), money(f.left));
+                    }
+                    println!("      Đã trao {}/{} suất; đã chi {}", c.handed_over, c.gifts, treem::money::format(c.money.spent));
+                }
+            }
+        }
+        Command::Doc { command: DocCommand::Signoff { campaign, group, db, out } } => {
+            let (store, actor) = db.open().await?;
+            let pdf = async {
+                let group = match &group {
+                    Some(g) => Some(treem::ward::unit_named(&store, &actor, g).await?.id),
+                    None => None,
+                };
+                treem::documents::campaign_docs::signoff_pdf(&store, &actor, &campaign, group.as_deref()).await
+            }
+            .await;
+            store.close().await;
+            write_file(&out, &pdf?)?;
             println!("Đã ghi {}.", out.display());
         }
         Command::Case { command: CaseCommand::List { db, json } } => {

@@ -203,6 +203,7 @@ pub async fn remove_demo(store: &Store, actor: &Actor) -> Result<usize> {
             removed += 1;
         }
     }
+    crate::campaigns::demo::remove_in(&mut w).await?;
     w.commit().await?;
     Ok(removed)
 }

@@ -76,12 +76,12 @@ const NO_GROUP: u32 = u32::MAX;
 pub(crate) type Span = (Circumstance, NaiveDate, Option<NaiveDate>);
 
 impl Entry {
-    fn in_group_on(&self, code: Circumstance, on: NaiveDate) -> bool {
+    pub(crate) fn in_group_on(&self, code: Circumstance, on: NaiveDate) -> bool {
         self.spans.iter().any(|&(c, start, end)| c == code && super::holds(start, end, on))
     }
 
     /// The letters of the groups holding on `on` ("a, d"); the sensitive ones only when asked.
-    fn letters_on(&self, on: NaiveDate, with_sensitive: bool) -> String {
+    pub(crate) fn letters_on(&self, on: NaiveDate, with_sensitive: bool) -> String {
         let mut codes: Vec<Circumstance> = self
             .spans
             .iter()

@@ -108,6 +108,9 @@ pub struct Frame {
     pub signature: Signature,
     /// "Nơi nhận" lines, without the dash.
     pub recipients: Vec<String>,
+    /// A second signature on the left, where "Nơi nhận" would stand (a list's maker beside the
+    /// Chairman who confirms it).
+    pub counter_signature: Option<Signature>,
 }
 
 /// The room left for a number or a day a clerk writes in by hand: spaces that do not collapse.
@@ -250,6 +253,10 @@ impl Frame {
     }
 
     fn signature_row(&self) -> Block {
+        let sign = Frame::signature_column(&self.signature);
+        if let Some(counter) = &self.counter_signature {
+            return Block::Columns(vec![Column { share: 0.5, blocks: Frame::signature_column(counter) }, Column { share: 0.5, blocks: sign }]);
+        }
         let mut recipients = vec![];
         if !self.recipients.is_empty() {
             recipients.push(Block::Paragraph(
@@ -265,15 +272,19 @@ impl Frame {
                     .spacing(0.0, 0.0),
             ));
         }
-        let mut sign: Vec<Block> = self
-            .signature
+        Block::Columns(vec![Column { share: 0.5, blocks: recipients }, Column { share: 0.5, blocks: sign }])
+    }
+
+    /// A signature block: authority lines, title, the room to sign (or the signed mark), name.
+    fn signature_column(signature: &Signature) -> Vec<Block> {
+        let mut sign: Vec<Block> = signature
             .authority
             .iter()
-            .chain(std::iter::once(&self.signature.title))
+            .chain(std::iter::once(&signature.title))
             .filter(|l| !l.is_empty())
             .map(|l| Block::Paragraph(Paragraph::centered(vec![Run::bold(upper(l))], 14.0)))
             .collect();
-        match &self.signature.signed {
+        match &signature.signed {
             Some(mark) => {
                 sign.push(Block::Space(6.0));
                 match Signature::pictures(mark) {
@@ -285,8 +296,8 @@ impl Frame {
             }
             None => sign.push(Block::Space(72.0)),
         }
-        sign.push(Block::Paragraph(Paragraph::centered(vec![Run::bold(self.signature.name.clone())], 14.0)));
-        Block::Columns(vec![Column { share: 0.5, blocks: recipients }, Column { share: 0.5, blocks: sign }])
+        sign.push(Block::Paragraph(Paragraph::centered(vec![Run::bold(signature.name.clone())], 14.0)));
+        sign
     }
 }
 

@@ -27,6 +27,7 @@ pub(crate) async fn ward_frame(pool: &SqlitePool, year: i32) -> Result<Frame> {
         body: vec![],
         signature: Signature::default(),
         recipients: vec![],
+        counter_signature: None,
     })
 }
 

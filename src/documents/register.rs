@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 use ts_rs::TS;
 
 use super::frame::SignedMark;
-use super::{case_docs, delivery, plan_doc, progress, protection_docs, reminder, report};
+use super::{campaign_docs, case_docs, delivery, plan_doc, progress, protection_docs, reminder, report};
 use crate::auth::{Actor, Need};
 use crate::files;
 use crate::signing::Identity;
@@ -36,13 +36,23 @@ labelled_enum! {
         InjuryReport = ("injury_report", "Báo cáo nhanh trẻ em tử vong do tai nạn, thương tích"),
         /// Báo cáo kết quả tự kiểm tra lao động trẻ em (seed plan II.5.a).
         LabourReport = ("labour_report", "Báo cáo tự kiểm tra lao động trẻ em"),
+        /// Báo cáo kết quả một đợt thăm, tặng quà (BC).
+        CampaignReport = ("campaign_report", "Báo cáo kết quả đợt thăm, tặng quà"),
     }
 }
 
 impl Kind {
     /// Whether the register gives it a number.
     pub fn numbered(self) -> bool {
-        matches!(self, Kind::Plan | Kind::Report | Kind::Reminder | Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport)
+        matches!(self, Kind::Plan | Kind::Report | Kind::Reminder | Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport | Kind::CampaignReport)
+    }
+
+    /// The page it is set on: the progress table has many columns, so landscape A4.
+    pub fn page(self) -> crate::pdf::Page {
+        match self {
+            Kind::Progress => crate::pdf::Page::a4_landscape(),
+            _ => crate::pdf::Page::a4(),
+        }
     }
 
     /// Names children and what happened to them: only those who may open cases read it; the
@@ -96,6 +106,8 @@ pub struct Document {
     pub injury_id: Option<String>,
     /// The year a self-check report speaks of.
     pub about_year: Option<i32>,
+    /// The campaign a campaign report speaks of.
+    pub campaign_id: Option<String>,
     /// Year of the register.
     pub year: i32,
     /// Number, once issued.
@@ -141,6 +153,7 @@ struct Row {
     case_id: Option<String>,
     injury_id: Option<String>,
     about_year: Option<i32>,
+    campaign_id: Option<String>,
     year: i32,
     number: Option<i32>,
     symbol: String,
@@ -203,6 +216,7 @@ impl From<Row> for Document {
             case_id: r.case_id,
             injury_id: r.injury_id,
             about_year: r.about_year,
+            campaign_id: r.campaign_id,
             year: r.year,
             number: r.number,
             symbol: r.symbol,
@@ -377,8 +391,8 @@ pub async fn create_draft(
             }
             (reminder::SYMBOL.to_owned(), reminder::summary(&p), reminder::default_recipients(), Narrative::default())
         }
-        Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport => {
-            return Err(InvalidInput::new("kind", "Văn bản này được lập từ trang của vụ việc, của trường hợp tai nạn hoặc của danh sách kiểm tra lao động trẻ em.").into())
+        Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport | Kind::CampaignReport => {
+            return Err(InvalidInput::new("kind", "Văn bản này được lập từ trang của vụ việc, của trường hợp tai nạn, của danh sách kiểm tra lao động trẻ em hoặc của đợt thăm, tặng quà.").into())
         }
     };
     let unit_id = if kind == Kind::Reminder { unit_id.map(str::to_owned) } else { None };
@@ -392,6 +406,7 @@ pub async fn create_draft(
         case_id: None,
         injury_id: None,
         about_year: None,
+        campaign_id: None,
         year: p.year,
         number: None,
         symbol,
@@ -526,6 +541,22 @@ pub async fn create_labour_report(store: &Store, actor: &Actor, source: Source, 
     insert_standalone(store, actor, source, Kind::LabourReport, cols, "BC-UBND", &protection_docs::labour_summary(year), &prefix, &protection_docs::recipients()).await
 }
 
+/// Drafts the report of a campaign, from its funds and gifts; the draft already made is
+/// returned rather than a second one.
+pub async fn create_campaign_report(store: &Store, actor: &Actor, source: Source, campaign_id: &str) -> Result<Document> {
+    actor.require(Need::DraftDocuments)?;
+    let mut conn = store.pool().acquire().await?;
+    let campaign = crate::campaigns::get_in(&mut conn, campaign_id, None).await?;
+    drop(conn);
+    if let Some(doc) = existing_draft(store.pool(), Kind::CampaignReport, "campaign_id", campaign_id).await? {
+        return Ok(doc);
+    }
+    let (prefix, _, _) = usual_signer(store.pool()).await?;
+    let cols = Cols::new().set("campaign_id", campaign_id);
+    let summary = campaign_docs::report_summary(&campaign);
+    insert_standalone(store, actor, source, Kind::CampaignReport, cols, "BC-UBND", &summary, &prefix, &campaign_docs::report_recipients()).await
+}
+
 /// What the officer may change in a draft.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[ts(export)]
@@ -582,6 +613,7 @@ async fn render(store: &Store, doc: &Document, signed: Option<SignedMark>, creat
         Kind::CaseDecision => Some(case_docs::decision(pool, doc, signed.clone()).await?),
         Kind::InjuryReport => Some(protection_docs::injury_report(pool, doc, signed.clone()).await?),
         Kind::LabourReport => Some(protection_docs::labour_report(pool, doc, signed.clone()).await?),
+        Kind::CampaignReport => Some(campaign_docs::campaign_report(store, doc, signed.clone()).await?),
         _ => None,
     };
     if let Some(frame) = standalone {
@@ -602,7 +634,7 @@ async fn render(store: &Store, doc: &Document, signed: Option<SignedMark>, creat
         }
         Kind::Report => report::frame(store, doc, signed).await?.blocks(),
         Kind::Reminder => reminder::frame(pool, doc, signed).await?.blocks(),
-        Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport => unreachable!("rendered above"),
+        Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport | Kind::CampaignReport => unreachable!("rendered above"),
         Kind::Progress => progress::blocks(pool, plan_id, crate::today_in_vietnam()).await?,
         Kind::Delivery => {
             let of = get_in(pool, doc.source_id.as_deref().unwrap_or_default()).await?;
@@ -611,7 +643,7 @@ async fn render(store: &Store, doc: &Document, signed: Option<SignedMark>, creat
     };
     let author = crate::ward::get_in(pool).await?.map(|w| w.name).unwrap_or_default();
     let meta = crate::pdf::Meta { title: doc.summary.clone(), author, created };
-    Ok(crate::pdf::render_with(&meta, &blocks))
+    Ok(crate::pdf::render_on(&meta, doc.kind.page(), &blocks))
 }
 
 /// Issues a draft: takes the next number of the year, dates it, renders it, signs it when a

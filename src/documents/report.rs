@@ -182,6 +182,7 @@ pub(crate) async fn frame(store: &crate::Store, doc: &Document, signed: Option<S
 
     section += 1;
     body.extend(statistics_section(store, section, p.year, end).await?);
+    body.extend(campaigns_section(store, section + 1, p.year, end).await?);
 
     body.push(heading("II. TỒN TẠI, HẠN CHẾ"));
     body.extend(narrative_block(&doc.narrative.shortcomings, "(Chưa có nội dung.)"));
@@ -206,6 +207,60 @@ const CHARTED: &[&str] = &["TE.02", "0101"];
 
 /// The statistics of the period (1 January to its last day, or to today while it runs) as a
 /// section: every indicator with its value, and charts of the main breakdowns.
+/// The campaigns of gifts and scholarships that started in the period, with money by source;
+/// nothing when there were none.
+async fn campaigns_section(store: &crate::Store, section: u32, year: i32, end: NaiveDate) -> Result<Vec<Block>> {
+    let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(end);
+    let mut conn = store.pool().acquire().await?;
+    let campaigns = crate::campaigns::money_by_source(&mut conn, from, end).await?;
+    if campaigns.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut out = vec![heading(&format!("{section}. Thăm, tặng quà, học bổng cho trẻ em"))];
+    let mut rows = Vec::new();
+    let mut total = [0i64; 3];
+    for (c, by_source) in &campaigns {
+        let amount = |s: crate::campaigns::FundSource| by_source.iter().find(|(x, _)| *x == s).map(|(_, m)| m.spent).unwrap_or(0);
+        let budget = amount(crate::campaigns::FundSource::Budget);
+        let mobilised = amount(crate::campaigns::FundSource::Mobilised);
+        total[0] += c.handed_over;
+        total[1] += budget;
+        total[2] += mobilised;
+        rows.push(vec![
+            vec![Run::regular(format!("{} ({})", c.name, c.dates_text))],
+            vec![Run::regular(format!("{}/{}", c.handed_over, c.gifts))],
+            vec![Run::regular(crate::money::grouped(budget))],
+            vec![Run::regular(crate::money::grouped(mobilised))],
+        ]);
+    }
+    rows.push(vec![
+        vec![Run::bold("Tổng cộng")],
+        vec![Run::bold(total[0].to_string())],
+        vec![Run::bold(crate::money::grouped(total[1]))],
+        vec![Run::bold(crate::money::grouped(total[2]))],
+    ]);
+    out.push(para(&format!(
+        "Trong kỳ, phường tổ chức {} đợt thăm, tặng quà, học bổng; đã trao {} suất với tổng số tiền {}, trong đó ngân sách nhà nước {} và nguồn vận động {}.",
+        campaigns.len(),
+        total[0],
+        crate::money::format(total[1] + total[2]),
+        crate::money::format(total[1]),
+        crate::money::format(total[2])
+    )));
+    out.push(Block::Table(Table {
+        columns: vec![
+            TableColumn::auto("Đợt", Align::Left),
+            TableColumn::fixed_mm("Đã trao/số suất", 24.0, Align::Center),
+            TableColumn::fixed_mm("Ngân sách (đồng)", 28.0, Align::Right),
+            TableColumn::fixed_mm("Vận động (đồng)", 28.0, Align::Right),
+        ],
+        rows,
+        size: 12.0,
+        min_row_height: 0.0,
+    }));
+    Ok(out)
+}
+
 async fn statistics_section(store: &crate::Store, section: u32, year: i32, end: NaiveDate) -> Result<Vec<Block>> {
     let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(end);
     let to = end.min(crate::today_in_vietnam()).max(from);

@@ -31,6 +31,12 @@ impl Page {
         Page { width: mm(210.0), height: mm(297.0), top: mm(20.0), bottom: mm(20.0), left: mm(30.0), right: mm(15.0) }
     }
 
+    /// A4 landscape, for documents made of wide tables (Decree 30 allows it), with the same
+    /// margins.
+    pub fn a4_landscape() -> Page {
+        Page { width: mm(297.0), height: mm(210.0), ..Page::a4() }
+    }
+
     /// Width of the text area.
     pub fn content_width(&self) -> f32 {
         self.width - self.left - self.right
@@ -126,9 +132,10 @@ impl Paragraph {
         }
     }
 
-    /// A line centred, no indent.
+    /// A line centred, no indent; when it takes more than one line, the lines are balanced
+    /// (a title never leaves a lone word on its last line).
     pub fn centered(runs: Vec<Run>, size: f32) -> Paragraph {
-        Paragraph { size, align: Align::Center, first_indent: 0.0, space_after: 0.0, ..Paragraph::body(runs) }
+        Paragraph { size, align: Align::Center, first_indent: 0.0, space_after: 0.0, balance: true, ..Paragraph::body(runs) }
     }
 
     /// Sets the size.
@@ -615,7 +622,25 @@ impl Flow {
                     }
                 }
             }
-            self.block(b);
+            match b {
+                Block::Table(t) => {
+                    let tail = self.table_tail(&blocks[i + 1..]);
+                    self.table(t, tail);
+                }
+                b => self.block(b),
+            }
+        }
+    }
+
+    /// What the end of a table keeps on its page: the blocks after it up to and including the
+    /// next kept block (the totals in words, the signatures), when they are short text.
+    fn table_tail(&self, after: &[Block]) -> f32 {
+        let Some(end) = after.iter().position(|b| matches!(b, Block::KeepTogether(_))) else { return 0.0 };
+        let short = after[..end].iter().all(|b| matches!(b, Block::Paragraph(_) | Block::Space(_)));
+        let h = self.measure(&after[..=end]);
+        match self.limit {
+            Some(limit) if short && h <= limit / 2.0 => h,
+            _ => 0.0,
         }
     }
 
@@ -643,7 +668,7 @@ impl Flow {
     fn block(&mut self, b: &Block) {
         match b {
             Block::Paragraph(p) => self.paragraph(p),
-            Block::Table(t) => self.table(t),
+            Block::Table(t) => self.table(t, 0.0),
             Block::Columns(cols) => self.columns(cols),
             Block::Rule(r) => {
                 let x = self.x0 + (self.width - r.length.min(self.width)) / 2.0;
@@ -730,7 +755,10 @@ impl Flow {
         self.y += height;
     }
 
-    fn table(&mut self, t: &Table) {
+    /// Lays out a table; its last rows stay on one page with the `tail` height that follows.
+    fn table(&mut self, t: &Table, tail: f32) {
+        /// The rows kept with what follows: the last row and the totals under it.
+        const KEPT_ROWS: usize = 2;
         const PAD: f32 = 3.0;
         let widths = column_widths(t, self.width, PAD);
         let lh = t.size * 1.15;
@@ -774,18 +802,27 @@ impl Flow {
         let start_page = |flow: &mut Flow| {
             draw_row(flow, &header, 0, usize::MAX, header_h, true);
         };
-        if self.remaining() < header_h + lh + 2.0 * PAD && !self.at_top() {
+        let heights: Vec<f32> = rows.iter().map(|cells| (cells.iter().map(Vec::len).max().unwrap_or(1).max(1) as f32 * lh + 2.0 * PAD).max(t.min_row_height)).collect();
+        let full = self.limit.map(|l| l - header_h).unwrap_or(f32::INFINITY);
+        let kept_from = rows.len().saturating_sub(KEPT_ROWS);
+        let end_height = heights[kept_from..].iter().sum::<f32>() + 6.0 + tail;
+        let keep_end = tail > 0.0 && end_height <= full;
+        let short_table = kept_from == 0 && keep_end;
+        if (self.remaining() < header_h + lh + 2.0 * PAD || (short_table && self.remaining() < header_h + end_height)) && !self.at_top() {
             self.new_page();
         }
         start_page(self);
-        for cells in &rows {
+        for (j, cells) in rows.iter().enumerate() {
             let n = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
-            let h = (n as f32 * lh + 2.0 * PAD).max(t.min_row_height);
+            let h = heights[j];
+            if j == kept_from && j > 0 && keep_end && end_height > self.remaining() {
+                self.new_page();
+                start_page(self);
+            }
             if h <= self.remaining() {
                 draw_row(self, cells, 0, n, h, false);
                 continue;
             }
-            let full = self.limit.map(|l| l - header_h).unwrap_or(f32::INFINITY);
             if h <= full {
                 self.new_page();
                 start_page(self);
@@ -1030,5 +1067,42 @@ mod tests {
         let laid = lay_out(Page::a4(), &blocks, false);
         let page_of = |s: &str| laid.pages.iter().position(|p| texts(p).iter().any(|t| t.2 == s)).unwrap();
         assert_eq!(page_of("CHỦ TỊCH"), page_of("Nguyễn Văn A"));
+    }
+
+    #[test]
+    fn a_centred_title_leaves_no_lone_word() {
+        let title = "BẢNG THEO DÕI TIẾN ĐỘ THỰC HIỆN KẾ HOẠCH CÔNG TÁC TRẺ EM";
+        let laid = lay_out(Page::a4(), &[Block::Paragraph(Paragraph::centered(vec![Run::bold(title)], 14.0))], false);
+        let lines = texts(&laid.pages[0]);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let words = |s: &str| s.split_whitespace().count();
+        assert!(words(&lines[1].2) >= 4 && words(&lines[0].2).abs_diff(words(&lines[1].2)) <= 3, "{lines:?}");
+    }
+
+    #[test]
+    fn a_tables_last_rows_stay_with_its_totals_and_signatures() {
+        let page_count = |laid: &LaidOut| laid.pages.len();
+        for rows in 1..60 {
+            let blocks = vec![
+                Block::Paragraph(Paragraph::centered(vec![Run::bold("DANH SÁCH KÝ NHẬN")], 14.0)),
+                Block::Table(long_table(rows)),
+                Block::Paragraph(Paragraph::body(vec![Run::italic("Tổng số tiền (viết bằng chữ): Một triệu đồng.")])),
+                Block::Space(6.0),
+                Block::KeepTogether(vec![
+                    Block::Paragraph(Paragraph::centered(vec![Run::bold("NGƯỜI LẬP DANH SÁCH")], 14.0)),
+                    Block::Space(72.0),
+                    Block::Paragraph(Paragraph::centered(vec![Run::bold("Nguyễn Thị Hoa")], 14.0)),
+                ]),
+            ];
+            let laid = lay_out(Page::a4_landscape(), &blocks, true);
+            let page_of = |s: &str| laid.pages.iter().position(|p| texts(p).iter().any(|t| t.2.trim() == s)).unwrap();
+            let last_row = page_of(&format!("Nguyễn Văn Người Thứ {rows}"));
+            assert_eq!(last_row, page_of("NGƯỜI LẬP DANH SÁCH"), "{rows} rows");
+            assert_eq!(last_row, page_of("Tổng số tiền (viết bằng chữ): Một triệu đồng."), "{rows} rows");
+            if rows >= 2 {
+                assert_eq!(page_of(&format!("Nguyễn Văn Người Thứ {}", rows - 1)), last_row, "{rows} rows: the last row never stands alone");
+            }
+            assert!(page_count(&laid) <= rows / 6 + 2);
+        }
     }
 }

@@ -18,5 +18,10 @@ pub fn render(title: &str, blocks: &[Block]) -> Vec<u8> {
 
 /// [`render`] with the document information given.
 pub fn render_with(meta: &Meta, blocks: &[Block]) -> Vec<u8> {
-    render::to_pdf(meta, &lay_out(Page::a4(), blocks, true))
+    render_on(meta, Page::a4(), blocks)
+}
+
+/// [`render_with`] on pages of the given setup (A4 landscape for wide tables).
+pub fn render_on(meta: &Meta, page: Page, blocks: &[Block]) -> Vec<u8> {
+    render::to_pdf(meta, &lay_out(page, blocks, true))
 }

@@ -1,7 +1,8 @@
 //! Who may see and send what between laptops: a collaborator's laptop receives only its
 //! residential group's children (without notes and without the sensitive groups of special
-//! circumstances) and no case, injury, labour check or restricted document; a viewer's receives
-//! no child at all. What a collaborator's laptop sends back is held to the same bounds.
+//! circumstances) and their gifts, and no case, injury, labour check or restricted document; a
+//! viewer's receives no child at all. What a collaborator's laptop sends back is held to the
+//! same bounds: of a gift, only that it was handed over.
 
 use std::collections::{HashMap, HashSet};
 
@@ -19,6 +20,8 @@ use crate::Result;
 const OFFICE_TABLES: &[&str] = &["cases", "case_steps", "case_actions", "case_referrals", "injuries", "labour_checks", "sync_conflicts", "certificates"];
 const CHILD_TABLES: &[&str] = &["children", "child_circumstances", "child_consents"];
 const PROGRESS_TABLES: &[&str] = &["assignments", "progress_notes", "evidence"];
+/// What a collaborator's laptop may change of a gift: that it was handed over, and to whom.
+const HAND_OVER_COLUMNS: &[&str] = &["handed_over_on", "received_by"];
 /// Columns of a child's record a collaborator's laptop does not receive.
 const CHILD_COLUMNS_WITHHELD: &[&str] = &["notes", "merged_into"];
 
@@ -48,6 +51,8 @@ pub(crate) struct Seen {
     parent_child: HashMap<String, String>,
     circumstances: HashSet<String>,
     consents: HashSet<String>,
+    /// The gifts of the group's children.
+    gifts: HashSet<String>,
     restricted_documents: HashSet<String>,
     restricted_files: HashSet<String>,
 }
@@ -84,6 +89,8 @@ impl Seen {
             consents.insert(id.clone());
             parent_child.insert(id, child);
         }
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, child_id FROM campaign_recipients").fetch_all(&mut *conn).await?;
+        let gifts: HashSet<String> = rows.into_iter().filter(|(_, child)| children.contains(child)).map(|(id, _)| id).collect();
         let rows: Vec<(String, String, Option<String>)> = sqlx::query_as("SELECT id, kind, file_id FROM documents").fetch_all(&mut *conn).await?;
         let mut restricted_documents = HashSet::new();
         let mut restricted_files: HashSet<String> = sqlx::query_scalar("SELECT file_id FROM certificates").fetch_all(&mut *conn).await?.into_iter().collect();
@@ -93,7 +100,7 @@ impl Seen {
                 restricted_files.extend(file);
             }
         }
-        Ok(Seen { group, children, parent_child, circumstances, consents, restricted_documents, restricted_files })
+        Ok(Seen { group, children, parent_child, circumstances, consents, gifts, restricted_documents, restricted_files })
     }
 
     fn leaves_group(&self, link: &Link) -> bool {
@@ -133,6 +140,7 @@ impl Seen {
             "children" => self.children.contains(id) || self.leaves_group(link),
             "child_circumstances" => self.circumstances.contains(id),
             "child_consents" => self.consents.contains(id),
+            "campaign_recipients" => self.gifts.contains(id),
             "documents" => !self.restricted_documents.contains(id),
             "files" => !self.restricted_files.contains(id),
             _ => true,
@@ -166,6 +174,7 @@ struct Facts {
     circumstance_code: HashMap<String, String>,
     assignment_unit: HashMap<String, String>,
     note_assignment: HashMap<String, String>,
+    gift_child: HashMap<String, String>,
 }
 
 pub(crate) struct Bounds {
@@ -201,6 +210,9 @@ impl Bounds {
             for (id, a) in sqlx::query_as::<_, (String, String)>(&format!("SELECT id, assignment_id FROM {table}")).fetch_all(&mut *conn).await? {
                 f.note_assignment.insert(id, a);
             }
+        }
+        for (id, child) in sqlx::query_as::<_, (String, String)>("SELECT id, child_id FROM campaign_recipients").fetch_all(&mut *conn).await? {
+            f.gift_child.insert(id, child);
         }
         let once_in_group: HashSet<(String, String)> = sqlx::query_as::<_, (String, String)>(
             "SELECT DISTINCT record_id, json_extract(changes, '$.group_unit_id[1]') AS g FROM change_log
@@ -252,6 +264,12 @@ impl Bounds {
         let allowed = *role == UserRole::Collaborator
             && match table {
                 "files" => link.op == "insert" && !self.files.contains(id),
+                // A gift already on the laptop, marked handed over (or not) in the group.
+                "campaign_recipients" => {
+                    link.op == "update"
+                        && Changes::parse(&link.changes).is_some_and(|c| c.pairs().all(|(column, _, _)| HAND_OVER_COLUMNS.contains(&column)))
+                        && self.within(&self.stored, group, table, id)
+                }
                 _ => {
                     let after = self.within(&self.after, group, table, id);
                     let known = self.stored.child_group.contains_key(id)
@@ -266,6 +284,8 @@ impl Bounds {
                 "hồ sơ trẻ em ngoài tổ dân phố của máy"
             } else if PROGRESS_TABLES.contains(&table) {
                 "tiến độ của đơn vị khác"
+            } else if table == "campaign_recipients" {
+                "quà của trẻ ngoài tổ dân phố của máy, hoặc sửa nội dung suất quà"
             } else {
                 "dữ liệu vai trò này không được sửa"
             };
@@ -286,6 +306,7 @@ impl Bounds {
             "children" => child_in_group(Some(&id.to_owned())),
             "child_circumstances" => child_in_group(facts.parent_child.get(id)) && !sensitive(id),
             "child_consents" => child_in_group(facts.parent_child.get(id)),
+            "campaign_recipients" => child_in_group(facts.gift_child.get(id)),
             "assignments" => facts.assignment_unit.get(id) == Some(group),
             "progress_notes" | "evidence" => facts.note_assignment.get(id).and_then(|a| facts.assignment_unit.get(a)) == Some(group),
             _ => false,

@@ -212,6 +212,8 @@ async fn the_progress_table_lists_every_activity_and_unit() {
     let info = String::from_utf8_lossy(&pages.stdout);
     let n: usize = info.lines().find(|l| l.starts_with("Pages:")).unwrap().split_whitespace().last().unwrap().parse().unwrap();
     assert!(n >= 3, "a long multi-page table: {n} pages");
+    assert!(info.contains("841.89 x 595.276"), "a wide table on landscape A4: {info}");
+    assert!(text.contains("Văn hóa - Xã hội"), "a unit's name is not split in a narrow column");
 }
 
 #[tokio::test]

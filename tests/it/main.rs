@@ -1,5 +1,6 @@
 //! Integration tests of the core on real SQLite files.
 
+mod campaigns;
 mod cases;
 mod changelog;
 mod children;

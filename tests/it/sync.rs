@@ -288,6 +288,51 @@ async fn a_collaborators_laptop_holds_its_group_only_and_its_changes_are_held_to
     assert!(err.to_string().contains("máy của cán bộ"), "{err}");
 }
 
+#[tokio::test]
+async fn a_gift_handed_over_on_a_collaborators_laptop_comes_back_by_sync() {
+    use treem::campaigns::recipients::{self, HandOverInput};
+    let office = support::demo().await;
+    let (o, oa) = (&office.store, &office.officer);
+    let group = unit_named(o, oa, "Tổ dân phố 3").await;
+    auth::add_user(o, oa, NewUser { login: "ctv2", name: "Trần Văn Nam", role: UserRole::Collaborator, group_unit_id: Some(&group), password: PASSWORD })
+        .await
+        .unwrap();
+    let ctv = join_laptop(&office, "Máy tổ dân phố 3", "ctv2").await;
+    // The demo's Trung thu gifts in groups 3 and 4 wait to be handed over.
+    let mid_autumn: String = sqlx::query_scalar("SELECT id FROM campaigns WHERE occasion = 'mid_autumn'").fetch_one(o.pool()).await.unwrap();
+    let in_group: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM campaign_recipients r JOIN children c ON c.id = r.child_id WHERE r.campaign_id = ? AND c.group_unit_id = ?",
+    )
+    .bind(&mid_autumn)
+    .bind(&group)
+    .fetch_one(o.pool())
+    .await
+    .unwrap();
+    let on_laptop: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM campaign_recipients").fetch_one(ctv.store.pool()).await.unwrap();
+    let everywhere: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM campaign_recipients").fetch_one(o.pool()).await.unwrap();
+    assert!(on_laptop > 0 && on_laptop < everywhere, "the group's gifts only: {on_laptop} of {everywhere}");
+    let waiting = recipients::to_hand_over(&ctv.store, &ctv.actor, &mid_autumn, None, "").await.unwrap();
+    assert_eq!(waiting.len() as i64, in_group);
+    let funded: String = sqlx::query_scalar("SELECT id FROM campaign_funds WHERE campaign_id = ? AND received > 0").bind(&mid_autumn).fetch_one(o.pool()).await.unwrap();
+    let gift = waiting.iter().find(|r| r.handed_over_on.is_none() && r.fund_id == funded).expect("a gift not yet handed over").clone();
+    let today = treem::today_in_vietnam();
+    recipients::hand_over(&ctv.store, &ctv.actor, Source::Window, &gift.id, &HandOverInput { on: String::new(), received_by: "Mẹ: Lê Thị Hạnh".into() }, today)
+        .await
+        .unwrap();
+    exchange((&ctv.store, &ctv.actor), (o, oa)).await;
+    let (on, by): (Option<String>, String) = sqlx::query_as("SELECT handed_over_on, received_by FROM campaign_recipients WHERE id = ?").bind(&gift.id).fetch_one(o.pool()).await.unwrap();
+    assert_eq!(on, Some(today.to_string()));
+    assert_eq!(by, "Mẹ: Lê Thị Hạnh");
+    // The laptop may mark a gift handed over, never change what it is worth.
+    let other = waiting.iter().find(|r| r.id != gift.id).expect("a second gift").clone();
+    let mut w = ctv.store.write(&ctv.actor, Source::Window).await.unwrap();
+    w.update("campaign_recipients", &other.id, treem::store::Cols::new().set("value", 50_000_000)).await.unwrap();
+    w.commit().await.unwrap();
+    let (bytes, _) = sync::export(&ctv.store, &ctv.actor, Some(o.device_id()), false).await.unwrap();
+    let err = sync::import(o, oa, &bytes, &mut |_, _| {}).await.unwrap_err();
+    assert!(err.to_string().contains("vượt quyền") && err.to_string().contains("campaign_recipients"), "{err}");
+}
+
 fn treem(db: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_treem"));
     cmd.args(args).arg("--db").arg(db);

@@ -176,7 +176,7 @@ async fn the_migration_keeps_every_document() {
             .fetch_all(s.pool())
             .await
             .unwrap();
-    assert_eq!(indexes, ["documents_by_case", "documents_by_unit", "documents_by_year", "documents_number"]);
+    assert_eq!(indexes, ["documents_by_campaign", "documents_by_case", "documents_by_unit", "documents_by_year", "documents_number"]);
     let sql: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'documents'").fetch_one(s.pool()).await.unwrap();
     assert!(!sql.contains("documents_new"), "{sql}");
     let dangling: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(s.pool()).await.unwrap();

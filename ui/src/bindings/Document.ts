@@ -46,6 +46,10 @@ injury_id: string | null,
  */
 about_year: number | null, 
 /**
+ * The campaign a campaign report speaks of.
+ */
+campaign_id: string | null, 
+/**
  * Year of the register.
  */
 year: number, 

@@ -4,4 +4,4 @@
  * What a core function does, as a role is allowed it or not. The label completes
  * "Vai trò “…” không được …".
  */
-export type Need = "read_plan" | "record_progress" | "edit_plan" | "set_up_ward" | "draft_documents" | "issue_documents" | "manage_users" | "read_audit" | "read_children" | "edit_children" | "manage_children" | "read_cases" | "edit_cases" | "sync" | "manage_devices";
+export type Need = "read_plan" | "record_progress" | "edit_plan" | "set_up_ward" | "draft_documents" | "issue_documents" | "manage_users" | "read_audit" | "read_children" | "edit_children" | "manage_children" | "read_cases" | "edit_cases" | "sync" | "manage_devices" | "manage_campaigns" | "hand_over";
