@@ -172,6 +172,16 @@ pub struct Vocabulary {
     pub check_places: Vec<Choice<crate::labour::PlaceKind>>,
     /// Which value of a conflict between laptops to keep.
     pub conflict_choices: Vec<Choice<crate::sync::ConflictChoice>>,
+    /// The occasions of campaigns.
+    pub occasions: Vec<Choice<crate::campaigns::Occasion>>,
+    /// Where a fund's money comes from.
+    pub fund_sources: Vec<Choice<crate::campaigns::FundSource>>,
+    /// Who gave mobilised money.
+    pub donor_kinds: Vec<Choice<crate::campaigns::DonorKind>>,
+    /// Gift or scholarship.
+    pub gift_kinds: Vec<Choice<crate::campaigns::recipients::GiftKind>>,
+    /// Cash or in kind.
+    pub gift_forms: Vec<Choice<crate::campaigns::recipients::GiftForm>>,
     /// The shortest password accepted.
     #[ts(type = "number")]
     pub min_password_chars: usize,
@@ -226,6 +236,11 @@ pub fn vocabulary() -> Vocabulary {
         injury_outcomes: choices(),
         check_places: choices(),
         conflict_choices: choices(),
+        occasions: choices(),
+        fund_sources: choices(),
+        donor_kinds: choices(),
+        gift_kinds: choices(),
+        gift_forms: choices(),
         min_password_chars: crate::auth::MIN_PASSWORD_CHARS,
         due_soon_days: crate::overview::DUE_SOON_DAYS,
         today: crate::today_in_vietnam(),

@@ -15,9 +15,11 @@ use treem::auth::{self, Actor, UserRole};
 use treem::{text, Error, Result, Source, Store};
 use ts_rs::TS;
 
+mod campaigns;
 mod cases;
 mod children;
 mod sync;
+pub use campaigns::*;
 pub use cases::*;
 pub use children::*;
 pub use sync::*;

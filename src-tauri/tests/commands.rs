@@ -633,3 +633,40 @@ fn two_laptops_join_exchange_files_and_settle_a_conflict_through_commands() {
     let units = invoke(&office, "units", Value::Null).unwrap();
     assert!(units.as_array().unwrap().iter().any(|u| u["name"] == "Công an phường"), "the data as backed up");
 }
+
+#[test]
+fn a_campaign_is_made_its_children_picked_by_criteria_and_its_gifts_handed_over() {
+    let app = app();
+    let demo = invoke(&app, "campaigns", Value::Null).unwrap();
+    assert_eq!(demo.as_array().unwrap().len(), 3, "the demo's 2024 campaigns");
+    let err = invoke(&app, "campaign_create", json!({ "name": "", "occasion": "tet", "starts_on": "20/01/2025", "ends_on": "27/01/2025", "theme": "", "node_id": null }))
+        .unwrap_err();
+    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("invalid_input"), Some("name")));
+    let id = invoke(&app, "campaign_create", json!({ "name": "Thăm, tặng quà Tết Ất Tỵ 2025", "occasion": "tet", "starts_on": "20/01/2025", "ends_on": "27/01/2025", "theme": "", "node_id": null }))
+        .unwrap();
+    let id = id.as_str().unwrap();
+    let fund = invoke(&app, "fund_add", json!({ "campaign_id": id, "input": { "source": "mobilised", "donor": "Công ty TNHH Minh Phát", "donor_kind": "business", "planned": "20 triệu", "received": "20.000.000", "note": "" } }))
+        .unwrap();
+    let criteria = json!({ "on": "", "circumstances": [], "households": ["poor", "near_poor"], "age_from": null, "age_to": null, "group_unit_id": null, "school": "" });
+    let found = invoke(&app, "campaign_candidates", json!({ "campaign_id": id, "criteria": criteria })).unwrap();
+    let ids: Vec<&str> = found.as_array().unwrap().iter().take(4).map(|c| c["child_id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 4);
+    let gift = json!({ "kind": "gift", "form": "cash", "description": "Quà Tết", "value": "500.000", "fund_id": fund });
+    assert_eq!(invoke(&app, "recipients_add", json!({ "campaign_id": id, "child_ids": ids, "gift": gift })).unwrap(), 4);
+    let list = invoke(&app, "hand_over_list", json!({ "campaign_id": id, "group_unit_id": null, "query": "" })).unwrap();
+    let first = list[0]["id"].as_str().unwrap();
+    invoke(&app, "hand_over", json!({ "id": first, "input": { "on": "", "received_by": "Mẹ" } })).unwrap();
+    let page = invoke(&app, "campaign_page", json!({ "id": id })).unwrap();
+    assert_eq!((page["campaign"]["gifts"].as_i64(), page["campaign"]["handed_over"].as_i64()), (Some(4), Some(1)));
+    assert_eq!(page["campaign"]["money"]["spent"], 500_000);
+    assert_eq!(page["campaign"]["money"]["left"], 19_500_000);
+    let err = invoke(&app, "recipient_remove", json!({ "id": first })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    let path = chosen(&app, "ky-nhan.pdf", b"");
+    invoke(&app, "signoff_pdf", json!({ "campaign_id": id, "group_unit_id": null, "path": path })).unwrap();
+    assert!(std::fs::read(&path).unwrap().starts_with(b"%PDF"));
+    let doc = invoke(&app, "campaign_report", json!({ "id": id })).unwrap();
+    assert_eq!(doc["kind"], "campaign_report");
+    let words = invoke(&app, "vocabulary", Value::Null).unwrap();
+    assert_eq!(words["fund_sources"][0]["label"], "Ngân sách nhà nước");
+}

@@ -642,3 +642,91 @@ fn a_laptop_joined_in_the_window_sends_a_file_whose_change_and_conflict_the_offi
     s.screenshot("e2e-backups.png");
     s.close();
 }
+
+#[test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run through scripts/test"]
+fn a_campaign_made_in_the_window_picks_children_by_criteria_and_counts_the_gifts_handed_over() {
+    std::fs::create_dir_all(workspace().join("artifacts")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("treem.db");
+    demo_ward(&db);
+    let _driver = start_driver(&db);
+    let s = Session::open();
+    s.log_in("canbo", PASSWORD);
+    let choose = "const [id, value] = arguments; const el = document.getElementById(id); \
+        if (value === null) { el.selectedIndex = [...el.options].findIndex(o => !o.disabled); } else { el.value = value; } \
+        el.dispatchEvent(new Event('change', { bubbles: true }));";
+    let select = |id: &str, value: Option<&str>| {
+        post(&s.url("/execute/sync"), json!({ "script": choose, "args": [id, value] }));
+    };
+
+    s.click(&s.find("a[href='#/dot-tang-qua']", None));
+    s.find("[data-testid=campaign-row]", Some("Tết Nguyên đán Giáp Thìn 2024"));
+    s.screenshot("e2e-campaigns.png");
+    s.click(&s.find("[data-testid=campaign-new]", None));
+    s.type_text(&s.find("[data-testid=campaign-name]", None), "Thăm, tặng quà trẻ em hộ nghèo dịp Tết Ất Tỵ 2025");
+    select("c-occasion", Some("tet"));
+    s.type_text(&s.find("[data-testid=campaign-start]", None), "20/01/2025");
+    s.type_text(&s.find("[data-testid=campaign-end]", None), "27/1/2025");
+    s.click(&s.find("[data-testid=campaign-save]", None));
+    s.find("[data-testid=campaign-title]", Some("Tết Ất Tỵ 2025"));
+
+    s.click(&s.find("[data-testid=fund-new]", None));
+    select("f-source", Some("budget"));
+    s.type_text(&s.find("[data-testid=fund-planned]", None), "20.000.000");
+    s.type_text(&s.find("[data-testid=fund-received]", None), "20 triệu");
+    s.click(&s.find("[data-testid=fund-save]", None));
+    s.find("[data-testid=funds]", Some("Ngân sách nhà nước"));
+
+    s.click(&s.find("[data-testid=campaign-pick]", None));
+    s.click(&s.find("[data-testid=picker-household-poor]", None));
+    s.click(&s.find("[data-testid=picker-household-near_poor]", None));
+    s.click(&s.find("[data-testid=picker-find]", None));
+    let heading = s.text(&s.find("h2", Some("Tìm thấy")));
+    let found: usize = heading.split_whitespace().nth(2).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{heading}"));
+    // The same children the core finds for the same criteria, counted apart from the window.
+    let expected = tauri::async_runtime::block_on(async {
+        let (store, officer) = treem::auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+        let id: String = sqlx::query_scalar("SELECT id FROM campaigns WHERE name LIKE '%Ất Tỵ%'").fetch_one(store.pool()).await.unwrap();
+        let criteria = treem::campaigns::recipients::Criteria {
+            households: vec![treem::children::Household::Poor, treem::children::Household::NearPoor],
+            ..Default::default()
+        };
+        let n = treem::campaigns::recipients::candidates(&store, &officer, &id, &criteria).await.unwrap().len();
+        store.close().await;
+        n
+    });
+    assert!(found > 2 && found == expected, "{found} found in the window, {expected} by the core");
+    select("g-form", Some("cash"));
+    s.type_text(&s.find("[data-testid=gift-value]", None), "100.000");
+    select("g-fund", None);
+    s.screenshot("e2e-recipient-picker.png");
+    s.click(&s.find("[data-testid=picker-add]", None));
+    s.find("[data-testid=recipients]", None);
+    let rows = s.script("return document.querySelectorAll('[data-testid=recipient-row]').length;");
+    assert_eq!(rows.as_u64(), Some(found as u64));
+
+    s.click(&s.find("[data-testid=campaign-hand-over]", None));
+    s.find("[data-testid=hand-over-row]", None);
+    for _ in 0..2 {
+        let before = s.script("return document.querySelectorAll('[data-testid=hand-over-mark]').length;").as_u64().unwrap();
+        s.click(&s.find("[data-testid=hand-over-mark]", None));
+        let start = Instant::now();
+        while s.script("return document.querySelectorAll('[data-testid=hand-over-mark]').length;").as_u64().unwrap() != before - 1 {
+            assert!(start.elapsed() < Duration::from_secs(20), "the gift was marked handed over");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    s.find("[data-testid=hand-over-count]", Some(&format!("Đã trao 2/{found}")));
+    s.screenshot("e2e-hand-over.png");
+    s.click(&s.find("a", Some("← Trang của đợt")));
+    s.find("[data-testid=campaign-handed]", Some(&format!("2/{found}")));
+    s.find("[data-testid=campaign-spent]", Some("200.000 đ"));
+    let start = Instant::now();
+    while s.script("return document.querySelectorAll('canvas').length;").as_u64().unwrap_or(0) < 2 {
+        assert!(start.elapsed() < Duration::from_secs(20), "the totals are drawn as charts");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    s.screenshot("e2e-campaign.png");
+    s.close();
+}

@@ -339,16 +339,22 @@ pub struct Fund {
     /// "Ngân sách nhà nước" or "Nguồn vận động: Công ty …".
     pub title: String,
     /// Planned, đồng.
+    #[ts(type = "number")]
     pub planned: i64,
     /// Received, đồng.
+    #[ts(type = "number")]
     pub received: i64,
     /// Given to recipients (handed over or not), đồng.
+    #[ts(type = "number")]
     pub allocated: i64,
     /// Handed over, đồng.
+    #[ts(type = "number")]
     pub spent: i64,
     /// Received and not handed over, đồng.
+    #[ts(type = "number")]
     pub left: i64,
     /// How many gifts it gives.
+    #[ts(type = "number")]
     pub gifts: i64,
     /// Note.
     pub note: String,
@@ -415,14 +421,19 @@ async fn funds_where(conn: &mut SqliteConnection, campaign_id: Option<&str>) -> 
 #[ts(export)]
 pub struct Money {
     /// Planned, đồng.
+    #[ts(type = "number")]
     pub planned: i64,
     /// Received, đồng.
+    #[ts(type = "number")]
     pub received: i64,
     /// Given to recipients, đồng.
+    #[ts(type = "number")]
     pub allocated: i64,
     /// Handed over, đồng.
+    #[ts(type = "number")]
     pub spent: i64,
     /// Received and not yet handed over, đồng.
+    #[ts(type = "number")]
     pub left: i64,
 }
 
@@ -465,8 +476,10 @@ pub struct Campaign {
     /// Money of all its funds.
     pub money: Money,
     /// How many gifts and scholarships.
+    #[ts(type = "number")]
     pub gifts: i64,
     /// How many handed over.
+    #[ts(type = "number")]
     pub handed_over: i64,
 }
 

@@ -370,6 +370,7 @@ pub struct Recipient {
     /// What it is.
     pub description: String,
     /// Value, đồng.
+    #[ts(type = "number")]
     pub value: i64,
     /// The fund.
     pub fund_id: String,
@@ -476,12 +477,16 @@ pub struct Tally {
     /// The group's name: a fund, a group of special circumstances, a residential group.
     pub label: String,
     /// How many gifts and scholarships.
+    #[ts(type = "number")]
     pub gifts: i64,
     /// How many handed over.
+    #[ts(type = "number")]
     pub handed_over: i64,
     /// Their value, đồng.
+    #[ts(type = "number")]
     pub value: i64,
     /// The value handed over, đồng.
+    #[ts(type = "number")]
     pub spent: i64,
 }
 

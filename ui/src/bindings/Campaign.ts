@@ -58,8 +58,8 @@ money: Money,
 /**
  * How many gifts and scholarships.
  */
-gifts: bigint, 
+gifts: number, 
 /**
  * How many handed over.
  */
-handed_over: bigint, };
+handed_over: number, };

@@ -29,27 +29,27 @@ title: string,
 /**
  * Planned, đồng.
  */
-planned: bigint, 
+planned: number, 
 /**
  * Received, đồng.
  */
-received: bigint, 
+received: number, 
 /**
  * Given to recipients (handed over or not), đồng.
  */
-allocated: bigint, 
+allocated: number, 
 /**
  * Handed over, đồng.
  */
-spent: bigint, 
+spent: number, 
 /**
  * Received and not handed over, đồng.
  */
-left: bigint, 
+left: number, 
 /**
  * How many gifts it gives.
  */
-gifts: bigint, 
+gifts: number, 
 /**
  * Note.
  */

@@ -7,20 +7,20 @@ export type Money = {
 /**
  * Planned, đồng.
  */
-planned: bigint, 
+planned: number, 
 /**
  * Received, đồng.
  */
-received: bigint, 
+received: number, 
 /**
  * Given to recipients, đồng.
  */
-allocated: bigint, 
+allocated: number, 
 /**
  * Handed over, đồng.
  */
-spent: bigint, 
+spent: number, 
 /**
  * Received and not yet handed over, đồng.
  */
-left: bigint, };
+left: number, };

@@ -53,7 +53,7 @@ description: string,
 /**
  * Value, đồng.
  */
-value: bigint, 
+value: number, 
 /**
  * The fund.
  */

@@ -11,16 +11,16 @@ label: string,
 /**
  * How many gifts and scholarships.
  */
-gifts: bigint, 
+gifts: number, 
 /**
  * How many handed over.
  */
-handed_over: bigint, 
+handed_over: number, 
 /**
  * Their value, đồng.
  */
-value: bigint, 
+value: number, 
 /**
  * The value handed over, đồng.
  */
-spent: bigint, };
+spent: number, };

@@ -11,11 +11,16 @@ import type { DayKind } from "./DayKind";
 import type { DeadlineKind } from "./DeadlineKind";
 import type { DeadlineState } from "./DeadlineState";
 import type { DocStatus } from "./DocStatus";
+import type { DonorKind } from "./DonorKind";
 import type { DueKind } from "./DueKind";
 import type { Event } from "./Event";
+import type { FundSource } from "./FundSource";
+import type { GiftForm } from "./GiftForm";
+import type { GiftKind } from "./GiftKind";
 import type { Household } from "./Household";
 import type { ImportField } from "./ImportField";
 import type { Kind } from "./Kind";
+import type { Occasion } from "./Occasion";
 import type { Outcome } from "./Outcome";
 import type { Period } from "./Period";
 import type { PlaceKind } from "./PlaceKind";
@@ -165,6 +170,26 @@ check_places: Array<Choice<PlaceKind>>,
  * Which value of a conflict between laptops to keep.
  */
 conflict_choices: Array<Choice<ConflictChoice>>, 
+/**
+ * The occasions of campaigns.
+ */
+occasions: Array<Choice<Occasion>>, 
+/**
+ * Where a fund's money comes from.
+ */
+fund_sources: Array<Choice<FundSource>>, 
+/**
+ * Who gave mobilised money.
+ */
+donor_kinds: Array<Choice<DonorKind>>, 
+/**
+ * Gift or scholarship.
+ */
+gift_kinds: Array<Choice<GiftKind>>, 
+/**
+ * Cash or in kind.
+ */
+gift_forms: Array<Choice<GiftForm>>, 
 /**
  * The shortest password accepted.
  */
