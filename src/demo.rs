@@ -1,5 +1,6 @@
 //! The demo ward: Nguyễn Nghiêm ward and its 2024 plan, imported from the seed text by the
-//! same importer a user runs, a register of fictional children and their 2024 campaigns.
+//! same importer a user runs, a register of fictional children, their 2024 campaigns and the year's
+//! proposals for commendation.
 
 use crate::auth::{Actor, Need};
 use crate::plan::{self, import};
@@ -47,6 +48,7 @@ pub async fn load(store: &Store, actor: &Actor) -> Result<bool> {
     }
     crate::children::generate::add_in(&mut w, DEMO_CHILDREN, DEMO_SEED, demo_day()).await?;
     crate::campaigns::demo::add_in(&mut w).await?;
+    crate::commendations::add_demo_in(&mut w).await?;
     w.commit().await?;
     Ok(true)
 }

@@ -2,7 +2,7 @@
 //! lives here, so the desktop shell, the command line and the tests share one implementation.
 //!
 //! Open a [`Store`], then call the domain modules: [`ward`] (settings, units, signers),
-//! [`plan`] (the year's plan, its import and reporting), [`children`] (the register of children), [`campaigns`] (gifts and scholarships, with [`money`]), [`cases`] (cases through the legal process) with
+//! [`plan`] (the year's plan, its import and reporting), [`children`] (the register of children), [`campaigns`] (gifts and scholarships, with [`money`]), [`commendations`], [`cases`] (cases through the legal process) with
 //! [`calendar`] (working days), [`overview`] (what is due and late),
 //! [`unit_page`] (one unit's activities, reports and counts),
 //! [`documents`] (official documents and their register), [`signing`], [`certificates`] and [`trust`].
@@ -18,6 +18,7 @@ pub mod campaigns;
 pub mod cases;
 pub mod certificates;
 pub mod children;
+pub mod commendations;
 pub mod check;
 pub mod demo;
 pub mod documents;

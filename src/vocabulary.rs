@@ -182,6 +182,12 @@ pub struct Vocabulary {
     pub gift_kinds: Vec<Choice<crate::campaigns::recipients::GiftKind>>,
     /// Cash or in kind.
     pub gift_forms: Vec<Choice<crate::campaigns::recipients::GiftForm>>,
+    /// An organisation or a person.
+    pub nominee_kinds: Vec<Choice<crate::commendations::NomineeKind>>,
+    /// Where a proposal for commendation stands.
+    pub nomination_statuses: Vec<Choice<crate::commendations::NominationStatus>>,
+    /// The fields of the Giấy khen.
+    pub certificate_fields: Vec<Choice<crate::commendations::CertificateField>>,
     /// The shortest password accepted.
     #[ts(type = "number")]
     pub min_password_chars: usize,
@@ -241,6 +247,9 @@ pub fn vocabulary() -> Vocabulary {
         donor_kinds: choices(),
         gift_kinds: choices(),
         gift_forms: choices(),
+        nominee_kinds: choices(),
+        nomination_statuses: choices(),
+        certificate_fields: choices(),
         min_password_chars: crate::auth::MIN_PASSWORD_CHARS,
         due_soon_days: crate::overview::DUE_SOON_DAYS,
         today: crate::today_in_vietnam(),

@@ -18,10 +18,12 @@ use ts_rs::TS;
 mod campaigns;
 mod cases;
 mod children;
+mod commendations;
 mod sync;
 pub use campaigns::*;
 pub use cases::*;
 pub use children::*;
+pub use commendations::*;
 pub use sync::*;
 
 async fn current_plan(store: &Store, actor: &Actor) -> Result<Plan> {

@@ -243,6 +243,16 @@ commands! {
     hand_over_undo(api::RecordRequest) -> ();
     signoff_pdf(api::SignoffRequest) -> ();
     campaign_report(api::CampaignRequest) -> treem::documents::register::Document;
+    nominations(api::YearRequest) -> Vec<treem::commendations::Nomination>;
+    nominate(treem::commendations::NominationInput) -> treem::commendations::Nomination;
+    nomination_update(api::NominationUpdateRequest) -> treem::commendations::Nomination;
+    nomination_review(api::ReviewRequest) -> treem::commendations::Nomination;
+    nomination_remove(api::RecordRequest) -> ();
+    commendation_decision(api::YearRequest) -> treem::documents::register::Document;
+    certificates_pdf(api::CertificatesRequest) -> ();
+    certificate_layout(()) -> treem::commendations::Layout;
+    certificate_layout_set(treem::commendations::Layout) -> ();
+    certificate_test_print(()) -> ();
     cases_list(()) -> Vec<treem::cases::CaseRow>;
     case_page(api::CaseRequest) -> treem::cases::CasePage;
     case_receive(treem::cases::ReceiveInput) -> treem::cases::CaseHeader;

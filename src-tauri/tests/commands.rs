@@ -670,3 +670,23 @@ fn a_campaign_is_made_its_children_picked_by_criteria_and_its_gifts_handed_over(
     let words = invoke(&app, "vocabulary", Value::Null).unwrap();
     assert_eq!(words["fund_sources"][0]["label"], "Ngân sách nhà nước");
 }
+
+#[test]
+fn proposals_are_reviewed_decided_and_their_certificates_placed_on_the_blanks() {
+    let app = app();
+    let list = invoke(&app, "nominations", json!({ "year": 2024 })).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 3, "the demo's proposals");
+    let waiting = list.as_array().unwrap().iter().find(|n| n["status"] == "proposed").unwrap()["id"].as_str().unwrap().to_owned();
+    let err = invoke(&app, "nomination_review", json!({ "id": waiting, "approved": false, "note": "" })).unwrap_err();
+    assert_eq!(err["field"], "review_note");
+    invoke(&app, "nomination_review", json!({ "id": waiting, "approved": true, "note": "" })).unwrap();
+    let doc = invoke(&app, "commendation_decision", json!({ "year": 2024 })).unwrap();
+    assert_eq!((doc["kind"].as_str(), doc["symbol"].as_str()), (Some("commendation"), Some("QĐ-UBND")));
+    let mut layout = invoke(&app, "certificate_layout", Value::Null).unwrap();
+    assert_eq!(layout["name"]["x"], 148.5);
+    layout["name"]["y"] = json!(60.0);
+    invoke(&app, "certificate_layout_set", layout).unwrap();
+    assert_eq!(invoke(&app, "certificate_layout", Value::Null).unwrap()["name"]["y"], 60.0);
+    let err = invoke(&app, "certificates_pdf", json!({ "ids": [waiting], "on_blanks": true, "path": chosen(&app, "gk.pdf", b"") })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input", "no certificate before the decision is issued");
+}

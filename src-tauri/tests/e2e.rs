@@ -728,5 +728,19 @@ fn a_campaign_made_in_the_window_picks_children_by_criteria_and_counts_the_gifts
         std::thread::sleep(Duration::from_millis(200));
     }
     s.screenshot("e2e-campaign.png");
+
+    // The year's proposals for commendation: the one waiting is agreed, and the decision drafted.
+    s.click(&s.find("a[href='#/khen-thuong']", None));
+    select("c-year", Some("2024"));
+    s.find("[data-testid=nominations]", Some("Bà Trần Thị Mai"));
+    s.click(&s.find("[data-testid=nominations] button", Some("Đồng ý")));
+    let start = Instant::now();
+    while s.script("return document.querySelectorAll('[data-testid=nominations] .r-pending').length;").as_u64() != Some(0) {
+        assert!(start.elapsed() < Duration::from_secs(20), "the proposal was agreed");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    s.screenshot("e2e-commendations.png");
+    s.click(&s.find("[data-testid=commendation-decision]", None));
+    s.find("h1", Some("Quyết định khen thưởng"));
     s.close();
 }

@@ -73,8 +73,8 @@ labelled_enum! {
         Sync = ("sync", "gửi, nhận dữ liệu giữa các máy và sao lưu"),
         /// Joining laptops to the ward, choosing between conflicting values, restoring backups.
         ManageDevices = ("manage_devices", "kết nạp máy, xử lý xung đột dữ liệu và khôi phục bản sao lưu"),
-        /// Campaigns of gifts and scholarships: their funds, recipients, and commendations.
-        ManageCampaigns = ("manage_campaigns", "lập đợt thăm, tặng quà, học bổng, kinh phí và danh sách nhận quà"),
+        /// Campaigns of gifts and scholarships (their funds and recipients), and commendations.
+        ManageCampaigns = ("manage_campaigns", "lập đợt thăm, tặng quà, học bổng và đề nghị khen thưởng"),
         /// Recording that a gift was handed over (a collaborator: in their residential group).
         HandOver = ("hand_over", "ghi nhận trao quà"),
     }

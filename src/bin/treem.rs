@@ -506,6 +506,31 @@ enum DocCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Quyết định khen thưởng kèm danh sách (bản đã phát hành, hoặc bản nháp)
+    Commendation {
+        /// Mã (id) của quyết định trong sổ văn bản
+        #[arg(long)]
+        decision: String,
+        #[command(flatten)]
+        db: Db,
+        /// Tệp PDF ra
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Giấy khen của các tập thể, cá nhân trong một quyết định khen thưởng đã phát hành
+    Certificates {
+        /// Mã (id) của quyết định trong sổ văn bản
+        #[arg(long)]
+        decision: String,
+        /// Chỉ in các ô chữ lên phôi Giấy khen in sẵn của phường
+        #[arg(long)]
+        blanks: bool,
+        #[command(flatten)]
+        db: Db,
+        /// Tệp PDF ra
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Danh sách ký nhận quà của một đợt (mỗi tổ dân phố một danh sách)
     Signoff {
         /// Mã (id) của đợt
@@ -983,6 +1008,31 @@ async fn run(cli: Cli) -> treem::Result<()> {
                     println!("      Đã trao {}/{} suất; đã chi {}", c.handed_over, c.gifts, treem::money::format(c.money.spent));
                 }
             }
+        }
+        Command::Doc { command: DocCommand::Commendation { decision, db, out } } => {
+            let (store, actor) = db.open().await?;
+            let pdf = async {
+                let doc = treem::documents::register::get(&store, &actor, &decision).await?;
+                if doc.kind != treem::documents::register::Kind::Commendation {
+                    return Err(treem::Error::NotFound { what: "quyết định khen thưởng với mã này" });
+                }
+                treem::documents::register::pdf(&store, &actor, &decision).await
+            }
+            .await;
+            store.close().await;
+            write_file(&out, &pdf?)?;
+            println!("Đã ghi {}.", out.display());
+        }
+        Command::Doc { command: DocCommand::Certificates { decision, blanks, db, out } } => {
+            let (store, actor) = db.open().await?;
+            let pdf = async {
+                let ids: Vec<String> = treem::commendations::of_document(&store, &actor, &decision).await?.into_iter().map(|n| n.id).collect();
+                treem::documents::commendation_docs::certificates_pdf(&store, &actor, &ids, blanks).await
+            }
+            .await;
+            store.close().await;
+            write_file(&out, &pdf?)?;
+            println!("Đã ghi {}.", out.display());
         }
         Command::Doc { command: DocCommand::Signoff { campaign, group, db, out } } => {
             let (store, actor) = db.open().await?;

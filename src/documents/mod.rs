@@ -4,6 +4,7 @@
 
 pub mod campaign_docs;
 pub mod case_docs;
+pub mod commendation_docs;
 pub mod delivery;
 pub mod frame;
 pub mod plan_doc;

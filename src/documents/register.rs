@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 use ts_rs::TS;
 
 use super::frame::SignedMark;
-use super::{campaign_docs, case_docs, delivery, plan_doc, progress, protection_docs, reminder, report};
+use super::{campaign_docs, case_docs, commendation_docs, delivery, plan_doc, progress, protection_docs, reminder, report};
 use crate::auth::{Actor, Need};
 use crate::files;
 use crate::signing::Identity;
@@ -38,13 +38,15 @@ labelled_enum! {
         LabourReport = ("labour_report", "Báo cáo tự kiểm tra lao động trẻ em"),
         /// Báo cáo kết quả một đợt thăm, tặng quà (BC).
         CampaignReport = ("campaign_report", "Báo cáo kết quả đợt thăm, tặng quà"),
+        /// Quyết định khen thưởng of the Chairman, with its list (QĐ).
+        Commendation = ("commendation", "Quyết định khen thưởng"),
     }
 }
 
 impl Kind {
     /// Whether the register gives it a number.
     pub fn numbered(self) -> bool {
-        matches!(self, Kind::Plan | Kind::Report | Kind::Reminder | Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport | Kind::CampaignReport)
+        matches!(self, Kind::Plan | Kind::Report | Kind::Reminder | Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport | Kind::CampaignReport | Kind::Commendation)
     }
 
     /// The page it is set on: the progress table has many columns, so landscape A4.
@@ -391,8 +393,12 @@ pub async fn create_draft(
             }
             (reminder::SYMBOL.to_owned(), reminder::summary(&p), reminder::default_recipients(), Narrative::default())
         }
-        Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport | Kind::CampaignReport => {
-            return Err(InvalidInput::new("kind", "Văn bản này được lập từ trang của vụ việc, của trường hợp tai nạn, của danh sách kiểm tra lao động trẻ em hoặc của đợt thăm, tặng quà.").into())
+        Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport | Kind::CampaignReport | Kind::Commendation => {
+            return Err(InvalidInput::new(
+                "kind",
+                "Văn bản này được lập từ trang của vụ việc, của trường hợp tai nạn, của danh sách kiểm tra lao động trẻ em, của đợt thăm, tặng quà hoặc của trang khen thưởng.",
+            )
+            .into())
         }
     };
     let unit_id = if kind == Kind::Reminder { unit_id.map(str::to_owned) } else { None };
@@ -557,6 +563,48 @@ pub async fn create_campaign_report(store: &Store, actor: &Actor, source: Source
     insert_standalone(store, actor, source, Kind::CampaignReport, cols, "BC-UBND", &summary, &prefix, &campaign_docs::report_recipients()).await
 }
 
+/// Drafts the Chairman's decision on a year's commendations, with every proposal agreed at the
+/// review and not yet in a decision; the draft already made is returned, with any proposal
+/// agreed since added to it.
+pub async fn create_commendation_decision(store: &Store, actor: &Actor, source: Source, year: i32) -> Result<Document> {
+    actor.require(Need::DraftDocuments)?;
+    actor.require(Need::ManageCampaigns)?;
+    if !(2000..=2200).contains(&year) {
+        return Err(InvalidInput::new("year", "Chọn một năm có 4 chữ số, ví dụ 2024.").into());
+    }
+    let draft = existing_draft(store.pool(), Kind::Commendation, "about_year", &year.to_string()).await?;
+    let (prefix, title, name) = usual_signer(store.pool()).await?;
+    // The Chairman decides alone: signed "KT. CHỦ TỊCH", never on behalf of the committee.
+    let prefix = prefix.split(" / ").filter(|p| !p.starts_with("TM.")).collect::<Vec<_>>().join(" / ");
+    let mut w = store.write(actor, source).await?;
+    let id = match &draft {
+        Some(doc) => doc.id.clone(),
+        None => {
+            let id = new_id();
+            let cols = Cols::new()
+                .set("kind", Kind::Commendation)
+                .set("about_year", year)
+                .set("year", chrono::Datelike::year(&crate::today_in_vietnam()))
+                .set("symbol", commendation_docs::SYMBOL)
+                .set("summary", commendation_docs::decision_summary(year))
+                .set("signer_prefix", &prefix)
+                .set("signer_title", &title)
+                .set("signer_name", &name)
+                .set("recipients", commendation_docs::decision_recipients())
+                .set("narrative", Narrative::default())
+                .set("status", DocStatus::Draft);
+            w.insert("documents", &id, cols).await?;
+            id
+        }
+    };
+    let added = crate::commendations::attach_in(&mut w, year, &id).await?;
+    if draft.is_none() && added == 0 {
+        return Err(InvalidInput::new("year", format!("Năm {year} chưa có đề nghị khen thưởng nào được đồng ý: hãy xét duyệt các đề nghị trước.")).into());
+    }
+    w.commit().await?;
+    get_in(store.pool(), &id).await
+}
+
 /// What the officer may change in a draft.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[ts(export)]
@@ -609,6 +657,11 @@ fn issue_instant(on: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
 
 async fn render(store: &Store, doc: &Document, signed: Option<SignedMark>, created: DateTime<Utc>) -> Result<Vec<u8>> {
     let pool = store.pool();
+    if doc.kind == Kind::Commendation {
+        let blocks = commendation_docs::decision(pool, doc, signed).await?;
+        let author = crate::ward::get_in(pool).await?.map(|w| w.name).unwrap_or_default();
+        return Ok(crate::pdf::render_with(&crate::pdf::Meta { title: doc.summary.clone(), author, created }, &blocks));
+    }
     let standalone = match doc.kind {
         Kind::CaseDecision => Some(case_docs::decision(pool, doc, signed.clone()).await?),
         Kind::InjuryReport => Some(protection_docs::injury_report(pool, doc, signed.clone()).await?),
@@ -634,7 +687,7 @@ async fn render(store: &Store, doc: &Document, signed: Option<SignedMark>, creat
         }
         Kind::Report => report::frame(store, doc, signed).await?.blocks(),
         Kind::Reminder => reminder::frame(pool, doc, signed).await?.blocks(),
-        Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport | Kind::CampaignReport => unreachable!("rendered above"),
+        Kind::CaseDecision | Kind::InjuryReport | Kind::LabourReport | Kind::CampaignReport | Kind::Commendation => unreachable!("rendered above"),
         Kind::Progress => progress::blocks(pool, plan_id, crate::today_in_vietnam()).await?,
         Kind::Delivery => {
             let of = get_in(pool, doc.source_id.as_deref().unwrap_or_default()).await?;

@@ -3,6 +3,7 @@
 mod campaigns;
 mod cases;
 mod changelog;
+mod commendations;
 mod children;
 mod documents;
 mod import;

@@ -3,4 +3,4 @@
 /**
  * The kinds of document the ward issues from the app.
  */
-export type Kind = "plan" | "report" | "progress" | "delivery" | "reminder" | "case_decision" | "injury_report" | "labour_report" | "campaign_report";
+export type Kind = "plan" | "report" | "progress" | "delivery" | "reminder" | "case_decision" | "injury_report" | "labour_report" | "campaign_report" | "commendation";

@@ -2,6 +2,7 @@
 import type { AbuseType } from "./AbuseType";
 import type { CaseForm } from "./CaseForm";
 import type { Cause } from "./Cause";
+import type { CertificateField } from "./CertificateField";
 import type { Channel } from "./Channel";
 import type { Choice } from "./Choice";
 import type { CircumstanceChoice } from "./CircumstanceChoice";
@@ -20,6 +21,8 @@ import type { GiftKind } from "./GiftKind";
 import type { Household } from "./Household";
 import type { ImportField } from "./ImportField";
 import type { Kind } from "./Kind";
+import type { NominationStatus } from "./NominationStatus";
+import type { NomineeKind } from "./NomineeKind";
 import type { Occasion } from "./Occasion";
 import type { Outcome } from "./Outcome";
 import type { Period } from "./Period";
@@ -190,6 +193,18 @@ gift_kinds: Array<Choice<GiftKind>>,
  * Cash or in kind.
  */
 gift_forms: Array<Choice<GiftForm>>, 
+/**
+ * An organisation or a person.
+ */
+nominee_kinds: Array<Choice<NomineeKind>>, 
+/**
+ * Where a proposal for commendation stands.
+ */
+nomination_statuses: Array<Choice<NominationStatus>>, 
+/**
+ * The fields of the Giấy khen.
+ */
+certificate_fields: Array<Choice<CertificateField>>, 
 /**
  * The shortest password accepted.
  */
