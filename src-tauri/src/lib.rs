@@ -243,12 +243,14 @@ commands! {
     hand_over_undo(api::RecordRequest) -> ();
     signoff_pdf(api::SignoffRequest) -> ();
     campaign_report(api::CampaignRequest) -> treem::documents::register::Document;
+    campaigns_of_activity(api::NodeRequest) -> Vec<treem::campaigns::Campaign>;
     nominations(api::YearRequest) -> Vec<treem::commendations::Nomination>;
     nominate(treem::commendations::NominationInput) -> treem::commendations::Nomination;
     nomination_update(api::NominationUpdateRequest) -> treem::commendations::Nomination;
     nomination_review(api::ReviewRequest) -> treem::commendations::Nomination;
     nomination_remove(api::RecordRequest) -> ();
     commendation_decision(api::YearRequest) -> treem::documents::register::Document;
+    commendations_of_unit(api::UnitRequest) -> Vec<treem::commendations::Nomination>;
     certificates_pdf(api::CertificatesRequest) -> ();
     certificate_layout(()) -> treem::commendations::Layout;
     certificate_layout_set(treem::commendations::Layout) -> ();

@@ -182,7 +182,10 @@ pub(crate) async fn frame(store: &crate::Store, doc: &Document, signed: Option<S
 
     section += 1;
     body.extend(statistics_section(store, section, p.year, end).await?);
-    body.extend(campaigns_section(store, section + 1, p.year, end).await?);
+    let campaigns = campaigns_section(store, section + 1, p.year, end).await?;
+    let next = section + 1 + u32::from(!campaigns.is_empty());
+    body.extend(campaigns);
+    body.extend(commendations_section(store.pool(), next, p.year, end).await?);
 
     body.push(heading("II. TỒN TẠI, HẠN CHẾ"));
     body.extend(narrative_block(&doc.narrative.shortcomings, "(Chưa có nội dung.)"));
@@ -258,6 +261,39 @@ async fn campaigns_section(store: &crate::Store, section: u32, year: i32, end: N
         size: 12.0,
         min_row_height: 0.0,
     }));
+    Ok(out)
+}
+
+/// The commendations decided in the period: how many organisations and people, and who;
+/// nothing when there were none.
+async fn commendations_section(pool: &sqlx::SqlitePool, section: u32, year: i32, end: NaiveDate) -> Result<Vec<Block>> {
+    let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(end);
+    let decisions: Vec<(String, i32, String, NaiveDate)> = sqlx::query_as(
+        "SELECT id, number, symbol, issued_on FROM documents
+         WHERE kind = 'commendation' AND status = 'issued' AND deleted_at IS NULL AND issued_on BETWEEN ? AND ? ORDER BY issued_on",
+    )
+    .bind(from)
+    .bind(end)
+    .fetch_all(pool)
+    .await?;
+    if decisions.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut out = vec![heading(&format!("{section}. Khen thưởng"))];
+    for (id, number, symbol, day) in decisions {
+        let awarded = crate::commendations::of_decision(pool, &id).await?;
+        let names = |kind| awarded.iter().filter(|n| n.nominee_kind == kind).map(|n| n.name.clone()).collect::<Vec<_>>();
+        let (groups, people) = (names(crate::commendations::NomineeKind::Organisation), names(crate::commendations::NomineeKind::Person));
+        let list = |v: &Vec<String>| if v.is_empty() { "không".to_owned() } else { v.join("; ") };
+        out.push(para(&format!(
+            "Quyết định số {number:02}/{symbol} ngày {} của Chủ tịch UBND phường tặng Giấy khen cho {} tập thể ({}) và {} cá nhân ({}).",
+            format_date(day),
+            groups.len(),
+            list(&groups),
+            people.len(),
+            list(&people)
+        )));
+    }
     Ok(out)
 }
 

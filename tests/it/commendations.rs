@@ -101,6 +101,14 @@ async fn a_decision_awards_the_agreed_proposals_and_their_certificates_print_whe
     assert!((baseline - pt(50.0)).abs() < 3.0, "the name's baseline at 50 mm: {word}");
     assert!(number_in("xMin") < pt(100.0) && pt(60.0) < number_in("xMin"), "the name centred on 100 mm: {word}");
 
+    // The yearly report of the year the decision was issued in counts it.
+    let year_now = chrono::Datelike::year(&treem::today_in_vietnam());
+    let plan_now = treem::plan::import::parse(&treem::demo::SEED_PLAN.replace("2024", &year_now.to_string())).unwrap();
+    let plan = treem::plan::save_draft(s, o, Source::Import, &plan_now).await.unwrap();
+    let report = register::create_draft(s, o, Source::Window, Kind::Report, &plan.id, Some(treem::plan::reporting::ReportPeriod::Year), None, None).await.unwrap();
+    let text = check_pdf("bao-cao-nam-khen-thuong", &register::pdf(s, o, &report.id).await.unwrap());
+    assert!(text.contains("Khen thưởng") && text.contains(&format!("Quyết định số {number}")) && text.contains("tặng Giấy khen cho 2 tập thể"), "{text}");
+
     let test = check_pdf("giay-khen-in-thu", &commendation_docs::test_print(s, o).await.unwrap());
     for field in CertificateField::ALL {
         assert!(text_has(&test, field.label()), "{}", field.label());

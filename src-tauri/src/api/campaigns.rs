@@ -192,6 +192,10 @@ pub async fn signoff_pdf(store: &Store, actor: &Actor, req: SignoffRequest) -> R
     }
 }
 
+pub async fn campaigns_of_activity(store: &Store, actor: &Actor, req: super::NodeRequest) -> Result<Vec<Campaign>> {
+    campaigns::for_activity(store, actor, &req.node_id).await
+}
+
 pub async fn campaign_report(store: &Store, actor: &Actor, req: CampaignRequest) -> Result<Document> {
     register::create_campaign_report(store, actor, Source::Window, &req.id).await
 }

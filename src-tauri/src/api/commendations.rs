@@ -61,6 +61,18 @@ pub async fn nomination_remove(store: &Store, actor: &Actor, req: super::RecordR
     commendations::remove(store, actor, Source::Window, &req.id).await
 }
 
+/// One unit.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct UnitRequest {
+    /// The unit.
+    pub unit_id: String,
+}
+
+pub async fn commendations_of_unit(store: &Store, actor: &Actor, req: UnitRequest) -> Result<Vec<Nomination>> {
+    commendations::history(store, actor, Some(&req.unit_id), None).await
+}
+
 pub async fn commendation_decision(store: &Store, actor: &Actor, req: YearRequest) -> Result<Document> {
     register::create_commendation_decision(store, actor, Source::Window, req.year).await
 }
