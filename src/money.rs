@@ -8,21 +8,7 @@ pub const MAX_GIFT: i64 = 100_000_000;
 /// The most one fund may hold.
 pub const MAX_FUND: i64 = 100_000_000_000;
 
-/// "1.500.000": the amount with a dot between groups of three digits.
-pub fn grouped(amount: i64) -> String {
-    let digits = amount.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if amount < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::text::grouped;
 
 /// "1.500.000 đ".
 pub fn format(amount: i64) -> String {

@@ -1003,7 +1003,7 @@ async fn run(cli: Cli) -> treem::Result<()> {
                     println!("  {}  {} ({})", c.id, c.name, c.dates_text);
                     for f in &c.funds {
                         let money = treem::money::format;
-                        println!("      {}: dự kiến {}, đã nhận {}, đã chi {}, còn {}", f.title, money(f.planned), money(f.received), money(f.spent), money(f.left));
+                        println!("      {}: dự kiến {}, đã nhận {}, đã chi {}, còn {}", f.title, money(f.money.planned), money(f.money.received), money(f.money.spent), money(f.money.left));
                     }
                     println!("      Đã trao {}/{} suất; đã chi {}", c.handed_over, c.gifts, treem::money::format(c.money.spent));
                 }

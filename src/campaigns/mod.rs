@@ -338,21 +338,8 @@ pub struct Fund {
     pub donor_kind: Option<DonorKind>,
     /// "Ngân sách nhà nước" or "Nguồn vận động: Công ty …".
     pub title: String,
-    /// Planned, đồng.
-    #[ts(type = "number")]
-    pub planned: i64,
-    /// Received, đồng.
-    #[ts(type = "number")]
-    pub received: i64,
-    /// Given to recipients (handed over or not), đồng.
-    #[ts(type = "number")]
-    pub allocated: i64,
-    /// Handed over, đồng.
-    #[ts(type = "number")]
-    pub spent: i64,
-    /// Received and not handed over, đồng.
-    #[ts(type = "number")]
-    pub left: i64,
+    /// Planned, received, given, spent and left.
+    pub money: Money,
     /// How many gifts it gives.
     #[ts(type = "number")]
     pub gifts: i64,
@@ -389,15 +376,11 @@ impl FundRowDb {
     fn into_fund(self) -> Fund {
         Fund {
             title: Fund::title_of(self.source, &self.donor),
-            left: self.received - self.spent,
+            money: Money { planned: self.planned, received: self.received, allocated: self.allocated, spent: self.spent, left: self.received - self.spent },
             id: self.id,
             source: self.source,
             donor: self.donor,
             donor_kind: self.donor_kind.as_deref().and_then(DonorKind::from_stored),
-            planned: self.planned,
-            received: self.received,
-            allocated: self.allocated,
-            spent: self.spent,
             gifts: self.gifts,
             note: self.note,
         }
@@ -438,12 +421,13 @@ pub struct Money {
 }
 
 impl Money {
-    fn add(&mut self, f: &Fund) {
-        self.planned += f.planned;
-        self.received += f.received;
-        self.allocated += f.allocated;
-        self.spent += f.spent;
-        self.left += f.left;
+    /// Adds another source's money to this.
+    pub(crate) fn add(&mut self, m: &Money) {
+        self.planned += m.planned;
+        self.received += m.received;
+        self.allocated += m.allocated;
+        self.spent += m.spent;
+        self.left += m.left;
     }
 }
 
@@ -521,7 +505,7 @@ async fn campaigns_where(conn: &mut SqliteConnection, id: Option<&str>, group: O
         .map(|r| {
             let mine: Vec<Fund> = funds.iter_mut().filter(|(c, _)| *c == r.id).map(|(_, f)| f.clone()).collect();
             let mut money = Money::default();
-            mine.iter().for_each(|f| money.add(f));
+            mine.iter().for_each(|f| money.add(&f.money));
             Campaign {
                 dates_text: format!("{} – {}", text::format_date(r.starts_on), text::format_date(r.ends_on)),
                 id: r.id,
@@ -577,7 +561,7 @@ pub(crate) async fn money_by_source(conn: &mut SqliteConnection, from: NaiveDate
                 .iter()
                 .map(|&s| {
                     let mut m = Money::default();
-                    c.funds.iter().filter(|f| f.source == s).for_each(|f| m.add(f));
+                    c.funds.iter().filter(|f| f.source == s).for_each(|f| m.add(&f.money));
                     (s, m)
                 })
                 .collect();

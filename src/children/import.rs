@@ -299,8 +299,8 @@ fn read_table(bytes: &[u8], sheet: Option<&str>) -> Result<Table> {
     if data.len() > MAX_ROWS {
         return Err(unreadable(format!(
             "Trang “{name}” có {} dòng dữ liệu; mỗi lần nhập nhiều nhất {} dòng. Hãy chia danh sách thành nhiều tệp rồi nhập lần lượt.",
-            thousands(data.len()),
-            thousands(MAX_ROWS)
+            text::grouped(data.len() as i64),
+            text::grouped(MAX_ROWS as i64)
         )));
     }
     let width = data.iter().map(|(_, c)| c.len()).chain([header_cells.len()]).max().unwrap_or(0);
@@ -366,18 +366,6 @@ fn is_not_a_child(cells: &[Cell]) -> bool {
 fn is_column_numbering(cells: &[Cell]) -> bool {
     let filled: Vec<&Cell> = cells.iter().filter(|c| **c != Cell::Empty).collect();
     filled.len() >= 3 && filled.iter().enumerate().all(|(i, c)| matches!(c, Cell::Number(n) if *n == (i + 1) as f64))
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// A column of the sheet: its header, what it was mapped to, and any legacy text converted.
@@ -1039,6 +1027,6 @@ mod tests {
         assert_eq!(read_household("nghèo"), Some(Household::Poor));
         assert_eq!(column_letter(0), "A");
         assert_eq!(column_letter(27), "AB");
-        assert_eq!(thousands(50000), "50.000");
+        assert_eq!(text::grouped(50000), "50.000");
     }
 }

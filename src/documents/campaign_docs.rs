@@ -137,10 +137,7 @@ fn money_table(rows: Vec<(String, Money)>) -> Table {
     };
     let mut body: Vec<Vec<Vec<Run>>> = Vec::new();
     for (label, m) in &rows {
-        total.planned += m.planned;
-        total.received += m.received;
-        total.spent += m.spent;
-        total.left += m.left;
+        total.add(m);
         body.push(cells(Run::regular(label), m, false));
     }
     body.push(cells(Run::bold("Tổng cộng"), &total, true));
@@ -159,7 +156,7 @@ fn money_table(rows: Vec<(String, Money)>) -> Table {
 }
 
 fn tally_table(first: &str, tallies: &[Tally]) -> Table {
-    let mut rows: Vec<Vec<Vec<Run>>> = tallies
+    let rows: Vec<Vec<Vec<Run>>> = tallies
         .iter()
         .map(|t| {
             vec![
@@ -177,7 +174,7 @@ fn tally_table(first: &str, tallies: &[Tally]) -> Table {
             TableColumn::fixed_mm("Đã trao", 18.0, Align::Center),
             TableColumn::fixed_mm("Số tiền đã trao (đồng)", 32.0, Align::Right),
         ],
-        rows: std::mem::take(&mut rows),
+        rows,
         size: 12.0,
         min_row_height: 0.0,
     }
@@ -205,7 +202,7 @@ pub(crate) async fn campaign_report(store: &Store, doc: &Document, signed: Optio
     let by_source: Vec<(String, Money)> = campaign
         .funds
         .iter()
-        .map(|f| (f.title.clone(), Money { planned: f.planned, received: f.received, allocated: f.allocated, spent: f.spent, left: f.left }))
+        .map(|f| (f.title.clone(), f.money.clone()))
         .collect();
     body.push(para(&format!(
         "Tổng kinh phí đã nhận: {} ({}); đã chi: {} ({}).",
@@ -229,16 +226,5 @@ pub(crate) async fn campaign_report(store: &Store, doc: &Document, signed: Optio
             }
         }
     }
-    let base = ward_frame(pool, doc.year).await?;
-    Ok(Frame {
-        number: doc.number,
-        symbol: doc.symbol.clone(),
-        date: doc.issued_on,
-        doc_type: "BÁO CÁO".into(),
-        summary: doc.summary.clone(),
-        body,
-        signature: Signature { signed, ..Signature::from_parts(&doc.signer_prefix, &doc.signer_title, &doc.signer_name) },
-        recipients: doc.recipients.clone(),
-        ..base
-    })
+    Ok(doc.frame("BÁO CÁO", body, signed, ward_frame(pool, doc.year).await?))
 }

@@ -63,12 +63,8 @@ pub(crate) async fn decision(pool: &SqlitePool, doc: &Document, signed: Option<S
         article(2, "Tiền thưởng kèm theo Giấy khen thực hiện theo quy định của Luật Thi đua, khen thưởng và các văn bản hướng dẫn thi hành."),
         article(3, "Quyết định này có hiệu lực kể từ ngày ký. Văn phòng HĐND và UBND phường, công chức Văn hóa - Xã hội và các tập thể, cá nhân có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này./."),
     ];
+    let base = ward_frame(pool, doc.issued_on.map(|d| d.year()).unwrap_or(doc.year)).await?;
     let frame = Frame {
-        number: doc.number,
-        symbol: doc.symbol.clone(),
-        date: doc.issued_on,
-        doc_type: "QUYẾT ĐỊNH".to_owned(),
-        summary: doc.summary.clone(),
         issuer: format!("CHỦ TỊCH ỦY BAN NHÂN DÂN {}", ward.name),
         bases: vec![
             "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;".to_owned(),
@@ -76,10 +72,7 @@ pub(crate) async fn decision(pool: &SqlitePool, doc: &Document, signed: Option<S
             "Căn cứ Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ quy định chi tiết thi hành một số điều của Luật Thi đua, khen thưởng;".to_owned(),
             "Xét đề nghị của công chức Văn hóa - Xã hội phường.".to_owned(),
         ],
-        body,
-        signature: Signature { signed, ..Signature::from_parts(&doc.signer_prefix, &doc.signer_title, &doc.signer_name) },
-        recipients: doc.recipients.clone(),
-        ..ward_frame(pool, doc.issued_on.map(|d| d.year()).unwrap_or(doc.year)).await?
+        ..doc.frame("QUYẾT ĐỊNH", body, signed, base)
     };
     let mut blocks = frame.blocks();
     blocks.push(Block::PageBreak);

@@ -345,6 +345,24 @@ fn check_narrative(n: &Narrative) -> Result<Narrative> {
     Ok(out)
 }
 
+impl Document {
+    /// The Decree 30 frame of this document from the ward's (`base`): its number, date, type,
+    /// summary, signer and recipients around `body`.
+    pub(crate) fn frame(&self, doc_type: &str, body: Vec<crate::pdf::Block>, signed: Option<SignedMark>, base: super::frame::Frame) -> super::frame::Frame {
+        super::frame::Frame {
+            number: self.number,
+            symbol: self.symbol.clone(),
+            date: self.issued_on,
+            doc_type: doc_type.to_owned(),
+            summary: self.summary.clone(),
+            body,
+            signature: super::frame::Signature { signed, ..super::frame::Signature::from_parts(&self.signer_prefix, &self.signer_title, &self.signer_name) },
+            recipients: self.recipients.clone(),
+            ..base
+        }
+    }
+}
+
 /// Starts a draft of a kind of document for a plan (and, for reports, a period; for delivery
 /// lists, the issued document delivered; for reminder letters, the unit addressed).
 pub async fn create_draft(

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use sqlx::SqlitePool;
 
-use super::frame::{heading, para, Frame, Signature, SignedMark};
+use super::frame::{heading, para, Frame, SignedMark};
 use super::plan_doc::ward_frame;
 use super::register::{Document, Narrative};
 use crate::overview::{self, outline_label};
@@ -192,17 +192,7 @@ pub(crate) async fn frame(store: &crate::Store, doc: &Document, signed: Option<S
     body.push(heading("III. ĐỀ XUẤT, KIẾN NGHỊ"));
     body.extend(narrative_block(&doc.narrative.proposals, "(Chưa có nội dung.)"));
 
-    Ok(Frame {
-        number: doc.number,
-        symbol: doc.symbol.clone(),
-        date: doc.issued_on,
-        doc_type: "BÁO CÁO".into(),
-        summary: doc.summary.clone(),
-        body,
-        signature: Signature { signed, ..Signature::from_parts(&doc.signer_prefix, &doc.signer_title, &doc.signer_name) },
-        recipients: doc.recipients.clone(),
-        ..ward_frame(pool, doc.year).await?
-    })
+    Ok(doc.frame("BÁO CÁO", body, signed, ward_frame(pool, doc.year).await?))
 }
 
 /// Indicators whose first breakdown the report draws as a chart.

@@ -150,6 +150,22 @@ pub fn name_sort_key(full_name: &str) -> Vec<u8> {
     key
 }
 
+/// "1.500.000": a number with a dot between groups of three digits, as Vietnamese writes them.
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Parses a date as officers write it: "5/9/2016", "05/09/2016", "05-09-2016" or ISO "2016-09-05".
 pub fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, InvalidInput> {
     let s = s.trim();
