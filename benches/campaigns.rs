@@ -42,9 +42,9 @@ fn main() {
     let criteria = Criteria { households: vec![Household::Poor, Household::NearPoor], age_from: Some(6), ..Default::default() };
     let start = Instant::now();
     let found = rt.block_on(recipients::candidates(&store, &officer, &id, &criteria)).expect("candidates");
-    println!("Chọn trẻ theo tiêu chí trong {REGISTER} trẻ: {} trẻ, {} (mục tiêu < 300 ms)", found.len(), ms(start.elapsed()));
+    println!("Chọn trẻ theo tiêu chí trong {REGISTER} trẻ: {} trẻ, {} (mục tiêu < 300 ms)", found.total, ms(start.elapsed()));
 
-    let chosen: Vec<String> = found.iter().take(MAX_AT_ONCE).map(|c| c.child_id.clone()).collect();
+    let chosen: Vec<String> = found.rows.iter().take(MAX_AT_ONCE).map(|c| c.child_id.clone()).collect();
     let gift = GiftInput { kind: Some(GiftKind::Gift), form: Some(GiftForm::Cash), description: "Quà Tết".into(), value: "300.000".into(), fund_id };
     let start = Instant::now();
     rt.block_on(recipients::add(&store, &officer, Source::Cli, &id, &chosen, &gift)).expect("add");

@@ -29,7 +29,7 @@ labelled_enum! {
     /// Where a proposal stands.
     pub enum NominationStatus {
         /// Proposed, not yet reviewed.
-        Proposed = ("proposed", "Đề nghị"),
+        Proposed = ("proposed", "Chờ xét duyệt"),
         /// Agreed at the review: goes into the decision.
         Approved = ("approved", "Đồng ý khen thưởng"),
         /// Not agreed.
@@ -173,15 +173,22 @@ pub async fn update(store: &Store, actor: &Actor, source: Source, id: &str, inpu
     get_in(store.pool(), id).await
 }
 
-async fn not_decided(w: &mut crate::store::Write<'_>, id: &str) -> Result<()> {
-    let row = w.read("nominations", id, &["document_id", "deleted_at"]).await?.ok_or(Error::NotFound { what: "đề nghị khen thưởng" })?;
-    if !row.get("deleted_at").is_none_or(|v| v.is_null()) {
-        return Err(Error::NotFound { what: "đề nghị khen thưởng" });
+/// Refuses a proposal withdrawn, or awarded by an issued decision; returns the draft decision
+/// it is in, if any.
+async fn not_decided(w: &mut crate::store::Write<'_>, id: &str) -> Result<Option<String>> {
+    let row: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT n.deleted_at, n.document_id, d.status FROM nominations n LEFT JOIN documents d ON d.id = n.document_id WHERE n.id = ?",
+    )
+    .bind(id)
+    .fetch_optional(w.conn())
+    .await?;
+    match row {
+        None | Some((Some(_), _, _)) => Err(Error::NotFound { what: "đề nghị khen thưởng" }),
+        Some((None, _, Some(status))) if status == "issued" => {
+            Err(InvalidInput::new("id", "Đề nghị này đã có quyết định khen thưởng được phát hành, không sửa được.").into())
+        }
+        Some((None, draft, _)) => Ok(draft),
     }
-    if !row.get("document_id").is_none_or(|v| v.is_null()) {
-        return Err(InvalidInput::new("id", "Đề nghị này đã đưa vào quyết định khen thưởng, không sửa được.").into());
-    }
-    Ok(())
 }
 
 /// Records the review: agreed (goes into the next decision) or not.
@@ -193,8 +200,12 @@ pub async fn review(store: &Store, actor: &Actor, source: Source, id: &str, appr
     }
     let status = if approved { NominationStatus::Approved } else { NominationStatus::Rejected };
     let mut w = store.write(actor, source).await?;
-    not_decided(&mut w, id).await?;
-    w.update("nominations", id, Cols::new().set("status", status).set("review_note", &note)).await?;
+    let mut cols = Cols::new().set("status", status).set("review_note", &note);
+    // Not agreed after all: it leaves the draft decision it was in.
+    if not_decided(&mut w, id).await?.is_some() && !approved {
+        cols = cols.set("document_id", None::<String>);
+    }
+    w.update("nominations", id, cols).await?;
     w.commit().await?;
     get_in(store.pool(), id).await
 }
@@ -209,7 +220,7 @@ pub async fn remove(store: &Store, actor: &Actor, source: Source, id: &str) -> R
 }
 
 pub(crate) async fn get_in(pool: &SqlitePool, id: &str) -> Result<Nomination> {
-    sqlx::query_as(&format!("{SELECT} WHERE n.id = ?")).bind(id).fetch_optional(pool).await?.ok_or(Error::NotFound { what: "đề nghị khen thưởng" })
+    sqlx::query_as(&format!("{SELECT} WHERE n.id = ? AND n.deleted_at IS NULL")).bind(id).fetch_optional(pool).await?.ok_or(Error::NotFound { what: "đề nghị khen thưởng" })
 }
 
 /// A year's proposals, organisations first, each with the earlier commendations of the same
@@ -293,6 +304,8 @@ labelled_enum! {
         Decision = ("decision", "Số, ngày quyết định"),
         /// "Phường …, ngày … tháng … năm …".
         DateLine = ("date_line", "Địa danh, ngày tháng"),
+        /// The signer's title lines ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH").
+        SignerTitle = ("signer_title", "Chức vụ người ký"),
         /// The signer's name.
         Signer = ("signer", "Người ký"),
     }
@@ -335,7 +348,8 @@ pub fn default_layout() -> Layout {
         (Position, FieldPosition { x: 148.5, y: 124.0, size: 16.0 }),
         (Achievement, FieldPosition { x: 148.5, y: 140.0, size: 16.0 }),
         (Decision, FieldPosition { x: 75.0, y: 178.0, size: 12.0 }),
-        (DateLine, FieldPosition { x: 215.0, y: 160.0, size: 14.0 }),
+        (DateLine, FieldPosition { x: 215.0, y: 150.0, size: 14.0 }),
+        (SignerTitle, FieldPosition { x: 215.0, y: 158.0, size: 14.0 }),
         (Signer, FieldPosition { x: 215.0, y: 192.0, size: 16.0 }),
     ]
     .into_iter()

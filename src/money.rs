@@ -15,8 +15,10 @@ pub fn format(amount: i64) -> String {
     format!("{} đ", grouped(amount))
 }
 
-/// Reads an amount as typed: "1.500.000", "1500000", "1 500 000 đ", "1,5 triệu", "500 nghìn".
-/// Refuses what is not a whole positive number of đồng, and more than `max`.
+/// Reads an amount as typed: "1.500.000", "1500000", "1 500 000 đ", "1.500.000,00", "1,5
+/// triệu", "500 nghìn", "2 tỷ". A dot or space groups thousands (only between groups of three
+/// digits); before a unit word a comma is the decimal mark. Refuses what is not a whole
+/// positive number of đồng, and more than `max`.
 pub fn parse(field: &'static str, typed: &str, max: i64) -> Result<i64, InvalidInput> {
     let example = "Nhập số tiền bằng chữ số, ví dụ 500.000 hoặc 1,5 triệu.";
     let folded = crate::text::fold(typed);
@@ -28,37 +30,36 @@ pub fn parse(field: &'static str, typed: &str, max: i64) -> Result<i64, InvalidI
         return Err(InvalidInput::new(field, "Số tiền không được âm."));
     }
     let mut scale = 1i64;
-    for (word, factor) in [("ty", 1_000_000_000), ("trieu", 1_000_000), ("nghin", 1_000), ("ngan", 1_000)] {
+    for (word, factor) in [("ty", 1_000_000_000), ("ti", 1_000_000_000), ("trieu", 1_000_000), ("nghin", 1_000), ("ngan", 1_000)] {
         if let Some(rest) = s.strip_suffix(word) {
             s = rest.trim();
             scale = factor;
             break;
         }
     }
-    let amount = if scale == 1 {
-        let digits: String = s.chars().filter(|c| !matches!(c, '.' | ',' | ' ')).collect();
-        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-            return Err(InvalidInput::new(field, example));
-        }
-        digits.parse::<i64>().ok()
-    } else {
-        // "1,5 triệu": a decimal comma (or point) before the word.
-        let (whole, frac) = s.split_once([',', '.']).unwrap_or((s, ""));
-        if whole.is_empty() || !whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) || frac.len() > 9 {
-            return Err(InvalidInput::new(field, example));
-        }
-        let whole: i64 = whole.parse().map_err(|_| InvalidInput::new(field, example))?;
-        let frac_value = if frac.is_empty() { 0 } else { frac.parse::<i64>().map_err(|_| InvalidInput::new(field, example))? };
-        let frac_scale = 10i64.pow(frac.len() as u32);
-        if (frac_value * scale) % frac_scale != 0 {
-            return Err(InvalidInput::new(field, "Số tiền phải là số đồng chẵn."));
-        }
-        whole.checked_mul(scale).and_then(|w| w.checked_add(frac_value * scale / frac_scale))
+    // The whole part, its thousands grouped or not, and a decimal part after a comma.
+    let (whole, frac) = s.split_once(',').unwrap_or((s, ""));
+    let groups: Vec<&str> = whole.split(['.', ' ']).collect();
+    let grouped_right = groups.len() == 1 || (!groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
+    // "1.5 triệu": a dot before a unit word that does not group thousands is a decimal point.
+    let (whole, frac): (String, &str) = match (grouped_right, scale > 1, groups.as_slice()) {
+        (true, _, _) => (groups.concat(), frac),
+        (false, true, [w, f]) if frac.is_empty() => (w.to_string(), *f),
+        _ => return Err(InvalidInput::new(field, example)),
     };
-    match amount {
+    if whole.is_empty() || !whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) || frac.len() > 9 {
+        return Err(InvalidInput::new(field, example));
+    }
+    let whole: i64 = whole.parse().map_err(|_| InvalidInput::new(field, example))?;
+    let frac_value: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| InvalidInput::new(field, example))? };
+    let frac_scale = 10i64.pow(frac.len() as u32);
+    if (frac_value * scale) % frac_scale != 0 {
+        return Err(InvalidInput::new(field, "Số tiền phải là số đồng chẵn."));
+    }
+    match whole.checked_mul(scale).and_then(|w| w.checked_add(frac_value * scale / frac_scale)) {
         Some(0) => Err(InvalidInput::new(field, "Số tiền phải lớn hơn 0.")),
         Some(a) if a <= max => Ok(a),
-        _ => Err(InvalidInput::new(field, format!("Số tiền lớn quá mức cho phép ({}); hãy kiểm tra lại.", format(max)))),
+        _ => Err(InvalidInput::new(field, format!("Số tiền vượt quá mức cho phép ({}); hãy kiểm tra lại.", format(max)))),
     }
 }
 
@@ -179,7 +180,12 @@ mod tests {
         assert_eq!(ok("500 nghìn"), 500_000);
         assert_eq!(ok("2 tỷ"), 2_000_000_000);
         assert_eq!(ok("300000 VNĐ"), 300_000);
-        for bad in ["", "-500.000", "0", "abc", "1,5 triệu rưỡi", "1,0000000005 triệu", "999 tỷ"] {
+        assert_eq!(ok("1.500.000,00"), 1_500_000);
+        assert_eq!(ok("1.500 nghìn"), 1_500_000);
+        assert_eq!(ok("1.200 triệu"), 1_200_000_000);
+        assert_eq!(ok("1.5 triệu"), 1_500_000);
+        assert_eq!(ok("2 tỉ"), 2_000_000_000);
+        for bad in ["", "-500.000", "0", "abc", "1,5 triệu rưỡi", "1,0000000005 triệu", "999 tỷ", "1.50.000", "15.00", "1.500,5"] {
             assert!(parse("value", bad, MAX_FUND).is_err(), "{bad} should be refused");
         }
         assert!(parse("value", "200 triệu", MAX_GIFT).is_err());

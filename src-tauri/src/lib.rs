@@ -234,7 +234,7 @@ commands! {
     fund_add(api::FundAddRequest) -> String;
     fund_update(api::FundUpdateRequest) -> ();
     fund_remove(api::RecordRequest) -> ();
-    campaign_candidates(api::CandidatesRequest) -> Vec<treem::campaigns::recipients::Candidate>;
+    campaign_candidates(api::CandidatesRequest) -> treem::campaigns::recipients::Candidates;
     recipients_add(api::RecipientsAddRequest) -> u32;
     recipient_update(api::RecipientUpdateRequest) -> ();
     recipient_remove(api::RecordRequest) -> ();

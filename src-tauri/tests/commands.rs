@@ -647,9 +647,9 @@ fn a_campaign_is_made_its_children_picked_by_criteria_and_its_gifts_handed_over(
     let id = id.as_str().unwrap();
     let fund = invoke(&app, "fund_add", json!({ "campaign_id": id, "input": { "source": "mobilised", "donor": "Công ty TNHH Minh Phát", "donor_kind": "business", "planned": "20 triệu", "received": "20.000.000", "note": "" } }))
         .unwrap();
-    let criteria = json!({ "on": "", "circumstances": [], "households": ["poor", "near_poor"], "age_from": null, "age_to": null, "group_unit_id": null, "school": "" });
+    let criteria = json!({ "on": "", "circumstances": [], "households": ["poor", "near_poor"], "age_from": null, "age_to": null, "group_unit_id": null, "school": "", "text": "" });
     let found = invoke(&app, "campaign_candidates", json!({ "campaign_id": id, "criteria": criteria })).unwrap();
-    let ids: Vec<&str> = found.as_array().unwrap().iter().take(4).map(|c| c["child_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = found["rows"].as_array().unwrap().iter().take(4).map(|c| c["child_id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 4);
     let gift = json!({ "kind": "gift", "form": "cash", "description": "Quà Tết", "value": "500.000", "fund_id": fund });
     assert_eq!(invoke(&app, "recipients_add", json!({ "campaign_id": id, "child_ids": ids, "gift": gift })).unwrap(), 4);

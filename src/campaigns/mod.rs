@@ -95,7 +95,7 @@ fn validate_campaign(input: &CampaignInput) -> Result<ValidCampaign> {
     let starts_on = text::parse_date("starts_on", &input.starts_on)?;
     let ends_on = text::parse_date("ends_on", &input.ends_on)?;
     if ends_on < starts_on {
-        return Err(InvalidInput::new("ends_on", "Ngày kết thúc phải từ ngày bắt đầu trở đi.").into());
+        return Err(InvalidInput::new("ends_on", "Ngày kết thúc không được trước ngày bắt đầu.").into());
     }
     if (ends_on - starts_on).num_days() > 366 {
         return Err(InvalidInput::new("ends_on", "Một đợt kéo dài không quá một năm; hãy kiểm tra lại ngày.").into());
@@ -164,6 +164,10 @@ pub async fn remove(store: &Store, actor: &Actor, source: Source, id: &str) -> R
         .await?;
     if handed > 0 {
         return Err(InvalidInput::new("id", format!("Đợt này đã trao {handed} suất quà có ký nhận nên không xóa được.")).into());
+    }
+    let reports: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE campaign_id = ? AND deleted_at IS NULL").bind(id).fetch_one(w.conn()).await?;
+    if reports > 0 {
+        return Err(InvalidInput::new("id", "Đợt này đã có báo cáo kết quả trong sổ văn bản nên không xóa được.").into());
     }
     for table in ["campaign_recipients", "campaign_funds"] {
         let ids: Vec<String> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE campaign_id = ? AND deleted_at IS NULL")).bind(id).fetch_all(w.conn()).await?;
@@ -376,7 +380,14 @@ impl FundRowDb {
     fn into_fund(self) -> Fund {
         Fund {
             title: Fund::title_of(self.source, &self.donor),
-            money: Money { planned: self.planned, received: self.received, allocated: self.allocated, spent: self.spent, left: self.received - self.spent },
+            money: Money {
+                planned: self.planned,
+                received: self.received,
+                allocated: self.allocated,
+                spent: self.spent,
+                left: self.received - self.spent,
+                unallocated: limit(self.planned, self.received) - self.allocated,
+            },
             id: self.id,
             source: self.source,
             donor: self.donor,
@@ -418,6 +429,10 @@ pub struct Money {
     /// Received and not yet handed over, đồng.
     #[ts(type = "number")]
     pub left: i64,
+    /// What may still be given to recipients (the larger of planned and received, less what is
+    /// given), đồng.
+    #[ts(type = "number")]
+    pub unallocated: i64,
 }
 
 impl Money {
@@ -428,6 +443,7 @@ impl Money {
         self.allocated += m.allocated;
         self.spent += m.spent;
         self.left += m.left;
+        self.unallocated += m.unallocated;
     }
 }
 

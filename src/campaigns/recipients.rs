@@ -14,7 +14,7 @@ use crate::auth::{Actor, Need};
 use crate::children::index::ChildQuery;
 use crate::children::{Birth, Circumstance, Guardian, Household};
 use crate::money;
-use crate::store::{new_id, Cols, Source, Store};
+use crate::store::{new_id, Cols, Source, Store, Write};
 use crate::text::{self, InvalidInput};
 use crate::{Error, Result};
 
@@ -59,6 +59,18 @@ pub struct Criteria {
     pub group_unit_id: Option<String>,
     /// Only at a school whose name holds these words (tone marks aside).
     pub school: String,
+    /// Words of a name, as the register's search takes them: to choose children by hand.
+    pub text: String,
+}
+
+/// The children the criteria choose: how many, and the first of them.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Candidates {
+    /// How many the criteria choose.
+    pub total: u32,
+    /// The first [`MAX_AT_ONCE`] of them, in official order.
+    pub rows: Vec<Candidate>,
 }
 
 /// A child the criteria found.
@@ -86,13 +98,15 @@ pub struct Candidate {
 }
 
 /// The children the criteria choose, in official order, each with whether they are already
-/// in the campaign and what they received on its occasion last year.
-pub async fn candidates(store: &Store, actor: &Actor, campaign_id: &str, criteria: &Criteria) -> Result<Vec<Candidate>> {
+/// in the campaign and what they received on its occasion last year; at most [`MAX_AT_ONCE`],
+/// as many as one choice adds.
+pub async fn candidates(store: &Store, actor: &Actor, campaign_id: &str, criteria: &Criteria) -> Result<Candidates> {
     actor.require(Need::ManageCampaigns)?;
     let mut conn = store.pool().acquire().await?;
     let campaign = get_in(&mut conn, campaign_id, None).await?;
     let on = crate::children::day_or_today("on", &criteria.on, campaign.starts_on)?;
     let query = ChildQuery {
+        text: criteria.text.clone(),
         on: text::format_date(on),
         group_unit_id: criteria.group_unit_id.clone(),
         age_from: criteria.age_from,
@@ -119,8 +133,10 @@ pub async fn candidates(store: &Store, actor: &Actor, campaign_id: &str, criteri
         .into_iter()
         .collect();
     let last = last_year(&mut conn, &campaign).await?;
-    Ok(chosen
+    let total = chosen.len() as u32;
+    let rows = chosen
         .into_iter()
+        .take(MAX_AT_ONCE)
         .map(|e| Candidate {
             already_in: already.contains(&e.id),
             last_year: last.get(&e.id).cloned().unwrap_or_default(),
@@ -132,12 +148,16 @@ pub async fn candidates(store: &Store, actor: &Actor, campaign_id: &str, criteri
             circumstances: e.letters_on(on, actor.sees_sensitive_groups()),
             household: e.household,
         })
-        .collect())
+        .collect();
+    Ok(Candidates { total, rows })
 }
 
 /// What each child received on the campaign's occasion the year before: "Quà 500.000 đ (Tết
 /// Nguyên đán 2023)".
 async fn last_year(conn: &mut SqliteConnection, campaign: &Campaign) -> Result<HashMap<String, String>> {
+    if campaign.occasion == super::Occasion::Other {
+        return Ok(HashMap::new());
+    }
     let rows: Vec<(String, GiftKind, i64, i32)> = sqlx::query_as(
         "SELECT r.child_id, r.kind, r.value, c.year FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
          WHERE c.occasion = ? AND c.year = ? AND r.deleted_at IS NULL AND c.deleted_at IS NULL",
@@ -225,6 +245,8 @@ async fn check_fund_room(conn: &mut SqliteConnection, campaign_id: &str, fund_id
 pub async fn add(store: &Store, actor: &Actor, source: Source, campaign_id: &str, child_ids: &[String], gift: &GiftInput) -> Result<usize> {
     actor.require(Need::ManageCampaigns)?;
     let gift = validate_gift(gift)?;
+    let mut seen = HashSet::new();
+    let child_ids: Vec<&String> = child_ids.iter().filter(|c| seen.insert(c.as_str())).collect();
     if child_ids.is_empty() {
         return Err(InvalidInput::new("child_ids", "Chọn ít nhất một trẻ.").into());
     }
@@ -235,7 +257,7 @@ pub async fn add(store: &Store, actor: &Actor, source: Source, campaign_id: &str
     live(&mut w, "campaigns", campaign_id, "đợt thăm, tặng quà").await?;
     let more = gift.value.checked_mul(child_ids.len() as i64).unwrap_or(i64::MAX);
     check_fund_room(w.conn(), campaign_id, &gift.fund_id, more).await?;
-    for child in child_ids {
+    for child in &child_ids {
         crate::children::require_live(&mut w, child).await?;
         let cols = Cols::new()
             .set("campaign_id", campaign_id)
@@ -250,6 +272,15 @@ pub async fn add(store: &Store, actor: &Actor, source: Source, campaign_id: &str
     }
     w.commit().await?;
     Ok(child_ids.len())
+}
+
+/// Gives a merged child's gifts to the record they were merged into, inside the merge's write.
+pub(crate) async fn move_child_in(w: &mut Write<'_>, from: &str, to: &str) -> Result<()> {
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM campaign_recipients WHERE child_id = ? AND deleted_at IS NULL").bind(from).fetch_all(w.conn()).await?;
+    for id in ids {
+        w.update("campaign_recipients", &id, Cols::new().set("child_id", to)).await?;
+    }
+    Ok(())
 }
 
 /// Changes a gift not yet handed over (its kind, value, fund …).
@@ -305,7 +336,7 @@ pub struct HandOverInput {
 pub async fn hand_over(store: &Store, actor: &Actor, source: Source, recipient_id: &str, input: &HandOverInput, today: NaiveDate) -> Result<()> {
     actor.require(Need::HandOver)?;
     let on = crate::children::day_or_today("on", &input.on, today)?;
-    let on = text::happened("on", "trao quà", on, today)?;
+    let on = text::happened("on", "Ngày trao quà", on, today)?;
     let received_by = text::optional("received_by", "Người nhận thay", &input.received_by, 150)?;
     let mut w = store.write(actor, source).await?;
     let r = recipient_in(w.conn(), recipient_id).await?;
@@ -314,7 +345,7 @@ pub async fn hand_over(store: &Store, actor: &Actor, source: Source, recipient_i
         return Err(InvalidInput::new("on", format!("Suất quà của {} đã ghi trao ngày {}.", r.full_name, text::format_date(day))).into());
     }
     let (received, source_, donor): (i64, FundSource, String) =
-        sqlx::query_as("SELECT received, source, donor FROM campaign_funds WHERE id = ?").bind(&r.fund_id).fetch_one(w.conn()).await?;
+        sqlx::query_as("SELECT received, source, donor FROM campaign_funds WHERE id = ? AND deleted_at IS NULL").bind(&r.fund_id).fetch_one(w.conn()).await?;
     let used = fund_use(w.conn(), &r.fund_id).await?;
     if used.spent + r.value > received {
         return Err(InvalidInput::new(
@@ -339,6 +370,9 @@ pub async fn undo_hand_over(store: &Store, actor: &Actor, source: Source, recipi
     let mut w = store.write(actor, source).await?;
     let r = recipient_in(w.conn(), recipient_id).await?;
     actor.require_for_group(Need::HandOver, r.group_unit_id.as_deref())?;
+    if r.handed_over_on.is_none() {
+        return Err(InvalidInput::new("id", format!("Suất quà của {} chưa ghi trao.", r.full_name)).into());
+    }
     w.update("campaign_recipients", recipient_id, Cols::new().set("handed_over_on", None::<NaiveDate>).set("received_by", "")).await?;
     w.commit().await
 }
@@ -572,9 +606,7 @@ async fn by_circumstance(conn: &mut SqliteConnection, recipients: &[Recipient], 
     let mut groups_of: HashMap<&str, Vec<Circumstance>> = HashMap::new();
     for (child, code, start, end) in &spans {
         if crate::children::holds(*start, *end, on) && (with_sensitive || !code.sensitive()) {
-            if let Some(id) = ids.iter().find(|i| **i == child.as_str()) {
-                groups_of.entry(id).or_default().push(*code);
-            }
+            groups_of.entry(child.as_str()).or_default().push(*code);
         }
     }
     let mut out: Vec<Tally> = Circumstance::ALL.iter().map(|c| Tally { label: c.titled(), ..Tally::default() }).collect();

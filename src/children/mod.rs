@@ -953,6 +953,7 @@ pub async fn merge(store: &Store, actor: &Actor, source: Source, keep: &str, dup
             w.update(table, &id, Cols::new().set("child_id", keep)).await?;
         }
     }
+    crate::campaigns::recipients::move_child_in(&mut w, duplicate, keep).await?;
     let reason = format!("Gộp vào hồ sơ {} ({})", kept.full_name, kept.birth_text);
     w.update("children", duplicate, Cols::new().set("merged_into", keep).set("removed_reason", reason)).await?;
     w.tombstone("children", duplicate).await?;

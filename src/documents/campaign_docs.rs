@@ -126,7 +126,7 @@ pub fn report_summary(campaign: &Campaign) -> String {
 
 /// Where the campaign report goes unless the officer changes it.
 pub fn report_recipients() -> Vec<String> {
-    vec!["Phòng Văn hóa - Xã hội thành phố;".into(), "TT Đảng ủy, HĐND phường;".into(), "CT, PCT UBND phường;".into(), "Lưu: VT, VH-XH.".into()]
+    vec!["TT Đảng ủy, HĐND phường;".into(), "CT, PCT UBND phường;".into(), "Lưu: VT, VH-XH.".into()]
 }
 
 fn money_table(rows: Vec<(String, Money)>) -> Table {
@@ -188,7 +188,8 @@ pub(crate) async fn campaign_report(store: &Store, doc: &Document, signed: Optio
     let campaign = crate::campaigns::get_in(&mut conn, id, None).await?;
     let recipients = recipients::of_campaign(&mut conn, &campaign, None).await?;
     drop(conn);
-    let page = recipients::page_of(pool, campaign, recipients, true).await?;
+    // The report goes to people who do not read children's sensitive groups: those are not named.
+    let page = recipients::page_of(pool, campaign, recipients, false).await?;
     let CampaignPage { campaign, by_circumstance, by_residential_group, by_kind, .. } = page;
     let mut body = vec![heading("I. TÌNH HÌNH CHUNG")];
     let mut general = format!("Thực hiện kế hoạch công tác trẻ em năm {}, từ ngày {}, Ủy ban nhân dân phường tổ chức {}", campaign.year, campaign.dates_text.replace(" – ", " đến ngày "), lower_first(&campaign.name));
@@ -218,6 +219,9 @@ pub(crate) async fn campaign_report(store: &Store, doc: &Document, signed: Optio
     body.push(Block::Table(tally_table("Nhóm trẻ em", &by_circumstance)));
     body.push(Block::Table(tally_table("Tổ dân phố", &by_residential_group)));
     let n = &doc.narrative;
+    for line in n.results.lines().filter(|l| !l.trim().is_empty()) {
+        body.push(para(line));
+    }
     for (title, text) in [("III. TỒN TẠI, HẠN CHẾ", &n.shortcomings), ("IV. ĐỀ XUẤT, KIẾN NGHỊ", &n.proposals)] {
         if !text.trim().is_empty() {
             body.push(heading(title));

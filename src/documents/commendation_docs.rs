@@ -67,10 +67,9 @@ pub(crate) async fn decision(pool: &SqlitePool, doc: &Document, signed: Option<S
     let frame = Frame {
         issuer: format!("CHỦ TỊCH ỦY BAN NHÂN DÂN {}", ward.name),
         bases: vec![
-            "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;".to_owned(),
             "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;".to_owned(),
             "Căn cứ Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ quy định chi tiết thi hành một số điều của Luật Thi đua, khen thưởng;".to_owned(),
-            "Xét đề nghị của công chức Văn hóa - Xã hội phường.".to_owned(),
+            "Theo đề nghị của công chức Văn hóa - Xã hội phường.".to_owned(),
         ],
         ..doc.frame("QUYẾT ĐỊNH", body, signed, base)
     };
@@ -157,7 +156,7 @@ async fn fields(pool: &SqlitePool, n: &Nomination) -> Result<Fields> {
 /// The Giấy khen of the proposals `ids` (each awarded by an issued decision), one sheet each:
 /// on plain paper in the customary layout, or only the fields, onto the ward's blanks.
 pub async fn certificates_pdf(store: &Store, actor: &Actor, ids: &[String], on_blanks: bool) -> Result<Vec<u8>> {
-    actor.require(Need::ReadPlan)?;
+    actor.require(Need::ManageCampaigns)?;
     let pool = store.pool();
     let layout = commendations::layout_in(pool).await?;
     let page = Page { top: mm(15.0), bottom: mm(15.0), left: mm(20.0), right: mm(20.0), ..Page::a4_landscape() };
@@ -191,15 +190,22 @@ fn on_blank(f: &Fields, layout: &commendations::Layout) -> Vec<Placed> {
     let mut out = Vec::new();
     for (field, p) in layout {
         let (text, style) = match field {
-            CertificateField::Name => (f.name.as_str(), Style::Bold),
-            CertificateField::Position => (f.position.as_str(), Style::Italic),
-            CertificateField::Achievement => (f.achievement.as_str(), Style::Regular),
-            CertificateField::Decision => (f.decision.as_str(), Style::Italic),
-            CertificateField::DateLine => (f.date_line.as_str(), Style::Italic),
-            CertificateField::Signer => (f.signer.as_str(), Style::Bold),
+            CertificateField::Name => (f.name.clone(), Style::Bold),
+            CertificateField::Position => (f.position.clone(), Style::Italic),
+            CertificateField::Achievement => (f.achievement.clone(), Style::Regular),
+            CertificateField::Decision => (f.decision.clone(), Style::Italic),
+            CertificateField::DateLine => (f.date_line.clone(), Style::Italic),
+            CertificateField::SignerTitle => {
+                // One line under another, from the position set.
+                for (i, line) in f.signer_lines.iter().enumerate() {
+                    out.push(centred(&crate::text::nfc(&line.to_uppercase()), Style::Bold, FieldPosition { y: p.y + 6.5 * i as f32, ..*p }));
+                }
+                continue;
+            }
+            CertificateField::Signer => (f.signer.clone(), Style::Bold),
         };
         if !text.is_empty() {
-            out.push(centred(text, style, *p));
+            out.push(centred(&text, style, *p));
         }
     }
     out

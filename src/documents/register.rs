@@ -192,7 +192,7 @@ impl Actions {
         let draft = status == DocStatus::Draft;
         Actions {
             issue: draft && kind.numbered(),
-            write_sections: draft && matches!(kind, Kind::Report | Kind::LabourReport),
+            write_sections: draft && matches!(kind, Kind::Report | Kind::LabourReport | Kind::CampaignReport),
             delivery_list: !draft && matches!(kind, Kind::Plan | Kind::Report),
             verify: !draft,
         }
@@ -590,13 +590,18 @@ pub async fn create_commendation_decision(store: &Store, actor: &Actor, source: 
     if !(2000..=2200).contains(&year) {
         return Err(InvalidInput::new("year", "Chọn một năm có 4 chữ số, ví dụ 2024.").into());
     }
-    let draft = existing_draft(store.pool(), Kind::Commendation, "about_year", &year.to_string()).await?;
     let (prefix, title, name) = usual_signer(store.pool()).await?;
     // The Chairman decides alone: signed "KT. CHỦ TỊCH", never on behalf of the committee.
     let prefix = prefix.split(" / ").filter(|p| !p.starts_with("TM.")).collect::<Vec<_>>().join(" / ");
     let mut w = store.write(actor, source).await?;
+    // The draft is looked for inside the write: one issued meanwhile takes no more proposals.
+    let draft: Option<String> = sqlx::query_scalar("SELECT id FROM documents WHERE kind = ? AND about_year = ? AND status = 'draft' AND deleted_at IS NULL")
+        .bind(Kind::Commendation.as_str())
+        .bind(year)
+        .fetch_optional(w.conn())
+        .await?;
     let id = match &draft {
-        Some(doc) => doc.id.clone(),
+        Some(id) => id.clone(),
         None => {
             let id = new_id();
             let cols = Cols::new()

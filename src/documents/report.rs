@@ -198,8 +198,6 @@ pub(crate) async fn frame(store: &crate::Store, doc: &Document, signed: Option<S
 /// Indicators whose first breakdown the report draws as a chart.
 const CHARTED: &[&str] = &["TE.02", "0101"];
 
-/// The statistics of the period (1 January to its last day, or to today while it runs) as a
-/// section: every indicator with its value, and charts of the main breakdowns.
 /// The campaigns of gifts and scholarships that started in the period, with money by source;
 /// nothing when there were none.
 async fn campaigns_section(store: &crate::Store, section: u32, year: i32, end: NaiveDate) -> Result<Vec<Block>> {
@@ -274,19 +272,18 @@ async fn commendations_section(pool: &sqlx::SqlitePool, section: u32, year: i32,
         let awarded = crate::commendations::of_decision(pool, &id).await?;
         let names = |kind| awarded.iter().filter(|n| n.nominee_kind == kind).map(|n| n.name.clone()).collect::<Vec<_>>();
         let (groups, people) = (names(crate::commendations::NomineeKind::Organisation), names(crate::commendations::NomineeKind::Person));
-        let list = |v: &Vec<String>| if v.is_empty() { "không".to_owned() } else { v.join("; ") };
-        out.push(para(&format!(
-            "Quyết định số {number:02}/{symbol} ngày {} của Chủ tịch UBND phường tặng Giấy khen cho {} tập thể ({}) và {} cá nhân ({}).",
-            format_date(day),
-            groups.len(),
-            list(&groups),
-            people.len(),
-            list(&people)
-        )));
+        let parts: Vec<String> = [("tập thể", &groups), ("cá nhân", &people)]
+            .iter()
+            .filter(|(_, names)| !names.is_empty())
+            .map(|(what, names)| format!("{} {what} ({})", names.len(), names.join("; ")))
+            .collect();
+        out.push(para(&format!("Quyết định số {number:02}/{symbol} ngày {} của Chủ tịch UBND phường tặng Giấy khen cho {}.", format_date(day), parts.join(" và "))));
     }
     Ok(out)
 }
 
+/// The statistics of the period (1 January to its last day, or to today while it runs) as a
+/// section: every indicator with its value, and charts of the main breakdowns.
 async fn statistics_section(store: &crate::Store, section: u32, year: i32, end: NaiveDate) -> Result<Vec<Block>> {
     let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(end);
     let to = end.min(crate::today_in_vietnam()).max(from);

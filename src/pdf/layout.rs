@@ -632,10 +632,10 @@ impl Flow {
         }
     }
 
-    /// What the end of a table keeps on its page: the blocks after it up to and including the
-    /// next kept block (the totals in words, the signatures), when they are short text.
+    /// What the end of a table keeps on its page: the kept block (the signatures) that follows
+    /// it, with at most two short blocks between (the total in words, a space).
     fn table_tail(&self, after: &[Block]) -> f32 {
-        let Some(end) = after.iter().position(|b| matches!(b, Block::KeepTogether(_))) else { return 0.0 };
+        let Some(end) = after.iter().take(3).position(|b| matches!(b, Block::KeepTogether(_))) else { return 0.0 };
         let short = after[..end].iter().all(|b| matches!(b, Block::Paragraph(_) | Block::Space(_)));
         let h = self.measure(&after[..=end]);
         match self.limit {
@@ -808,7 +808,8 @@ impl Flow {
         let end_height = heights[kept_from..].iter().sum::<f32>() + 6.0 + tail;
         let keep_end = tail > 0.0 && end_height <= full;
         let short_table = kept_from == 0 && keep_end;
-        if (self.remaining() < header_h + lh + 2.0 * PAD || (short_table && self.remaining() < header_h + end_height)) && !self.at_top() {
+        let first_row = heights.first().copied().unwrap_or(lh + 2.0 * PAD).min(full);
+        if (self.remaining() < header_h + first_row || (short_table && self.remaining() < header_h + end_height)) && !self.at_top() {
             self.new_page();
         }
         start_page(self);

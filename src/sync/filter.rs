@@ -20,8 +20,6 @@ use crate::Result;
 const OFFICE_TABLES: &[&str] = &["cases", "case_steps", "case_actions", "case_referrals", "injuries", "labour_checks", "sync_conflicts", "certificates"];
 const CHILD_TABLES: &[&str] = &["children", "child_circumstances", "child_consents"];
 const PROGRESS_TABLES: &[&str] = &["assignments", "progress_notes", "evidence"];
-/// What a collaborator's laptop may change of a gift: that it was handed over, and to whom.
-const HAND_OVER_COLUMNS: &[&str] = &["handed_over_on", "received_by"];
 /// Columns of a child's record a collaborator's laptop does not receive.
 const CHILD_COLUMNS_WITHHELD: &[&str] = &["notes", "merged_into"];
 
@@ -51,7 +49,9 @@ pub(crate) struct Seen {
     parent_child: HashMap<String, String>,
     circumstances: HashSet<String>,
     consents: HashSet<String>,
-    /// The gifts of the group's children.
+    /// The gifts of the group's children, by child.
+    gifts_of: HashMap<String, Vec<String>>,
+    /// The same gifts, by id.
     gifts: HashSet<String>,
     restricted_documents: HashSet<String>,
     restricted_files: HashSet<String>,
@@ -90,7 +90,11 @@ impl Seen {
             parent_child.insert(id, child);
         }
         let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, child_id FROM campaign_recipients").fetch_all(&mut *conn).await?;
-        let gifts: HashSet<String> = rows.into_iter().filter(|(_, child)| children.contains(child)).map(|(id, _)| id).collect();
+        let mut gifts_of: HashMap<String, Vec<String>> = HashMap::new();
+        for (id, child) in rows.into_iter().filter(|(_, child)| children.contains(child)) {
+            gifts_of.entry(child).or_default().push(id);
+        }
+        let gifts: HashSet<String> = gifts_of.values().flatten().cloned().collect();
         let rows: Vec<(String, String, Option<String>)> = sqlx::query_as("SELECT id, kind, file_id FROM documents").fetch_all(&mut *conn).await?;
         let mut restricted_documents = HashSet::new();
         let mut restricted_files: HashSet<String> = sqlx::query_scalar("SELECT file_id FROM certificates").fetch_all(&mut *conn).await?.into_iter().collect();
@@ -100,7 +104,7 @@ impl Seen {
                 restricted_files.extend(file);
             }
         }
-        Ok(Seen { group, children, parent_child, circumstances, consents, gifts, restricted_documents, restricted_files })
+        Ok(Seen { group, children, parent_child, circumstances, consents, gifts_of, gifts, restricted_documents, restricted_files })
     }
 
     fn leaves_group(&self, link: &Link) -> bool {
@@ -110,13 +114,17 @@ impl Seen {
 
     /// The records a limited laptop gets whole with every entry they have, when an entry of
     /// theirs (or of a group or consent of theirs) goes to it: a child who came into the group
-    /// after that laptop was sent the child's earlier entries (withheld then) arrives entire.
+    /// after that laptop was sent the child's earlier entries (withheld then) arrives entire,
+    /// with the child's gifts.
     pub(crate) fn records_to_complete<'a>(&self, sent: impl Iterator<Item = &'a Link>) -> std::collections::BTreeSet<(String, String)> {
         let mut out = std::collections::BTreeSet::new();
         for link in sent.filter(|l| l.op != "event") {
             match link.table_name.as_str() {
                 "children" if self.children.contains(&link.record_id) => {
                     out.insert(("children".to_owned(), link.record_id.clone()));
+                    for gift in self.gifts_of.get(&link.record_id).into_iter().flatten() {
+                        out.insert(("campaign_recipients".to_owned(), gift.clone()));
+                    }
                 }
                 "child_circumstances" | "child_consents" => {
                     if let Some(child) = self.parent_child.get(&link.record_id) {
@@ -160,6 +168,16 @@ impl Seen {
             }
         }
         Shown::Whole
+    }
+}
+
+/// Whether a collaborator's laptop may write `value` in `column` of a gift: a day handed over
+/// (or none, to take a mistaken hand-over back), and who received it, as the form allows.
+fn hand_over_value(column: &str, value: &serde_json::Value) -> bool {
+    match column {
+        "handed_over_on" => value.is_null() || value.as_str().is_some_and(|d| d.parse::<chrono::NaiveDate>().is_ok()),
+        "received_by" => value.as_str().is_some_and(|s| s.chars().count() <= 150),
+        _ => false,
     }
 }
 
@@ -267,7 +285,7 @@ impl Bounds {
                 // A gift already on the laptop, marked handed over (or not) in the group.
                 "campaign_recipients" => {
                     link.op == "update"
-                        && Changes::parse(&link.changes).is_some_and(|c| c.pairs().all(|(column, _, _)| HAND_OVER_COLUMNS.contains(&column)))
+                        && Changes::parse(&link.changes).is_some_and(|c| c.pairs().all(|(column, _, new)| hand_over_value(column, new)))
                         && self.within(&self.stored, group, table, id)
                 }
                 _ => {

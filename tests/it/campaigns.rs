@@ -100,7 +100,7 @@ async fn recipients_chosen_by_criteria_are_those_an_independent_count_finds() {
     ];
     for (criteria, expected) in cases {
         assert!(!expected.is_empty(), "the demo register has such children");
-        let found: BTreeSet<String> = recipients::candidates(&t.store, &t.officer, &id, &criteria).await.unwrap().into_iter().map(|c| c.child_id).collect();
+        let found: BTreeSet<String> = recipients::candidates(&t.store, &t.officer, &id, &criteria).await.unwrap().rows.into_iter().map(|c| c.child_id).collect();
         assert_eq!(found, expected, "{criteria:?}");
     }
     // A school, tone marks aside.
@@ -109,7 +109,15 @@ async fn recipients_chosen_by_criteria_are_those_an_independent_count_finds() {
     w.update("children", &child, treem::store::Cols::new().set("school", "Trường Tiểu học Lê Trung Đình")).await.unwrap();
     w.commit().await.unwrap();
     let found = recipients::candidates(&t.store, &t.officer, &id, &Criteria { school: "le trung dinh".into(), ..Default::default() }).await.unwrap();
-    assert_eq!(found.iter().map(|c| c.child_id.as_str()).collect::<Vec<_>>(), [child.as_str()]);
+    assert_eq!(found.rows.iter().map(|c| c.child_id.as_str()).collect::<Vec<_>>(), [child.as_str()]);
+    // By hand: a name typed without tone marks.
+    let name: String = sqlx::query_scalar("SELECT full_name FROM children WHERE id = ?").bind(&child).fetch_one(t.store.pool()).await.unwrap();
+    let found = recipients::candidates(&t.store, &t.officer, &id, &Criteria { text: treem::text::fold(&name), ..Default::default() }).await.unwrap();
+    assert!(found.rows.iter().any(|c| c.child_id == child) && found.total < 20, "{}", found.total);
+    // Everyone: the count whole, the rows as many as one choice adds.
+    let everyone = recipients::candidates(&t.store, &t.officer, &id, &Criteria::default()).await.unwrap();
+    assert_eq!(everyone.total as usize, independent_choice(&t, on, &[], &[], (0, 15), None).await.len());
+    assert_eq!(everyone.rows.len(), recipients::MAX_AT_ONCE.min(everyone.total as usize));
 }
 
 #[tokio::test]
@@ -119,7 +127,7 @@ async fn a_child_twice_is_flagged_and_last_years_gift_is_shown() {
     let got_2024: String = sqlx::query_scalar("SELECT child_id FROM campaign_recipients WHERE campaign_id = ? LIMIT 1").bind(&tet_2024).fetch_one(t.store.pool()).await.unwrap();
     let id = campaign(&t, "Thăm, tặng quà Tết Ất Tỵ 2025", Occasion::Tet, "20/01/2025", "27/01/2025").await;
     let f = fund(&t, &id, "10.000.000", "10.000.000").await;
-    let candidates = recipients::candidates(&t.store, &t.officer, &id, &Criteria { on: "20/01/2025".into(), ..Default::default() }).await.unwrap();
+    let candidates = recipients::candidates(&t.store, &t.officer, &id, &Criteria { on: "20/01/2025".into(), ..Default::default() }).await.unwrap().rows;
     let shown = candidates.iter().find(|c| c.child_id == got_2024).expect("last year's recipient is a candidate");
     assert!(shown.last_year.contains("1.000.000 đ") && shown.last_year.contains("Tết Nguyên đán 2024"), "{}", shown.last_year);
     let other = candidates.iter().find(|c| c.last_year.is_empty()).expect("a child who got nothing last year");
@@ -133,7 +141,7 @@ async fn a_child_twice_is_flagged_and_last_years_gift_is_shown() {
         assert_eq!(r.duplicate, r.child_id == got_2024, "{}", r.full_name);
         assert_eq!(r.last_year.is_empty(), r.child_id != got_2024);
     }
-    let again = recipients::candidates(&t.store, &t.officer, &id, &Criteria { on: "20/01/2025".into(), ..Default::default() }).await.unwrap();
+    let again = recipients::candidates(&t.store, &t.officer, &id, &Criteria { on: "20/01/2025".into(), ..Default::default() }).await.unwrap().rows;
     assert!(again.iter().find(|c| c.child_id == got_2024).unwrap().already_in);
 }
 

@@ -45,12 +45,20 @@ async fn a_decision_awards_the_agreed_proposals_and_their_certificates_print_whe
     let listed = commendations::of_document(s, o, &draft.id).await.unwrap();
     let names: Vec<&str> = listed.iter().map(|n| n.name.as_str()).collect();
     assert_eq!(names, ["Hội Liên hiệp Phụ nữ phường", "Trạm Y tế phường", "Ông Lê Văn Hùng"], "the agreed ones, organisations first");
-    assert!(commendations::update(s, o, Source::Window, &added.id, &person(2024, "Ông Lê Văn Hưng")).await.is_err(), "a proposal in a decision is frozen");
+    // While the decision is a draft, a proposal in it may still be corrected, or taken out.
+    commendations::update(s, o, Source::Window, &added.id, &person(2024, "Ông Lê Văn Hùng")).await.unwrap();
+    let health = listed.iter().find(|n| n.name == "Trạm Y tế phường").unwrap().id.clone();
+    let out = commendations::review(s, o, Source::Window, &health, false, "Chưa đủ thành tích.").await.unwrap();
+    assert_eq!(out.document_id, None, "not agreed after all: out of the draft");
+    commendations::review(s, o, Source::Window, &health, true, "Xét lại: đủ thành tích.").await.unwrap();
+    let draft = register::create_commendation_decision(s, o, Source::Window, 2024).await.unwrap();
+    assert_eq!(commendations::of_document(s, o, &draft.id).await.unwrap().len(), 3, "agreed again: back in the same draft");
     let err = commendation_docs::certificates_pdf(s, o, &[added.id.clone()], false).await.unwrap_err();
     assert!(err.to_string().contains("chưa cấp số"), "{err}");
 
     let issued = register::issue(s, o, Source::Window, &draft.id, treem::today_in_vietnam(), None).await.unwrap();
     let number = issued.number_text.clone();
+    assert!(commendations::update(s, o, Source::Window, &added.id, &person(2024, "Ông Lê Văn Hưng")).await.is_err(), "awarded: frozen");
     assert!(number.ends_with("/QĐ-UBND"), "{number}");
     let text = check_pdf("quyet-dinh-khen-thuong", &register::pdf(s, o, &draft.id).await.unwrap());
     for want in [

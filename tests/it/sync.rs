@@ -323,6 +323,21 @@ async fn a_gift_handed_over_on_a_collaborators_laptop_comes_back_by_sync() {
     let (on, by): (Option<String>, String) = sqlx::query_as("SELECT handed_over_on, received_by FROM campaign_recipients WHERE id = ?").bind(&gift.id).fetch_one(o.pool()).await.unwrap();
     assert_eq!(on, Some(today.to_string()));
     assert_eq!(by, "Mẹ: Lê Thị Hạnh");
+    // A child with a gift moves into the group: the gift arrives with the child.
+    let g4 = unit_named(o, oa, "Tổ dân phố 4").await;
+    let (mover, gift_of_mover): (String, String) = sqlx::query_as(
+        "SELECT c.id, r.id FROM campaign_recipients r JOIN children c ON c.id = r.child_id WHERE c.group_unit_id = ? LIMIT 1",
+    )
+    .bind(&g4)
+    .fetch_one(o.pool())
+    .await
+    .unwrap();
+    let mut w = o.write(oa, Source::Window).await.unwrap();
+    w.update("children", &mover, treem::store::Cols::new().set("group_unit_id", &group)).await.unwrap();
+    w.commit().await.unwrap();
+    exchange((o, oa), (&ctv.store, &ctv.actor)).await;
+    let arrived: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM campaign_recipients WHERE id = ?").bind(&gift_of_mover).fetch_one(ctv.store.pool()).await.unwrap();
+    assert_eq!(arrived, 1, "the gift of the child who came into the group");
     // The laptop may mark a gift handed over, never change what it is worth.
     let other = waiting.iter().find(|r| r.id != gift.id).expect("a second gift").clone();
     let mut w = ctv.store.write(&ctv.actor, Source::Window).await.unwrap();

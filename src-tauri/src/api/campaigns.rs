@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use treem::auth::Actor;
-use treem::campaigns::recipients::{self, CampaignPage, Candidate, Criteria, GiftInput, HandOverInput, Recipient};
+use treem::campaigns::recipients::{self, CampaignPage, Candidates, Criteria, GiftInput, HandOverInput, Recipient};
 use treem::campaigns::{self, Campaign, CampaignInput, FundInput};
 use treem::documents::register::{self, Document};
 use treem::{Result, Source, Store};
@@ -99,7 +99,7 @@ pub struct CandidatesRequest {
     pub criteria: Criteria,
 }
 
-pub async fn campaign_candidates(store: &Store, actor: &Actor, req: CandidatesRequest) -> Result<Vec<Candidate>> {
+pub async fn campaign_candidates(store: &Store, actor: &Actor, req: CandidatesRequest) -> Result<Candidates> {
     recipients::candidates(store, actor, &req.campaign_id, &req.criteria).await
 }
 

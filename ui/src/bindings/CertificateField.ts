@@ -3,4 +3,4 @@
 /**
  * A field of the Giấy khen, printed on a pre-printed blank.
  */
-export type CertificateField = "name" | "position" | "achievement" | "decision" | "date_line" | "signer";
+export type CertificateField = "name" | "position" | "achievement" | "decision" | "date_line" | "signer_title" | "signer";

@@ -33,4 +33,8 @@ group_unit_id: string | null,
 /**
  * Only at a school whose name holds these words (tone marks aside).
  */
-school: string, };
+school: string, 
+/**
+ * Words of a name, as the register's search takes them: to choose children by hand.
+ */
+text: string, };

@@ -23,4 +23,9 @@ spent: number,
 /**
  * Received and not yet handed over, đồng.
  */
-left: number, };
+left: number, 
+/**
+ * What may still be given to recipients (the larger of planned and received, less what is
+ * given), đồng.
+ */
+unallocated: number, };

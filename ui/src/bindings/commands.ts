@@ -33,6 +33,7 @@ import type { CampaignPage } from "./CampaignPage";
 import type { CampaignRequest } from "./CampaignRequest";
 import type { CampaignUpdateRequest } from "./CampaignUpdateRequest";
 import type { Candidate } from "./Candidate";
+import type { Candidates } from "./Candidates";
 import type { CandidatesRequest } from "./CandidatesRequest";
 import type { CaseAction } from "./CaseAction";
 import type { CaseDeadline } from "./CaseDeadline";
@@ -362,7 +363,7 @@ export const campaignRemove = (req: CampaignRequest): Promise<null> => call("cam
 export const fundAdd = (req: FundAddRequest): Promise<string> => call("fund_add", req);
 export const fundUpdate = (req: FundUpdateRequest): Promise<null> => call("fund_update", req);
 export const fundRemove = (req: RecordRequest): Promise<null> => call("fund_remove", req);
-export const campaignCandidates = (req: CandidatesRequest): Promise<Array<Candidate>> => call("campaign_candidates", req);
+export const campaignCandidates = (req: CandidatesRequest): Promise<Candidates> => call("campaign_candidates", req);
 export const recipientsAdd = (req: RecipientsAddRequest): Promise<number> => call("recipients_add", req);
 export const recipientUpdate = (req: RecipientUpdateRequest): Promise<null> => call("recipient_update", req);
 export const recipientRemove = (req: RecordRequest): Promise<null> => call("recipient_remove", req);
