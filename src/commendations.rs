@@ -81,6 +81,8 @@ pub struct Nomination {
     pub achievements: String,
     /// The plan's activity.
     pub node_id: Option<String>,
+    /// Its text.
+    pub activity: Option<String>,
     /// The campaign.
     pub campaign_id: Option<String>,
     /// Its name.
@@ -100,9 +102,10 @@ pub struct Nomination {
 }
 
 const SELECT: &str = "SELECT n.id, n.year, n.nominee_kind, n.name, n.unit_id, u.name AS unit_name, n.position, n.achievements,
-    n.node_id, n.campaign_id, c.name AS campaign_name, n.status, n.review_note, n.document_id,
+    n.node_id, p.text AS activity, n.campaign_id, c.name AS campaign_name, n.status, n.review_note, n.document_id,
     CASE WHEN d.number IS NOT NULL THEN printf('%02d/%s', d.number, d.symbol) ELSE '' END AS decision_text
     FROM nominations n LEFT JOIN units u ON u.id = n.unit_id LEFT JOIN campaigns c ON c.id = n.campaign_id
+    LEFT JOIN plan_nodes p ON p.id = n.node_id
     LEFT JOIN documents d ON d.id = n.document_id AND d.deleted_at IS NULL";
 
 struct Valid {

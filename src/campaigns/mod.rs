@@ -109,7 +109,8 @@ impl ValidCampaign {
         Cols::new()
             .set("name", &self.name)
             .set("occasion", self.occasion)
-            .set("year", self.starts_on.year())
+            // A Tết campaign that starts in late December belongs to the year of its Tết.
+            .set("year", self.ends_on.year())
             .set("starts_on", self.starts_on)
             .set("ends_on", self.ends_on)
             .set("theme", &self.theme)

@@ -32,8 +32,11 @@ async fn a_decision_awards_the_agreed_proposals_and_their_certificates_print_whe
     let women = demo.iter().find(|n| n.name == "Hội Liên hiệp Phụ nữ phường").unwrap();
     assert!(women.unit_id.is_some() && women.campaign_name.as_deref().is_some_and(|c| c.contains("Tết")));
 
-    let added = commendations::nominate(s, o, Source::Window, &person(2024, "Ông Lê Văn Hùng")).await.unwrap();
+    let activity: String = sqlx::query_scalar("SELECT id FROM plan_nodes WHERE is_activity = 1 ORDER BY position LIMIT 1").fetch_one(s.pool()).await.unwrap();
+    let input = NominationInput { node_id: Some(activity), ..person(2024, "Ông Lê Văn Hùng") };
+    let added = commendations::nominate(s, o, Source::Window, &input).await.unwrap();
     assert_eq!(added.status, NominationStatus::Proposed);
+    assert!(added.activity.as_deref().is_some_and(|a| !a.is_empty()), "linked to the plan's activity");
     let err = commendations::review(s, o, Source::Window, &added.id, false, "").await.unwrap_err();
     assert!(err.to_string().contains("lý do"), "{err}");
     commendations::review(s, o, Source::Window, &added.id, true, "Thống nhất đề nghị.").await.unwrap();

@@ -43,6 +43,10 @@ achievements: string,
  */
 node_id: string | null, 
 /**
+ * Its text.
+ */
+activity: string | null, 
+/**
  * The campaign.
  */
 campaign_id: string | null, 
