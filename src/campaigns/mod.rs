@@ -348,6 +348,10 @@ pub struct Fund {
     /// How many gifts it gives.
     #[ts(type = "number")]
     pub gifts: i64,
+    /// More was handed over than received: laptops that marked gifts apart, each within what it
+    /// knew, passed the fund together. The officer records the money received or takes a
+    /// hand-over back.
+    pub overspent: bool,
     /// Note.
     pub note: String,
 }
@@ -381,6 +385,7 @@ impl FundRowDb {
     fn into_fund(self) -> Fund {
         Fund {
             title: Fund::title_of(self.source, &self.donor),
+            overspent: self.spent > self.received,
             money: Money {
                 planned: self.planned,
                 received: self.received,

@@ -373,6 +373,14 @@ pub async fn undo_hand_over(store: &Store, actor: &Actor, source: Source, recipi
     if r.handed_over_on.is_none() {
         return Err(InvalidInput::new("id", format!("Suất quà của {} chưa ghi trao.", r.full_name)).into());
     }
+    // The issued report counted this gift as handed over: the record stays as the report says.
+    let reported: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE campaign_id = ? AND status = 'issued' AND deleted_at IS NULL")
+        .bind(&r.campaign_id)
+        .fetch_one(w.conn())
+        .await?;
+    if reported > 0 {
+        return Err(InvalidInput::new("id", "Đợt này đã có báo cáo kết quả được phát hành, nên không bỏ ghi nhận trao quà được nữa.").into());
+    }
     w.update("campaign_recipients", recipient_id, Cols::new().set("handed_over_on", None::<NaiveDate>).set("received_by", "")).await?;
     w.commit().await
 }

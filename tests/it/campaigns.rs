@@ -200,13 +200,24 @@ async fn funds_limit_the_gifts_and_the_totals_add_up() {
     recipients::undo_hand_over(&t.store, &t.officer, Source::Window, &r2).await.unwrap();
     recipients::remove(&t.store, &t.officer, Source::Window, &r2).await.unwrap();
     assert_eq!(campaigns::get(&t.store, &t.officer, &id).await.unwrap().money.spent, 500_000);
+    // Two laptops marking gifts apart can pass a fund together: the fund says so.
+    assert!(!campaigns::get(&t.store, &t.officer, &id).await.unwrap().funds[0].overspent);
+    let mut w = t.store.write(&t.officer, Source::Sync).await.unwrap();
+    w.update("campaign_funds", &f, treem::store::Cols::new().set("received", 400_000)).await.unwrap();
+    w.commit().await.unwrap();
+    assert!(campaigns::get(&t.store, &t.officer, &id).await.unwrap().funds[0].overspent);
+    // Once the campaign's report is issued, a hand-over it counted stays.
+    let report = treem::documents::register::create_campaign_report(&t.store, &t.officer, Source::Window, &id).await.unwrap();
+    treem::documents::register::issue(&t.store, &t.officer, Source::Window, &report.id, treem::today_in_vietnam(), None).await.unwrap();
+    let err = recipients::undo_hand_over(&t.store, &t.officer, Source::Window, &r1).await.unwrap_err();
+    assert!(err.to_string().contains("báo cáo kết quả"), "{err}");
     // Every change to money is in the audit trail.
     let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM change_log WHERE table_name = 'campaign_funds' AND record_id = ? AND changes LIKE '%received%'")
         .bind(&f)
         .fetch_one(t.store.pool())
         .await
         .unwrap();
-    assert_eq!(logged, 2, "the fund added and its received amount changed");
+    assert_eq!(logged, 3, "the fund added, its received amount raised, then lowered");
 }
 
 #[tokio::test]

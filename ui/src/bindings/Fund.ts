@@ -36,6 +36,12 @@ money: Money,
  */
 gifts: number, 
 /**
+ * More was handed over than received: laptops that marked gifts apart, each within what it
+ * knew, passed the fund together. The officer records the money received or takes a
+ * hand-over back.
+ */
+overspent: boolean, 
+/**
  * Note.
  */
 note: string, };
