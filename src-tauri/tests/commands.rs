@@ -660,6 +660,8 @@ fn a_campaign_is_made_its_children_picked_by_criteria_and_its_gifts_handed_over(
     assert_eq!((page["campaign"]["gifts"].as_i64(), page["campaign"]["handed_over"].as_i64()), (Some(4), Some(1)));
     assert_eq!(page["campaign"]["money"]["spent"], 500_000);
     assert_eq!(page["campaign"]["money"]["left"], 19_500_000);
+    assert_eq!(page["campaign"]["money_text"]["left"], "19.500.000 đ", "written out by the core");
+    assert_eq!(page["whole_ward"], true);
     let err = invoke(&app, "recipient_remove", json!({ "id": first })).unwrap_err();
     assert_eq!(err["code"], "invalid_input");
     let path = chosen(&app, "ky-nhan.pdf", b"");

@@ -345,6 +345,8 @@ pub struct Fund {
     pub title: String,
     /// Planned, received, given, spent and left.
     pub money: Money,
+    /// The same, written out.
+    pub money_text: MoneyText,
     /// How many gifts it gives.
     #[ts(type = "number")]
     pub gifts: i64,
@@ -383,17 +385,19 @@ struct FundRowDb {
 
 impl FundRowDb {
     fn into_fund(self) -> Fund {
+        let money = Money {
+            planned: self.planned,
+            received: self.received,
+            allocated: self.allocated,
+            spent: self.spent,
+            left: self.received - self.spent,
+            unallocated: limit(self.planned, self.received) - self.allocated,
+        };
         Fund {
             title: Fund::title_of(self.source, &self.donor),
             overspent: self.spent > self.received,
-            money: Money {
-                planned: self.planned,
-                received: self.received,
-                allocated: self.allocated,
-                spent: self.spent,
-                left: self.received - self.spent,
-                unallocated: limit(self.planned, self.received) - self.allocated,
-            },
+            money_text: money.text(),
+            money,
             id: self.id,
             source: self.source,
             donor: self.donor,
@@ -441,7 +445,37 @@ pub struct Money {
     pub unallocated: i64,
 }
 
+/// [`Money`] as the window and the documents write it: "1.500.000 đ".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct MoneyText {
+    /// Planned.
+    pub planned: String,
+    /// Received.
+    pub received: String,
+    /// Given to recipients.
+    pub allocated: String,
+    /// Handed over.
+    pub spent: String,
+    /// Received and not yet handed over.
+    pub left: String,
+    /// What may still be given to recipients.
+    pub unallocated: String,
+}
+
 impl Money {
+    /// The amounts written out.
+    pub fn text(&self) -> MoneyText {
+        MoneyText {
+            planned: money::format(self.planned),
+            received: money::format(self.received),
+            allocated: money::format(self.allocated),
+            spent: money::format(self.spent),
+            left: money::format(self.left),
+            unallocated: money::format(self.unallocated),
+        }
+    }
+
     /// Adds another source's money to this.
     pub(crate) fn add(&mut self, m: &Money) {
         self.planned += m.planned;
@@ -481,6 +515,8 @@ pub struct Campaign {
     pub funds: Vec<Fund>,
     /// Money of all its funds.
     pub money: Money,
+    /// The same, written out.
+    pub money_text: MoneyText,
     /// How many gifts and scholarships.
     #[ts(type = "number")]
     pub gifts: i64,
@@ -540,6 +576,7 @@ async fn campaigns_where(conn: &mut SqliteConnection, id: Option<&str>, group: O
                 node_id: r.node_id,
                 activity: r.activity,
                 funds: mine,
+                money_text: money.text(),
                 money,
                 gifts: r.gifts,
                 handed_over: r.handed_over,

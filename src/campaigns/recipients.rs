@@ -414,6 +414,8 @@ pub struct Recipient {
     /// Value, đồng.
     #[ts(type = "number")]
     pub value: i64,
+    /// "500.000 đ".
+    pub value_text: String,
     /// The fund.
     pub fund_id: String,
     /// The day it was handed over.
@@ -465,6 +467,7 @@ impl RecipientDb {
             kind: self.kind,
             form: self.form,
             description: self.description,
+            value_text: money::format(self.value),
             value: self.value,
             fund_id: self.fund_id,
             handed_over_on: self.handed_over_on,
@@ -530,6 +533,8 @@ pub struct Tally {
     /// The value handed over, đồng.
     #[ts(type = "number")]
     pub spent: i64,
+    /// The same, written out.
+    pub spent_text: String,
 }
 
 impl Tally {
@@ -560,6 +565,9 @@ pub struct CampaignPage {
     pub by_kind: Vec<Tally>,
     /// Whether this person may change the campaign, its funds and recipients.
     pub may_manage: bool,
+    /// Whether this person sees the whole ward (every residential group, and the campaign's
+    /// money), not one group's gifts.
+    pub whole_ward: bool,
 }
 
 /// Opens a campaign's page. A collaborator sees their residential group's recipients.
@@ -571,6 +579,7 @@ pub async fn page(store: &Store, actor: &Actor, campaign_id: &str) -> Result<Cam
     drop(conn);
     let mut page = page_of(store.pool(), campaign, recipients, actor.sees_sensitive_groups()).await?;
     page.may_manage = actor.require(Need::ManageCampaigns).is_ok();
+    page.whole_ward = actor.only_group().is_none();
     Ok(page)
 }
 
@@ -599,7 +608,19 @@ pub(crate) async fn page_of(pool: &sqlx::SqlitePool, campaign: Campaign, recipie
             t
         })
         .collect();
-    Ok(CampaignPage { may_manage: false, campaign, recipients, by_circumstance, by_residential_group: groups, by_kind })
+    let written = |mut tallies: Vec<Tally>| {
+        tallies.iter_mut().for_each(|t| t.spent_text = money::format(t.spent));
+        tallies
+    };
+    Ok(CampaignPage {
+        may_manage: false,
+        whole_ward: true,
+        campaign,
+        recipients,
+        by_circumstance: written(by_circumstance),
+        by_residential_group: written(groups),
+        by_kind: written(by_kind),
+    })
 }
 
 async fn by_circumstance(conn: &mut SqliteConnection, recipients: &[Recipient], on: NaiveDate, with_sensitive: bool) -> Result<Vec<Tally>> {

@@ -31,4 +31,9 @@ by_kind: Array<Tally>,
 /**
  * Whether this person may change the campaign, its funds and recipients.
  */
-may_manage: boolean, };
+may_manage: boolean, 
+/**
+ * Whether this person sees the whole ward (every residential group, and the campaign's
+ * money), not one group's gifts.
+ */
+whole_ward: boolean, };

@@ -2,6 +2,7 @@
 import type { DonorKind } from "./DonorKind";
 import type { FundSource } from "./FundSource";
 import type { Money } from "./Money";
+import type { MoneyText } from "./MoneyText";
 
 /**
  * A fund with what it holds and what it gave.
@@ -31,6 +32,10 @@ title: string,
  * Planned, received, given, spent and left.
  */
 money: Money, 
+/**
+ * The same, written out.
+ */
+money_text: MoneyText, 
 /**
  * How many gifts it gives.
  */

@@ -55,6 +55,10 @@ description: string,
  */
 value: number, 
 /**
+ * "500.000 đ".
+ */
+value_text: string, 
+/**
  * The fund.
  */
 fund_id: string, 

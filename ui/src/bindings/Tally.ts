@@ -23,4 +23,8 @@ value: number,
 /**
  * The value handed over, đồng.
  */
-spent: number, };
+spent: number, 
+/**
+ * The same, written out.
+ */
+spent_text: string, };

@@ -173,6 +173,7 @@ import type { LogInRequest } from "./LogInRequest";
 import type { Made } from "./Made";
 import type { Me } from "./Me";
 import type { Money } from "./Money";
+import type { MoneyText } from "./MoneyText";
 import type { Narrative } from "./Narrative";
 import type { Need } from "./Need";
 import type { Node } from "./Node";

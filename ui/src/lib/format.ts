@@ -13,10 +13,3 @@ export function vnDate(iso: string | null | undefined): string {
 export function todayVn(): string {
   return vnDate(words().today);
 }
-
-
-/** 1500000 → "1.500.000 đ": whole đồng with dot grouping, as the core writes it. */
-export function money(amount: number): string {
-  const digits = String(Math.abs(Math.round(amount))).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
-  return `${amount < 0 ? "-" : ""}${digits} đ`;
-}
