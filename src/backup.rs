@@ -317,8 +317,7 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Listed>> {
 
 /// The folder chosen for a second copy of each automatic backup, if any.
 pub async fn extra_folder(store: &Store) -> Result<Option<PathBuf>> {
-    let value: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?").bind(FOLDER_PREFERENCE).fetch_optional(store.pool()).await?;
-    Ok(value.filter(|v| !v.is_empty()).map(PathBuf::from))
+    Ok(store.preference(FOLDER_PREFERENCE).await?.map(PathBuf::from))
 }
 
 /// Makes an automatic backup now, in the data folder and the chosen folder, keeping the last

@@ -1,5 +1,9 @@
-//! The signers' certificates the ward keeps: imported .p12/.pfx files, or ones the ward makes
-//! for internal use. The file is kept; its password never is — it is asked at each signing.
+//! The signers' certificates: .p12/.pfx files the ward keeps (imported, or made for internal
+//! use), whose password is asked at each signing and never kept; and certificates on a USB
+//! token, through the token's PKCS#11 library this laptop is pointed at, whose PIN is asked at
+//! each signing and never kept. Also the form this laptop signs in.
+
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -7,7 +11,8 @@ use sqlx::SqlitePool;
 use ts_rs::TS;
 
 use crate::auth::{Actor, Need};
-use crate::signing::{self, Identity};
+use crate::signing::{self, Form, Identity};
+use crate::token::{self, TokenCertificate};
 use crate::store::{new_id, stamp, Cols, Source, Store};
 use crate::{files, text, Error, Result};
 
@@ -44,7 +49,7 @@ pub(crate) async fn list_in(pool: &SqlitePool) -> Result<Vec<CertificateInfo>> {
 /// Keeps a .p12 after checking that `password` opens it and that it can sign now.
 pub async fn import(store: &Store, actor: &Actor, source: Source, file_name: &str, bytes: &[u8], password: &str) -> Result<CertificateInfo> {
     actor.require(Need::IssueDocuments)?;
-    let identity = Identity::from_pkcs12(bytes, password)?;
+    let identity = Identity::from_pkcs12(bytes, password, &[])?;
     identity.check_valid_at(Utc::now())?;
     let info = CertificateInfo {
         id: new_id(),
@@ -91,11 +96,59 @@ pub async fn identity(store: &Store, actor: &Actor, source: Source, id: &str, pa
             .await?
             .ok_or(Error::NotFound { what: "chứng thư số" })?;
     let bytes = files::read(store, actor, &file_id).await?;
-    let identity = Identity::from_pkcs12(&bytes, password)?;
+    let authorities = crate::trust::trust_list_in(store.pool()).await?.authorities;
+    let identity = Identity::from_pkcs12(&bytes, password, &authorities)?;
     if fingerprint.is_none() {
         let mut w = store.write(actor, source).await?;
         w.update("certificates", id, Cols::new().set("fingerprint", identity.fingerprint())).await?;
         w.commit().await?;
     }
     Ok(identity)
+}
+
+/// The certificates on the USB tokens the PKCS#11 library at `module` sees.
+pub async fn on_token(actor: &Actor, module: &Path) -> Result<Vec<TokenCertificate>> {
+    actor.require(Need::IssueDocuments)?;
+    let module = module.to_owned();
+    Ok(tokio::task::spawn_blocking(move || token::list(&module)).await.map_err(|e| Error::Sign(signing::SignError::Token(e.to_string())))??)
+}
+
+/// Opens the certificate `id` (its PKCS#11 id in hex) on a token for one signing, checking the
+/// PIN; the ward's trust list completes the chain put into the signature.
+pub async fn token_identity(store: &Store, actor: &Actor, module: &Path, id: &str, pin: &str) -> Result<Identity> {
+    actor.require(Need::IssueDocuments)?;
+    let authorities = crate::trust::trust_list_in(store.pool()).await?.authorities;
+    let (module, id, pin) = (module.to_owned(), id.to_owned(), zeroize::Zeroizing::new(pin.to_owned()));
+    Ok(tokio::task::spawn_blocking(move || Identity::from_token(&module, &id, &pin, &authorities))
+        .await
+        .map_err(|e| Error::Sign(signing::SignError::Token(e.to_string())))??)
+}
+
+/// The token library this laptop signs with, if the officer chose one.
+pub async fn token_module(store: &Store) -> Result<Option<PathBuf>> {
+    Ok(store.preference(token::MODULE_PREFERENCE).await?.map(PathBuf::from))
+}
+
+/// Chooses the token library this laptop signs with (after checking that it loads and sees a
+/// token), or forgets it with `None`.
+pub async fn set_token_module(store: &Store, actor: &Actor, module: Option<&Path>) -> Result<Vec<TokenCertificate>> {
+    actor.require(Need::IssueDocuments)?;
+    let Some(module) = module else {
+        store.set_preference(token::MODULE_PREFERENCE, "").await?;
+        return Ok(vec![]);
+    };
+    let found = on_token(actor, module).await?;
+    store.set_preference(token::MODULE_PREFERENCE, &module.display().to_string()).await?;
+    Ok(found)
+}
+
+/// The form this laptop signs documents in.
+pub async fn signature_form(store: &Store) -> Result<Form> {
+    Ok(store.preference(Form::PREFERENCE).await?.map(|s| Form::parse(&s)).unwrap_or_default())
+}
+
+/// Sets the form this laptop signs documents in.
+pub async fn set_signature_form(store: &Store, actor: &Actor, form: Form) -> Result<()> {
+    actor.require(Need::IssueDocuments)?;
+    store.set_preference(Form::PREFERENCE, form.as_str()).await
 }

@@ -166,6 +166,7 @@ impl Error {
     pub fn payload(&self) -> ErrorPayload {
         let field = match self {
             Error::Invalid(i) => Some(i.field.to_owned()),
+            Error::Sign(s) => s.field().map(str::to_owned),
             _ => None,
         };
         ErrorPayload { code: self.code(), message: self.to_string(), field }

@@ -37,6 +37,7 @@ pub mod stats;
 pub mod store;
 pub mod sync;
 pub mod text;
+pub mod token;
 pub mod trust;
 pub mod unit_page;
 pub mod ward;

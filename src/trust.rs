@@ -11,7 +11,7 @@ use ts_rs::TS;
 use x509_cert::Certificate;
 
 use crate::auth::{Actor, Need};
-use crate::signing::{self, TrustList, Verification};
+use crate::signing::{self, FileVerification, TrustList};
 use crate::store::{natural_id, stamp, Cols, Source, Store};
 use crate::text::InvalidInput;
 use crate::{Error, Result};
@@ -148,11 +148,11 @@ pub(crate) async fn trust_list_in(pool: &SqlitePool) -> Result<TrustList> {
 }
 
 /// Verifies a signed PDF against the ward's trust list.
-pub async fn verify_pdf(store: &Store, actor: &Actor, pdf: &[u8]) -> Result<Verification> {
+pub async fn verify_pdf(store: &Store, actor: &Actor, pdf: &[u8]) -> Result<FileVerification> {
     actor.require(Need::ReadPlan)?;
     verify_pdf_in(store.pool(), pdf).await
 }
 
-pub(crate) async fn verify_pdf_in(pool: &SqlitePool, pdf: &[u8]) -> Result<Verification> {
+pub(crate) async fn verify_pdf_in(pool: &SqlitePool, pdf: &[u8]) -> Result<FileVerification> {
     Ok(signing::verify_pdf(pdf, &trust_list_in(pool).await?)?)
 }

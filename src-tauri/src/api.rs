@@ -462,7 +462,8 @@ pub async fn first_screen_shown(_state: &AppState, _req: ()) -> Result<()> {
 
 use treem::certificates::{self, CertificateInfo};
 use treem::documents::register::{self, Document, DraftEdits, Kind};
-use treem::signing::Verification;
+use treem::signing::{FileVerification, Identity};
+use treem::token::TokenCertificate;
 use treem::trust::{self, Authority};
 
 /// Start a document of the current plan.
@@ -537,7 +538,35 @@ pub async fn document_save(store: &Store, actor: &Actor, req: SaveDocumentReques
     register::save_draft(store, actor, Source::Window, &req.id, &req.edits).await
 }
 
-/// Issue a document: number, date, and a signature when a certificate is chosen.
+/// Who signs: a kept .p12 certificate with its password, or a certificate on the USB token
+/// (through the library this laptop is set to) with the PIN. Neither secret is kept.
+#[derive(Debug, Default, Deserialize, TS)]
+#[ts(export)]
+pub struct SignerChoice {
+    /// The kept certificate to sign with, if any.
+    pub certificate_id: Option<String>,
+    /// Its password.
+    pub password: Option<String>,
+    /// The certificate on the token to sign with (its PKCS#11 id in hex), if any.
+    pub token_cert: Option<String>,
+    /// The token's PIN.
+    pub pin: Option<String>,
+}
+
+impl SignerChoice {
+    async fn open(&self, store: &Store, actor: &Actor) -> Result<Option<Identity>> {
+        if let Some(id) = &self.certificate_id {
+            return Ok(Some(certificates::identity(store, actor, Source::Window, id, self.password.as_deref().unwrap_or_default()).await?));
+        }
+        let Some(cert) = &self.token_cert else { return Ok(None) };
+        let module = certificates::token_module(store).await?.ok_or_else(|| {
+            treem::Error::Invalid(treem::text::InvalidInput::new("token", "Chưa chọn thư viện của token: vào “Chữ ký số” để chọn."))
+        })?;
+        Ok(Some(certificates::token_identity(store, actor, &module, cert, self.pin.as_deref().unwrap_or_default()).await?))
+    }
+}
+
+/// Issue a document: number, date, and a signature when a signer is chosen.
 #[derive(Debug, Deserialize, TS)]
 #[ts(export)]
 pub struct IssueRequest {
@@ -545,23 +574,96 @@ pub struct IssueRequest {
     pub id: String,
     /// dd/mm/yyyy.
     pub issued_on: String,
-    /// The kept certificate to sign with, if any.
-    pub certificate_id: Option<String>,
-    /// Its password.
-    pub password: Option<String>,
+    /// Who signs, if anyone.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub signer: SignerChoice,
 }
 
 pub async fn document_issue(store: &Store, actor: &Actor, req: IssueRequest) -> Result<Document> {
     let on = date("issued_on", &req.issued_on)?;
-    let identity = match &req.certificate_id {
-        Some(id) => Some(certificates::identity(store, actor, Source::Window, id, req.password.as_deref().unwrap_or_default()).await?),
-        None => None,
-    };
+    let identity = req.signer.open(store, actor).await?;
     register::issue(store, actor, Source::Window, &req.id, on, identity.as_ref()).await
 }
 
+/// Add a signature to an issued document (the Chairman's after the officer's).
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct AddSignatureRequest {
+    /// The document.
+    pub id: String,
+    /// Who signs.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub signer: SignerChoice,
+}
+
+pub async fn document_add_signature(store: &Store, actor: &Actor, req: AddSignatureRequest) -> Result<Document> {
+    let identity = req.signer.open(store, actor).await?.ok_or_else(|| {
+        treem::Error::Invalid(treem::text::InvalidInput::new("certificate_id", "Chọn chứng thư số để ký."))
+    })?;
+    register::add_signature(store, actor, Source::Window, &req.id, &identity).await
+}
+
+/// How this laptop signs: the token's library, the libraries known on this system, the form.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct SigningSettings {
+    /// The token library chosen, if any.
+    pub module: Option<String>,
+    /// Known token libraries, with whether each is installed.
+    pub known: Vec<treem::token::KnownModule>,
+    /// The form documents are signed in.
+    pub form: treem::signing::Form,
+    /// Each form with its label.
+    pub forms: Vec<(treem::signing::Form, String)>,
+}
+
+pub async fn signing_settings(store: &Store, actor: &Actor, _req: ()) -> Result<SigningSettings> {
+    actor.require(treem::auth::Need::IssueDocuments)?;
+    use treem::signing::Form;
+    Ok(SigningSettings {
+        module: certificates::token_module(store).await?.map(|p| p.display().to_string()),
+        known: treem::token::known_modules(),
+        form: certificates::signature_form(store).await?,
+        forms: [Form::Pades, Form::Pkcs7].into_iter().map(|f| (f, f.label().to_owned())).collect(),
+    })
+}
+
+/// Point this laptop at a token's library (or forget it, with no path).
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct TokenModuleRequest {
+    /// The library's path.
+    pub path: Option<String>,
+}
+
+pub async fn token_module_set(store: &Store, actor: &Actor, req: TokenModuleRequest) -> Result<Vec<TokenCertificate>> {
+    certificates::set_token_module(store, actor, req.path.as_deref().filter(|p| !p.is_empty()).map(std::path::Path::new)).await
+}
+
+/// The certificates on the token, through the library this laptop is set to.
+pub async fn token_certificates(store: &Store, actor: &Actor, _req: ()) -> Result<Vec<TokenCertificate>> {
+    let module = certificates::token_module(store).await?.ok_or_else(|| {
+        treem::Error::Invalid(treem::text::InvalidInput::new("token", "Chưa chọn thư viện của token: vào “Chữ ký số” để chọn."))
+    })?;
+    certificates::on_token(actor, &module).await
+}
+
+/// Choose the form documents are signed in.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct SignatureFormRequest {
+    /// The form.
+    pub form: treem::signing::Form,
+}
+
+pub async fn signature_form_set(store: &Store, actor: &Actor, req: SignatureFormRequest) -> Result<()> {
+    certificates::set_signature_form(store, actor, req.form).await
+}
+
 /// Check the signature of a kept document.
-pub async fn document_verify(store: &Store, actor: &Actor, req: DocumentRequest) -> Result<Verification> {
+pub async fn document_verify(store: &Store, actor: &Actor, req: DocumentRequest) -> Result<FileVerification> {
     treem::trust::verify_pdf(store, actor, &register::pdf(store, actor, &req.id).await?).await
 }
 
@@ -649,7 +751,7 @@ pub struct VerifyRequest {
     pub path: String,
 }
 
-pub async fn verify_pdf(store: &Store, actor: &Actor, req: VerifyRequest) -> Result<Verification> {
+pub async fn verify_pdf(store: &Store, actor: &Actor, req: VerifyRequest) -> Result<FileVerification> {
     let (_, bytes) = read_chosen(&req.path, 200 * 1024 * 1024)?;
     treem::trust::verify_pdf(store, actor, &bytes).await
 }

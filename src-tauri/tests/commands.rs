@@ -246,6 +246,8 @@ fn a_report_is_drafted_issued_signed_registered_and_verified() {
     let book = invoke(&app, "register_of_year", json!({ "year": 2024 })).unwrap();
     assert_eq!(book[before.len()]["id"], doc["id"]);
     let v = invoke(&app, "document_verify", json!({ "id": doc["id"] })).unwrap();
+    assert_eq!(v["signatures"].as_array().map(Vec::len), Some(1), "{v}");
+    let v = &v["signatures"][0];
     assert_eq!((v["intact"].as_bool(), v["whole_file"].as_bool()), (Some(true), Some(true)));
     assert_eq!(v["trust"]["kind"], "internal", "{v}");
     assert!(v["verdict"].as_str().unwrap().contains("nội bộ của phường"), "{v}");
@@ -267,7 +269,7 @@ fn the_trust_list_starts_empty_and_the_officer_keeps_it() {
 
     // A certificate file as an authority publishes it (any certificate will do here).
     let p12 = treem::signing::create_internal("CA Thử", "Tổ chức thử", "mat-khau", chrono::Utc::now(), 30).unwrap();
-    let cert = treem::signing::Identity::from_pkcs12(&p12, "mat-khau").unwrap().certificate_der().unwrap();
+    let cert = treem::signing::Identity::from_pkcs12(&p12, "mat-khau", &[]).unwrap().certificate_der().unwrap();
     let path = dir.path().join("ca.cer");
     std::fs::write(&path, cert).unwrap();
     let added = invoke(&app, "trusted_authority_add", json!({ "path": path.display().to_string() })).unwrap();

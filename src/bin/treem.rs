@@ -85,16 +85,23 @@ enum Command {
         #[command(subcommand)]
         command: CertCommand,
     },
-    /// Kiểm tra chữ ký số của một tệp PDF và nói riêng ba điều: tệp còn nguyên từ khi ký hay
-    /// không; chứng thư ghi tên ai; chứng thư do tổ chức chứng thực nào trong danh sách phường
-    /// tin cậy cấp (trong cơ sở dữ liệu), hay là chứng thư nội bộ do phường tạo. Mã thoát 0 chỉ
-    /// khi tệp còn nguyên vẹn, chứng thư còn hiệu lực lúc ký, và chứng thư do tổ chức chứng thực
-    /// phường tin cậy cấp hoặc là chứng thư nội bộ của phường; ngoài ra mã thoát khác 0.
+    /// Token ký số (USB) qua thư viện PKCS#11 đi kèm token
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Kiểm tra mọi chữ ký số của một tệp PDF và nói riêng ba điều cho từng chữ ký: tệp còn
+    /// nguyên từ khi ký hay không; ai ký, lúc nào, chứng thư khi đó còn hiệu lực không; chuỗi
+    /// chứng thư có tới tổ chức chứng thực nào trong danh sách phường tin cậy (trong cơ sở dữ
+    /// liệu), hay là chứng thư nội bộ do phường tạo. Mã thoát 0 chỉ khi mọi chữ ký đều hợp lệ.
     Verify {
         #[command(flatten)]
         db: Db,
         /// Tệp PDF
         file: PathBuf,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Kiểm tra cơ sở dữ liệu: tính toàn vẹn của SQLite, chuỗi nhật ký truy cập, các tệp lưu
     /// trữ, và dựng lại mọi bảng từ nhật ký thay đổi (mã thoát 0 chỉ khi tất cả đều khớp)
@@ -466,6 +473,54 @@ enum CertCommand {
 }
 
 #[derive(Subcommand)]
+enum TokenCommand {
+    /// Liệt kê chứng thư số trên token: mã (id PKCS#11, dạng hex), người được cấp, tổ chức cấp,
+    /// thời hạn
+    List {
+        /// Thư viện PKCS#11 của token (ví dụ C:\Windows\System32\eTPKCS11.dll)
+        #[arg(long)]
+        module: PathBuf,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Who signs: a .p12 file, or a certificate on a token.
+#[derive(clap::Args)]
+struct SignWith {
+    /// Ký số bằng tệp .p12 (mật khẩu lấy từ TREEM_P12_PASSWORD)
+    #[arg(long, conflicts_with = "token_module")]
+    sign: Option<PathBuf>,
+    /// Ký số bằng token: thư viện PKCS#11 của token (mã PIN lấy từ TREEM_TOKEN_PIN)
+    #[arg(long, requires = "token_cert")]
+    token_module: Option<PathBuf>,
+    /// Mã chứng thư trên token, như `treem token list` in ra
+    #[arg(long, requires = "token_module")]
+    token_cert: Option<String>,
+}
+
+impl SignWith {
+    /// Opens the signer asked for, if any: the trust list completes its chain.
+    async fn open(&self, store: &Store, actor: &Actor) -> treem::Result<Option<treem::signing::Identity>> {
+        if let Some(path) = &self.sign {
+            let bytes = std::fs::read(path).map_err(|e| treem::Error::File { path: path.display().to_string(), source: e })?;
+            let authorities = treem::trust::trust_list(store, actor).await?.authorities;
+            return Ok(Some(treem::signing::Identity::from_pkcs12(&bytes, &p12_password()?, &authorities)?));
+        }
+        match (&self.token_module, &self.token_cert) {
+            (Some(module), Some(cert)) => {
+                let pin = zeroize::Zeroizing::new(std::env::var("TREEM_TOKEN_PIN").map_err(|_| {
+                    treem::Error::Invalid(text::InvalidInput::new("pin", "Đặt mã PIN của token vào biến môi trường TREEM_TOKEN_PIN."))
+                })?);
+                Ok(Some(treem::certificates::token_identity(store, actor, module, cert, &pin).await?))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+#[derive(Subcommand)]
 enum DocCommand {
     /// Báo cáo kết quả thực hiện kế hoạch (6 tháng hoặc cả năm)
     Report {
@@ -483,9 +538,21 @@ enum DocCommand {
         /// Cấp số và phát hành (ghi vào sổ văn bản đi)
         #[arg(long)]
         issue: bool,
-        /// Ký số bằng tệp .p12 (mật khẩu lấy từ TREEM_P12_PASSWORD)
+        #[command(flatten)]
+        signer: SignWith,
+    },
+    /// Ký thêm vào một văn bản đã ban hành (chữ ký sau giữ nguyên chữ ký trước), rồi ghi tệp PDF
+    Sign {
+        #[command(flatten)]
+        db: Db,
+        /// Mã (id) của văn bản
         #[arg(long)]
-        sign: Option<PathBuf>,
+        id: String,
+        /// Tệp PDF ra
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        signer: SignWith,
     },
     /// Sổ văn bản đi
     List {
@@ -681,16 +748,10 @@ async fn run(cli: Cli) -> treem::Result<()> {
             println!("Đã ghi {}.", out.display());
             store.close().await;
         }
-        Command::Doc { command: DocCommand::Report { db, period, year, out, issue, sign } } => {
+        Command::Doc { command: DocCommand::Report { db, period, year, out, issue, signer } } => {
             use treem::documents::register::{self, Kind};
-            let identity = match &sign {
-                Some(path) => {
-                    let bytes = std::fs::read(path).map_err(|e| treem::Error::File { path: path.display().to_string(), source: e })?;
-                    Some(treem::signing::Identity::from_pkcs12(&bytes, &p12_password()?)?)
-                }
-                None => None,
-            };
             let (store, actor) = db.open().await?;
+            let identity = signer.open(&store, &actor).await?;
             let plan = plan::of_year(&store, &actor, year).await?;
             let period = ReportPeriod::from_stored(&period)
                 .ok_or_else(|| treem::Error::Invalid(text::InvalidInput::new("period", "Kỳ báo cáo là half (6 tháng) hoặc year (cả năm).")))?;
@@ -703,8 +764,34 @@ async fn run(cli: Cli) -> treem::Result<()> {
                 draft.id
             };
             write_file(&out, &register::pdf(&store, &actor, &id).await?)?;
-            println!("Đã ghi {}.", out.display());
+            println!("Đã ghi {} (mã văn bản {id}).", out.display());
             store.close().await;
+        }
+        Command::Doc { command: DocCommand::Sign { db, id, out, signer } } => {
+            use treem::documents::register;
+            let (store, actor) = db.open().await?;
+            let identity = signer.open(&store, &actor).await?.ok_or_else(|| {
+                treem::Error::Invalid(text::InvalidInput::new("signer", "Chọn cách ký: --sign TỆP.p12, hoặc --token-module và --token-cert."))
+            })?;
+            let doc = register::add_signature(&store, &actor, Source::Cli, &id, &identity).await?;
+            write_file(&out, &register::pdf(&store, &actor, &id).await?)?;
+            println!("Đã ký thêm văn bản {:02}/{} ({}): {}.", doc.number.unwrap_or(0), doc.symbol, doc.signed_by.unwrap_or_default(), out.display());
+            store.close().await;
+        }
+        Command::Token { command: TokenCommand::List { module, json } } => {
+            let certs = tokio::task::spawn_blocking(move || treem::token::list(&module))
+                .await
+                .map_err(|e| treem::Error::Sign(treem::signing::SignError::Token(e.to_string())))??;
+            if json {
+                print_json(&certs);
+            } else if certs.is_empty() {
+                println!("Token không có chứng thư số nào.");
+            } else {
+                for c in &certs {
+                    let what = if c.authority { " [tổ chức chứng thực]" } else if !c.valid_now { " [không còn hiệu lực]" } else { "" };
+                    println!("{}  {}{}\n    cấp bởi: {}\n    hiệu lực: {}  (token “{}”)", c.id, c.owner, what, c.issuer, c.validity, c.token);
+                }
+            }
         }
         Command::Doc { command: DocCommand::List { db, year } } => {
             use chrono::Datelike;
@@ -739,17 +826,24 @@ async fn run(cli: Cli) -> treem::Result<()> {
             write_file(&out, &p12)?;
             println!("Đã tạo chứng thư số nội bộ cho {name}: {}.", out.display());
         }
-        Command::Verify { db, file } => {
+        Command::Verify { db, file, json } => {
             let bytes = std::fs::read(&file).map_err(|e| treem::Error::File { path: file.display().to_string(), source: e })?;
             let (store, actor) = db.open().await?;
             let checked = treem::trust::verify_pdf(&store, &actor, &bytes).await;
             store.close().await;
             let v = checked?;
-            for fact in &v.facts {
-                println!("- {fact}");
+            if json {
+                print_json(&v);
+            } else {
+                for (i, s) in v.signatures.iter().enumerate() {
+                    println!("Chữ ký {} ({}):", i + 1, s.form);
+                    for fact in &s.facts {
+                        println!("- {fact}");
+                    }
+                }
+                println!("Kết luận: {}", v.verdict);
             }
-            println!("Kết luận: {}", v.verdict);
-            if !v.is_valid() {
+            if !v.valid {
                 return Err(treem::Error::Invalid(text::InvalidInput::new("file", "Chữ ký chưa được xác nhận là hợp lệ.")));
             }
         }

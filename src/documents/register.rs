@@ -11,7 +11,7 @@ use super::frame::SignedMark;
 use super::{campaign_docs, case_docs, commendation_docs, delivery, plan_doc, progress, protection_docs, reminder, report};
 use crate::auth::{Actor, Need};
 use crate::files;
-use crate::signing::Identity;
+use crate::signing::{Identity, SignOptions};
 use crate::store::{new_id, stamp, Cols, Source, Store};
 use crate::text::{self, InvalidInput};
 use crate::plan::reporting::ReportPeriod;
@@ -784,7 +784,10 @@ pub async fn issue(store: &Store, actor: &Actor, source: Source, id: &str, on: N
     };
     let unsigned = render(store, &doc, mark, issue_instant(on, now)).await?;
     let bytes = match signer {
-        Some(identity) => crate::signing::sign_pdf(&unsigned, identity, "Ban hành văn bản", now)?,
+        Some(identity) => {
+            let form = crate::certificates::signature_form(store).await?;
+            crate::signing::sign_pdf(&unsigned, identity, &SignOptions { reason: "Ban hành văn bản", at: now, form })?
+        }
         None => unsigned,
     };
     let name = format!("{}-{}.pdf", doc.kind.as_str(), doc.number.map(|n| format!("{n:02}")).unwrap_or_else(|| doc.id.clone()));
@@ -798,6 +801,45 @@ pub async fn issue(store: &Store, actor: &Actor, source: Source, id: &str, on: N
         .set("sha256", &file.sha256)
         .set("signed_by", signer.map(|s| s.name.clone()))
         .set("signed_at", signer.map(|_| stamp(now)));
+    w.update("documents", id, cols).await?;
+    w.commit().await?;
+    get_in(store.pool(), id).await
+}
+
+/// Adds a signature to an issued document's PDF — the Chairman's after the officer's — as an
+/// incremental update that keeps the earlier signatures valid. The new file replaces the kept
+/// one in the same transaction; the signers are listed in order.
+pub async fn add_signature(store: &Store, actor: &Actor, source: Source, id: &str, signer: &Identity) -> Result<Document> {
+    actor.require(Need::IssueDocuments)?;
+    let now = Utc::now();
+    signer.check_valid_at(now)?;
+    let form = crate::certificates::signature_form(store).await?;
+    let r = row(store.pool(), id).await?;
+    let file_id = match (r.status, &r.file_id) {
+        (DocStatus::Issued, Some(f)) => f.clone(),
+        _ => return Err(InvalidInput::new("status", "Chỉ ký thêm được văn bản đã cấp số và ban hành.").into()),
+    };
+    let kept = pdf(store, actor, id).await?;
+    let name = files::name_of_in(store.pool(), &file_id).await?;
+    let bytes = crate::signing::sign_pdf(&kept, signer, &SignOptions { reason: "Ký duyệt văn bản", at: now, form })?;
+    let mut w = store.write(actor, source).await?;
+    let (current, signed_by): (Option<String>, Option<String>) = sqlx::query_as("SELECT file_id, signed_by FROM documents WHERE id = ?")
+        .bind(id)
+        .fetch_one(w.conn())
+        .await?;
+    if current.as_deref() != Some(file_id.as_str()) {
+        return Err(InvalidInput::new("status", "Văn bản vừa được ký thêm trên máy này; hãy mở lại văn bản rồi ký.").into());
+    }
+    let file = files::keep_bytes(&mut w, &name, &bytes).await?;
+    let signers = match signed_by {
+        Some(before) if !before.is_empty() => format!("{before}; {}", signer.name),
+        _ => signer.name.clone(),
+    };
+    let cols = Cols::new()
+        .set("file_id", &file.id)
+        .set("sha256", &file.sha256)
+        .set("signed_by", signers)
+        .set("signed_at", stamp(now));
     w.update("documents", id, cols).await?;
     w.commit().await?;
     get_in(store.pool(), id).await

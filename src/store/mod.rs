@@ -199,6 +199,12 @@ impl Store {
         })
     }
 
+    /// A preference of this laptop, if set and not empty.
+    pub async fn preference(&self, key: &str) -> Result<Option<String>> {
+        let value: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?").bind(key).fetch_optional(&self.pool).await?;
+        Ok(value.filter(|v| !v.is_empty()))
+    }
+
     /// Sets a preference of this laptop (kept beside the device id in `meta`; not a user
     /// record, so neither logged nor synced).
     pub async fn set_preference(&self, key: &str, value: &str) -> Result<()> {

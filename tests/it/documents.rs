@@ -75,7 +75,7 @@ pub(crate) fn pdfsig(bytes: &[u8], name: &str) -> String {
 
 fn identity(valid_from: chrono::DateTime<Utc>, days: u32) -> (Vec<u8>, Identity) {
     let p12 = signing::create_internal("Võ Thùy Dương", "UBND phường Nguyễn Nghiêm", "mật khẩu", valid_from, days).unwrap();
-    let id = Identity::from_pkcs12(&p12, "mật khẩu").unwrap();
+    let id = Identity::from_pkcs12(&p12, "mật khẩu", &[]).unwrap();
     (p12, id)
 }
 
@@ -156,9 +156,9 @@ async fn a_signed_report_is_numbered_registered_valid_and_frozen() {
     let sig = pdfsig(&bytes, "bao-cao-6-thang");
     assert!(sig.contains("Signature is Valid."), "{sig}");
     assert!(sig.contains("Total document signed"), "{sig}");
-    assert!(sig.contains("adbe.pkcs7.detached") && sig.contains("SHA-256"), "{sig}");
+    assert!(sig.contains("ETSI.CAdES.detached") && sig.contains("SHA-256"), "{sig}");
     let ours = signing::TrustList { ward_certificates: vec![id.fingerprint()], ..Default::default() };
-    let v = signing::verify_pdf(&bytes, &ours).unwrap();
+    let v = signing::verify_pdf(&bytes, &ours).unwrap().last().clone();
     assert!(v.is_valid() && v.trust == signing::Trust::Internal, "{v:?}");
     assert_eq!(v.signer, "Võ Thùy Dương");
 
@@ -180,7 +180,7 @@ async fn a_signed_report_is_numbered_registered_valid_and_frozen() {
     let at = tampered.len() / 3;
     tampered[at] ^= 0x01;
     assert!(!pdfsig(&tampered, "bao-cao-sua").contains("Signature is Valid."));
-    let broken = signing::verify_pdf(&tampered, &ours).unwrap();
+    let broken = signing::verify_pdf(&tampered, &ours).unwrap().last().clone();
     assert!(!broken.intact && !broken.is_valid(), "{broken:?}");
 
     // Frozen: reprints identically and refuses edits.
@@ -227,8 +227,8 @@ async fn bad_certificates_and_narratives_issue_nothing() {
     let t = support::demo().await;
     let p = plan::current(&t.store, &t.officer).await.unwrap().unwrap();
     let (p12, _) = identity(Utc::now(), 30);
-    assert!(matches!(Identity::from_pkcs12(&p12, "sai mật khẩu"), Err(signing::SignError::WrongPassword)));
-    assert!(matches!(Identity::from_pkcs12(b"%PDF-1.7 not a certificate", "x"), Err(signing::SignError::NotPkcs12)));
+    assert!(matches!(Identity::from_pkcs12(&p12, "sai mật khẩu", &[]), Err(signing::SignError::WrongPassword)));
+    assert!(matches!(Identity::from_pkcs12(b"%PDF-1.7 not a certificate", "x", &[]), Err(signing::SignError::NotPkcs12)));
 
     let draft = register::create_draft(&t.store, &t.officer, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Year), None, None).await.unwrap();
     let before = support::row_counts(&t.store).await;

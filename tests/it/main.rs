@@ -13,5 +13,6 @@ mod signatures;
 mod statistics;
 mod store;
 mod sync;
+mod token;
 mod units;
 mod support;

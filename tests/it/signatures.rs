@@ -70,7 +70,7 @@ fn rsa_signer(ca: &Ca, name: &str) -> Identity {
     let chain = p12_keystore::PrivateKeyChain::new(vec![1, 2, 3], p12_key, [p12_cert]);
     store.add_entry(name, p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
     let p12 = store.writer("mật khẩu").write().unwrap();
-    Identity::from_pkcs12(&p12, "mật khẩu").unwrap()
+    Identity::from_pkcs12(&p12, "mật khẩu", &[]).unwrap()
 }
 
 /// A signer with a P-256 key and a certificate the CA issued.
@@ -162,7 +162,7 @@ async fn the_wards_own_certificate_verifies_as_internal_and_an_imitation_does_no
     let bytes = register::pdf(&t.store, &t.officer, &issued.id).await.unwrap();
     assert!(pdfsig(&bytes, "ky-noi-bo").contains("Signature is Valid."));
 
-    let v = trust::verify_pdf(&t.store, &t.officer, &bytes).await.unwrap();
+    let v = trust::verify_pdf(&t.store, &t.officer, &bytes).await.unwrap().last().clone();
     assert!(v.intact && v.whole_file, "{v:?}");
     assert_eq!(v.trust, Trust::Internal);
     assert_eq!(v.signer, "Võ Thùy Dương");
@@ -174,16 +174,16 @@ async fn the_wards_own_certificate_verifies_as_internal_and_an_imitation_does_no
     // The same name, the same internal mark, made elsewhere: the file is intact, but nobody
     // the ward trusts vouches for the name.
     let p12 = signing::create_internal("Võ Thùy Dương", "UBND Phường Nguyễn Nghiêm", "khác", Utc::now(), 30).unwrap();
-    let imitation = Identity::from_pkcs12(&p12, "khác").unwrap();
-    let forged = signing::sign_pdf(&unsigned_pdf(&t).await, &imitation, "Ban hành văn bản", Utc::now()).unwrap();
-    let v = trust::verify_pdf(&t.store, &t.officer, &forged).await.unwrap();
+    let imitation = Identity::from_pkcs12(&p12, "khác", &[]).unwrap();
+    let forged = signing::sign_pdf(&unsigned_pdf(&t).await, &imitation, &signing::SignOptions { reason: "Ban hành văn bản", at: Utc::now(), form: signing::Form::Pades }).unwrap();
+    let v = trust::verify_pdf(&t.store, &t.officer, &forged).await.unwrap().last().clone();
     assert!(v.intact);
     assert_eq!(v.trust, Trust::Unknown);
     assert!(!v.is_valid());
     assert!(v.verdict.contains("chưa xác định được tổ chức cấp chứng thư"), "{}", v.verdict);
     assert!(v.verdict.contains("tự ghi là chứng thư nội bộ") && !v.verdict.contains("hợp lệ"), "{}", v.verdict);
 
-    let v = trust::verify_pdf(&t.store, &t.officer, &flip_a_byte(&bytes)).await.unwrap();
+    let v = trust::verify_pdf(&t.store, &t.officer, &flip_a_byte(&bytes)).await.unwrap().last().clone();
     assert!(!v.intact && !v.is_valid());
     assert!(v.verdict.contains("bị thay đổi"), "{}", v.verdict);
 }
@@ -193,10 +193,10 @@ async fn a_certificate_from_an_authority_is_unknown_until_the_ward_trusts_it() {
     let t = support::demo().await;
     let ca = make_ca("CA Thử nghiệm");
     let signer = rsa_signer(&ca, "Trần Thị Bình");
-    let signed = signing::sign_pdf(&unsigned_pdf(&t).await, &signer, "Ban hành văn bản", Utc::now()).unwrap();
+    let signed = signing::sign_pdf(&unsigned_pdf(&t).await, &signer, &signing::SignOptions { reason: "Ban hành văn bản", at: Utc::now(), form: signing::Form::Pades }).unwrap();
     assert!(pdfsig(&signed, "ky-ca-thu").contains("Signature is Valid."));
 
-    let v = trust::verify_pdf(&t.store, &t.officer, &signed).await.unwrap();
+    let v = trust::verify_pdf(&t.store, &t.officer, &signed).await.unwrap().last().clone();
     assert!(v.intact);
     assert_eq!(v.trust, Trust::Unknown);
     assert_eq!((v.signer.as_str(), v.organisation.as_deref(), v.issuer.as_str()), ("Trần Thị Bình", Some("UBND phường Thử nghiệm"), "CA Thử nghiệm"));
@@ -220,22 +220,22 @@ async fn a_certificate_from_an_authority_is_unknown_until_the_ward_trusts_it() {
     assert_eq!(trust::add_file(&t.store, &t.officer, Source::Window, &path).await.unwrap(), added);
     assert_eq!(trust::list(&t.store, &t.officer).await.unwrap(), [added.clone()]);
 
-    let v = trust::verify_pdf(&t.store, &t.officer, &signed).await.unwrap();
+    let v = trust::verify_pdf(&t.store, &t.officer, &signed).await.unwrap().last().clone();
     assert_eq!(v.trust, Trust::Trusted { authority: "CA Thử nghiệm".into() });
     assert!(v.is_valid() && v.verdict.starts_with("Chữ ký hợp lệ"), "{}", v.verdict);
-    assert!(!trust::verify_pdf(&t.store, &t.officer, &flip_a_byte(&signed)).await.unwrap().intact);
+    assert!(!trust::verify_pdf(&t.store, &t.officer, &flip_a_byte(&signed)).await.unwrap().last().clone().intact);
 
     // Another authority of the same name did not sign the signer's certificate.
     let impostor = make_ca("CA Thử nghiệm");
-    let v = signing::verify_pdf(&signed, &TrustList { authorities: vec![impostor.cert], ..Default::default() }).unwrap();
+    let v = signing::verify_pdf(&signed, &TrustList { authorities: vec![impostor.cert], ..Default::default() }).unwrap().last().clone();
     assert_eq!(v.trust, Trust::Unknown);
 
     // Removed, then added again.
     trust::remove(&t.store, &t.officer, Source::Window, &added.id).await.unwrap();
-    assert_eq!(trust::verify_pdf(&t.store, &t.officer, &signed).await.unwrap().trust, Trust::Unknown);
+    assert_eq!(trust::verify_pdf(&t.store, &t.officer, &signed).await.unwrap().last().clone().trust, Trust::Unknown);
     assert!(trust::remove(&t.store, &t.officer, Source::Window, &added.id).await.is_err());
     trust::add(&t.store, &t.officer, Source::Window, pem.as_bytes()).await.unwrap();
-    assert!(matches!(trust::verify_pdf(&t.store, &t.officer, &signed).await.unwrap().trust, Trust::Trusted { .. }));
+    assert!(matches!(trust::verify_pdf(&t.store, &t.officer, &signed).await.unwrap().last().clone().trust, Trust::Trusted { .. }));
 
     let replayed = treem::store::replay(t.store.pool()).await.unwrap();
     assert_eq!(replayed.difference, None);
@@ -247,24 +247,24 @@ async fn an_ecdsa_p256_signature_verifies_and_its_certificate_is_found_by_key_id
     let ca = make_ca("CA ECDSA Thử nghiệm");
     let (key, cert) = ecdsa_signer(&ca, "Lê Văn Cường");
     let p12 = signing::create_internal("Tạm", "UBND", "tạm thời", Utc::now(), 2).unwrap();
-    let rsa = Identity::from_pkcs12(&p12, "tạm thời").unwrap();
-    let signed = signing::sign_pdf(&unsigned_pdf(&t).await, &rsa, "Ban hành văn bản", Utc::now()).unwrap();
+    let rsa = Identity::from_pkcs12(&p12, "tạm thời", &[]).unwrap();
+    let signed = signing::sign_pdf(&unsigned_pdf(&t).await, &rsa, &signing::SignOptions { reason: "Ban hành văn bản", at: Utc::now(), form: signing::Form::Pades }).unwrap();
     let ecdsa = resign_with_ecdsa(&signed, &key, &cert, &ca.cert, true);
 
     let trusted = TrustList { authorities: vec![ca.cert.clone()], ..Default::default() };
-    let v = signing::verify_pdf(&ecdsa, &trusted).unwrap();
+    let v = signing::verify_pdf(&ecdsa, &trusted).unwrap().last().clone();
     assert!(v.intact, "{v:?}");
     assert_eq!(v.signer, "Lê Văn Cường");
     assert_eq!(v.trust, Trust::Trusted { authority: "CA ECDSA Thử nghiệm".into() });
     assert!(v.is_valid());
     // Named by issuer and serial number, as poppler's pdfsig needs to find the certificate.
     let by_serial = resign_with_ecdsa(&signed, &key, &cert, &ca.cert, false);
-    assert!(signing::verify_pdf(&by_serial, &trusted).unwrap().is_valid());
+    assert!(signing::verify_pdf(&by_serial, &trusted).unwrap().last().clone().is_valid());
     assert!(pdfsig(&by_serial, "ky-ecdsa").contains("Signature is Valid."));
 
     // The signer's own certificate on the list is enough, too.
     let itself = TrustList { authorities: vec![cert.clone()], ..Default::default() };
-    assert!(matches!(signing::verify_pdf(&ecdsa, &itself).unwrap().trust, Trust::Trusted { .. }));
-    assert_eq!(signing::verify_pdf(&ecdsa, &TrustList::default()).unwrap().trust, Trust::Unknown);
-    assert!(!signing::verify_pdf(&flip_a_byte(&ecdsa), &trusted).unwrap().intact);
+    assert!(matches!(signing::verify_pdf(&ecdsa, &itself).unwrap().last().clone().trust, Trust::Trusted { .. }));
+    assert_eq!(signing::verify_pdf(&ecdsa, &TrustList::default()).unwrap().last().clone().trust, Trust::Unknown);
+    assert!(!signing::verify_pdf(&flip_a_byte(&ecdsa), &trusted).unwrap().last().clone().intact);
 }

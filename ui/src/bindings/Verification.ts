@@ -2,19 +2,27 @@
 import type { Trust } from "./Trust";
 
 /**
- * What verifying a signed PDF found: three facts kept apart — whether the file is unchanged
- * since signing, whom the certificate names, and who vouches for that certificate.
+ * What verifying one signature found: three facts kept apart — whether the file is unchanged
+ * since that signature, who signed and when, and who vouches for the certificate.
  */
 export type Verification = { 
 /**
- * The file is exactly what was signed: the signed bytes are unchanged, the signature
- * matches the certificate, and it covers the whole file.
+ * The signature's form, as the window names it.
+ */
+form: string, 
+/**
+ * The file is unchanged since this signature: the bytes it signed are unchanged, the
+ * signature matches the certificate, and whatever came after is signed by a later signature.
  */
 intact: boolean, 
 /**
- * The signature covers the whole file (nothing was appended after signing).
+ * The signature covers the whole file (it is the last).
  */
 whole_file: boolean, 
+/**
+ * What was added after this signature is covered by a later, unchanged signature.
+ */
+later_signed: boolean, 
 /**
  * The name the certificate gives its holder.
  */
@@ -32,10 +40,14 @@ issuer: string,
  */
 signed_at: string | null, 
 /**
- * Whether the certificate was within its validity at the claimed signing time (none when
- * the signature gives no time).
+ * Whether the certificate, and every authority's above it, was within its validity at the
+ * claimed signing time (none when the signature gives no time).
  */
 valid_at_signing: boolean | null, 
+/**
+ * The names up the chain, from the signer's certificate to the last authority found.
+ */
+chain: Array<string>, 
 /**
  * Who vouches for the certificate.
  */
@@ -46,7 +58,7 @@ trust: Trust,
 valid: boolean, 
 /**
  * The three findings, one Vietnamese line each, in this order: whether the file is
- * unchanged, whom the certificate names (and its validity), who vouches for it.
+ * unchanged, who signed and when, who vouches for the certificate.
  */
 facts: Array<string>, 
 /**
