@@ -2,6 +2,7 @@
 //! domain data into layout blocks for the PDF engine. Adding a document is adding a module
 //! that fills a [`frame::Frame`] (or builds blocks) and a [`register::Kind`].
 
+pub mod attachments;
 pub mod campaign_docs;
 pub mod case_docs;
 pub mod commendation_docs;

@@ -253,7 +253,13 @@ pub(crate) async fn restricted(pool: &SqlitePool, id: &str) -> Result<bool> {
 
 /// Whether the kept file `file_id` is the PDF of a document that names a child.
 pub(crate) async fn file_restricted(pool: &SqlitePool, file_id: &str) -> Result<bool> {
-    let kinds: Vec<Kind> = sqlx::query_scalar("SELECT kind FROM documents WHERE file_id = ?").bind(file_id).fetch_all(pool).await?;
+    let kinds: Vec<Kind> = sqlx::query_scalar(
+        "SELECT kind FROM documents WHERE file_id = ?1
+         UNION ALL SELECT d.kind FROM document_attachments a JOIN documents d ON d.id = a.document_id WHERE ?1 IN (a.file_id, a.issued_file_id)",
+    )
+    .bind(file_id)
+    .fetch_all(pool)
+    .await?;
     Ok(kinds.into_iter().any(Kind::restricted))
 }
 
@@ -783,13 +789,14 @@ pub async fn issue(store: &Store, actor: &Actor, source: Source, id: &str, on: N
         None => None,
     };
     let unsigned = render(store, &doc, mark, issue_instant(on, now)).await?;
+    let form = crate::certificates::signature_form(store).await?;
     let bytes = match signer {
-        Some(identity) => {
-            let form = crate::certificates::signature_form(store).await?;
-            crate::signing::sign_pdf(&unsigned, identity, &SignOptions { reason: "Ban hành văn bản", at: now, form })?
-        }
+        Some(identity) => crate::signing::sign_pdf(&unsigned, identity, &SignOptions { reason: "Ban hành văn bản", at: now, form })?,
         None => unsigned,
     };
+    let number = number_text(doc.number, &doc.symbol);
+    let number = if number.is_empty() { doc.symbol.clone() } else { number };
+    super::attachments::issue_in(&mut w, store, actor, id, &number, on, signer.map(|s| (s, form)), now).await?;
     let name = format!("{}-{}.pdf", doc.kind.as_str(), doc.number.map(|n| format!("{n:02}")).unwrap_or_else(|| doc.id.clone()));
     let file = files::keep_bytes(&mut w, &name, &bytes).await?;
     let cols = Cols::new()

@@ -3,6 +3,7 @@
 
 pub mod fonts;
 pub mod layout;
+pub mod overlay;
 pub mod render;
 
 pub use fonts::Style;

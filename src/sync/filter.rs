@@ -54,6 +54,7 @@ pub(crate) struct Seen {
     /// The same gifts, by id.
     gifts: HashSet<String>,
     restricted_documents: HashSet<String>,
+    restricted_attachments: HashSet<String>,
     restricted_files: HashSet<String>,
 }
 
@@ -104,7 +105,16 @@ impl Seen {
                 restricted_files.extend(file);
             }
         }
-        Ok(Seen { group, children, parent_child, circumstances, consents, gifts_of, gifts, restricted_documents, restricted_files })
+        // A restricted document's attachments, and their files, stay with it.
+        let rows: Vec<(String, String, String, Option<String>)> =
+            sqlx::query_as("SELECT id, document_id, file_id, issued_file_id FROM document_attachments").fetch_all(&mut *conn).await?;
+        let mut restricted_attachments = HashSet::new();
+        for (id, _, file, issued) in rows.into_iter().filter(|r| restricted_documents.contains(&r.1)) {
+            restricted_attachments.insert(id);
+            restricted_files.insert(file);
+            restricted_files.extend(issued);
+        }
+        Ok(Seen { group, children, parent_child, circumstances, consents, gifts_of, gifts, restricted_documents, restricted_attachments, restricted_files })
     }
 
     fn leaves_group(&self, link: &Link) -> bool {
@@ -150,6 +160,7 @@ impl Seen {
             "child_consents" => self.consents.contains(id),
             "campaign_recipients" => self.gifts.contains(id),
             "documents" => !self.restricted_documents.contains(id),
+            "document_attachments" => !self.restricted_attachments.contains(id),
             "files" => !self.restricted_files.contains(id),
             _ => true,
         };

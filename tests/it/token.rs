@@ -221,3 +221,59 @@ fn the_command_line_lists_the_token_signs_a_report_with_it_and_verifies_each_sig
     let text = String::from_utf8(run(&["verify", "--db", &db, &pdf_s], "").stdout).unwrap();
     assert!(text.contains("Chữ ký 1 (PAdES") && text.contains("Kết luận: Chữ ký hợp lệ"), "{text}");
 }
+
+/// The words of a PDF's first page with their boxes, as `pdftotext -bbox` gives them.
+fn words_on_first_page(pdf: &[u8], name: &str) -> Vec<(String, f32, f32, f32, f32)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts").join(format!("{name}.pdf"));
+    std::fs::write(&path, pdf).unwrap();
+    let png = Command::new("pdftoppm").args(["-r", "60", "-png", "-f", "1", "-l", "1"]).arg(&path).arg(path.with_extension("")).status().unwrap();
+    assert!(png.success());
+    let out = Command::new("pdftotext").args(["-bbox", "-f", "1", "-l", "1"]).arg(&path).arg("-").output().unwrap();
+    let html = String::from_utf8(out.stdout).unwrap();
+    let re = regex::Regex::new(r#"<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>"#).unwrap();
+    re.captures_iter(&html).map(|c| (c[5].to_owned(), c[1].parse().unwrap(), c[2].parse().unwrap(), c[3].parse().unwrap(), c[4].parse().unwrap())).collect()
+}
+
+#[tokio::test]
+async fn attachments_are_stamped_top_right_with_number_and_signing_time_and_signed_with_the_document() {
+    use treem::documents::attachments;
+    use treem::files::Upload;
+    let t = ward_trusting_the_test_ca().await;
+    let draft = report_draft(&t).await;
+    let p = plan::current(&t.store, &t.officer).await.unwrap().unwrap();
+    let annex = treem::documents::plan_pdf(&t.store, &t.officer, &p.id).await.unwrap();
+    let upload = Upload::Bytes { name: "phu-luc.pdf", bytes: &annex };
+    let added = attachments::add(&t.store, &t.officer, Source::Window, &draft, upload, "Phụ lục: Kế hoạch năm 2024").await.unwrap();
+    let wrong = attachments::add(&t.store, &t.officer, Source::Window, &draft, Upload::Bytes { name: "x.pdf", bytes: b"%PDF-1.4 not really" }, "Hỏng").await;
+    assert!(matches!(wrong, Err(treem::Error::Invalid(ref i)) if i.field == "file"), "{wrong:?}");
+    let extra = attachments::add(&t.store, &t.officer, Source::Window, &draft, upload, "Bỏ ra").await.unwrap();
+    attachments::remove(&t.store, &t.officer, Source::Window, &extra.id).await.unwrap();
+    assert_eq!(attachments::list(&t.store, &t.officer, &draft).await.unwrap().iter().map(|a| a.title.as_str()).collect::<Vec<_>>(), ["Phụ lục: Kế hoạch năm 2024"]);
+
+    let signer = certificates::token_identity(&t.store, &t.officer, &token().module, RSA_SIGNER, PIN).await.unwrap();
+    let doc = register::issue(&t.store, &t.officer, Source::Window, &draft, treem::today_in_vietnam(), Some(&signer)).await.unwrap();
+    let listed = attachments::list(&t.store, &t.officer, &doc.id).await.unwrap();
+    assert!(listed[0].issued);
+    let (name, stamped) = attachments::pdf(&t.store, &t.officer, &added.id).await.unwrap();
+    assert_eq!(name, "phu-luc.pdf");
+    assert!(stamped.len() > annex.len());
+
+    // Number, symbol and signing time, 10 pt, at the top right of page 1.
+    let words = words_on_first_page(&stamped, "van-ban-kem-theo");
+    let number = format!("{:02}/BC-UBND", doc.number.unwrap());
+    let at = |w: &str| words.iter().find(|x| x.0 == w).unwrap_or_else(|| panic!("{w} not on page 1: {words:?}")).clone();
+    let (_, x_min, y_min, _, y_max) = at(&number);
+    assert!(x_min > 595.0 / 2.0 && y_max < 50.0, "top right: {x_min} {y_min}");
+    assert!((8.0..=13.0).contains(&(y_max - y_min)), "10 pt: {}", y_max - y_min);
+    let time = words.iter().find(|w| w.0.starts_with(&treem::today_in_vietnam().format("%Y-%m-%dT").to_string())).expect("the signing time");
+    assert!(time.0.ends_with("+07:00") && time.1 > 595.0 / 2.0, "{time:?}");
+    assert!(words.iter().any(|w| w.0 == "UBND"), "the attachment's own first page is still there");
+    assert_eq!(lopdf::Document::load_mem(&stamped).unwrap().get_pages().len(), lopdf::Document::load_mem(&annex).unwrap().get_pages().len());
+
+    let sig = pdfsig(&stamped, "van-ban-kem-theo-ky");
+    assert!(sig.contains("Signature is Valid.") && sig.contains("Total document signed"), "{sig}");
+    assert!(trust::verify_pdf(&t.store, &t.officer, &stamped).await.unwrap().valid);
+    // Once issued, the list is closed.
+    assert!(attachments::add(&t.store, &t.officer, Source::Window, &doc.id, upload, "Muộn").await.is_err());
+    assert!(attachments::remove(&t.store, &t.officer, Source::Window, &added.id).await.is_err());
+}
