@@ -70,8 +70,8 @@ pub fn known_modules() -> Vec<KnownModule> {
 pub enum PinTries {
     /// The token does not say.
     Unknown,
-    /// The token says a wrong PIN was entered and few tries are left.
-    Few,
+    /// The token says a wrong PIN was entered since the last right one (it counts them).
+    Counting,
     /// One more wrong PIN locks the token.
     LastOne,
 }
@@ -202,7 +202,8 @@ pub fn list(path: &Path) -> Result<Vec<TokenCertificate>, SignError> {
             }
         })
         .collect();
-    list.sort_by_key(|c| (c.authority, !c.valid_now));
+    // Signers before authorities, valid before expired; then by id, as tokens list in any order.
+    list.sort_by(|a, b| (a.authority, !a.valid_now, &a.id).cmp(&(b.authority, !b.valid_now, &b.id)));
     Ok(list)
 }
 
@@ -235,7 +236,7 @@ fn pin_refused(m: &Module, slot: Slot) -> SignError {
     let tries = match m.ctx.get_token_info(slot) {
         Ok(t) if t.user_pin_locked() => return SignError::PinLocked,
         Ok(t) if t.user_pin_final_try() => PinTries::LastOne,
-        Ok(t) if t.user_pin_count_low() => PinTries::Few,
+        Ok(t) if t.user_pin_count_low() => PinTries::Counting,
         _ => PinTries::Unknown,
     };
     SignError::WrongPin(tries)
@@ -340,7 +341,7 @@ mod tests {
     #[test]
     fn a_wrong_pin_says_what_the_token_says_of_the_tries_left() {
         assert!(SignError::WrongPin(PinTries::LastOne).to_string().contains("còn 1 lần"));
-        assert!(SignError::WrongPin(PinTries::Few).to_string().contains("còn ít"));
+        assert!(SignError::WrongPin(PinTries::Counting).to_string().contains("đã ghi nhận"));
         assert!(SignError::PinLocked.to_string().contains("bị khóa"));
     }
 

@@ -462,6 +462,7 @@ pub async fn first_screen_shown(_state: &AppState, _req: ()) -> Result<()> {
 
 use treem::certificates::{self, CertificateInfo};
 use treem::documents::register::{self, Document, DraftEdits, Kind};
+use treem::documents::attachments::{self, Attachment};
 use treem::signing::{FileVerification, Identity};
 use treem::token::TokenCertificate;
 use treem::trust::{self, Authority};
@@ -522,6 +523,48 @@ pub async fn document_save_pdf(store: &Store, actor: &Actor, req: SavePdfRequest
     treem::files::write_whole_to(path, &bytes).await?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     treem::audit::exported(store, actor, "documents", &req.id, &name).await
+}
+
+/// The documents sent with a document.
+pub async fn document_attachments(store: &Store, actor: &Actor, req: DocumentRequest) -> Result<Vec<Attachment>> {
+    attachments::list(store, actor, &req.id).await
+}
+
+/// Add a PDF to a draft's attachments.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct AddAttachmentRequest {
+    /// The draft.
+    pub document_id: String,
+    /// The PDF chosen.
+    pub path: String,
+    /// Its title.
+    pub title: String,
+}
+
+pub async fn attachment_add(store: &Store, actor: &Actor, req: AddAttachmentRequest) -> Result<Attachment> {
+    attachments::add(store, actor, Source::Window, &req.document_id, Upload::Path(std::path::Path::new(&req.path)), &req.title).await
+}
+
+/// One attachment.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct AttachmentRequest {
+    /// The attachment.
+    pub id: String,
+}
+
+pub async fn attachment_remove(store: &Store, actor: &Actor, req: AttachmentRequest) -> Result<()> {
+    attachments::remove(store, actor, Source::Window, &req.id).await
+}
+
+/// Save an attachment's PDF (stamped and signed once issued) where the officer chose.
+pub async fn attachment_save_pdf(store: &Store, actor: &Actor, req: SavePdfRequest) -> Result<()> {
+    let (_, bytes) = attachments::pdf(store, actor, &req.id).await?;
+    let path = std::path::Path::new(&req.path);
+    treem::files::write_whole_to(path, &bytes).await?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    treem::audit::exported(store, actor, "document_attachments", &req.id, &name).await
 }
 
 /// Save a draft.

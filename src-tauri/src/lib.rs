@@ -196,6 +196,10 @@ commands! {
     document_save_pdf(api::SavePdfRequest) -> ();
     document_issue(api::IssueRequest) -> treem::documents::register::Document;
     document_add_signature(api::AddSignatureRequest) -> treem::documents::register::Document;
+    document_attachments(api::DocumentRequest) -> Vec<treem::documents::attachments::Attachment>;
+    attachment_add(api::AddAttachmentRequest) -> treem::documents::attachments::Attachment;
+    attachment_remove(api::AttachmentRequest) -> ();
+    attachment_save_pdf(api::SavePdfRequest) -> ();
     document_verify(api::DocumentRequest) -> treem::signing::FileVerification;
     document_print(api::DocumentRequest) -> ();
     register_of_year(api::RegisterRequest) -> Vec<treem::documents::register::Document>;

@@ -291,7 +291,7 @@ fn a_report_issued_in_the_window_is_in_the_register_and_verifies() {
     s.find("[data-testid=narrative-results]", None);
     s.find("[data-testid=pdf-preview] canvas", None);
     s.click(&s.find("[data-testid=issue-open]", None));
-    s.type_text(&s.find("[data-testid=issue-password]", None), "mat-khau-123");
+    s.type_text(&s.find("[data-testid=signer-password]", None), "mat-khau-123");
     s.click(&s.find("[data-testid=issue-confirm]", None));
     s.find("[data-testid=doc-status]", Some("Số 01/BC-UBND"));
     s.find("[data-testid=doc-status]", Some("ký số bởi Võ Thùy Dương"));
@@ -743,4 +743,90 @@ fn a_campaign_made_in_the_window_picks_children_by_criteria_and_counts_the_gifts
     s.click(&s.find("[data-testid=commendation-decision]", None));
     s.find("h1", Some("Quyết định khen thưởng"));
     s.close();
+}
+
+/// Chooses who signs in the signer list, by the option's value.
+fn choose_signer(s: &Session, value: &str) {
+    let picker = s.find("[data-testid=signer]", None);
+    let pick = "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change'));";
+    post(&s.url("/execute/sync"), json!({ "script": pick, "args": [json!({ ELEMENT_KEY: picker }), value] }));
+}
+
+#[test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run through scripts/test"]
+fn a_report_is_signed_with_the_usb_token_from_the_window_and_signed_again_by_the_chairman() {
+    std::fs::create_dir_all(workspace().join("artifacts")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("treem.db");
+    // A SoftHSM2 token standing in for the USB token, and the test root CA on the trust list.
+    let token = dir.path().join("token");
+    let made = Command::new("bash").arg(workspace().join("scripts/test-token")).arg(&token).output().unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    std::env::set_var("SOFTHSM2_CONF", token.join("softhsm2.conf"));
+    let module = std::env::var("TREEM_SOFTHSM_MODULE").unwrap_or_else(|_| "/usr/lib/softhsm/libsofthsm2.so".into());
+    demo_ward(&db);
+    tauri::async_runtime::block_on(async {
+        let (store, officer) = treem::auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+        let root = std::fs::read(token.join("root.crt")).unwrap();
+        treem::trust::add(&store, &officer, treem::Source::Window, &root).await.unwrap();
+        store.close().await;
+    });
+    let _driver = start_driver(&db);
+    let s = Session::open();
+    s.log_in("canbo", PASSWORD);
+    s.find("[data-testid=late-count]", None);
+
+    // The officer points this laptop at the token's library once; the token's certificates show.
+    s.script("location.hash = '#/chung-thu';");
+    let chooser = s.find("button", Some("Chọn tệp thư viện khác"));
+    answer_dialog(&s, &chooser, "treempick", std::path::Path::new(&module));
+    let listed = s.find("[data-testid=token-certificates]", Some("Nguyễn Văn Hùng"));
+    let text = s.text(&listed);
+    assert!(text.contains("CA cấp 2 thử nghiệm") && text.contains("a1") && text.contains("Võ Thùy Dương"), "{text}");
+    s.screenshot("e2e-token-certificates.png");
+
+    // The 6-month report, issued and signed with the token: a wrong PIN first.
+    s.script("location.hash = '#/van-ban';");
+    s.click(&s.find("[data-testid=new-report-half]", None));
+    s.find("[data-testid=narrative-results]", None);
+    s.click(&s.find("[data-testid=issue-open]", None));
+    s.find("[data-testid=signer] option", Some("token"));
+    choose_signer(&s, "token:a1");
+    s.type_text(&s.find("[data-testid=signer-pin]", None), "000000");
+    s.click(&s.find("[data-testid=issue-confirm]", None));
+    s.find("[data-testid=pin-error]", Some("Mã PIN không đúng"));
+    s.find("[data-testid=doc-status]", Some("Bản nháp"));
+    s.screenshot("e2e-token-wrong-pin.png");
+    s.type_text(&s.find("[data-testid=signer-pin]", None), "123456");
+    s.click(&s.find("[data-testid=issue-confirm]", None));
+    s.find("[data-testid=doc-status]", Some("Số 01/BC-UBND"));
+    s.find("[data-testid=doc-status]", Some("ký số bởi Nguyễn Văn Hùng"));
+
+    // The Chairman signs after: a second signature on the token's other key.
+    s.click(&s.find("[data-testid=sign-again-open]", None));
+    s.find("[data-testid=signer] option", Some("Võ Thùy Dương"));
+    choose_signer(&s, "token:e1");
+    s.type_text(&s.find("[data-testid=signer-pin]", None), "123456");
+    s.click(&s.find("[data-testid=sign-again-confirm]", None));
+    s.find("[data-testid=doc-status]", Some("Nguyễn Văn Hùng; Võ Thùy Dương"));
+    s.click(&s.find("[data-testid=verify]", None));
+    let result = s.text(&s.find("[data-testid=verification]", Some("Cả 2 chữ ký số đều hợp lệ")));
+    assert!(result.contains("Chuỗi chứng thư: Nguyễn Văn Hùng → CA cấp 2 thử nghiệm → Root CA thử nghiệm"), "{result}");
+    std::thread::sleep(Duration::from_millis(500));
+    s.screenshot("e2e-token-signed-twice.png");
+    s.close();
+    drop(_driver);
+
+    // The file the register keeps: two signatures that pdfsig finds valid.
+    let pdf = tauri::async_runtime::block_on(async {
+        let (store, officer) = treem::auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+        let docs = treem::documents::register::register(&store, &officer, chrono::Datelike::year(&treem::today_in_vietnam())).await.unwrap();
+        let doc = docs.iter().find(|d| d.signed_by.as_deref() == Some("Nguyễn Văn Hùng; Võ Thùy Dương")).expect("the report in the register");
+        treem::documents::register::pdf(&store, &officer, &doc.id).await.unwrap()
+    });
+    let path = workspace().join("artifacts/e2e-token-report.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let sig = String::from_utf8(Command::new("pdfsig").arg(&path).output().unwrap().stdout).unwrap();
+    assert_eq!(sig.matches("Signature is Valid.").count(), 2, "{sig}");
+    assert_eq!(sig.matches("ETSI.CAdES.detached").count(), 2, "{sig}");
 }

@@ -185,6 +185,10 @@ pub struct Actions {
     pub delivery_list: bool,
     /// Check its digital signature (once issued).
     pub verify: bool,
+    /// Add a signature after the first (once issued).
+    pub sign_again: bool,
+    /// Add or remove the documents sent with it (while a draft).
+    pub attach: bool,
 }
 
 impl Actions {
@@ -195,6 +199,8 @@ impl Actions {
             write_sections: draft && matches!(kind, Kind::Report | Kind::LabourReport | Kind::CampaignReport),
             delivery_list: !draft && matches!(kind, Kind::Plan | Kind::Report),
             verify: !draft,
+            sign_again: !draft,
+            attach: draft,
         }
     }
 }
@@ -276,7 +282,7 @@ fn shown_to(actor: &Actor, mut doc: Document) -> Document {
         doc.summary = format!("{} (nội dung chỉ cán bộ và lãnh đạo được xem)", doc.kind.label());
         doc.recipients.clear();
         doc.narrative = Narrative::default();
-        doc.can = Actions { issue: false, write_sections: false, delivery_list: false, verify: false };
+        doc.can = Actions { issue: false, write_sections: false, delivery_list: false, verify: false, sign_again: false, attach: false };
     }
     doc
 }

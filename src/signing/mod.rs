@@ -77,7 +77,7 @@ pub enum SignError {
 fn wrong_pin(tries: PinTries) -> &'static str {
     match tries {
         PinTries::LastOne => "Mã PIN không đúng. Token chỉ còn 1 lần thử: nhập sai lần nữa token sẽ bị khóa.",
-        PinTries::Few => "Mã PIN không đúng. Token báo số lần thử còn ít: hãy kiểm tra kỹ trước khi nhập lại.",
+        PinTries::Counting => "Mã PIN không đúng. Token đã ghi nhận lần nhập sai: nhập sai quá số lần cho phép token sẽ bị khóa, hãy kiểm tra kỹ trước khi nhập lại.",
         PinTries::Unknown => "Mã PIN không đúng. Hãy nhập lại; nhập sai nhiều lần token sẽ bị khóa.",
     }
 }

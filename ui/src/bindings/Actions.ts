@@ -19,4 +19,12 @@ delivery_list: boolean,
 /**
  * Check its digital signature (once issued).
  */
-verify: boolean, };
+verify: boolean, 
+/**
+ * Add a signature after the first (once issued).
+ */
+sign_again: boolean, 
+/**
+ * Add or remove the documents sent with it (while a draft).
+ */
+attach: boolean, };
