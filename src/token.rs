@@ -29,14 +29,12 @@ use crate::signing::{self, KeyKind, SignError};
 pub const MODULE_PREFERENCE: &str = "token_module";
 
 /// Where the libraries of the tokens Vietnamese state bodies and CAs hand out are installed on
-/// Windows, with the token's name, for the officer to pick from.
+/// Windows, with the token's name, for the officer to pick from; any other is chosen as a file.
 pub const KNOWN_WINDOWS_MODULES: &[(&str, &str)] = &[
     ("SafeNet eToken (Ban Cơ yếu Chính phủ, VNPT-CA…)", r"C:\Windows\System32\eTPKCS11.dll"),
     ("Bit4id (Ban Cơ yếu Chính phủ)", r"C:\Windows\System32\bit4xpki.dll"),
+    ("Feitian ePass2003 (VNPT-CA, BKAV-CA…)", r"C:\Windows\System32\eps2003csp11.dll"),
     ("Viettel-CA", r"C:\Windows\System32\viettel-ca_v6.dll"),
-    ("VNPT-CA (token ePass)", r"C:\Windows\System32\vnpt-ca_csp11.dll"),
-    ("BKAV-CA", r"C:\Windows\System32\BkavCA.dll"),
-    ("FPT-CA", r"C:\Windows\System32\fptca_v6.dll"),
     ("OpenSC (thẻ và token theo chuẩn PKCS#15)", r"C:\Program Files\OpenSC Project\OpenSC\pkcs11\opensc-pkcs11.dll"),
 ];
 
