@@ -113,13 +113,18 @@ fn p11(module: &Path, e: P11Error) -> SignError {
         P11Error::LibraryLoading(_) => SignError::TokenModule(module.display().to_string()),
         P11Error::Pkcs11(RvError::TokenNotPresent | RvError::DeviceRemoved | RvError::SessionHandleInvalid, _) => SignError::NoToken,
         P11Error::Pkcs11(RvError::PinLocked, _) => SignError::PinLocked,
-        other => SignError::Token(other.to_string()),
+        // The library's own words are English: the code is what a support line asks for.
+        P11Error::Pkcs11(rv, function) => SignError::Token(format!("mã {rv:?} khi gọi {function:?}")),
+        other => SignError::Token(format!("{other:?}")),
     }
 }
 
-/// The library at `path`, loaded once per process.
+/// The library at `path`, loaded once per process (under its canonical path, so two
+/// spellings of one library share one context and one lock).
 fn module(path: &Path) -> Result<Arc<Module>, SignError> {
     static LOADED: OnceLock<Mutex<HashMap<PathBuf, Arc<Module>>>> = OnceLock::new();
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let path = canonical.as_path();
     let mut loaded = LOADED.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
     if let Some(m) = loaded.get(path) {
         return Ok(m.clone());

@@ -582,8 +582,9 @@ pub async fn document_save(store: &Store, actor: &Actor, req: SaveDocumentReques
 }
 
 /// Who signs: a kept .p12 certificate with its password, or a certificate on the USB token
-/// (through the library this laptop is set to) with the PIN. Neither secret is kept.
-#[derive(Debug, Default, Deserialize, TS)]
+/// (through the library this laptop is set to) with the PIN. Neither secret is kept, nor
+/// printed: no `Debug`.
+#[derive(Default, Deserialize, TS)]
 #[ts(export)]
 pub struct SignerChoice {
     /// The kept certificate to sign with, if any.
@@ -610,7 +611,7 @@ impl SignerChoice {
 }
 
 /// Issue a document: number, date, and a signature when a signer is chosen.
-#[derive(Debug, Deserialize, TS)]
+#[derive(Deserialize, TS)]
 #[ts(export)]
 pub struct IssueRequest {
     /// The document.
@@ -630,7 +631,7 @@ pub async fn document_issue(store: &Store, actor: &Actor, req: IssueRequest) -> 
 }
 
 /// Add a signature to an issued document (the Chairman's after the officer's).
-#[derive(Debug, Deserialize, TS)]
+#[derive(Deserialize, TS)]
 #[ts(export)]
 pub struct AddSignatureRequest {
     /// The document.

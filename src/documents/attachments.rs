@@ -78,6 +78,14 @@ pub async fn add(store: &Store, actor: &Actor, source: Source, document_id: &str
     if !readable {
         return Err(not_a_pdf());
     }
+    // Writing the number on a signed file would void its signatures.
+    if bytes.windows(10).any(|w| w == b"/ByteRange") {
+        return Err(InvalidInput::new(
+            "file",
+            "Tệp này đã có chữ ký số: ghi số lên sẽ làm chữ ký đó mất hiệu lực. Hãy dùng bản chưa ký của văn bản kèm theo, hoặc gửi tệp đã ký riêng.",
+        )
+        .into());
+    }
     let mut w = store.write(actor, source).await?;
     let status: Option<DocStatus> = sqlx::query_scalar("SELECT status FROM documents WHERE id = ? AND deleted_at IS NULL")
         .bind(document_id)
@@ -191,4 +199,42 @@ mod tests {
         assert_eq!(stamp_lines("05/QĐ-UBND", Some(at), on), ["Số: 05/QĐ-UBND", "Thời gian ký: 2026-11-30T23:45:07+07:00"]);
         assert_eq!(stamp_lines("05/QĐ-UBND", None, on)[1], "Ngày ban hành: 30/11/2026");
     }
+}
+
+/// An attachment signed again, waiting to replace its kept file.
+pub(crate) struct SignedAgain {
+    id: String,
+    was: String,
+    name: String,
+    bytes: Vec<u8>,
+}
+
+/// Signs again each issued attachment of a document (an incremental update), outside any write.
+pub(crate) async fn sign_again(store: &Store, actor: &Actor, document_id: &str, signer: &Identity, opts: &SignOptions<'_>) -> Result<Vec<SignedAgain>> {
+    let issued: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, issued_file_id FROM document_attachments WHERE document_id = ? AND deleted_at IS NULL AND issued_file_id IS NOT NULL ORDER BY position",
+    )
+    .bind(document_id)
+    .fetch_all(store.pool())
+    .await?;
+    let mut out = Vec::new();
+    for (id, was) in issued {
+        let name = files::name_of_in(store.pool(), &was).await?;
+        let bytes = crate::signing::sign_pdf(&files::read(store, actor, &was).await?, signer, opts)?;
+        out.push(SignedAgain { id, was, name, bytes });
+    }
+    Ok(out)
+}
+
+/// Keeps the attachments signed again, inside the document's write; refuses if one changed since.
+pub(crate) async fn keep_signed_again(w: &mut Write<'_>, signed: Vec<SignedAgain>) -> Result<()> {
+    for s in signed {
+        let current: Option<String> = sqlx::query_scalar("SELECT issued_file_id FROM document_attachments WHERE id = ?").bind(&s.id).fetch_one(w.conn()).await?;
+        if current.as_deref() != Some(s.was.as_str()) {
+            return Err(InvalidInput::new("status", "Văn bản kèm theo vừa thay đổi; hãy mở lại văn bản rồi ký.").into());
+        }
+        let kept = files::keep_bytes(w, &s.name, &s.bytes).await?;
+        w.update("document_attachments", &s.id, Cols::new().set("issued_file_id", &kept.id)).await?;
+    }
+    Ok(())
 }

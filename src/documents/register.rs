@@ -12,7 +12,7 @@ use super::{campaign_docs, case_docs, commendation_docs, delivery, plan_doc, pro
 use crate::auth::{Actor, Need};
 use crate::files;
 use crate::signing::{Identity, SignOptions};
-use crate::store::{new_id, stamp, Cols, Source, Store};
+use crate::store::{new_id, stamp, Cols, Source, Store, Write};
 use crate::text::{self, InvalidInput};
 use crate::plan::reporting::ReportPeriod;
 use crate::{plan, Error, Result};
@@ -138,9 +138,9 @@ pub struct Document {
     pub can: Actions,
     /// SHA-256 of the issued PDF.
     pub sha256: Option<String>,
-    /// Who signed it digitally.
+    /// Who signed it digitally, in the order they signed ("A; B").
     pub signed_by: Option<String>,
-    /// When (UTC).
+    /// When the last of them signed (UTC).
     pub signed_at: Option<DateTime<Utc>>,
 }
 
@@ -734,6 +734,25 @@ async fn render(store: &Store, doc: &Document, signed: Option<SignedMark>, creat
     Ok(crate::pdf::render_on(&meta, doc.kind.page(), &blocks))
 }
 
+/// Refuses a laptop that is not the ward office's: only the office issues and signs, so that no
+/// two documents share a number and no two signatures are added to one file apart.
+async fn office_only(w: &mut Write<'_>) -> Result<()> {
+    let (ward_id, office): (String, Option<String>) = sqlx::query_as("SELECT id, issuing_device_id FROM ward WHERE deleted_at IS NULL LIMIT 1")
+        .fetch_optional(w.conn())
+        .await?
+        .ok_or(Error::NotFound { what: "thông tin phường" })?;
+    match office {
+        Some(device) if device == w.device_id() => Ok(()),
+        Some(_) => Err(Error::NotIssuingOffice),
+        // A ward set up before laptops had an office: the first laptop to issue becomes it.
+        None => {
+            let device = w.device_id().to_owned();
+            w.update("ward", &ward_id, Cols::new().set("issuing_device_id", device)).await?;
+            Ok(())
+        }
+    }
+}
+
 /// Issues a draft: takes the next number of the year, dates it, renders it, signs it when a
 /// signer is given, and keeps the PDF and its hash — all in one transaction, on the ward
 /// office's laptop only, so that no two documents ever share a number.
@@ -745,19 +764,7 @@ pub async fn issue(store: &Store, actor: &Actor, source: Source, id: &str, on: N
         id.check_valid_at(now)?;
     }
     let mut w = store.write(actor, source).await?;
-    let (ward_id, office): (String, Option<String>) = sqlx::query_as("SELECT id, issuing_device_id FROM ward WHERE deleted_at IS NULL LIMIT 1")
-        .fetch_optional(w.conn())
-        .await?
-        .ok_or(Error::NotFound { what: "thông tin phường" })?;
-    match office {
-        Some(device) if device == w.device_id() => {}
-        Some(_) => return Err(Error::NotIssuingOffice),
-        // A ward set up before laptops had an office: the first laptop to issue becomes it.
-        None => {
-            let device = w.device_id().to_owned();
-            w.update("ward", &ward_id, Cols::new().set("issuing_device_id", device)).await?;
-        }
-    }
+    office_only(&mut w).await?;
     let mut doc: Document = sqlx::query_as::<_, Row>("SELECT * FROM documents WHERE id = ? AND deleted_at IS NULL")
         .bind(id)
         .fetch_optional(w.conn())
@@ -819,9 +826,10 @@ pub async fn issue(store: &Store, actor: &Actor, source: Source, id: &str, on: N
     get_in(store.pool(), id).await
 }
 
-/// Adds a signature to an issued document's PDF — the Chairman's after the officer's — as an
-/// incremental update that keeps the earlier signatures valid. The new file replaces the kept
-/// one in the same transaction; the signers are listed in order.
+/// Adds a signature to an issued document's PDF — the Chairman's after the officer's — and to
+/// its attachments, each as an incremental update that keeps the earlier signatures valid. The
+/// new files replace the kept ones in one transaction, on the ward office's laptop; the signers
+/// are listed in order, and `signed_at` becomes the time of the last signature.
 pub async fn add_signature(store: &Store, actor: &Actor, source: Source, id: &str, signer: &Identity) -> Result<Document> {
     actor.require(Need::IssueDocuments)?;
     let now = Utc::now();
@@ -832,18 +840,25 @@ pub async fn add_signature(store: &Store, actor: &Actor, source: Source, id: &st
         (DocStatus::Issued, Some(f)) => f.clone(),
         _ => return Err(InvalidInput::new("status", "Chỉ ký thêm được văn bản đã cấp số và ban hành.").into()),
     };
-    let kept = pdf(store, actor, id).await?;
+    // Signed before the write, so the write is not held while the token signs.
+    let opts = SignOptions { reason: "Ký duyệt văn bản", at: now, form };
     let name = files::name_of_in(store.pool(), &file_id).await?;
-    let bytes = crate::signing::sign_pdf(&kept, signer, &SignOptions { reason: "Ký duyệt văn bản", at: now, form })?;
+    let bytes = crate::signing::sign_pdf(&pdf(store, actor, id).await?, signer, &opts)?;
+    let attachments = super::attachments::sign_again(store, actor, id, signer, &opts).await?;
+
     let mut w = store.write(actor, source).await?;
-    let (current, signed_by): (Option<String>, Option<String>) = sqlx::query_as("SELECT file_id, signed_by FROM documents WHERE id = ?")
-        .bind(id)
-        .fetch_one(w.conn())
-        .await?;
-    if current.as_deref() != Some(file_id.as_str()) {
-        return Err(InvalidInput::new("status", "Văn bản vừa được ký thêm trên máy này; hãy mở lại văn bản rồi ký.").into());
+    office_only(&mut w).await?;
+    let (status, current, signed_by): (DocStatus, Option<String>, Option<String>) =
+        sqlx::query_as("SELECT status, file_id, signed_by FROM documents WHERE id = ? AND deleted_at IS NULL")
+            .bind(id)
+            .fetch_optional(w.conn())
+            .await?
+            .ok_or(Error::NotFound { what: "văn bản" })?;
+    if status != DocStatus::Issued || current.as_deref() != Some(file_id.as_str()) {
+        return Err(InvalidInput::new("status", "Văn bản vừa được ký thêm hoặc thay đổi; hãy mở lại văn bản rồi ký.").into());
     }
     let file = files::keep_bytes(&mut w, &name, &bytes).await?;
+    super::attachments::keep_signed_again(&mut w, attachments).await?;
     let signers = match signed_by {
         Some(before) if !before.is_empty() => format!("{before}; {}", signer.name),
         _ => signer.name.clone(),

@@ -1,6 +1,7 @@
 //! Writing a few lines onto an existing PDF's first page, at its top right, in the bundled
 //! font: the lines are laid out on a page of the same size, and that page is drawn over the
-//! first page as a form XObject, so the original content is left as it was.
+//! first page as a form XObject, so the original content is left as it was. (A page turned by
+//! /Rotate gets the lines at the top right of its unturned box.)
 
 use lopdf::{dictionary, Document, Object, ObjectId, Stream};
 
@@ -21,21 +22,26 @@ pub enum OverlayError {
     Write(String),
 }
 
-/// The first page's media box: origin and size in points.
-fn media_box(doc: &Document, page: ObjectId) -> Option<[f32; 4]> {
+/// A page's attribute, its own or inherited from the page tree.
+fn inherited<'a>(doc: &'a Document, page: ObjectId, key: &[u8]) -> Option<&'a Object> {
     let mut dict = doc.get_dictionary(page).ok()?;
-    // The media box may be inherited from the page tree.
-    for _ in 0..16 {
-        if let Ok(b) = dict.get(b"MediaBox").and_then(|o| match o {
-            Object::Reference(r) => doc.get_object(*r),
-            o => Ok(o),
-        }) {
-            let nums: Vec<f32> = b.as_array().ok()?.iter().filter_map(|n| n.as_float().ok()).collect();
-            return (nums.len() == 4).then(|| [nums[0], nums[1], nums[2] - nums[0], nums[3] - nums[1]]);
+    for _ in 0..32 {
+        if let Ok(o) = dict.get(key) {
+            return match o {
+                Object::Reference(r) => doc.get_object(*r).ok(),
+                o => Some(o),
+            };
         }
         dict = doc.get_dictionary(dict.get(b"Parent").ok()?.as_reference().ok()?).ok()?;
     }
     None
+}
+
+/// The visible area of a page: its crop box, else its media box, as origin and size in points.
+fn visible_box(doc: &Document, page: ObjectId) -> Option<[f32; 4]> {
+    let b = inherited(doc, page, b"CropBox").or_else(|| inherited(doc, page, b"MediaBox"))?;
+    let n: Vec<f32> = b.as_array().ok()?.iter().filter_map(|n| n.as_float().ok()).collect();
+    (n.len() == 4).then(|| [n[0].min(n[2]), n[1].min(n[3]), (n[2] - n[0]).abs(), (n[3] - n[1]).abs()])
 }
 
 /// Writes `lines` at the top right of the first page of `pdf`, in `size` pt, `top_mm` from the
@@ -46,7 +52,13 @@ pub fn stamp_first_page(pdf: &[u8], lines: &[String], size: f32, top_mm: f32, ri
         return Err(OverlayError::Encrypted);
     }
     let first = *doc.get_pages().values().next().ok_or(OverlayError::Unreadable)?;
-    let [x0, y0, width, height] = media_box(&doc, first).unwrap_or([0.0, 0.0, mm(210.0), mm(297.0)]);
+    let [x0, y0, width, height] = visible_box(&doc, first).unwrap_or([0.0, 0.0, mm(210.0), mm(297.0)]);
+    // A page drawing with resources it inherits gets them as its own, so that adding the
+    // stamp to them hides nothing.
+    if doc.get_dictionary(first).is_ok_and(|d| !d.has(b"Resources")) {
+        let resources = inherited(&doc, first, b"Resources").cloned().unwrap_or_else(|| dictionary! {}.into());
+        doc.get_object_mut(first).and_then(Object::as_dict_mut).map_err(|e| OverlayError::Write(e.to_string()))?.set("Resources", resources);
+    }
 
     // The lines on a page of the same size.
     let page = Page { width, height, top: mm(top_mm), bottom: 0.0, left: width / 3.0, right: mm(right_mm) };

@@ -20,22 +20,23 @@ use super::{Form, Identity, KeyKind, SignError};
 
 /// ESS IssuerSerial (RFC 5035).
 #[derive(der::Sequence)]
-struct IssuerSerial {
-    issuer: Vec<GeneralName>,
-    serial_number: SerialNumber,
+pub(super) struct IssuerSerial {
+    pub issuer: Vec<GeneralName>,
+    pub serial_number: SerialNumber,
 }
 
-/// ESS ESSCertIDv2 with SHA-256, the default hash, left out.
+/// ESS ESSCertIDv2: the hash algorithm is left out when it is SHA-256, the default.
 #[derive(der::Sequence)]
-struct EssCertIdV2 {
-    cert_hash: OctetString,
-    issuer_serial: Option<IssuerSerial>,
+pub(super) struct EssCertIdV2 {
+    pub hash_algorithm: Option<AlgorithmIdentifierOwned>,
+    pub cert_hash: OctetString,
+    pub issuer_serial: Option<IssuerSerial>,
 }
 
-/// ESS SigningCertificateV2.
+/// ESS SigningCertificateV2 (policies, never used by PDF signers, not read).
 #[derive(der::Sequence)]
-struct SigningCertificateV2 {
-    certs: Vec<EssCertIdV2>,
+pub(super) struct SigningCertificateV2 {
+    pub certs: Vec<EssCertIdV2>,
 }
 
 fn attribute(oid: const_oid::ObjectIdentifier, value: Any) -> Result<Attribute, der::Error> {
@@ -51,6 +52,7 @@ fn signed_attributes(id: &Identity, digest: &[u8], form: Form, at: DateTime<Utc>
         Form::Pades => {
             let ess = SigningCertificateV2 {
                 certs: vec![EssCertIdV2 {
+                    hash_algorithm: None,
                     cert_hash: OctetString::new(Sha256::digest(id.cert.to_der()?).to_vec())?,
                     issuer_serial: Some(IssuerSerial {
                         issuer: vec![GeneralName::DirectoryName(tbs.issuer.clone())],

@@ -98,22 +98,23 @@ pub fn sign_pdf(pdf: &[u8], id: &Identity, opts: &SignOptions) -> Result<Vec<u8>
         "P" => first_page,
     });
     push_to_array(&mut inc, first_page, b"Annots", field.into()).map_err(|e| fail(&e))?;
-    match editable(&mut inc, root, b"AcroForm").map_err(|e| fail(&e))? {
-        Some(form) => push_to_array(&mut inc, form, b"Fields", field.into()).map_err(|e| fail(&e))?,
+    // The form: a dictionary of its own or in the catalog; its fields gain this one.
+    let form = match editable(&mut inc, root, b"AcroForm").map_err(|e| fail(&e))? {
+        Some(form) => form,
         None => {
             let catalog = inc.new_document.get_object_mut(root).and_then(Object::as_dict_mut).map_err(|e| fail(&e))?;
-            match catalog.get_mut(b"AcroForm") {
-                Ok(Object::Dictionary(form)) => {
-                    match form.get_mut(b"Fields") {
-                        Ok(Object::Array(a)) => a.push(field.into()),
-                        _ => form.set("Fields", vec![field.into()]),
-                    }
-                    form.set("SigFlags", 3);
-                }
-                _ => catalog.set("AcroForm", dictionary! { "Fields" => vec![field.into()], "SigFlags" => 3 }),
+            if !matches!(catalog.get(b"AcroForm"), Ok(Object::Dictionary(_))) {
+                catalog.set("AcroForm", dictionary! {});
             }
+            // Moved out of the catalog into an object of its own, so both cases are one.
+            let direct = catalog.remove(b"AcroForm").unwrap_or_else(|| dictionary! {}.into());
+            let form = inc.new_document.add_object(direct);
+            inc.new_document.get_object_mut(root).and_then(Object::as_dict_mut).map_err(|e| fail(&e))?.set("AcroForm", form);
+            form
         }
-    }
+    };
+    push_to_array(&mut inc, form, b"Fields", field.into()).map_err(|e| fail(&e))?;
+    inc.new_document.get_object_mut(form).and_then(Object::as_dict_mut).map_err(|e| fail(&e))?.set("SigFlags", 3);
     let mut out = Vec::new();
     inc.save_to(&mut out).map_err(|e| fail(&e))?;
 

@@ -14,6 +14,7 @@ use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
 
 use super::pdf::find;
+use super::cms::SigningCertificateV2;
 use super::{attr, common_name, display_name, fingerprint, is_internal, utc, vn, VerifyError};
 
 /// Who stands behind a signer's certificate, as far as this ward knows.
@@ -101,9 +102,10 @@ impl FileVerification {
 
 impl Verification {
     /// Intact, vouched for (by the trust list or as the ward's own), and within validity when
-    /// signed: the only case the app calls a signature valid.
+    /// signed (a signature that gives no time is not taken as valid): the only case the app
+    /// calls a signature valid.
     pub fn is_valid(&self) -> bool {
-        self.intact && self.trust != Trust::Unknown && self.valid_at_signing != Some(false)
+        self.intact && self.trust != Trust::Unknown && self.valid_at_signing == Some(true)
     }
 }
 
@@ -209,8 +211,25 @@ fn issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
     signature_matches(&issuer.tbs_certificate.subject_public_key_info, hash, &hash.digest(&[&tbs]), signature)
 }
 
-/// The certificates above `cert` found among `known`, each verified to have issued the one
-/// below it, up to a self-signed root or as far as `known` reaches.
+/// Whether `ca` may issue certificates with `below` authorities' certificates under it down to
+/// the signer's: a certification authority (basic constraints), allowed to sign certificates
+/// (key usage, when stated), its path length respected. An ordinary signer's certificate,
+/// even one a trusted authority issued, vouches for nobody.
+fn may_issue(ca: &Certificate, below: usize) -> bool {
+    use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
+    let ext = |oid| ca.tbs_certificate.extensions.iter().flatten().find(|e| e.extn_id == oid);
+    let Some(constraints) = ext(const_oid::db::rfc5912::ID_CE_BASIC_CONSTRAINTS).and_then(|e| BasicConstraints::from_der(e.extn_value.as_bytes()).ok()) else {
+        return false;
+    };
+    let usage_ok = ext(const_oid::db::rfc5912::ID_CE_KEY_USAGE)
+        .is_none_or(|e| KeyUsage::from_der(e.extn_value.as_bytes()).is_ok_and(|u| u.0.contains(KeyUsages::KeyCertSign)));
+    let length_ok = constraints.path_len_constraint.is_none_or(|n| below <= usize::from(n));
+    constraints.ca && usage_ok && length_ok
+}
+
+/// The certificates above `cert` found among `known` (the first found is preferred: put the
+/// trust list first), each a certification authority verified to have issued the one below it,
+/// up to a self-signed root or as far as `known` reaches.
 pub(super) fn chain_above(cert: &Certificate, known: &[Certificate]) -> Vec<Certificate> {
     let mut chain: Vec<Certificate> = Vec::new();
     let mut current = cert.clone();
@@ -219,7 +238,10 @@ pub(super) fn chain_above(cert: &Certificate, known: &[Certificate]) -> Vec<Cert
         if current.tbs_certificate.issuer == current.tbs_certificate.subject {
             break;
         }
-        let Some(parent) = known.iter().find(|k| *k != &current && !chain.contains(k) && issued_by(&current, k)) else { break };
+        let below = chain.len();
+        let Some(parent) = known.iter().find(|k| *k != &current && !chain.contains(k) && may_issue(k, below) && issued_by(&current, k)) else {
+            break;
+        };
         chain.push(parent.clone());
         current = parent.clone();
     }
@@ -256,6 +278,11 @@ fn signer_certificate<'a>(certs: &'a [Certificate], sid: &SignerIdentifier) -> O
     })
 }
 
+/// What the file says of itself since a signature: unchanged, or only later signatures added.
+fn since(v: &Verification) -> &'static str {
+    if v.whole_file { "tệp còn nguyên vẹn từ khi ký" } else { "phần đã ký còn nguyên vẹn, sau đó tệp chỉ có thêm chữ ký số hợp lệ" }
+}
+
 /// The Vietnamese paragraph that says what was found of one signature. "Hợp lệ" only when
 /// the file is unchanged since it, the ward trusts who vouches for the certificate, and the
 /// certificate was valid when it signed.
@@ -265,30 +292,32 @@ fn verdict(v: &Verification, marked_internal: bool) -> String {
         None => v.signer.clone(),
     };
     if !v.intact {
-        return if v.whole_file || v.later_signed {
+        return if v.whole_file {
             format!("Tệp đã bị thay đổi sau khi ký, hoặc chữ ký không khớp với chứng thư: không được tin nội dung tệp này. Chứng thư ghi tên {named}.")
         } else {
-            format!("Tệp có thêm nội dung sau khi ký mà không ai ký, hoặc phần đã ký bị thay đổi: phần thêm vào không được tin. Chứng thư ghi tên {named}.")
+            format!("Tệp có thay đổi sau chữ ký này mà không phải chỉ là chữ ký số hợp lệ của người ký sau, hoặc phần đã ký bị thay đổi: không được tin phần thay đổi. Chứng thư ghi tên {named}.")
         };
     }
+    let since = since(v);
     let validity = match v.valid_at_signing {
         Some(false) => " Tuy vậy, vào thời điểm ký chứng thư (hoặc chứng thư của tổ chức cấp) không còn hoặc chưa có hiệu lực, nên chữ ký không được coi là hợp lệ.",
-        _ => "",
+        None => " Tuy vậy, chữ ký không ghi thời điểm ký nên không xác định được chứng thư còn hiệu lực khi ký, và chữ ký không được coi là hợp lệ.",
+        Some(true) => "",
     };
     match &v.trust {
-        Trust::Trusted { authority } if v.valid_at_signing != Some(false) => {
-            format!("Chữ ký hợp lệ: tệp còn nguyên vẹn từ khi ký; chứng thư của {named} do {authority} chứng thực, là tổ chức chứng thực phường tin cậy.")
+        Trust::Trusted { authority } if v.valid_at_signing == Some(true) => {
+            format!("Chữ ký hợp lệ: {since}; chứng thư của {named} do {authority} chứng thực, là tổ chức chứng thực phường tin cậy.")
         }
         Trust::Trusted { authority } => {
-            format!("Tệp còn nguyên vẹn từ khi ký; chứng thư của {named} do {authority} chứng thực, là tổ chức chứng thực phường tin cậy.{validity}")
+            format!("Về nội dung, {since}; chứng thư của {named} do {authority} chứng thực, là tổ chức chứng thực phường tin cậy.{validity}")
         }
         Trust::Internal => format!(
-            "Tệp còn nguyên vẹn từ khi ký, ký bằng chứng thư nội bộ của phường mang tên {named}: chứng thư do phường tự tạo, không do tổ chức chứng thực cấp, chỉ dùng cho văn bản nội bộ.{validity}"
+            "Về nội dung, {since}; ký bằng chứng thư nội bộ của phường mang tên {named}: chứng thư do phường tự tạo, không do tổ chức chứng thực cấp, chỉ dùng cho văn bản nội bộ.{validity}"
         ),
         Trust::Unknown => {
             let claim = if marked_internal { " Chứng thư tự ghi là chứng thư nội bộ, nhưng không phải chứng thư do phường này tạo." } else { "" };
             format!(
-                "Tệp còn nguyên vẹn từ khi ký. Chứng thư ghi tên {named}, do “{}” cấp, nhưng chưa xác định được tổ chức cấp chứng thư: tên ghi trong chứng thư chưa được tổ chức nào mà phường tin cậy xác nhận.{claim}{validity}",
+                "Về nội dung, {since}. Chứng thư ghi tên {named}, do “{}” cấp, nhưng chưa xác định được tổ chức cấp chứng thư: tên ghi trong chứng thư chưa được tổ chức nào mà phường tin cậy xác nhận.{claim}{validity}",
                 v.issuer
             )
         }
@@ -297,11 +326,11 @@ fn verdict(v: &Verification, marked_internal: bool) -> String {
 
 /// The three findings as lines for the window and the command line.
 fn facts(v: &Verification) -> Vec<String> {
-    let file = match (v.intact, v.whole_file, v.later_signed) {
-        (true, true, _) => "Tệp còn nguyên vẹn từ khi ký; chữ ký phủ toàn bộ tệp.".to_owned(),
-        (true, false, _) => "Phần đã ký còn nguyên vẹn; sau chữ ký này tệp chỉ có thêm phần do chữ ký số sau ký.".to_owned(),
-        (false, false, false) => "Tệp có thêm nội dung sau khi ký (hoặc phần đã ký bị thay đổi); phần thêm không được ký.".to_owned(),
-        (false, _, _) => "Tệp đã bị thay đổi sau khi ký, hoặc chữ ký không khớp với chứng thư.".to_owned(),
+    let file = match (v.intact, v.whole_file) {
+        (true, true) => "Tệp còn nguyên vẹn từ khi ký; chữ ký phủ toàn bộ tệp.".to_owned(),
+        (true, false) => "Phần đã ký còn nguyên vẹn; sau chữ ký này tệp chỉ có thêm chữ ký số hợp lệ của người ký sau.".to_owned(),
+        (false, false) => "Sau chữ ký này tệp có thay đổi không phải chỉ là chữ ký số hợp lệ (hoặc phần đã ký bị thay đổi): phần thay đổi không được tin.".to_owned(),
+        (false, true) => "Tệp đã bị thay đổi sau khi ký, hoặc chữ ký không khớp với chứng thư.".to_owned(),
     };
     let mut named = format!("Người ký: {}", v.signer);
     if let Some(o) = &v.organisation {
@@ -323,36 +352,66 @@ fn facts(v: &Verification) -> Vec<String> {
 }
 
 /// One signature as found in the file, before it is checked.
-struct Found<'a> {
+struct Found {
     range: [usize; 4],
+    /// The CMS, the zeros padding the slot after it left off.
     contents: Vec<u8>,
-    /// The signature dictionary's text, for /M and /SubFilter.
-    dict: &'a [u8],
+    /// The signature dictionary's text outside the slot, for /M and /SubFilter.
+    dict: Vec<u8>,
 }
 
-fn signatures_in(pdf: &[u8]) -> Result<Vec<Found<'_>>, VerifyError> {
+/// Every signature of the file, the first made first. Each covers the whole file as it was
+/// when made but its own slot, which holds hex digits only, the CMS followed by zeros; each
+/// later one covers every byte the earlier ones cover; a signature's own dictionary lies within
+/// what it signs. Anything else is a malformed file, not a signature to weigh.
+fn signatures_in(pdf: &[u8]) -> Result<Vec<Found>, VerifyError> {
     let re = regex::bytes::Regex::new(r"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]").expect("static regex");
-    let mut found = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
     for caps in re.captures_iter(pdf) {
         let num = |i: usize| -> Result<usize, VerifyError> {
             std::str::from_utf8(&caps[i]).ok().and_then(|s| s.parse().ok()).ok_or(VerifyError::Malformed)
         };
         let (a, b, c, d) = (num(1)?, num(2)?, num(3)?, num(4)?);
-        if a != 0 || b >= c || c.checked_add(d).is_none_or(|end| end > pdf.len()) {
+        if a != 0 || b + 2 > c || c.checked_add(d).is_none_or(|end| end > pdf.len()) {
             return Err(VerifyError::Malformed);
         }
-        let hex_text: Vec<u8> = pdf[b..c].iter().copied().filter(|x| x.is_ascii_hexdigit()).collect();
-        let contents = hex::decode(&hex_text).map_err(|_| VerifyError::Malformed)?;
+        let slot = &pdf[b..c];
+        if slot[0] != b'<' || slot[slot.len() - 1] != b'>' || !slot[1..slot.len() - 1].iter().all(u8::is_ascii_hexdigit) {
+            return Err(VerifyError::Malformed);
+        }
         let at = caps.get(0).map_or(0, |m| m.start());
+        if (b..c).contains(&at) || at >= c + d {
+            return Err(VerifyError::Malformed);
+        }
+        let raw = hex::decode(&slot[1..slot.len() - 1]).map_err(|_| VerifyError::Malformed)?;
+        let mut reader = der::SliceReader::new(&raw).map_err(|_| VerifyError::Malformed)?;
+        ContentInfo::decode(&mut reader).map_err(|_| VerifyError::Malformed)?;
+        let rest = usize::try_from(u32::from(der::Reader::remaining_len(&reader))).map_err(|_| VerifyError::Malformed)?;
+        let used = raw.len() - rest;
+        if raw[used..].iter().any(|&x| x != 0) {
+            return Err(VerifyError::Malformed);
+        }
         let from = pdf[..at].windows(3).rposition(|w| w == b"obj").unwrap_or(0);
         let to = find(&pdf[at..], b"endobj").map_or(pdf.len(), |e| at + e);
-        found.push(Found { range: [a, b, c, d], contents, dict: &pdf[from..to] });
+        // The dictionary's text without the slot (whose padding anyone may have written in).
+        let mut dict = Vec::new();
+        for (start, end) in [(from, to.min(b).max(from)), (c.max(from), to)] {
+            if start < end {
+                dict.extend_from_slice(&pdf[start..end]);
+            }
+        }
+        found.push(Found { range: [a, b, c, d], contents: raw[..used].to_vec(), dict });
     }
     if found.is_empty() {
         return Err(VerifyError::Unsigned);
     }
     found.sort_by_key(|f| f.range[2] + f.range[3]);
-    found.dedup_by_key(|f| f.range);
+    for pair in found.windows(2) {
+        let [earlier, later] = [&pair[0], &pair[1]];
+        if earlier.range[2] + earlier.range[3] > later.range[1] {
+            return Err(VerifyError::Malformed);
+        }
+    }
     Ok(found)
 }
 
@@ -368,6 +427,20 @@ fn pdf_date(dict: &[u8]) -> Option<DateTime<Utc>> {
     Some(local.and_utc() - chrono::Duration::seconds(offset))
 }
 
+/// Whether the signing-certificate attribute binds the signature to `cert`: the first
+/// ESSCertIDv2 holds the certificate's hash. PAdES requires it (v2, or the SHA-1 v1 of older
+/// signers, taken as present); the older form may leave it out.
+fn bound_to(attrs: Option<&cms::signed_data::SignedAttributes>, cert: &Certificate, pades: bool) -> bool {
+    let find = |oid| attrs.and_then(|attrs| attrs.iter().find(|a| a.oid == oid)).and_then(|a| a.values.get(0));
+    match find(const_oid::db::rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2) {
+        Some(v) => v.decode_as::<SigningCertificateV2>().ok().and_then(|s| s.certs.into_iter().next()).is_some_and(|id| {
+            let hash = id.hash_algorithm.as_ref().map_or(Some(Hash::Sha256), |a| Hash::from_digest_oid(a.oid));
+            hash.is_some_and(|h| h.digest(&[&cert.to_der().unwrap_or_default()]) == id.cert_hash.as_bytes())
+        }),
+        None => !pades || find(const_oid::db::rfc5911::ID_AA_SIGNING_CERTIFICATE).is_some(),
+    }
+}
+
 /// What one signature proves, before what later ones add.
 struct Checked {
     bytes_ok: bool,
@@ -379,8 +452,7 @@ struct Checked {
 fn check(pdf: &[u8], f: &Found, trust: &TrustList) -> Result<Checked, VerifyError> {
     let [_, b, c, d] = f.range;
     let whole_file = c + d == pdf.len();
-    // The room left for the signature is padded with zeros after the DER: read one element.
-    let info = ContentInfo::decode(&mut der::SliceReader::new(&f.contents).map_err(|_| VerifyError::Malformed)?).map_err(|_| VerifyError::Malformed)?;
+    let info = ContentInfo::from_der(&f.contents).map_err(|_| VerifyError::Malformed)?;
     let signed: SignedData = info.content.decode_as().map_err(|_| VerifyError::Malformed)?;
     let si = signed.signer_infos.0.get(0).ok_or(VerifyError::Malformed)?;
     let certs: Vec<Certificate> = signed
@@ -414,11 +486,8 @@ fn check(pdf: &[u8], f: &Found, trust: &TrustList) -> Result<Checked, VerifyErro
         }
         _ => false,
     };
-    // PAdES: a signing-certificate-v2 attribute, when present, must name this very certificate.
-    let bound = find_attr(const_oid::db::rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2).is_none_or(|v| {
-        let hash = Sha256::digest(cert.to_der().unwrap_or_default());
-        v.value().windows(hash.len()).any(|w| w == hash.as_slice())
-    });
+    let pades = find(&f.dict, b"ETSI.CAdES.detached").is_some();
+    let bound = bound_to(attrs, cert, pades);
     let signing_time = find_attr(const_oid::db::rfc5911::ID_SIGNING_TIME)
         .and_then(|v| {
             der::asn1::UtcTime::try_from(v)
@@ -426,14 +495,14 @@ fn check(pdf: &[u8], f: &Found, trust: &TrustList) -> Result<Checked, VerifyErro
                 .or_else(|_| der::asn1::GeneralizedTime::try_from(v).map(|t| DateTime::<Utc>::from(t.to_system_time())))
                 .ok()
         })
-        .or_else(|| pdf_date(f.dict));
-    let mut known = certs.clone();
-    known.extend(trust.authorities.iter().cloned());
+        .or_else(|| pdf_date(&f.dict));
+    // The trust list first, so that a chain ends on the very authority the ward trusts.
+    let mut known = trust.authorities.clone();
+    known.extend(certs.iter().cloned());
     let path = chain_above(cert, &known);
     let within = |c: &Certificate, t: DateTime<Utc>| utc(&c.tbs_certificate.validity.not_before) <= t && t <= utc(&c.tbs_certificate.validity.not_after);
-    let pades = find(f.dict, b"ETSI.CAdES.detached").is_some();
     let v = Verification {
-        form: if pades { "PAdES (ETSI.CAdES.detached)" } else { "PKCS#7 (adbe.pkcs7.detached)" }.to_owned(),
+        form: if pades { "PAdES" } else { "PKCS#7" }.to_owned(),
         intact: false,
         whole_file,
         later_signed: false,
@@ -451,20 +520,68 @@ fn check(pdf: &[u8], f: &Found, trust: &TrustList) -> Result<Checked, VerifyErro
     Ok(Checked { bytes_ok: digest_ok && signature_ok && bound, whole_file, v, marked_internal: is_internal(cert) })
 }
 
+/// Whether everything `pdf` has beyond its first `end` bytes (an earlier revision) only adds
+/// signatures: new signature dictionaries and fields, the fields added to the form and to a
+/// page's annotations — no page, content or other object changed.
+fn only_signatures_added(pdf: &[u8], end: usize) -> bool {
+    use lopdf::Object;
+    let (Ok(before), Ok(after)) = (lopdf::Document::load_mem(&pdf[..end]), lopdf::Document::load_mem(pdf)) else { return false };
+    // A dictionary may differ from its earlier self only in the keys given.
+    let same_but = |old: &lopdf::Dictionary, new: &lopdf::Dictionary, keys: &[&[u8]]| {
+        let differs = |k: &[u8]| old.get(k).ok() != new.get(k).ok();
+        old.iter().chain(new.iter()).all(|(k, _)| keys.contains(&k.as_slice()) || !differs(k))
+    };
+    let grown = |old: &[Object], new: &[Object]| new.len() >= old.len() && new[..old.len()] == *old;
+    after.objects.iter().all(|(id, new)| {
+        let Some(old) = before.objects.get(id) else {
+            // New objects: signatures, their fields, the form and the arrays listing them,
+            // cross-reference streams.
+            return match new {
+                Object::Dictionary(d) => {
+                    d.get(b"Type").is_ok_and(|t| t.as_name().is_ok_and(|n| n == b"Sig"))
+                        || d.get(b"FT").is_ok_and(|t| t.as_name().is_ok_and(|n| n == b"Sig"))
+                        || d.has(b"Fields")
+                }
+                Object::Array(_) => true,
+                Object::Stream(s) => s.dict.get(b"Type").is_ok_and(|t| t.as_name().is_ok_and(|n| n == b"XRef")),
+                _ => false,
+            };
+        };
+        match (old, new) {
+            _ if old == new => true,
+            (Object::Array(o), Object::Array(n)) => grown(o, n),
+            (Object::Dictionary(o), Object::Dictionary(n)) => match o.get(b"Type").and_then(Object::as_name).ok() {
+                Some(b"Catalog") => same_but(o, n, &[b"AcroForm"]),
+                Some(b"Page") => same_but(o, n, &[b"Annots"]),
+                _ if o.has(b"Fields") => same_but(o, n, &[b"Fields", b"SigFlags"]),
+                _ => false,
+            },
+            (Object::Stream(o), Object::Stream(_)) => o.dict.get(b"Type").is_ok_and(|t| t.as_name().is_ok_and(|n| n == b"XRef" || n == b"ObjStm")),
+            _ => false,
+        }
+    })
+}
+
 /// Verifies every signature of a PDF against what the ward trusts, in the order they were made.
 pub fn verify_pdf(pdf: &[u8], trust: &TrustList) -> Result<FileVerification, VerifyError> {
     if !pdf.starts_with(b"%PDF-") || find(&pdf[pdf.len().saturating_sub(1024)..], b"%%EOF").is_none() {
         return Err(VerifyError::NotPdf);
     }
-    let checked = signatures_in(pdf)?.iter().map(|f| check(pdf, f, trust)).collect::<Result<Vec<_>, _>>()?;
-    // What was appended after a signature is vouched for when a later signature, itself
-    // unchanged, covers the whole file.
-    let last_covers = checked.last().is_some_and(|c| c.bytes_ok && c.whole_file);
+    let found = signatures_in(pdf)?;
+    let checked = found.iter().map(|f| check(pdf, f, trust)).collect::<Result<Vec<_>, _>>()?;
+    // What was appended after an earlier signature is vouched for when the last signature,
+    // itself valid, covers the whole file, and all that was appended only adds signatures.
+    let last_valid = checked.last().is_some_and(|c| {
+        let mut v = c.v.clone();
+        v.intact = c.bytes_ok && c.whole_file;
+        v.is_valid()
+    });
     let signatures: Vec<Verification> = checked
         .into_iter()
-        .map(|c| {
+        .zip(&found)
+        .map(|(c, f)| {
             let mut v = c.v;
-            v.later_signed = !c.whole_file && last_covers;
+            v.later_signed = !c.whole_file && last_valid && only_signatures_added(pdf, f.range[2] + f.range[3]);
             v.intact = c.bytes_ok && (c.whole_file || v.later_signed);
             v.valid = v.is_valid();
             v.facts = facts(&v);
@@ -495,8 +612,8 @@ mod tests {
             signer: "Nguyễn Văn A".into(),
             organisation: Some("UBND phường".into()),
             issuer: "Nguyễn Văn A".into(),
-            signed_at: None,
-            valid_at_signing: None,
+            signed_at: Some("01/12/2026 08:00".into()),
+            valid_at_signing: Some(true),
             chain: vec![],
             trust: Trust::Unknown,
             valid: false,
@@ -508,7 +625,9 @@ mod tests {
         assert!(text.contains("chưa xác định được tổ chức cấp chứng thư") && text.contains("Nguyễn Văn A"), "{text}");
         assert!(!text.contains("hợp lệ"), "{text}");
         assert!(!v.is_valid());
-        let trusted = Verification { trust: Trust::Trusted { authority: "CA".into() }, ..v.clone() };
+        let trusted = Verification { trust: Trust::Trusted { authority: "CA".into() }, valid_at_signing: Some(true), ..v.clone() };
+        let untimed = Verification { signed_at: None, valid_at_signing: None, ..trusted.clone() };
+        assert!(!untimed.is_valid() && verdict(&untimed, false).contains("không ghi thời điểm ký"));
         assert!(verdict(&trusted, false).starts_with("Chữ ký hợp lệ") && trusted.is_valid());
         let expired = Verification { valid_at_signing: Some(false), ..trusted };
         assert!(!verdict(&expired, false).contains("Chữ ký hợp lệ") && !expired.is_valid());

@@ -248,7 +248,8 @@ async fn an_ecdsa_p256_signature_verifies_and_its_certificate_is_found_by_key_id
     let (key, cert) = ecdsa_signer(&ca, "Lê Văn Cường");
     let p12 = signing::create_internal("Tạm", "UBND", "tạm thời", Utc::now(), 2).unwrap();
     let rsa = Identity::from_pkcs12(&p12, "tạm thời", &[]).unwrap();
-    let signed = signing::sign_pdf(&unsigned_pdf(&t).await, &rsa, &signing::SignOptions { reason: "Ban hành văn bản", at: Utc::now(), form: signing::Form::Pades }).unwrap();
+    // The old form: the signature made elsewhere carries a signing time, no signing-certificate attribute.
+    let signed = signing::sign_pdf(&unsigned_pdf(&t).await, &rsa, &signing::SignOptions { reason: "Ban hành văn bản", at: Utc::now(), form: signing::Form::Pkcs7 }).unwrap();
     let ecdsa = resign_with_ecdsa(&signed, &key, &cert, &ca.cert, true);
 
     let trusted = TrustList { authorities: vec![ca.cert.clone()], ..Default::default() };
@@ -267,4 +268,83 @@ async fn an_ecdsa_p256_signature_verifies_and_its_certificate_is_found_by_key_id
     assert!(matches!(signing::verify_pdf(&ecdsa, &itself).unwrap().last().clone().trust, Trust::Trusted { .. }));
     assert_eq!(signing::verify_pdf(&ecdsa, &TrustList::default()).unwrap().last().clone().trust, Trust::Unknown);
     assert!(!signing::verify_pdf(&flip_a_byte(&ecdsa), &trusted).unwrap().last().clone().intact);
+}
+
+#[tokio::test]
+async fn an_ordinary_signers_key_vouches_for_nobody() {
+    // A signer holding a certificate a trusted authority issued makes, with its key, a
+    // certificate in the Chairman's name and signs with it, carrying both certificates.
+    let t = support::demo().await;
+    let ca = make_ca("CA Thử nghiệm");
+    let (holder_key, holder) = ecdsa_signer(&ca, "Công ty Bất kỳ");
+    let forged_key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+    let subject = Name::from_str("CN=Chủ tịch UBND phường,O=UBND phường Thử nghiệm").unwrap();
+    let profile = Profile::Leaf { issuer: holder.tbs_certificate.subject.clone(), enable_key_agreement: false, enable_key_encipherment: false };
+    let spki = SubjectPublicKeyInfoOwned::from_key(*forged_key.verifying_key()).unwrap();
+    let forged = CertificateBuilder::new(profile, serial(), validity(), subject, spki, &holder_key).unwrap().build::<p256::ecdsa::DerSignature>().unwrap();
+    let p12 = signing::create_internal("Tạm", "UBND", "tạm thời", Utc::now(), 2).unwrap();
+    let rsa = Identity::from_pkcs12(&p12, "tạm thời", &[]).unwrap();
+    let signed = signing::sign_pdf(&unsigned_pdf(&t).await, &rsa, &signing::SignOptions { reason: "Ban hành văn bản", at: Utc::now(), form: signing::Form::Pkcs7 }).unwrap();
+    let faked = resign_with_ecdsa(&signed, &forged_key, &forged, &holder, false);
+
+    let trusted = TrustList { authorities: vec![ca.cert.clone()], ..Default::default() };
+    let v = signing::verify_pdf(&faked, &trusted).unwrap().last().clone();
+    assert!(v.intact, "the bytes match the forged key: {v:?}");
+    assert_eq!(v.trust, Trust::Unknown, "{v:?}");
+    assert_eq!(v.chain, ["Chủ tịch UBND phường"]);
+    assert!(!v.valid && !v.verdict.contains("hợp lệ"), "{}", v.verdict);
+}
+
+#[tokio::test]
+async fn a_change_appended_and_signed_by_anyone_does_not_keep_an_earlier_signature_valid() {
+    let t = support::demo().await;
+    let kept = certificates::create_internal(&t.store, &t.officer, Source::Window, "Võ Thùy Dương", "mat-khau-123").await.unwrap();
+    let ours = certificates::identity(&t.store, &t.officer, Source::Window, &kept.id, "mat-khau-123").await.unwrap();
+    let opts = signing::SignOptions { reason: "Ban hành văn bản", at: Utc::now(), form: signing::Form::Pades };
+    let signed = signing::sign_pdf(&unsigned_pdf(&t).await, &ours, &opts).unwrap();
+    assert!(trust::verify_pdf(&t.store, &t.officer, &signed).await.unwrap().valid);
+
+    // A page's content replaced in an update, then signed by someone the ward does not know.
+    let doc = lopdf::Document::load_mem(&signed).unwrap();
+    let first = *doc.get_pages().values().next().unwrap();
+    let mut inc = lopdf::IncrementalDocument::create_from(signed.clone(), doc);
+    let content = inc.new_document.add_object(lopdf::Stream::new(lopdf::dictionary! {}, b"BT /F1 40 Tf 100 400 Td (SUA) Tj ET".to_vec()));
+    inc.opt_clone_object_to_new_document(first).unwrap();
+    inc.new_document.get_object_mut(first).unwrap().as_dict_mut().unwrap().set("Contents", content);
+    let mut changed = Vec::new();
+    inc.save_to(&mut changed).unwrap();
+    let stranger = Identity::from_pkcs12(&signing::create_internal("Người lạ", "Nơi khác", "x-123456", Utc::now(), 2).unwrap(), "x-123456", &[]).unwrap();
+    let resigned = signing::sign_pdf(&changed, &stranger, &opts).unwrap();
+    let found = trust::verify_pdf(&t.store, &t.officer, &resigned).await.unwrap();
+    assert_eq!(found.signatures.len(), 2);
+    assert!(!found.signatures[0].intact && !found.signatures[0].valid, "{:?}", found.signatures[0]);
+    assert!(!found.valid);
+
+    // Our own second signature adds only a signature: the first stays valid.
+    let again = signing::sign_pdf(&signed, &ours, &opts).unwrap();
+    let found = trust::verify_pdf(&t.store, &t.officer, &again).await.unwrap();
+    assert!(found.signatures[0].later_signed && found.valid, "{found:?}");
+    // Even so, only a valid last signature vouches for what came before it.
+    let by_stranger = signing::sign_pdf(&signed, &stranger, &opts).unwrap();
+    let found = trust::verify_pdf(&t.store, &t.officer, &by_stranger).await.unwrap();
+    assert!(!found.signatures[0].valid && !found.signatures[1].valid, "{found:?}");
+}
+
+#[tokio::test]
+async fn bytes_written_into_a_signatures_empty_room_make_the_file_malformed() {
+    let t = support::demo().await;
+    let kept = certificates::create_internal(&t.store, &t.officer, Source::Window, "Võ Thùy Dương", "mat-khau-123").await.unwrap();
+    let ours = certificates::identity(&t.store, &t.officer, Source::Window, &kept.id, "mat-khau-123").await.unwrap();
+    let opts = signing::SignOptions { reason: "Ban hành văn bản", at: Utc::now(), form: signing::Form::Pades };
+    let signed = signing::sign_pdf(&unsigned_pdf(&t).await, &ours, &opts).unwrap();
+    // The room is the CMS in hex, then zeros: a claimed time hidden in the zeros.
+    let end = signed.windows(4).rposition(|w| w == b"000>").unwrap();
+    let mut tampered = signed.clone();
+    let fake = hex::encode_upper(b"/M(D:20200101000000+07'00')");
+    tampered[end - fake.len()..end].copy_from_slice(fake.as_bytes());
+    assert_eq!(signing::verify_pdf(&tampered, &TrustList::default()), Err(signing::VerifyError::Malformed));
+    // Not even hex.
+    let mut tampered = signed.clone();
+    tampered[end] = b'G';
+    assert_eq!(signing::verify_pdf(&tampered, &TrustList::default()), Err(signing::VerifyError::Malformed));
 }

@@ -157,7 +157,7 @@ async fn a_second_signature_keeps_the_first_valid() {
     assert_eq!(found.signatures.iter().map(|v| v.signer.as_str()).collect::<Vec<_>>(), ["Võ Thùy Dương", "Nguyễn Văn Hùng"]);
     assert!(found.valid, "{found:?}");
     assert!(found.signatures[0].later_signed && !found.signatures[0].whole_file);
-    assert!(found.signatures[0].facts[0].contains("chữ ký số sau"), "{:?}", found.signatures[0].facts);
+    assert!(found.signatures[0].facts[0].contains("người ký sau"), "{:?}", found.signatures[0].facts);
     assert_eq!(found.verdict, "Cả 2 chữ ký số đều hợp lệ.");
 
     // A byte changed in what the first signed breaks both; bytes appended after the last
@@ -276,4 +276,19 @@ async fn attachments_are_stamped_top_right_with_number_and_signing_time_and_sign
     // Once issued, the list is closed.
     assert!(attachments::add(&t.store, &t.officer, Source::Window, &doc.id, upload, "Muộn").await.is_err());
     assert!(attachments::remove(&t.store, &t.officer, Source::Window, &added.id).await.is_err());
+
+    // A file already signed is refused: writing the number on it would void its signature.
+    let other = report_draft(&t).await;
+    let signed = register::pdf(&t.store, &t.officer, &doc.id).await.unwrap();
+    let refused = attachments::add(&t.store, &t.officer, Source::Window, &other, Upload::Bytes { name: "da-ky.pdf", bytes: &signed }, "Đã ký").await;
+    assert!(matches!(refused, Err(treem::Error::Invalid(ref i)) if i.message.contains("đã có chữ ký số")), "{refused:?}");
+
+    // The Chairman's signature goes on the attachments too, after the officer's.
+    let chairman = certificates::token_identity(&t.store, &t.officer, &token().module, ECDSA_SIGNER, PIN).await.unwrap();
+    register::add_signature(&t.store, &t.officer, Source::Window, &doc.id, &chairman).await.unwrap();
+    let (_, twice) = attachments::pdf(&t.store, &t.officer, &added.id).await.unwrap();
+    assert_eq!(&twice[..stamped.len()], &stamped[..]);
+    let found = trust::verify_pdf(&t.store, &t.officer, &twice).await.unwrap();
+    assert_eq!(found.signatures.len(), 2);
+    assert!(found.valid, "{found:?}");
 }

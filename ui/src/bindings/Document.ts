@@ -106,10 +106,10 @@ can: Actions,
  */
 sha256: string | null, 
 /**
- * Who signed it digitally.
+ * Who signed it digitally, in the order they signed ("A; B").
  */
 signed_by: string | null, 
 /**
- * When (UTC).
+ * When the last of them signed (UTC).
  */
 signed_at: string | null, };

@@ -2,7 +2,8 @@
 
 /**
  * Who signs: a kept .p12 certificate with its password, or a certificate on the USB token
- * (through the library this laptop is set to) with the PIN. Neither secret is kept.
+ * (through the library this laptop is set to) with the PIN. Neither secret is kept, nor
+ * printed: no `Debug`.
  */
 export type SignerChoice = { 
 /**
