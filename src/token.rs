@@ -251,7 +251,7 @@ impl TokenKey {
     pub(crate) fn open(path: &Path, id_hex: &str, pin: &str) -> Result<Opened, SignError> {
         let id = hex::decode(id_hex.trim()).map_err(|_| SignError::CertificateNotOnToken(id_hex.to_owned()))?;
         if pin.is_empty() {
-            return Err(SignError::WrongPin(PinTries::Unknown));
+            return Err(SignError::NoPin);
         }
         let m = module(path)?;
         let found = {

@@ -60,6 +60,9 @@ pub enum SignError {
     /// The chosen certificate is not on the token.
     #[error("Không thấy chứng thư số có mã {0} trên token. Hãy cắm đúng token, hoặc chọn lại chứng thư.")]
     CertificateNotOnToken(String),
+    /// No PIN was given.
+    #[error("Nhập mã PIN của token (mã do tổ chức cấp chứng thư giao kèm token).")]
+    NoPin,
     /// The PIN is wrong.
     #[error("{}", wrong_pin(*.0))]
     WrongPin(PinTries),
@@ -87,7 +90,7 @@ impl SignError {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             SignError::WrongPassword => Some("password"),
-            SignError::WrongPin(_) | SignError::PinLocked => Some("pin"),
+            SignError::NoPin | SignError::WrongPin(_) | SignError::PinLocked => Some("pin"),
             _ => None,
         }
     }

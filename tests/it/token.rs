@@ -127,6 +127,8 @@ async fn a_wrong_pin_is_refused_and_nothing_is_written() {
     assert_ne!(*tries, PinTries::LastOne, "SoftHSM2 never counts down to a last try");
     assert_eq!(err.payload().field.as_deref(), Some("pin"));
     assert!(err.to_string().starts_with("Mã PIN không đúng"), "{err}");
+    let empty = certificates::token_identity(&t.store, &t.officer, &token().module, RSA_SIGNER, "").await.err().expect("refused");
+    assert!(matches!(empty, treem::Error::Sign(SignError::NoPin)) && empty.payload().field.as_deref() == Some("pin"));
     assert!(matches!(
         certificates::token_identity(&t.store, &t.officer, &token().module, "ff", PIN).await,
         Err(treem::Error::Sign(SignError::CertificateNotOnToken(_)))
