@@ -10,6 +10,7 @@
 
 #[macro_use]
 pub mod vocabulary;
+pub mod about;
 pub mod audit;
 pub mod auth;
 pub mod backup;

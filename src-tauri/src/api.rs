@@ -525,6 +525,11 @@ pub async fn document_save_pdf(store: &Store, actor: &Actor, req: SavePdfRequest
     treem::audit::exported(store, actor, "documents", &req.id, &name).await
 }
 
+/// The app's version and where its data and backups are (Giới thiệu).
+pub async fn about(store: &Store, actor: &Actor, _req: ()) -> Result<treem::about::About> {
+    treem::about::about(store, actor).await
+}
+
 /// The documents sent with a document.
 pub async fn document_attachments(store: &Store, actor: &Actor, req: DocumentRequest) -> Result<Vec<Attachment>> {
     attachments::list(store, actor, &req.id).await

@@ -208,6 +208,7 @@ commands! {
     certificate_create(api::CreateCertificateRequest) -> treem::certificates::CertificateInfo;
     verify_pdf(api::VerifyRequest) -> treem::signing::FileVerification;
     signing_settings(()) -> api::SigningSettings;
+    about(()) -> treem::about::About;
     token_module_set(api::TokenModuleRequest) -> Vec<treem::token::TokenCertificate>;
     token_certificates(()) -> Vec<treem::token::TokenCertificate>;
     signature_form_set(api::SignatureFormRequest) -> ();

@@ -82,7 +82,10 @@ fn post(path: &str, body: Value) -> Value {
 
 impl Session {
     fn open() -> Session {
-        let app = std::env::var("TREEM_APP").map(PathBuf::from).unwrap_or_else(|_| workspace().join("target/debug/cong-tac-tre-em"));
+        Session::open_app(&std::env::var("TREEM_APP").map(PathBuf::from).unwrap_or_else(|_| workspace().join("target/debug/cong-tac-tre-em")))
+    }
+
+    fn open_app(app: &std::path::Path) -> Session {
         assert!(app.exists(), "build the app first: {}", app.display());
         let caps = json!({ "capabilities": { "alwaysMatch": { "browserName": "wry", "tauri:options": { "application": app } } } });
         // The first connection can fail while the driver warms up: retry.
@@ -829,4 +832,33 @@ fn a_report_is_signed_with_the_usb_token_from_the_window_and_signed_again_by_the
     let sig = String::from_utf8(Command::new("pdfsig").arg(&path).output().unwrap().stdout).unwrap();
     assert_eq!(sig.matches("Signature is Valid.").count(), 2, "{sig}");
     assert_eq!(sig.matches("ETSI.CAdES.detached").count(), 2, "{sig}");
+}
+
+#[test]
+#[ignore = "needs the .deb installed, Xvfb and tauri-driver: run through scripts/test"]
+fn the_installed_app_opens_the_demo_ward_and_tells_its_version_and_where_its_data_is() {
+    let installed = std::env::var("TREEM_INSTALLED_APP").expect("scripts/test installs the .deb and names its binary in TREEM_INSTALLED_APP");
+    std::fs::create_dir_all(workspace().join("artifacts")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("treem.db");
+    let _driver = start_driver(&db);
+    let s = Session::open_app(std::path::Path::new(&installed));
+    // First start of the installed app: the officer's account, then the demo ward.
+    s.find("[data-testid=setup-warning]", None);
+    s.type_text(&s.find("[data-testid=setup-login]", None), "canbo");
+    s.type_text(&s.find("[data-testid=setup-name]", None), "Nguyễn Thị Hoa");
+    s.type_text(&s.find("[data-testid=setup-password]", None), PASSWORD);
+    s.type_text(&s.find("[data-testid=setup-repeat]", None), PASSWORD);
+    s.click(&s.find("[data-testid=setup-submit]", None));
+    s.find("[data-testid=late-count]", None);
+    s.script("location.hash = '#/ke-hoach';");
+    s.find("body", Some("Tháng hành động"));
+    // Giới thiệu: the version built, and the data folder it was started on.
+    s.click(&s.find("a[href='#/gioi-thieu']", None));
+    let version = s.text(&s.find("[data-testid=about-version]", None));
+    assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    let folder = s.text(&s.find("[data-testid=about-data]", None));
+    assert_eq!(std::path::Path::new(&folder), dir.path(), "{folder}");
+    s.screenshot("e2e-installed-about.png");
+    s.close();
 }
