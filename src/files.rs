@@ -265,3 +265,43 @@ pub async fn read(store: &crate::Store, actor: &Actor, file_id: &str) -> Result<
     }
     Ok(bytes)
 }
+
+/// The files the app makes and opens by itself (the installer associates them with the app, so
+/// that opening one from the file manager opens the app on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum AppFile {
+    /// Changes sent from another laptop (.treemsync): received on the sync page.
+    Sync,
+    /// A backup (.treembackup): restored on the backups page.
+    Backup,
+    /// A laptop's invitation to the ward (.treemjoin): taken on the first start.
+    Join,
+}
+
+impl AppFile {
+    /// The kind of app file `path` is, by its extension.
+    pub fn of(path: &Path) -> Option<AppFile> {
+        match path.extension()?.to_str()?.to_lowercase().as_str() {
+            "treemsync" => Some(AppFile::Sync),
+            crate::backup::EXTENSION => Some(AppFile::Backup),
+            "treemjoin" => Some(AppFile::Join),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod app_file_tests {
+    use super::*;
+
+    #[test]
+    fn the_apps_files_are_known_by_their_extension() {
+        assert_eq!(AppFile::of(Path::new("C:\\Users\\Hoa\\gửi văn phòng.TREEMSYNC")), Some(AppFile::Sync));
+        assert_eq!(AppFile::of(Path::new("/media/usb/sao-luu-20261130.treembackup")), Some(AppFile::Backup));
+        assert_eq!(AppFile::of(Path::new("may3.treemjoin")), Some(AppFile::Join));
+        assert_eq!(AppFile::of(Path::new("bao-cao.pdf")), None);
+        assert_eq!(AppFile::of(Path::new("treemsync")), None);
+    }
+}

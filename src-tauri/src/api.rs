@@ -875,11 +875,26 @@ pub struct Start {
     pub first_start: bool,
     /// Where the data lives, for the login screen's small print.
     pub data_dir: String,
+    /// The app's file it was opened on from the file manager, if any (given once).
+    pub opened: Option<OpenedFile>,
+}
+
+/// A file of the app's the window is to go to.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct OpenedFile {
+    /// Its path.
+    pub path: String,
+    /// What it is.
+    pub kind: treem::files::AppFile,
 }
 
 pub async fn start(state: &AppState, _req: ()) -> Result<Start> {
     let data_dir = state.db_path.parent().map(|p| p.display().to_string()).unwrap_or_default();
-    Ok(Start { first_start: auth::first_start(&state.db_path), data_dir })
+    let opened = state
+        .take_opened()
+        .and_then(|path| treem::files::AppFile::of(&path).map(|kind| OpenedFile { path: path.display().to_string(), kind }));
+    Ok(Start { first_start: auth::first_start(&state.db_path), data_dir, opened })
 }
 
 /// Who is logged in, what they may do, and when the window locks itself.

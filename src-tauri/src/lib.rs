@@ -24,12 +24,25 @@ pub struct AppState {
     /// The database file.
     pub db_path: PathBuf,
     session: tauri::async_runtime::RwLock<Option<Arc<Session>>>,
+    /// A file of the app's the app was opened on (from the file manager), until the window
+    /// takes it.
+    opened: std::sync::Mutex<Option<PathBuf>>,
 }
 
 impl AppState {
     /// Locked: the window asks for a login.
     pub fn new(db_path: PathBuf) -> AppState {
-        AppState { db_path, session: Default::default() }
+        AppState { db_path, session: Default::default(), opened: Default::default() }
+    }
+
+    /// Locked, opened on `file` (a sync, backup or join file).
+    pub fn opened_on(db_path: PathBuf, file: Option<PathBuf>) -> AppState {
+        AppState { opened: std::sync::Mutex::new(file), ..AppState::new(db_path) }
+    }
+
+    /// The file the app was opened on, once.
+    pub fn take_opened(&self) -> Option<PathBuf> {
+        self.opened.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     /// The session, or [`Error::Locked`] when nobody is logged in.
@@ -352,7 +365,10 @@ pub fn run() {
     // Copies opened in the system's viewer last session are not kept.
     let _ = std::fs::remove_dir_all(api::viewer_dir());
     let path = std::env::var_os("TREEM_DB").map(PathBuf::from).unwrap_or_else(treem::default_db_path);
-    let built = builder(tauri::Builder::default().plugin(tauri_plugin_dialog::init()).plugin(tauri_plugin_opener::init()), AppState::new(path))
+    // Opened from the file manager on one of the app's files: the window goes to it.
+    let opened = std::env::args_os().skip(1).map(PathBuf::from).find(|p| treem::files::AppFile::of(p).is_some());
+    let state = AppState::opened_on(path, opened);
+    let built = builder(tauri::Builder::default().plugin(tauri_plugin_dialog::init()).plugin(tauri_plugin_opener::init()), state)
         .build(tauri::generate_context!());
     let app = match built {
         Ok(app) => app,

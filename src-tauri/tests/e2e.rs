@@ -86,8 +86,13 @@ impl Session {
     }
 
     fn open_app(app: &std::path::Path) -> Session {
+        Session::open_app_on(app, &[])
+    }
+
+    /// The app started with `args` on its command line, as the file manager starts it on a file.
+    fn open_app_on(app: &std::path::Path, args: &[&std::path::Path]) -> Session {
         assert!(app.exists(), "build the app first: {}", app.display());
-        let caps = json!({ "capabilities": { "alwaysMatch": { "browserName": "wry", "tauri:options": { "application": app } } } });
+        let caps = json!({ "capabilities": { "alwaysMatch": { "browserName": "wry", "tauri:options": { "application": app, "args": args } } } });
         // The first connection can fail while the driver warms up: retry.
         let mut last = String::new();
         for _ in 0..5 {
@@ -860,5 +865,19 @@ fn the_installed_app_opens_the_demo_ward_and_tells_its_version_and_where_its_dat
     let folder = s.text(&s.find("[data-testid=about-data]", None));
     assert_eq!(std::path::Path::new(&folder), dir.path(), "{folder}");
     s.screenshot("e2e-installed-about.png");
+    s.close();
+
+    // Opened from the file manager on a backup: after the login, the backups page offers it.
+    let backup = dir.path().join("sao-luu thử.treembackup");
+    tauri::async_runtime::block_on(async {
+        let (store, officer) = treem::auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+        treem::backup::make(&store, &officer, &backup).await.unwrap();
+        store.close().await;
+    });
+    let s = Session::open_app_on(std::path::Path::new(&installed), &[&backup]);
+    s.log_in("canbo", PASSWORD);
+    let offered = s.text(&s.find("[data-testid=restore-path]", None));
+    assert!(offered.contains("sao-luu thử.treembackup"), "{offered}");
+    s.screenshot("e2e-installed-opened-backup.png");
     s.close();
 }

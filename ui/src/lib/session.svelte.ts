@@ -4,6 +4,7 @@ import { lock, me as loadMe } from "../bindings/commands";
 import type { Me } from "../bindings/Me";
 import type { Need } from "../bindings/Need";
 import type { Start } from "../bindings/Start";
+import type { AppFile } from "../bindings/AppFile";
 import { whenLocked } from "../ipc";
 import { setUnsaved } from "./router.svelte";
 
@@ -19,6 +20,20 @@ export const session = $state<{
   /** Why the login page is shown, when it is not the app's start. */
   notice: string;
 }>({ me: null, start: null, login: "", notice: "" });
+
+/** The path of the app's file the app was opened on, if it is of `kind`; given once. */
+export function takeOpened(kind: AppFile): string | null {
+  const opened = session.start?.opened;
+  if (!opened || opened.kind !== kind) return null;
+  session.start!.opened = null;
+  return opened.path;
+}
+
+/** The page that takes the app's file the app was opened on, if any is waiting. */
+export function pageForOpened(): string | null {
+  const kind = session.start?.opened?.kind;
+  return kind === "sync" ? "/dong-bo" : kind === "backup" ? "/sao-luu" : null;
+}
 
 /** Whether the person logged in may do `need`. */
 export function can(need: Need): boolean {
