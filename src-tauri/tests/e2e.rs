@@ -881,3 +881,62 @@ fn the_installed_app_opens_the_demo_ward_and_tells_its_version_and_where_its_dat
     s.screenshot("e2e-installed-opened-backup.png");
     s.close();
 }
+
+/// Installs a .deb (as root, or through sudo) and gives the installed version.
+fn install_deb(deb: &str) -> String {
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let mut command = if root { Command::new("apt-get") } else { let mut c = Command::new("sudo"); c.arg("-n").arg("apt-get"); c };
+    let done = command.args(["install", "-y", "-qq", "--reinstall", "--allow-downgrades", deb]).env("DEBIAN_FRONTEND", "noninteractive").output().unwrap();
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let version = Command::new("dpkg-query").args(["-W", "-f=${Version}", "cong-tac-tre-em"]).output().unwrap();
+    String::from_utf8(version.stdout).unwrap()
+}
+
+#[test]
+#[ignore = "needs the two .deb packages, root or sudo, Xvfb and tauri-driver: run through scripts/test"]
+fn the_installed_app_keeps_its_data_when_a_newer_version_is_installed_over_it() {
+    let (deb, newer) = (std::env::var("TREEM_DEB").expect("TREEM_DEB"), std::env::var("TREEM_NEWER_DEB").expect("TREEM_NEWER_DEB"));
+    let installed = std::env::var("TREEM_INSTALLED_APP").expect("TREEM_INSTALLED_APP");
+    std::fs::create_dir_all(workspace().join("artifacts")).unwrap();
+    let before = install_deb(&deb);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("treem.db");
+    demo_ward(&db);
+    let note = "Ghi chú trước khi cập nhật phiên bản.";
+    {
+        let _driver = start_driver(&db);
+        let s = Session::open_app(std::path::Path::new(&installed));
+        s.log_in("canbo", PASSWORD);
+        s.script("location.hash = '#/cai-dat';");
+        s.find("h1", None);
+        s.close();
+    }
+    tauri::async_runtime::block_on(async {
+        let (store, officer) = treem::auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+        let plan = treem::plan::current(&store, &officer).await.unwrap().unwrap();
+        let tree = treem::plan::tree(&store, &officer, &plan.id).await.unwrap();
+        let assignment = &tree.assignments[0];
+        treem::plan::add_note(&store, &officer, treem::Source::Window, &assignment.id, treem::today_in_vietnam(), note).await.unwrap();
+        store.close().await;
+    });
+
+    // The newer version installed over it: the same data, the note still there.
+    let after = install_deb(&newer);
+    assert_ne!(before, after, "a newer package was installed");
+    {
+        let _driver = start_driver(&db);
+        let s = Session::open_app(std::path::Path::new(&installed));
+        s.log_in("canbo", PASSWORD);
+        s.find("[data-testid=late-count]", None);
+        s.screenshot("e2e-installed-updated.png");
+        s.close();
+    }
+    tauri::async_runtime::block_on(async {
+        let (store, officer) = treem::auth::log_in(&db, "canbo", PASSWORD).await.unwrap_or_else(|e| panic!("{e}"));
+        let plan = treem::plan::current(&store, &officer).await.unwrap().unwrap();
+        let notes = treem::plan::notes_until(&store, &officer, &plan.id, treem::today_in_vietnam()).await.unwrap();
+        assert!(notes.iter().any(|n| n.text == note), "the note survives the update");
+        store.close().await;
+    });
+    install_deb(&deb);
+}
