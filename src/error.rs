@@ -64,7 +64,7 @@ pub enum Error {
     #[error("Không nâng cấp được cơ sở dữ liệu lên phiên bản này. Hãy giữ nguyên tệp dữ liệu và liên hệ người hỗ trợ kỹ thuật; dữ liệu chưa bị thay đổi.")]
     Migrate(sqlx::migrate::MigrateError),
     /// The file holds migrations this build does not know.
-    #[error("Tệp dữ liệu này do phiên bản mới hơn của ứng dụng tạo ra; phiên bản đang cài là {}, không mở được nó. Hãy cài phiên bản mới nhất rồi mở lại: dữ liệu chưa bị thay đổi.", crate::about::VERSION)]
+    #[error("Tệp dữ liệu này do phiên bản mới hơn của ứng dụng tạo ra, nên phiên bản đang cài ({}) không mở được tệp này. Hãy cài phiên bản mới nhất rồi mở lại; dữ liệu chưa bị thay đổi.", crate::about::VERSION)]
     NewerDatabase,
     /// A file could not be read or written.
     #[error("Không đọc/ghi được tệp {path}: {}.", io_message(.source))]

@@ -880,13 +880,30 @@ fn the_installed_app_opens_the_demo_ward_and_tells_its_version_and_where_its_dat
     assert!(offered.contains("sao-luu thử.treembackup"), "{offered}");
     s.screenshot("e2e-installed-opened-backup.png");
     s.close();
+    drop(_driver);
+
+    // A new laptop opened on an invitation: its first start reads it for joining the ward.
+    let invitation = dir.path().join("kết nạp máy 2.treemjoin");
+    tauri::async_runtime::block_on(async {
+        let (store, officer) = treem::auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+        let made = treem::sync::join::invite(&store, &officer, "Máy tổ dân phố 2", "canbo").await.unwrap();
+        std::fs::write(&invitation, &made.bytes).unwrap();
+        store.close().await;
+    });
+    let laptop = dir.path().join("may-moi/treem.db");
+    std::fs::create_dir_all(laptop.parent().unwrap()).unwrap();
+    let _driver = start_driver(&laptop);
+    let s = Session::open_app_on(std::path::Path::new(&installed), &[&invitation]);
+    s.find("[data-testid=join-facts]", Some("Máy tổ dân phố 2"));
+    s.screenshot("e2e-installed-opened-invitation.png");
+    s.close();
 }
 
 /// Installs a .deb (as root, or through sudo) and gives the installed version.
 fn install_deb(deb: &str) -> String {
     let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
-    let mut command = if root { Command::new("apt-get") } else { let mut c = Command::new("sudo"); c.arg("-n").arg("apt-get"); c };
-    let done = command.args(["install", "-y", "-qq", "--reinstall", "--allow-downgrades", deb]).env("DEBIAN_FRONTEND", "noninteractive").output().unwrap();
+    let mut command = if root { Command::new("/usr/bin/env") } else { let mut c = Command::new("sudo"); c.args(["-n", "/usr/bin/env"]); c };
+    let done = command.args(["DEBIAN_FRONTEND=noninteractive", "apt-get"]).args(["install", "-y", "-qq", "--reinstall", "--allow-downgrades", deb]).output().unwrap();
     assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
     let version = Command::new("dpkg-query").args(["-W", "-f=${Version}", "cong-tac-tre-em"]).output().unwrap();
     String::from_utf8(version.stdout).unwrap()

@@ -21,11 +21,13 @@ for (const [name, value] of [["tauri.conf.json", config], ["tauri.conf.json + ta
 }
 const bundle = config.bundle ?? {};
 const windows = bundle.windows ?? {};
-if (!["nsis", "msi"].every((t) => bundle.targets?.includes(t))) problems.push("bundle.targets thiếu nsis hoặc msi");
+if (!bundle.targets?.includes("nsis")) problems.push("bundle.targets thiếu nsis");
 if (windows.webviewInstallMode?.type !== "offlineInstaller") problems.push("WebView2 phải nằm trong bộ cài (offlineInstaller)");
 if (windows.nsis?.installMode !== "currentUser") problems.push("NSIS phải cài cho người dùng (currentUser), không cần quyền quản trị");
 if (!windows.nsis?.languages?.includes("Vietnamese")) problems.push("NSIS phải bằng tiếng Việt");
 const exts = (bundle.fileAssociations ?? []).flatMap((a) => a.ext);
+// The name is Windows's ProgID, a registry key: ASCII; the Vietnamese goes in the description.
+for (const a of bundle.fileAssociations ?? []) if (!/^[A-Za-z0-9.]+$/.test(a.name ?? "")) problems.push(`liên kết tệp .${a.ext}: tên (ProgID) phải là chữ ASCII`);
 for (const ext of ["treemsync", "treembackup", "treemjoin"]) if (!exts.includes(ext)) problems.push(`thiếu liên kết tệp .${ext}`);
 if (!/^[a-z0-9][a-z0-9+.-]*$/.test(linux.productName)) problems.push("tên gói Linux phải là chữ thường không dấu");
 
@@ -36,7 +38,7 @@ const windowsRelease = jobs.find(([, j]) => String(j["runs-on"]).startsWith("win
 if (!windowsRelease) problems.push("workflow: không có job Windows dùng tauri-action");
 else {
   const args = uses(windowsRelease[1], "tauri-apps/tauri-action")[0].with?.args ?? "";
-  if (!args.includes("nsis") || !args.includes("msi")) problems.push("workflow: job Windows phải làm bộ cài NSIS và MSI");
+  if (!args.includes("nsis")) problems.push("workflow: job Windows phải làm bộ cài NSIS");
   if (!(windowsRelease[1].needs ?? []).length) problems.push("workflow: bộ cài chỉ làm sau khi kiểm thử đạt");
 }
 if (!jobs.some(([, j]) => String(j["runs-on"]).startsWith("ubuntu") && uses(j, "tauri-apps/tauri-action").some((s) => String(s.with?.args).includes("appimage"))))
