@@ -176,6 +176,17 @@ impl Session {
         self.find("[data-testid=who]", None);
     }
 
+    /// The first start: the officer "canbo" sets up the ward and lands on the demo ward's overview.
+    fn set_up_as_officer(&self) {
+        self.find("[data-testid=setup-warning]", None);
+        self.type_text(&self.find("[data-testid=setup-login]", None), "canbo");
+        self.type_text(&self.find("[data-testid=setup-name]", None), "Nguyễn Thị Hoa");
+        self.type_text(&self.find("[data-testid=setup-password]", None), PASSWORD);
+        self.type_text(&self.find("[data-testid=setup-repeat]", None), PASSWORD);
+        self.click(&self.find("[data-testid=setup-submit]", None));
+        self.find("[data-testid=late-count]", None);
+    }
+
     fn close(self) {
         let _ = agent().delete(&format!("{DRIVER}{}", self.url(""))).call();
     }
@@ -194,12 +205,7 @@ fn a_status_and_note_set_in_the_window_are_there_after_restart() {
     let s = Session::open();
     s.find("[data-testid=setup-warning]", None);
     s.screenshot("e2e-first-start.png");
-    s.type_text(&s.find("[data-testid=setup-login]", None), "canbo");
-    s.type_text(&s.find("[data-testid=setup-name]", None), "Nguyễn Thị Hoa");
-    s.type_text(&s.find("[data-testid=setup-password]", None), PASSWORD);
-    s.type_text(&s.find("[data-testid=setup-repeat]", None), PASSWORD);
-    s.click(&s.find("[data-testid=setup-submit]", None));
-    s.find("[data-testid=late-count]", None);
+    s.set_up_as_officer();
     s.find("[data-testid=who]", Some("Nguyễn Thị Hoa"));
     // The window fills a 1366×768 laptop screen.
     let rect = get(&s.url("/window/rect"))["value"].clone();
@@ -849,13 +855,7 @@ fn the_installed_app_opens_the_demo_ward_and_tells_its_version_and_where_its_dat
     let _driver = start_driver(&db);
     let s = Session::open_app(std::path::Path::new(&installed));
     // First start of the installed app: the officer's account, then the demo ward.
-    s.find("[data-testid=setup-warning]", None);
-    s.type_text(&s.find("[data-testid=setup-login]", None), "canbo");
-    s.type_text(&s.find("[data-testid=setup-name]", None), "Nguyễn Thị Hoa");
-    s.type_text(&s.find("[data-testid=setup-password]", None), PASSWORD);
-    s.type_text(&s.find("[data-testid=setup-repeat]", None), PASSWORD);
-    s.click(&s.find("[data-testid=setup-submit]", None));
-    s.find("[data-testid=late-count]", None);
+    s.set_up_as_officer();
     s.script("location.hash = '#/ke-hoach';");
     s.find("body", Some("Tháng hành động"));
     // Giới thiệu: the version built, and the data folder it was started on.

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
-use cms::signed_data::{SignedData, SignerIdentifier};
+use cms::signed_data::{SignedAttributes, SignedData, SignerIdentifier};
 use der::{Decode, Encode};
 use rsa::RsaPublicKey;
 use sha2::{Digest, Sha256};
@@ -427,11 +427,16 @@ fn pdf_date(dict: &[u8]) -> Option<DateTime<Utc>> {
     Some(local.and_utc() - chrono::Duration::seconds(offset))
 }
 
+/// The value of the signed attribute `oid`, if the signature has it.
+fn signed_attr(attrs: Option<&SignedAttributes>, oid: const_oid::ObjectIdentifier) -> Option<&der::asn1::Any> {
+    attrs?.iter().find(|a| a.oid == oid)?.values.get(0)
+}
+
 /// Whether the signing-certificate attribute binds the signature to `cert`: the first
 /// ESSCertIDv2 holds the certificate's hash. PAdES requires it (v2, or the SHA-1 v1 of older
 /// signers, taken as present); the older form may leave it out.
-fn bound_to(attrs: Option<&cms::signed_data::SignedAttributes>, cert: &Certificate, pades: bool) -> bool {
-    let find = |oid| attrs.and_then(|attrs| attrs.iter().find(|a| a.oid == oid)).and_then(|a| a.values.get(0));
+fn bound_to(attrs: Option<&SignedAttributes>, cert: &Certificate, pades: bool) -> bool {
+    let find = |oid| signed_attr(attrs, oid);
     match find(const_oid::db::rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2) {
         Some(v) => v.decode_as::<SigningCertificateV2>().ok().and_then(|s| s.certs.into_iter().next()).is_some_and(|id| {
             let hash = id.hash_algorithm.as_ref().map_or(Some(Hash::Sha256), |a| Hash::from_digest_oid(a.oid));
@@ -468,7 +473,7 @@ fn check(pdf: &[u8], f: &Found, trust: &TrustList) -> Result<Checked, VerifyErro
     let hash = Hash::from_digest_oid(si.digest_alg.oid);
     let content_digest = hash.map(|h| h.digest(&[&pdf[..b], &pdf[c..c + d]]));
     let attrs = si.signed_attrs.as_ref();
-    let find_attr = |oid| attrs.and_then(|attrs| attrs.iter().find(|a| a.oid == oid)).and_then(|a| a.values.get(0));
+    let find_attr = |oid| signed_attr(attrs, oid);
     // With signed attributes, the signature covers them and they carry the content's digest;
     // without, it covers the content's digest itself.
     let (digest_ok, to_verify) = match (attrs, hash) {
