@@ -204,15 +204,20 @@ fn missing(from: i64, to: i64) -> String {
 }
 
 async fn checked(store: &Store) -> Result<(Vec<Link>, ChainCheck)> {
-    let links = chain::all_links(store.pool()).await?;
+    // One snapshot for the entries and the heads noted beside them: read apart, an entry written
+    // in between would look like one deleted.
+    let mut read = store.pool().begin().await?;
+    let links = chain::all_links(&mut read).await?;
     let partial: HashMap<(String, i64), (String, bool)> =
         sqlx::query_as::<_, (String, i64, String, bool)>("SELECT device_id, seq, hash, columns_removed FROM withheld_entries")
-            .fetch_all(store.pool())
+            .fetch_all(&mut *read)
             .await?
             .into_iter()
             .map(|(d, s, h, c)| ((d, s), (h, c)))
             .collect();
-    let check = check_links(&links, &chain::noted_heads(store.pool()).await?, &partial);
+    let heads = chain::noted_heads(&mut read).await?;
+    read.commit().await?;
+    let check = check_links(&links, &heads, &partial);
     Ok((links, check))
 }
 

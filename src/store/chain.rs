@@ -86,8 +86,8 @@ pub const LINK_COLUMNS: &str =
     "device_id, seq, hlc, table_name, record_id, op, event, changes, user_id, user_name, source, at, row_version, prev_hash, hash";
 
 /// Every entry, each device's in sequence.
-pub async fn all_links(pool: &sqlx::SqlitePool) -> Result<Vec<Link>> {
-    Ok(sqlx::query_as::<_, Link>(&format!("SELECT {LINK_COLUMNS} FROM change_log ORDER BY device_id, seq")).fetch_all(pool).await?)
+pub async fn all_links(conn: &mut SqliteConnection) -> Result<Vec<Link>> {
+    Ok(sqlx::query_as::<_, Link>(&format!("SELECT {LINK_COLUMNS} FROM change_log ORDER BY device_id, seq")).fetch_all(conn).await?)
 }
 
 /// The `meta` key noting a device's last entry as "seq:hash".
@@ -96,8 +96,8 @@ pub(super) fn head_key(device_id: &str) -> String {
 }
 
 /// This laptop's last entries as noted beside the log: device → (seq, hash).
-pub async fn noted_heads(pool: &sqlx::SqlitePool) -> Result<Vec<(String, i64, String)>> {
-    let rows: Vec<(String, String)> = sqlx::query_as(r"SELECT key, value FROM meta WHERE key LIKE 'chain\_head:%' ESCAPE '\'").fetch_all(pool).await?;
+pub async fn noted_heads(conn: &mut SqliteConnection) -> Result<Vec<(String, i64, String)>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(r"SELECT key, value FROM meta WHERE key LIKE 'chain\_head:%' ESCAPE '\'").fetch_all(conn).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(k, v)| {

@@ -228,6 +228,30 @@ async fn passwords_change_reset_and_accounts_disable() {
     assert_eq!(err.payload().field.as_deref(), Some("login"), "login names compare folded");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn the_chains_read_while_entries_are_written_are_whole() {
+    let t = support::demo().await;
+    let (s, o) = (&t.store, &t.officer);
+    let child: String = sqlx::query_scalar("SELECT id FROM children LIMIT 1").fetch_one(s.pool()).await.unwrap();
+    let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    // Each look at a child's record appends an entry to the log, as the window does while the
+    // start-up check reads the chains.
+    let writing = async {
+        for _ in 0..150 {
+            treem::children::page(s, o, &child, today).await.unwrap();
+        }
+    };
+    let reading = async {
+        let mut broken = Vec::new();
+        for _ in 0..40 {
+            broken.extend(audit::verify(s, o).await.unwrap().breaks);
+        }
+        broken
+    };
+    let ((), broken) = tokio::join!(writing, reading);
+    assert!(broken.is_empty(), "a false alarm: {broken:?}");
+}
+
 #[tokio::test]
 async fn an_altered_or_removed_audit_entry_is_found() {
     let t = support::demo().await;
