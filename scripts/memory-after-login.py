@@ -8,7 +8,9 @@ on this WebKit pays before its own code and page. Run by scripts/bench (argument
 import os, subprocess, sys, tempfile, time
 
 APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "release", "cong-tac-tre-em")
-SIDEBAR = "srgb(29,78,137)"  # the navigation's colour, drawn only once someone is logged in
+# The navigation's colour, drawn only once someone is logged in; looked at in the links' left
+# border, where no text is.
+SIDEBAR = "srgb(29,78,137)"
 
 
 def family(root):
@@ -38,7 +40,7 @@ def pss(root):
 def sidebar_shown():
     with tempfile.NamedTemporaryFile(suffix=".png") as shot:
         subprocess.run(["import", "-window", "root", shot.name], check=True)
-        pixel = subprocess.run(["convert", shot.name, "-format", "%[pixel:p{100,400}]", "info:"],
+        pixel = subprocess.run(["convert", shot.name, "-format", "%[pixel:p{2,400}]", "info:"],
                                capture_output=True, text=True, check=True).stdout
     return pixel.strip() == SIDEBAR
 
@@ -67,11 +69,15 @@ w.show_all(); Gtk.main()
 def main(db):
     app = subprocess.Popen([APP], env=dict(os.environ, TREEM_DB=db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(6)
-        window = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "Công tác Trẻ em"],
-                                capture_output=True, text=True).stdout.split()
-        if not window:
+        for _ in range(60):
+            time.sleep(0.5)
+            window = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "Công tác Trẻ em"],
+                                    capture_output=True, text=True).stdout.split()
+            if window:
+                break
+        else:
             sys.exit("no window")
+        time.sleep(4)  # the login page drawn
         subprocess.run(["xdotool", "windowfocus", "--sync", window[0]], check=True)
         # The login name has the focus when the page opens.
         for keys in (["type", "--delay", "20", "canbo"], ["key", "Tab"], ["type", "--delay", "20", "demo-2024"], ["key", "Return"]):
