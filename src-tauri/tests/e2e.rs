@@ -157,6 +157,9 @@ impl Session {
     /// The screen as a person sees it, taken from the X server (WebKitWebDriver's own snapshot
     /// can hang once pdf.js has drawn in the page).
     fn screenshot(&self, name: &str) {
+        // No test damages the data: an alarm on screen is a false one.
+        let alarm = self.script("return document.querySelector('[data-testid=damaged]')?.textContent ?? null;");
+        assert!(alarm.is_null(), "{name}: the window says the data is damaged: {alarm}");
         let path = workspace().join("artifacts").join(name);
         let taken = Command::new("import").args(["-window", "root"]).arg(&path).status();
         assert!(taken.is_ok_and(|s| s.success()), "screenshot {name} (ImageMagick's import, under Xvfb)");
