@@ -3,7 +3,7 @@
 app under Xvfb, types the login with the keyboard (xdotool; a WebDriver session would add its
 own automation to both processes), waits for the overview and the start-up checks, then sums the
 PSS of the app and its WebKit processes, just after logging in and again after a minute without
-use. With `--floor` it measures a blank WebKitGTK page in the same window instead: what any app
+use. With `--floor` it measures a blank WebKitGTK page in a window of the same size instead: what any app
 on this WebKit pays before its own code and page. Run by scripts/bench (argument: the database)."""
 import os, subprocess, sys, tempfile, time
 
@@ -61,7 +61,7 @@ w.show_all(); Gtk.main()
     page = subprocess.Popen(["/usr/bin/python3", "-c", script], env=env)
     try:
         time.sleep(8)
-        print(f"Trang trắng của WebKitGTK (python3-gi) trong cùng cửa sổ: {pss(page.pid)}")
+        print(f"Trang trắng của WebKitGTK (python3-gi) trong cửa sổ cùng cỡ: {pss(page.pid)}")
     finally:
         page.kill()
 
