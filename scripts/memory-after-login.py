@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Memory of the whole app with the demo ward open, as an officer leaves it: starts the release
-app under Xvfb, types the login with the keyboard (xdotool; a WebDriver session would add its
-own automation to both processes), waits for the overview and the start-up checks, then sums the
-PSS of the app and its WebKit processes, just after logging in and again after a minute without
-use. With `--floor` it measures a blank WebKitGTK page in a window of the same size instead: what any app
-on this WebKit pays before its own code and page. Run by scripts/bench (argument: the database)."""
+"""Memory of the whole app with the demo ward open, as an officer leaves it: starts the release app
+under Xvfb, types the login with the keyboard (xdotool; a WebDriver session would add its own
+automation to both processes), waits for the overview and the start-up checks, then sums the PSS
+of the app and its WebKit processes, just after logging in and again after a minute without use.
+With `--floor` it measures a blank WebKitGTK page in a window of the same size instead: what any
+app on this WebKit pays before its own code and page. Run by scripts/bench (argument: the
+database)."""
 import os, subprocess, sys, tempfile, time
 
 APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "release", "cong-tac-tre-em")
