@@ -436,13 +436,12 @@ fn signed_attr(attrs: Option<&SignedAttributes>, oid: const_oid::ObjectIdentifie
 /// ESSCertIDv2 holds the certificate's hash. PAdES requires it (v2, or the SHA-1 v1 of older
 /// signers, taken as present); the older form may leave it out.
 fn bound_to(attrs: Option<&SignedAttributes>, cert: &Certificate, pades: bool) -> bool {
-    let find = |oid| signed_attr(attrs, oid);
-    match find(const_oid::db::rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2) {
+    match signed_attr(attrs, const_oid::db::rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2) {
         Some(v) => v.decode_as::<SigningCertificateV2>().ok().and_then(|s| s.certs.into_iter().next()).is_some_and(|id| {
             let hash = id.hash_algorithm.as_ref().map_or(Some(Hash::Sha256), |a| Hash::from_digest_oid(a.oid));
             hash.is_some_and(|h| h.digest(&[&cert.to_der().unwrap_or_default()]) == id.cert_hash.as_bytes())
         }),
-        None => !pades || find(const_oid::db::rfc5911::ID_AA_SIGNING_CERTIFICATE).is_some(),
+        None => !pades || signed_attr(attrs, const_oid::db::rfc5911::ID_AA_SIGNING_CERTIFICATE).is_some(),
     }
 }
 
@@ -473,13 +472,12 @@ fn check(pdf: &[u8], f: &Found, trust: &TrustList) -> Result<Checked, VerifyErro
     let hash = Hash::from_digest_oid(si.digest_alg.oid);
     let content_digest = hash.map(|h| h.digest(&[&pdf[..b], &pdf[c..c + d]]));
     let attrs = si.signed_attrs.as_ref();
-    let find_attr = |oid| signed_attr(attrs, oid);
     // With signed attributes, the signature covers them and they carry the content's digest;
     // without, it covers the content's digest itself.
     let (digest_ok, to_verify) = match (attrs, hash) {
         (_, None) => (false, None),
         (Some(attrs), Some(h)) => {
-            let expected = find_attr(const_oid::db::rfc5911::ID_MESSAGE_DIGEST).and_then(|v| der::asn1::OctetStringRef::try_from(v).ok());
+            let expected = signed_attr(Some(attrs), const_oid::db::rfc5911::ID_MESSAGE_DIGEST).and_then(|v| der::asn1::OctetStringRef::try_from(v).ok());
             let ok = expected.is_some_and(|e| content_digest.as_deref() == Some(e.as_bytes()));
             (ok, attrs.to_der().ok().map(|bytes| h.digest(&[&bytes])))
         }
@@ -493,7 +491,7 @@ fn check(pdf: &[u8], f: &Found, trust: &TrustList) -> Result<Checked, VerifyErro
     };
     let pades = find(&f.dict, b"ETSI.CAdES.detached").is_some();
     let bound = bound_to(attrs, cert, pades);
-    let signing_time = find_attr(const_oid::db::rfc5911::ID_SIGNING_TIME)
+    let signing_time = signed_attr(attrs, const_oid::db::rfc5911::ID_SIGNING_TIME)
         .and_then(|v| {
             der::asn1::UtcTime::try_from(v)
                 .map(|t| DateTime::<Utc>::from(t.to_system_time()))

@@ -1,7 +1,7 @@
 // Checks what makes a release without building one: the Tauri configuration (and its Linux
 // override, merged) against the schema of the Tauri command line in use, and the release
-// workflow — valid YAML, a Windows job that builds the NSIS and MSI installers with
-// tauri-action, a Linux job for the packages, and the tests before them.
+// workflow — valid YAML, a Windows job that builds the NSIS installer with tauri-action, a Linux
+// job for the packages, and the tests before them.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
