@@ -602,9 +602,9 @@ fn xlsx_of(sheet: &str, shared: &[&str]) -> Vec<u8> {
     ])
 }
 
-/// The header and one child, as shared strings 0–3.
-const CHILD_ROWS: &str = r#"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>3</v></c></row>"#;
-const CHILD_STRINGS: [&str; 4] = ["Họ và tên", "Ngày sinh", "Lê Văn Bình", "01/01/2016"];
+/// The header and one child, as shared strings 0–5.
+const CHILD_ROWS: &str = r#"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row><row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2" t="s"><v>4</v></c><c r="C2" t="s"><v>5</v></c></row>"#;
+const CHILD_STRINGS: [&str; 6] = ["Họ và tên", "Ngày sinh", "Giới tính", "Lê Văn Bình", "01/01/2016", "Nam"];
 
 #[tokio::test]
 async fn a_sheet_declaring_the_whole_grid_reads_by_its_cells_and_cells_beyond_the_limit_are_refused() {
@@ -656,8 +656,9 @@ fn ods_of(rows: &str) -> Vec<u8> {
 async fn rows_and_columns_repeated_to_the_end_of_the_grid_are_refused_by_the_cell_and_column_limits() {
     let t = ward().await;
     let (s, o) = (&t.store, &t.officer);
-    let header = r#"<table:table-row><table:table-cell office:value-type="string"><text:p>Họ và tên</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>Ngày sinh</text:p></table:table-cell></table:table-row>"#;
-    let child = r#"<table:table-row><table:table-cell office:value-type="string"><text:p>Lê Văn Bình</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>01/01/2016</text:p></table:table-cell></table:table-row>"#;
+    let cell = |t: &str| format!(r#"<table:table-cell office:value-type="string"><text:p>{t}</text:p></table:table-cell>"#);
+    let header = format!("<table:table-row>{}{}{}</table:table-row>", cell("Họ và tên"), cell("Ngày sinh"), cell("Giới tính"));
+    let child = format!("<table:table-row>{}{}{}</table:table-row>", cell("Lê Văn Bình"), cell("01/01/2016"), cell("Nam"));
     // As LibreOffice saves: the rest of the grid as repeated empty rows and cells, which cost nothing.
     let tail = r#"<table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#;
     let saved = ods_of(&format!("{header}{child}{tail}"));
@@ -716,7 +717,14 @@ async fn an_old_excel_sheet_declaring_a_huge_dimension_reads_by_its_cells() {
     // DIMENSIONS: rows 0 to 4,294,967,294 (BIFF8 writes them in 32 bits), columns 0 to 255:
     // a trillion cells declared by a file of a few KB.
     let dimensions = (0x0200, [&0u32.to_le_bytes()[..], &u32::MAX.to_le_bytes(), &0u16.to_le_bytes(), &256u16.to_le_bytes(), &[0, 0]].concat());
-    let cells = [xls_label(0, 0, "Họ và tên"), xls_label(0, 1, "Ngày sinh"), xls_label(1, 0, "Lê Văn Bình"), xls_label(1, 1, "01/01/2016")];
+    let cells = [
+        xls_label(0, 0, "Họ và tên"),
+        xls_label(0, 1, "Ngày sinh"),
+        xls_label(0, 2, "Giới tính"),
+        xls_label(1, 0, "Lê Văn Bình"),
+        xls_label(1, 1, "01/01/2016"),
+        xls_label(1, 2, "Nam"),
+    ];
     let bytes = xls_of(&[&[dimensions][..], &cells].concat());
     let preview = import::preview(s, o, &bytes, &ImportChoice::default(), today()).await.unwrap();
     assert_eq!((preview.total_rows, preview.good_rows), (1, 1), "{:#?}", preview.problems);
