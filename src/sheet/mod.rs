@@ -301,8 +301,18 @@ fn number(n: f64, date: bool, is_1904: bool) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A zip of the given parts.
+    pub(crate) fn zipped(parts: &[(&str, &str)]) -> Vec<u8> {
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, body) in parts {
+            z.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            std::io::Write::write_all(&mut z, body.as_bytes()).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    }
 
     #[test]
     fn grid_counts_the_cells_laid_out() {

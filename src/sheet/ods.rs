@@ -80,10 +80,13 @@ fn table<R: BufRead>(xml: &mut quick_xml::Reader<R>, grid: &mut Grid, limits: &L
                 let times = repeats(e, b"table:number-rows-repeated")?;
                 let mut inner = Vec::new();
                 let cells = row_cells(xml, &mut inner, row, grid, limits)?;
-                // The copies after the first, each counted as it is laid out.
-                for k in 1..times {
-                    for (col, value) in &cells {
-                        grid.put(row.saturating_add(k), *col, value.clone())?;
+                // The copies after the first, each counted as it is laid out; an empty row's
+                // copies are only a move.
+                if !cells.is_empty() {
+                    for k in 1..times {
+                        for (col, value) in &cells {
+                            grid.put(row.saturating_add(k), *col, value.clone())?;
+                        }
                     }
                 }
                 row = row.saturating_add(times);
@@ -220,5 +223,42 @@ fn cell_value<R: BufRead>(xml: &mut quick_xml::Reader<R>, e: &BytesStart, open: 
             _ => {}
         }
         buf.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::zipped;
+    use super::*;
+
+    fn ods(rows: &str) -> Vec<u8> {
+        let content = format!(
+            r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="A">{rows}</table:table><table:table table:name="B"/></office:spreadsheet></office:body></office:document-content>"#
+        );
+        zipped(&[("mimetype", "application/vnd.oasis.opendocument.spreadsheet"), ("content.xml", &content)])
+    }
+
+    #[test]
+    fn repeated_empty_rows_only_move_the_position() {
+        let started = std::time::Instant::now();
+        let bytes = ods(r#"<table:table-row table:number-rows-repeated="4294967295"><table:table-cell table:number-columns-repeated="4294967295"/></table:table-row>"#);
+        let sheet = super::super::read(&bytes, None, &Limits::DEFAULT).unwrap();
+        assert!(sheet.rows.is_empty());
+        assert_eq!(sheet.sheets, ["A", "B"]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+        // A filled cell after them is past the grid: a broken file.
+        let past = ods(r#"<table:table-row table:number-rows-repeated="4294967295"/><table:table-row><table:table-cell office:value="1"/></table:table-row>"#);
+        assert_eq!(super::super::read(&past, None, &Limits::DEFAULT), Err(SheetError::DamagedSheet("A".into())));
+    }
+
+    #[test]
+    fn text_spaces_are_counted_as_they_are_made() {
+        let limits = Limits { max_text_bytes: 1000, ..Limits::DEFAULT };
+        let bytes = ods(r#"<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="4000000000"/>b</text:p></table:table-cell></table:table-row>"#);
+        assert_eq!(super::super::read(&bytes, None, &limits), Err(SheetError::Limit(Exceeded::TextBytes { limit: 1000 })));
+        let bytes = ods(r#"<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="2"/>b</text:p><text:p>c</text:p></table:table-cell></table:table-row>"#);
+        let sheet = super::super::read(&bytes, Some("A"), &limits).unwrap();
+        assert_eq!(sheet.rows[0].cells, [(0, Value::Text("a  b\nc".into()))]);
+        assert_eq!(super::super::read(&bytes, Some("C"), &limits).unwrap_err().to_string(), "Sổ tính không có trang “C”; các trang: A, B.");
     }
 }

@@ -268,7 +268,46 @@ fn value_of(cell: CellXml, strings: &[String], dates: &[bool], is_1904: bool) ->
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::zipped;
     use super::*;
+
+    fn xlsx(sheet: &str) -> Vec<u8> {
+        zipped(&[
+            ("xl/workbook.xml", r#"<workbook xmlns:r="r"><workbookPr date1904="1"/><sheets><sheet name="S" r:id="rId1"/></sheets></workbook>"#),
+            ("xl/_rels/workbook.xml.rels", r#"<Relationships><Relationship Id="rId1" Target="/xl/worksheets/s.xml"/></Relationships>"#),
+            ("xl/sharedStrings.xml", r#"<sst><si><r><t>Ngày</t></r><r><t xml:space="preserve"> sinh</t></r><rPh><t>x</t></rPh></si></sst>"#),
+            ("xl/styles.xml", r#"<styleSheet><numFmts><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts><cellStyleXfs><xf numFmtId="14"/></cellStyleXfs><cellXfs><xf numFmtId="0"/><xf numFmtId="164"/></cellXfs></styleSheet>"#),
+            ("xl/worksheets/s.xml", &format!("<worksheet><sheetData>{sheet}</sheetData></worksheet>")),
+        ])
+    }
+
+    #[test]
+    fn cells_by_type_and_style() {
+        let sheet = read_sheet(&xlsx(r#"<row r="2"><c t="s"><v>0</v></c><c s="1"><v>0</v></c><c s="0"><v>2016</v></c><c t="b"><v>0</v></c><c t="e"><v>#N/A</v></c><c/><c t="inlineStr"><is><t>a&amp;b</t></is></c></row>"#));
+        let sheet = sheet.unwrap();
+        assert_eq!(sheet.rows[0].index, 1);
+        let day = chrono::NaiveDate::from_ymd_opt(1904, 1, 1).unwrap();
+        let expected = [
+            (0, Value::Text("Ngày sinh".into())),
+            (1, Value::Date(day)),
+            (2, Value::Number(2016.0)),
+            (3, Value::Bool(false)),
+            (4, Value::Error),
+            (6, Value::Text("a&b".into())),
+        ];
+        assert_eq!(sheet.rows[0].cells, expected);
+        assert_eq!(sheet.width, 7);
+    }
+
+    #[test]
+    fn a_shared_string_that_is_not_there_is_a_broken_sheet() {
+        assert_eq!(read_sheet(&xlsx(r#"<row><c t="s"><v>7</v></c></row>"#)), Err(SheetError::DamagedSheet("S".into())));
+        assert_eq!(read_sheet(&xlsx(r#"<row><c r="B0"><v>1</v></c></row>"#)), Err(SheetError::DamagedSheet("S".into())));
+    }
+
+    fn read_sheet(bytes: &[u8]) -> Result<Sheet, SheetError> {
+        super::super::read(bytes, None, &Limits::DEFAULT)
+    }
 
     #[test]
     fn cell_references() {

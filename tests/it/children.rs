@@ -729,6 +729,13 @@ async fn an_old_excel_sheet_declaring_a_huge_dimension_reads_by_its_cells() {
     let preview = import::preview(s, o, &bytes, &ImportChoice::default(), today()).await.unwrap();
     assert_eq!((preview.total_rows, preview.good_rows), (1, 1), "{:#?}", preview.problems);
     assert_eq!(preview.rows[0].full_name, "Lê Văn Bình");
+    // The real old workbook with its DIMENSIONS record rewritten to declare 4 billion rows
+    // reads as it did.
+    let mut real = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tre-em.xls")).unwrap();
+    let at = real.windows(4).position(|w| w == [0x00, 0x02, 0x0e, 0x00]).expect("a DIMENSIONS record") + 4;
+    real[at + 4..at + 8].copy_from_slice(&u32::MAX.to_le_bytes());
+    let preview = import::preview(s, o, &real, &ImportChoice::default(), today()).await.unwrap();
+    assert_eq!((preview.total_rows, preview.good_rows), (3, 3), "{:#?}", preview.problems);
     // Cells far apart no longer make a dense range between them: one at the last column of an
     // old sheet is laid out with its row alone.
     let far = [&cells[..], &[xls_label(65_535, 255, "x")]].concat();
