@@ -180,13 +180,16 @@ struct CellXml {
 
 fn cells<R: BufRead>(xml: &mut Xml<R>, strings: &[String], dates: &[bool], is_1904: bool, grid: &mut Grid) -> Result<(), SheetError> {
     let (mut buf, mut row, mut col) = (Vec::new(), 0u32, 0u32);
-    let mut in_data = false;
+    let (mut in_data, mut seen_data) = (false, false);
     let mut cell: Option<(u32, u32, CellXml)> = None;
     let mut in_v = false;
     loop {
         let event = xml.read_event_into(&mut buf).map_err(damaged)?;
         match event {
-            Event::Start(ref e) | Event::Empty(ref e) if e.local_name().as_ref() == b"sheetData" => in_data = matches!(event, Event::Start(_)),
+            Event::Start(ref e) | Event::Empty(ref e) if e.local_name().as_ref() == b"sheetData" => {
+                seen_data = true;
+                in_data = matches!(event, Event::Start(_));
+            }
             Event::End(ref e) if e.local_name().as_ref() == b"sheetData" => break,
             Event::Start(ref e) | Event::Empty(ref e) if in_data && e.local_name().as_ref() == b"row" => {
                 if let Some(r) = attr(e, b"r") {
@@ -233,6 +236,8 @@ fn cells<R: BufRead>(xml: &mut Xml<R>, strings: &[String], dates: &[bool], is_19
                     }
                 }
             }
+            // A chart sheet has no cells; a worksheet cut short does.
+            Event::Eof if !seen_data => return Ok(()),
             Event::Eof => return Err(SheetError::Damaged),
             _ => {}
         }
@@ -272,12 +277,16 @@ mod tests {
     use super::*;
 
     fn xlsx(sheet: &str) -> Vec<u8> {
+        xlsx_part(&format!("<worksheet><sheetData>{sheet}</sheetData></worksheet>"))
+    }
+
+    fn xlsx_part(xml: &str) -> Vec<u8> {
         zipped(&[
             ("xl/workbook.xml", r#"<workbook xmlns:r="r"><workbookPr date1904="1"/><sheets><sheet name="S" r:id="rId1"/></sheets></workbook>"#),
             ("xl/_rels/workbook.xml.rels", r#"<Relationships><Relationship Id="rId1" Target="/xl/worksheets/s.xml"/></Relationships>"#),
             ("xl/sharedStrings.xml", r#"<sst><si><r><t>Ngày</t></r><r><t xml:space="preserve"> sinh</t></r><rPh><t>x</t></rPh></si></sst>"#),
             ("xl/styles.xml", r#"<styleSheet><numFmts><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts><cellStyleXfs><xf numFmtId="14"/></cellStyleXfs><cellXfs><xf numFmtId="0"/><xf numFmtId="164"/></cellXfs></styleSheet>"#),
-            ("xl/worksheets/s.xml", &format!("<worksheet><sheetData>{sheet}</sheetData></worksheet>")),
+            ("xl/worksheets/s.xml", xml),
         ])
     }
 
@@ -303,6 +312,9 @@ mod tests {
     fn a_shared_string_that_is_not_there_is_a_broken_sheet() {
         assert_eq!(read_sheet(&xlsx(r#"<row><c t="s"><v>7</v></c></row>"#)), Err(SheetError::DamagedSheet("S".into())));
         assert_eq!(read_sheet(&xlsx(r#"<row><c r="B0"><v>1</v></c></row>"#)), Err(SheetError::DamagedSheet("S".into())));
+        // A chart sheet has no cells to read; a worksheet cut short is broken.
+        assert!(read_sheet(&xlsx_part("<chartsheet><drawing/></chartsheet>")).unwrap().rows.is_empty());
+        assert_eq!(read_sheet(&xlsx_part(r#"<worksheet><sheetData><row><c><v>1</v></c>"#)), Err(SheetError::DamagedSheet("S".into())));
     }
 
     fn read_sheet(bytes: &[u8]) -> Result<Sheet, SheetError> {

@@ -13,8 +13,8 @@ use ts_rs::TS;
 
 use super::{open_in_system_viewer, read_chosen};
 
-/// The largest spreadsheet the import wizard opens.
-const MAX_WORKBOOK_BYTES: u64 = 50 * 1024 * 1024;
+/// The largest spreadsheet the import wizard opens: the core's limit, checked before reading.
+const MAX_WORKBOOK_BYTES: u64 = treem::limits::Limits::DEFAULT.max_file_bytes;
 
 fn today() -> chrono::NaiveDate {
     treem::today_in_vietnam()
