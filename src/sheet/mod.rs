@@ -143,8 +143,11 @@ fn part_name(zip: &Zip, name: &str) -> Option<String> {
     zip.file_names().find(|n| n.eq_ignore_ascii_case(name)).map(str::to_owned)
 }
 
+/// A part of a zipped workbook, read as XML as it inflates.
+type PartXml<'z, 'a> = quick_xml::Reader<std::io::BufReader<zip::read::ZipFile<'z, Cursor<&'a [u8]>>>>;
+
 /// An XML part, streamed; `None` when the part is missing.
-fn xml_part<'z, 'a>(zip: &'z mut Zip<'a>, name: &str) -> Result<Option<quick_xml::Reader<std::io::BufReader<zip::read::ZipFile<'z, Cursor<&'a [u8]>>>>>, SheetError> {
+fn xml_part<'z, 'a>(zip: &'z mut Zip<'a>, name: &str) -> Result<Option<PartXml<'z, 'a>>, SheetError> {
     let Some(name) = part_name(zip, name) else { return Ok(None) };
     let file = zip.by_name(&name).map_err(|_| SheetError::Damaged)?;
     Ok(Some(quick_xml::Reader::from_reader(std::io::BufReader::new(file))))

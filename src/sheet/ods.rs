@@ -207,11 +207,7 @@ fn cell_value<R: BufRead>(xml: &mut quick_xml::Reader<R>, e: &BytesStart, open: 
                 }
                 s.extend(std::iter::repeat_n(' ', n as usize));
             }
-            Event::Start(ref x) => {
-                if x.name() == e.name() {
-                    depth += 1;
-                }
-            }
+            Event::Start(ref x) if x.name() == e.name() => depth += 1,
             Event::End(ref x) if x.name() == e.name() => {
                 if depth == 0 {
                     return Ok(Some(Value::Text(s)));
