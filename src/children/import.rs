@@ -842,13 +842,19 @@ fn mark_duplicates(parsed: &mut [Parsed], index: &Index, mapping: &[Option<Impor
     }
 }
 
+/// The rows read and checked, each against the register as it is now.
 async fn plan(store: &Store, bytes: &[u8], choice: &ImportChoice, today: NaiveDate) -> Result<(Table, Vec<Option<ImportField>>, Vec<Parsed>)> {
+    let (table, mapping, mut parsed) = parse(store, bytes, choice, today).await?;
+    mark_duplicates(&mut parsed, &*Index::current(store).await?, &mapping);
+    Ok((table, mapping, parsed))
+}
+
+/// The rows read and checked on their own, not yet against the register.
+async fn parse(store: &Store, bytes: &[u8], choice: &ImportChoice, today: NaiveDate) -> Result<(Table, Vec<Option<ImportField>>, Vec<Parsed>)> {
     let table = read_table(bytes, Some(&choice.sheet))?;
     let mapping = mapping_for(store, &table, choice.mapping.as_ref()).await?;
     let groups: Vec<Unit> = ward::units_in(store.pool()).await?.into_iter().filter(|u| u.kind == UnitKind::ResidentialGroup).collect();
-    let mut parsed = parse_rows(&table, &mapping, &groups, today);
-    let index = Index::current(store).await?;
-    mark_duplicates(&mut parsed, &index, &mapping);
+    let parsed = parse_rows(&table, &mapping, &groups, today);
     Ok((table, mapping, parsed))
 }
 
@@ -939,7 +945,11 @@ pub async fn commit(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ImportResult> {
     actor.require(Need::ManageChildren)?;
-    let (table, mapping, parsed) = plan(store, bytes, choice, today).await?;
+    let (table, mapping, mut parsed) = parse(store, bytes, choice, today).await?;
+    // The register is compared with once the write has begun: no other import can add the
+    // same children between the check and the write (the same list imported twice at once).
+    let mut w = store.write(actor, source).await?;
+    mark_duplicates(&mut parsed, &*Index::current(store).await?, &mapping);
     if !mapping.contains(&Some(ImportField::FullName)) {
         return Err(unreadable("Chưa chọn cột “Họ và tên”: hãy chỉ cho biết cột nào ghi họ và tên của trẻ."));
     }
@@ -956,7 +966,6 @@ pub async fn commit(
     }
     let good: Vec<(&Parsed, &Valid)> = parsed.iter().filter(|p| p.problems.is_empty()).filter_map(|p| Some((p, p.valid.as_ref()?))).collect();
     let total = good.len();
-    let mut w = store.write(actor, source).await?;
     for (done, (p, valid)) in good.iter().enumerate() {
         let id = super::add_in(&mut w, valid).await?;
         for &code in &p.spans {
