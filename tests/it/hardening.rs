@@ -425,11 +425,12 @@ async fn a_database_with_damaged_pages_takes_no_write_and_says_how_to_get_out() 
     children::generate::add(&t.store, &t.officer, 200, 5, chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()).await.unwrap();
     let db = t.db_path();
     let TempStore { store, dir, .. } = t;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.pool()).await.unwrap();
     store.close().await;
-    // A page in the middle of the file, changed on disk.
+    // A page in the middle of the file changed on disk.
     let mut bytes = std::fs::read(&db).unwrap();
-    let page = bytes.len() / 4096 / 2;
-    bytes[page * 4096 + 200] ^= 0x5a;
+    let middle = bytes.len() / 4096 / 2;
+    bytes[middle * 4096 + 200] ^= 0x5a;
     std::fs::write(&db, bytes).unwrap();
     let (store, officer) = auth::log_in(&db, "canbo", PASSWORD).await.expect("the data still opens to be read");
     let day = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
