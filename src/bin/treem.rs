@@ -1292,6 +1292,12 @@ async fn import_children(
     if json && (dry_run || stopped) {
         print_json(&preview);
     } else if !json {
+        if let Some(e) = &preview.encoding {
+            println!("{} {}", e.summary, e.evidence);
+            for note in &e.notes {
+                println!("{note}");
+            }
+        }
         for c in preview.columns.iter().filter(|c| c.legacy.is_some()) {
             let enc = c.legacy.map(|l| l.label()).unwrap_or_default();
             println!("Cột {} ({}): chuyển từ bảng mã {enc} sang Unicode, ví dụ: {}", c.letter, c.header, c.examples.join("; "));
