@@ -527,6 +527,10 @@ pub struct Incoming {
     /// New conflicts found.
     #[ts(type = "number")]
     pub conflicts: i64,
+    /// After receiving, the pairs of children's records that look like one child (the same list
+    /// imported on two laptops), for the officer to look at; none for other roles.
+    #[ts(type = "number")]
+    pub likely_duplicates: i64,
 }
 
 /// Checks a file and works out what receiving it would do, changing nothing.
@@ -573,6 +577,7 @@ async fn receive(store: &Store, actor: &Actor, bytes: &[u8], apply: bool, progre
         records: done.records as i64,
         files: content.files.len() as i64,
         conflicts: done.conflicts as i64,
+        likely_duplicates: 0,
     };
     if !apply {
         return Ok(incoming);
@@ -588,6 +593,11 @@ async fn receive(store: &Store, actor: &Actor, bytes: &[u8], apply: bool, progre
         w.event("devices", &sender.id, Event::SyncReceived, details).await?;
     }
     w.commit().await?;
+    let mut incoming = incoming;
+    if done.new_entries > 0 && actor.require(Need::ManageChildren).is_ok() {
+        let today = crate::today_in_vietnam();
+        incoming.likely_duplicates = crate::children::index::likely_duplicates(store, actor, today).await?.total as i64;
+    }
     Ok(incoming)
 }
 

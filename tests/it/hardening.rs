@@ -474,3 +474,62 @@ async fn small_statistics_tell_no_sensitive_group_to_a_role_that_may_not_see_it(
         assert_eq!(seen.1, 0, "{:?}", a.role());
     }
 }
+
+#[tokio::test]
+async fn the_same_child_entered_on_two_laptops_is_listed_for_the_officer_after_a_sync() {
+    let office = support::demo().await;
+    let (o, oa) = (&office.store, &office.officer);
+    let invitation = join::invite(o, oa, "Máy thứ hai", "canbo").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (second, officer2) = join::join(&dir.path().join("treem.db"), &invitation.bytes, &invitation.passphrase, PASSWORD).await.unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let before = treem::children::index::likely_duplicates(o, oa, day).await.unwrap().total;
+    // The same list typed on both laptops, one with tone marks lost.
+    for (store, actor, name) in [(o, oa, "Nguyễn Văn Toàn"), (&second, &officer2, "Nguyen Van Toan")] {
+        let input = ChildInput { full_name: name.into(), birth: "05/09/2016".into(), sex: Some(Sex::Male), ..Default::default() };
+        children::add(store, actor, Source::Window, &input, day).await.unwrap();
+    }
+    let (bytes, _) = sync::export(&second, &officer2, Some(o.device_id()), false).await.unwrap();
+    let received = sync::import(o, oa, &bytes, &mut |_, _| {}).await.unwrap();
+    assert_eq!(received.likely_duplicates, i64::from(before) + 1, "the office is told");
+    let listed = treem::children::index::likely_duplicates(o, oa, day).await.unwrap();
+    let pair = listed.pairs.iter().find(|p| p.first.full_name.contains("Toàn") || p.second.full_name.contains("Toàn")).expect("the pair is listed");
+    let mut names = [pair.first.full_name.as_str(), pair.second.full_name.as_str()];
+    names.sort();
+    assert_eq!(names, ["Nguyen Van Toan", "Nguyễn Văn Toàn"]);
+    assert!(pair.why.contains("cùng họ tên và ngày sinh"), "{}", pair.why);
+    // Only the officer is shown them.
+    let group = ward::unit_named(o, oa, "Tổ dân phố 1").await.unwrap().id;
+    let (s, collaborator) = office.user("ctv5", UserRole::Collaborator, Some(&group)).await;
+    assert_eq!(treem::children::index::likely_duplicates(&s, &collaborator, day).await.unwrap_err().code(), ErrorCode::Forbidden);
+}
+
+#[tokio::test]
+async fn the_same_list_imported_twice_at_once_is_added_once() {
+    let t = support::demo().await;
+    let (second, officer2) = auth::log_in(&t.db_path(), "canbo", PASSWORD).await.unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["Họ và tên", "Ngày sinh", "Giới tính"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for i in 1..=300u32 {
+        sheet.write_string(i, 0, format!("Lê Văn Số {}", treem::money::in_words(i as i64))).unwrap();
+        sheet.write_string(i, 1, format!("{:02}/{:02}/2015", i % 28 + 1, i % 12 + 1)).unwrap();
+        sheet.write_string(i, 2, "Nam").unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let count = || async { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM children WHERE deleted_at IS NULL").fetch_one(t.store.pool()).await.unwrap() };
+    let before = count().await;
+    let day = chrono::NaiveDate::from_ymd_opt(2024, 6, 30).unwrap();
+    let choice = treem::children::import::ImportChoice::default();
+    let (a, b) = tokio::join!(
+        treem::children::import::commit(&t.store, &t.officer, Source::Import, &bytes, &choice, false, day, &|_, _| {}),
+        treem::children::import::commit(&second, &officer2, Source::Import, &bytes, &choice, false, day, &|_, _| {}),
+    );
+    let added: Vec<u32> = [&a, &b].iter().filter_map(|r| r.as_ref().ok().map(|done| done.added)).collect();
+    assert_eq!(added, vec![300], "one import adds the list, the other finds it there: {a:?} {b:?}");
+    let refused = [a, b].into_iter().find_map(Result::err).expect("the other is refused");
+    assert!(refused.to_string().contains("trùng với trẻ đã có trong sổ"), "{refused}");
+    assert_eq!(count().await, before + 300);
+}
