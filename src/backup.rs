@@ -43,8 +43,34 @@ struct Manifest {
     format: u32,
     ward: String,
     made_at: String,
-    /// Every other member with its SHA-256.
+    /// Every other member with its SHA-256, at most [`MAX_MEMBERS`] read.
+    #[serde(deserialize_with = "at_most_max_members")]
     members: Vec<(String, String)>,
+}
+
+const TOO_MANY_MEMBERS: &str = "too many members";
+
+/// The manifest's members, counted as they are read: a manifest of millions of tiny entries is
+/// refused before it is built.
+fn at_most_max_members<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<(String, String)>, D::Error> {
+    struct Counted;
+    impl<'de> serde::de::Visitor<'de> for Counted {
+        type Value = Vec<(String, String)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of names and hashes")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(pair) = seq.next_element()? {
+                if out.len() == MAX_MEMBERS {
+                    return Err(serde::de::Error::custom(TOO_MANY_MEMBERS));
+                }
+                out.push(pair);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Counted)
 }
 
 /// A backup made.
@@ -257,29 +283,7 @@ fn extract(from: &mut impl Read, to: &Path, max: u64, name: &str) -> Result<Stri
 /// here, before anything moves). The live data is not touched.
 pub async fn check(path: &Path, login: &str, password: &str, db_path: &Path) -> Result<Checked> {
     let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|_| damaged("không phải tệp sao lưu của ứng dụng hoặc bị cắt ngắn"))?;
-    let manifest: Manifest = {
-        let member = zip.by_name(MANIFEST).map_err(|_| damaged(&format!("thiếu {MANIFEST}")))?;
-        let mut bytes = Vec::new();
-        member.take(MAX_MANIFEST_BYTES + 1).read_to_end(&mut bytes).map_err(|_| damaged(&format!("không đọc được {MANIFEST}")))?;
-        if bytes.len() as u64 > MAX_MANIFEST_BYTES {
-            return Err(damaged(&format!("mục lục lớn quá giới hạn {} MB", MAX_MANIFEST_BYTES >> 20)));
-        }
-        serde_json::from_slice(&bytes).map_err(|_| damaged("mục lục không đọc được"))?
-    };
-    if manifest.format > 1 {
-        return Err(Error::NewerDatabase);
-    }
-    if manifest.members.len() > MAX_MEMBERS {
-        return Err(damaged(&format!("mục lục kê hơn {} tệp", crate::text::grouped(MAX_MEMBERS as i64))));
-    }
-    if let Some((name, _)) = manifest.members.iter().find(|(name, _)| !member_name_ok(name)) {
-        return Err(damaged(&format!("tên lạ {name}")));
-    }
-    let names: std::collections::HashSet<&str> = manifest.members.iter().map(|(n, _)| n.as_str()).collect();
-    if !names.contains(DB_NAME) || !names.contains(KEYS_NAME) {
-        return Err(damaged("thiếu cơ sở dữ liệu hoặc tệp khóa"));
-    }
+    let (mut zip, manifest) = open_archive(std::io::BufReader::new(file))?;
     let data_dir = crate::data_dir_of(db_path);
     let staging = data_dir.join(format!("{STAGING_PREFIX}{}", crate::store::new_id()));
     let in_use = crate::files::mark_in_use(&staging)?;
@@ -288,11 +292,6 @@ pub async fn check(path: &Path, login: &str, password: &str, db_path: &Path) -> 
     let mut checked = Checked { staging, _in_use: in_use, key: MasterKey::generate(), made_at: manifest.made_at.clone(), ward_name: String::new(), ward_tag: manifest.ward.clone() };
     for (name, sha) in &manifest.members {
         let mut member = zip.by_name(name).map_err(|_| damaged(&format!("thiếu {name}")))?;
-        // The app stores every member as it is (it is encrypted already): a compressed one,
-        // which could inflate without end, is not the app's.
-        if member.compression() != zip::CompressionMethod::Stored {
-            return Err(damaged(&format!("{name} bị nén, không phải do ứng dụng tạo")));
-        }
         let max = match name.as_str() {
             DB_NAME => MAX_DB_BYTES,
             KEYS_NAME => MAX_KEYS_BYTES,
@@ -348,6 +347,63 @@ pub async fn may_restore(checked: &Checked, current: Option<(&Store, &Actor)>, o
     }
     let current: Option<String> = sqlx::query_scalar("SELECT name FROM ward WHERE deleted_at IS NULL LIMIT 1").fetch_optional(store.pool()).await?;
     Err(Error::OtherWardBackup { backup: checked.ward_name.clone(), current: current.unwrap_or_default() })
+}
+
+/// What a backup says of itself, read and checked before any password is asked.
+#[derive(Debug, Clone)]
+pub struct Inspected {
+    /// When it was made (UTC, RFC 3339).
+    pub made_at: String,
+    /// The kept files it holds.
+    pub files: usize,
+}
+
+/// Reads what a backup says of itself: the zip's directory and the manifest, every name and
+/// every member's storage checked, nothing unpacked.
+pub fn inspect<R: Read + std::io::Seek>(reader: R) -> Result<Inspected> {
+    let (_, manifest) = open_archive(reader)?;
+    Ok(Inspected { made_at: manifest.made_at, files: manifest.members.len().saturating_sub(2) })
+}
+
+/// The zip and its manifest, checked: read up to its limit, at most [`MAX_MEMBERS`] members
+/// counted as they are read, no newer format, only names a backup may hold, the database and
+/// key ring among them, and every member stored as it is.
+fn open_archive<R: Read + std::io::Seek>(reader: R) -> Result<(zip::ZipArchive<R>, Manifest)> {
+    let mut zip = zip::ZipArchive::new(reader).map_err(|_| damaged("không phải tệp sao lưu của ứng dụng hoặc bị cắt ngắn"))?;
+    let manifest: Manifest = {
+        let member = zip.by_name(MANIFEST).map_err(|_| damaged(&format!("thiếu {MANIFEST}")))?;
+        let mut bytes = Vec::new();
+        member.take(MAX_MANIFEST_BYTES + 1).read_to_end(&mut bytes).map_err(|_| damaged(&format!("không đọc được {MANIFEST}")))?;
+        if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+            return Err(damaged(&format!("mục lục lớn quá giới hạn {} MB", MAX_MANIFEST_BYTES >> 20)));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| {
+            if e.to_string().contains(TOO_MANY_MEMBERS) {
+                damaged(&format!("mục lục kê hơn {} tệp", crate::text::grouped(MAX_MEMBERS as i64)))
+            } else {
+                damaged("mục lục không đọc được")
+            }
+        })?
+    };
+    if manifest.format > 1 {
+        return Err(Error::NewerDatabase);
+    }
+    if let Some((name, _)) = manifest.members.iter().find(|(name, _)| !member_name_ok(name)) {
+        return Err(damaged(&format!("tên lạ {name}")));
+    }
+    let names: std::collections::HashSet<&str> = manifest.members.iter().map(|(n, _)| n.as_str()).collect();
+    if !names.contains(DB_NAME) || !names.contains(KEYS_NAME) {
+        return Err(damaged("thiếu cơ sở dữ liệu hoặc tệp khóa"));
+    }
+    for (name, _) in &manifest.members {
+        let member = zip.by_name(name).map_err(|_| damaged(&format!("thiếu {name}")))?;
+        // The app stores every member as it is (it is encrypted already): a compressed one,
+        // which could inflate without end, is not the app's.
+        if member.compression() != zip::CompressionMethod::Stored {
+            return Err(damaged(&format!("{name} bị nén, không phải do ứng dụng tạo")));
+        }
+    }
+    Ok((zip, manifest))
 }
 
 /// What a restore switches: the prepared data, and where the live data goes.
@@ -602,6 +658,23 @@ pub async fn daily(store: &Store, actor: &Actor) -> Result<Option<Made>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn zip_of(manifest: &[u8]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file(MANIFEST, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(manifest).unwrap();
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_manifest_of_millions_of_tiny_members_is_refused_as_it_is_read() {
+        let members = vec![["", ""]; MAX_MEMBERS + 1];
+        let manifest = serde_json::to_vec(&serde_json::json!({ "format": 1, "ward": "w", "made_at": "t", "members": members })).unwrap();
+        let err = inspect(std::io::Cursor::new(zip_of(&manifest))).unwrap_err();
+        assert!(err.to_string().contains("mục lục kê hơn 200.000 tệp"), "{err}");
+        let bare = serde_json::to_vec(&serde_json::json!({ "format": 1, "ward": "w", "made_at": "t", "members": [] })).unwrap();
+        assert!(inspect(std::io::Cursor::new(zip_of(&bare))).unwrap_err().to_string().contains("thiếu cơ sở dữ liệu"));
+    }
 
     #[test]
     fn sizes_read_as_vietnamese_write_them() {
