@@ -81,6 +81,9 @@ pub enum Error {
     /// A plan file could not be understood.
     #[error(transparent)]
     Import(#[from] crate::plan::import::ImportError),
+    /// A spreadsheet that could not be read, or that went past a limit.
+    #[error(transparent)]
+    Sheet(#[from] crate::sheet::SheetError),
     /// A record is missing.
     #[error("Không tìm thấy {what}.")]
     NotFound {
@@ -169,7 +172,7 @@ impl Error {
             Error::File { .. } => ErrorCode::File,
             Error::Import(_) => ErrorCode::UnreadablePlan,
             Error::NotFound { .. } => ErrorCode::NotFound,
-            Error::Invalid(_) => ErrorCode::InvalidInput,
+            Error::Invalid(_) | Error::Sheet(_) => ErrorCode::InvalidInput,
             Error::Sign(_) => ErrorCode::Certificate,
             Error::Verify(_) => ErrorCode::Signature,
             Error::NotIssuingOffice => ErrorCode::NotIssuingOffice,
@@ -189,6 +192,7 @@ impl Error {
     pub fn payload(&self) -> ErrorPayload {
         let field = match self {
             Error::Invalid(i) => Some(i.field.to_owned()),
+            Error::Sheet(_) => Some("file".to_owned()),
             Error::Sign(s) => s.field().map(str::to_owned),
             _ => None,
         };

@@ -6,9 +6,7 @@
 //! write; [`commit`] writes the good rows in one transaction, or nothing.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
 
-use calamine::{Data, Reader};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -16,6 +14,8 @@ use ts_rs::TS;
 use super::index::{same_birth, Entry, Index};
 use super::{validate, Birth, ChildInput, Circumstance, Guardian, Household, Sex, Valid, ValidSpan};
 use crate::auth::{Actor, Need};
+use crate::limits::Limits;
+use crate::sheet::{self, Value};
 use crate::store::{Source, Store};
 use crate::text::legacy::{self, Legacy};
 use crate::text::{self, InvalidInput};
@@ -23,9 +23,7 @@ use crate::ward::{self, Unit, UnitKind};
 use crate::Result;
 
 /// The most rows one import takes; a larger register is imported in parts.
-pub const MAX_ROWS: usize = 20_000;
-/// The most a workbook may inflate to when unzipped; beyond it the file is refused unread.
-const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_ROWS: usize = Limits::DEFAULT.max_rows;
 /// How many rows the preview shows; the problems are all listed.
 const PREVIEW_ROWS: usize = 200;
 
@@ -139,23 +137,14 @@ enum Cell {
 }
 
 impl Cell {
-    fn of(d: &Data) -> Cell {
-        match d {
-            Data::Empty | Data::Error(_) => Cell::Empty,
-            Data::String(s) if s.trim().is_empty() => Cell::Empty,
-            Data::String(s) => Cell::Text(s.clone()),
-            Data::Int(i) => Cell::Number(*i as f64),
-            Data::Float(f) => Cell::Number(*f),
-            Data::Bool(true) => Cell::Text("x".into()),
-            Data::Bool(false) => Cell::Empty,
-            // Knows the workbook's date system (1900 or 1904).
-            Data::DateTime(dt) if dt.is_datetime() => {
-                let (y, m, d, ..) = dt.to_ymd_hms_milli();
-                NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32).map(Cell::Date).unwrap_or(Cell::Number(dt.as_f64()))
-            }
-            Data::DateTime(dt) => Cell::Number(dt.as_f64()),
-            Data::DateTimeIso(s) => NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").map(Cell::Date).unwrap_or(Cell::Text(s.clone())),
-            Data::DurationIso(s) => Cell::Text(s.clone()),
+    fn of(v: &Value) -> Cell {
+        match v {
+            Value::Error | Value::Bool(false) => Cell::Empty,
+            Value::Text(s) if s.trim().is_empty() => Cell::Empty,
+            Value::Text(s) => Cell::Text(s.clone()),
+            Value::Number(n) => Cell::Number(*n),
+            Value::Date(d) => Cell::Date(*d),
+            Value::Bool(true) => Cell::Text("x".into()),
         }
     }
 
@@ -180,23 +169,11 @@ fn serial_date(serial: f64) -> Option<NaiveDate> {
 
 /// The column letters Excel shows: A … Z, AA …
 pub fn column_letter(index: usize) -> String {
-    let mut n = index + 1;
-    let mut s = Vec::new();
-    while n > 0 {
-        let r = (n - 1) % 26;
-        s.push(b'A' + r as u8);
-        n = (n - 1) / 26;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
+    sheet::column_letter(u32::try_from(index).unwrap_or(u32::MAX))
 }
 
 fn unreadable(message: impl Into<String>) -> crate::Error {
     InvalidInput::new("file", message).into()
-}
-
-fn cut_short() -> crate::Error {
-    unreadable("Tệp sổ tính bị hỏng hoặc bị cắt ngắn (chưa tải về hết?); hãy lấy lại tệp gốc.")
 }
 
 /// What a hand-written cell says when it means "none": empty, "0", "-", "không".
@@ -207,50 +184,6 @@ fn means_none(cell: &str) -> bool {
 /// The message of an import stopped by its bad rows.
 pub fn stopped(bad_rows: u32) -> String {
     format!("{bad_rows} dòng có lỗi nên chưa nhập dòng nào.")
-}
-
-/// Refuses, before anything is unpacked into memory, a zipped workbook (.xlsx, .ods) that
-/// inflates beyond reason: each part is inflated into nothing, counting, up to the limit.
-fn refuse_zip_bomb(bytes: &[u8]) -> Result<()> {
-    if !bytes.starts_with(b"PK\x03\x04") {
-        return Ok(());
-    }
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| cut_short())?;
-    let mut total: u64 = 0;
-    for i in 0..zip.len() {
-        let entry = zip.by_index(i).map_err(|_| cut_short())?;
-        let room = MAX_INFLATED_BYTES.saturating_sub(total) + 1;
-        let inflated = std::io::copy(&mut entry.take(room), &mut std::io::sink()).map_err(|_| cut_short())?;
-        total += inflated;
-        if total > MAX_INFLATED_BYTES {
-            return Err(unreadable(format!(
-                "Tệp sổ tính giải nén ra hơn {} MB, quá lớn cho một danh sách trẻ em (có thể là tệp độc hại); tệp không được mở.",
-                MAX_INFLATED_BYTES / 1024 / 1024
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// The sheets of a workbook, opened from its bytes.
-fn open(bytes: &[u8]) -> Result<calamine::Sheets<Cursor<&[u8]>>> {
-    refuse_zip_bomb(bytes)?;
-    calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| {
-        // Guessing the format hides why each reader refused: ask the two that know passwords.
-        let xlsx = calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(Cursor::new(bytes)).err().map(|e| e.to_string());
-        let xls = calamine::open_workbook_from_rs::<calamine::Xls<_>, _>(Cursor::new(bytes)).err().map(|e| e.to_string());
-        if [xlsx, xls].iter().flatten().any(|e| e.contains("password")) {
-            password_protected()
-        } else if bytes.starts_with(b"PK\x03\x04") {
-            cut_short()
-        } else {
-            unreadable("Tệp không phải sổ tính Excel (.xlsx, .xls) hay LibreOffice (.ods), hoặc đã bị hỏng. Hãy mở tệp trong Excel, lưu lại dạng .xlsx rồi nhập.")
-        }
-    })
-}
-
-fn password_protected() -> crate::Error {
-    unreadable("Sổ tính có đặt mật khẩu. Hãy mở tệp trong Excel, bỏ mật khẩu, lưu lại rồi nhập.")
 }
 
 /// One sheet, read into cells, with the header row found.
@@ -268,29 +201,19 @@ struct Table {
     reading: legacy::SheetReading,
 }
 
-fn read_table(bytes: &[u8], sheet: Option<&str>) -> Result<Table> {
-    let mut book = open(bytes)?;
-    let sheets = book.sheet_names();
-    let name = match sheet.filter(|s| !s.is_empty()) {
-        Some(s) if sheets.iter().any(|n| n == s) => s.to_owned(),
-        Some(s) => return Err(unreadable(format!("Sổ tính không có trang “{s}”; các trang: {}.", sheets.join(", ")))),
-        None => sheets.first().cloned().ok_or_else(|| unreadable("Sổ tính không có trang nào."))?,
-    };
-    let range = book.worksheet_range(&name).map_err(|e| {
-        if e.to_string().contains("password") {
-            password_protected()
-        } else {
-            unreadable(format!("Không đọc được trang “{name}”: tệp bị hỏng hoặc bị cắt ngắn."))
-        }
-    })?;
-    let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-    let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
+fn read_table(bytes: &[u8], sheet: Option<&str>, limits: &Limits) -> Result<Table> {
+    let read = sheet::read(bytes, sheet, limits)?;
+    let name = read.name;
     let mut rows: Vec<(usize, Vec<Cell>)> = Vec::new();
-    for (i, r) in range.rows().enumerate() {
-        let mut cells: Vec<Cell> = std::iter::repeat_n(Cell::Empty, first_col).collect();
-        cells.extend(r.iter().map(Cell::of));
+    for row in read.rows {
+        // Laid out up to the row's last filled cell, as the reader counted them.
+        let width = row.cells.last().map(|(c, _)| *c as usize + 1).unwrap_or(0);
+        let mut cells = vec![Cell::Empty; width];
+        for (c, v) in &row.cells {
+            cells[*c as usize] = Cell::of(v);
+        }
         if cells.iter().any(|c| *c != Cell::Empty) {
-            rows.push((first_row + i + 1, cells));
+            rows.push((row.index as usize + 1, cells));
         }
     }
     // The header is the first row near the top where two or more cells read as known headers,
@@ -298,14 +221,14 @@ fn read_table(bytes: &[u8], sheet: Option<&str>) -> Result<Table> {
     let header_at = rows.iter().take(20).position(|(_, cells)| looks_like_header(cells)).unwrap_or(0);
     let (header_row, header_cells) = rows.get(header_at).cloned().unwrap_or((1, Vec::new()));
     let data: Vec<(usize, Vec<Cell>)> = rows.into_iter().skip(header_at + 1).filter(|(_, cells)| !is_not_a_child(cells)).collect();
-    if data.len() > MAX_ROWS {
+    if data.len() > limits.max_rows {
         return Err(unreadable(format!(
             "Trang “{name}” có {} dòng dữ liệu; mỗi lần nhập nhiều nhất {} dòng. Hãy chia danh sách thành nhiều tệp rồi nhập lần lượt.",
             text::grouped(data.len() as i64),
-            text::grouped(MAX_ROWS as i64)
+            text::grouped(limits.max_rows as i64)
         )));
     }
-    let width = data.iter().map(|(_, c)| c.len()).chain([header_cells.len()]).max().unwrap_or(0);
+    let width = data.iter().map(|(_, c)| c.len()).chain([header_cells.len(), read.width as usize]).max().unwrap_or(0);
     let reading = sheet_reading(&header_cells, &data, width);
     let legacy_of: Vec<Option<Legacy>> = reading.columns.iter().map(|c| c.encoding()).collect();
     let headers = (0..width)
@@ -325,7 +248,7 @@ fn read_table(bytes: &[u8], sheet: Option<&str>) -> Result<Table> {
             }
         })
         .collect();
-    Ok(Table { sheets, sheet: name, header_row, headers, rows: data, legacy: legacy_of, reading })
+    Ok(Table { sheets: read.sheets, sheet: name, header_row, headers, rows: data, legacy: legacy_of, reading })
 }
 
 /// The legacy encoding of the sheet, decided on the evidence of all its columns (each with its
@@ -941,7 +864,7 @@ async fn plan(store: &Store, bytes: &[u8], choice: &ImportChoice, today: NaiveDa
 
 /// The rows read and checked on their own, not yet against the register.
 async fn parse(store: &Store, bytes: &[u8], choice: &ImportChoice, today: NaiveDate) -> Result<(Table, Vec<Option<ImportField>>, Vec<Parsed>)> {
-    let table = read_table(bytes, Some(&choice.sheet))?;
+    let table = read_table(bytes, Some(&choice.sheet), &Limits::DEFAULT)?;
     let mapping = mapping_for(store, &table, choice.mapping.as_ref()).await?;
     let groups: Vec<Unit> = ward::units_in(store.pool()).await?.into_iter().filter(|u| u.kind == UnitKind::ResidentialGroup).collect();
     let parsed = parse_rows(&table, &mapping, &groups, today);

@@ -2,8 +2,10 @@
 //! the labels Word's automatic list numbering draws ("I.", "1.", "a)") put back in front, as a
 //! typed plan has them.
 //!
-//! A .docx is a zip: what is decompressed is capped ([`MAX_XML_BYTES`]), so a small hostile
-//! file cannot inflate into gigabytes; it is refused at once.
+//! A .docx is a zip: what is decompressed is capped ([`Limits::max_part_bytes`]), and so is the
+//! text made from it, list labels included ([`Limits::max_expanded_chars`]): a label of a
+//! million "%1" drawn for every paragraph would otherwise make gigabytes of text. A small hostile
+//! file is refused at once.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -11,36 +13,43 @@ use std::io::Read;
 use quick_xml::events::{BytesStart, Event};
 
 use super::import::ImportError;
+use crate::limits::{Counter, Exceeded, Limits};
 
-/// The most XML read from one part of a .docx. A plan's text is well under a few MB; its XML,
-/// with Word's markup, under ten times that.
-pub const MAX_XML_BYTES: u64 = 32 * 1024 * 1024;
+/// The most XML read from one part of a .docx (the app's [`Limits`]). A plan's text is well
+/// under a few MB; its XML, with Word's markup, under ten times that.
+pub const MAX_XML_BYTES: u64 = Limits::DEFAULT.max_part_bytes;
 
-/// The document's paragraphs as lines of plain text.
+/// The document's paragraphs as lines of plain text, within the app's limits.
 pub fn paragraphs(bytes: &[u8]) -> Result<String, ImportError> {
+    paragraphs_within(bytes, &Limits::DEFAULT)
+}
+
+/// The document's paragraphs as lines of plain text, within `limits`.
+pub fn paragraphs_within(bytes: &[u8], limits: &Limits) -> Result<String, ImportError> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| ImportError::NotADocx)?;
-    let document = read_part(&mut zip, "word/document.xml")?.ok_or(ImportError::NotADocx)?;
-    let numbering = match read_part(&mut zip, "word/numbering.xml")? {
+    let document = read_part(&mut zip, "word/document.xml", limits)?.ok_or(ImportError::NotADocx)?;
+    let numbering = match read_part(&mut zip, "word/numbering.xml", limits)? {
         Some(xml) => Numbering::parse(&xml)?,
         None => Numbering::default(),
     };
-    text_of(&document, numbering)
+    text_of(&document, numbering, limits)
 }
 
 /// One part of the zip, read up to the cap; `None` when the part is missing.
-fn read_part(zip: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>, name: &str) -> Result<Option<String>, ImportError> {
+fn read_part(zip: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>, name: &str, limits: &Limits) -> Result<Option<String>, ImportError> {
     let entry = match zip.by_name(name) {
         Ok(entry) => entry,
         Err(zip::result::ZipError::FileNotFound) => return Ok(None),
         Err(_) => return Err(ImportError::NotADocx),
     };
-    if entry.size() > MAX_XML_BYTES {
+    let cap = limits.max_part_bytes;
+    if entry.size() > cap {
         return Err(ImportError::TooLarge);
     }
     let mut xml = String::new();
     // The declared size may lie: stop reading one byte past the cap whatever it says.
-    entry.take(MAX_XML_BYTES + 1).read_to_string(&mut xml).map_err(|_| ImportError::NotADocx)?;
-    if xml.len() as u64 > MAX_XML_BYTES {
+    entry.take(cap.saturating_add(1)).read_to_string(&mut xml).map_err(|_| ImportError::NotADocx)?;
+    if xml.len() as u64 > cap {
         return Err(ImportError::TooLarge);
     }
     Ok(Some(xml))
@@ -128,14 +137,15 @@ impl Numbering {
         Ok(n)
     }
 
-    /// The label of the next paragraph of list `num_id` at level `ilvl` ("II.", "3.", "b)").
-    fn next_label(&mut self, num_id: &str, ilvl: u32) -> Option<String> {
+    /// The label of the next paragraph of list `num_id` at level `ilvl` ("II.", "3.", "b)"),
+    /// its characters counted in `drawn` as they are made.
+    fn next_label(&mut self, num_id: &str, ilvl: u32, drawn: &mut Counter) -> Result<Option<String>, Exceeded> {
         // Word has nine levels, 0–8; anything else is not a list Word drew.
         if ilvl > 8 {
-            return None;
+            return Ok(None);
         }
-        let (abstract_id, overrides) = self.instances.get(num_id)?;
-        let levels = self.abstracts.get(abstract_id)?;
+        let Some((abstract_id, overrides)) = self.instances.get(num_id) else { return Ok(None) };
+        let Some(levels) = self.abstracts.get(abstract_id) else { return Ok(None) };
         // Plans count in the tens; a huge start is a broken or hostile file.
         let start_of = |l: u32| overrides.get(&l).copied().or_else(|| levels.get(&l).map(|x| x.start)).unwrap_or(1).min(MAX_START);
         let counters = self.counters.entry(num_id.to_owned()).or_default();
@@ -146,17 +156,42 @@ impl Numbering {
         }
         counters.truncate(depth);
         counters[ilvl as usize] = counters[ilvl as usize].saturating_add(1).min(MAX_START);
-        let level = levels.get(&ilvl)?;
+        let Some(level) = levels.get(&ilvl) else { return Ok(None) };
         if level.format == "bullet" || level.format == "none" {
-            return (level.format == "bullet").then(|| "-".to_owned());
+            return Ok((level.format == "bullet").then(|| "-".to_owned()));
         }
-        let mut label = level.text.clone();
-        for (l, count) in counters.iter().enumerate() {
-            let format = levels.get(&(l as u32)).map(|x| x.format.as_str()).unwrap_or("decimal");
-            label = label.replace(&format!("%{}", l + 1), &format_number(*count, format));
-        }
-        Some(label)
+        let numbers: Vec<String> = counters
+            .iter()
+            .enumerate()
+            .map(|(l, count)| format_number(*count, levels.get(&(l as u32)).map(|x| x.format.as_str()).unwrap_or("decimal")))
+            .collect();
+        draw_label(&level.text, &numbers, drawn).map(Some)
     }
+}
+
+/// A level's text ("%1.%2.") with each "%n" replaced by the count of level n, counting every
+/// character made; a "%n" of a level deeper than the paragraph's stays as written.
+fn draw_label(text: &str, numbers: &[String], drawn: &mut Counter) -> Result<String, Exceeded> {
+    let mut label = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let number = match chars.peek() {
+            Some(d) if c == '%' => d.to_digit(10).filter(|d| *d >= 1).and_then(|d| numbers.get(d as usize - 1)),
+            _ => None,
+        };
+        match number {
+            Some(n) => {
+                chars.next();
+                drawn.add(n.chars().count() as u64)?;
+                label.push_str(n);
+            }
+            None => {
+                drawn.add(1)?;
+                label.push(c);
+            }
+        }
+    }
+    Ok(label)
 }
 
 /// The largest list number drawn.
@@ -195,9 +230,11 @@ fn letters(n: u32) -> String {
     std::iter::repeat_n(letter, ((n - 1) / 26 + 1) as usize).collect()
 }
 
-fn text_of(xml: &str, mut numbering: Numbering) -> Result<String, ImportError> {
+fn text_of(xml: &str, mut numbering: Numbering, limits: &Limits) -> Result<String, ImportError> {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut out = String::new();
+    // Every character of the text made, labels included.
+    let mut drawn = Counter::new(limits.max_expanded_chars, Exceeded::ExpandedChars { limit: limits.max_expanded_chars });
     let mut paragraph = String::new();
     let (mut in_text, mut in_numbering) = (false, false);
     let (mut num_id, mut ilvl): (Option<String>, u32) = (None, 0);
@@ -217,11 +254,16 @@ fn text_of(xml: &str, mut numbering: Numbering) -> Result<String, ImportError> {
             }
             Event::Empty(e) if in_numbering && e.name().as_ref() == b"w:numId" => num_id = attr(&e, b"w:val"),
             Event::End(e) if e.name().as_ref() == b"w:p" => {
-                let label = num_id.as_deref().filter(|id| *id != "0").and_then(|id| numbering.next_label(id, ilvl));
+                let label = match num_id.as_deref().filter(|id| *id != "0") {
+                    Some(id) => numbering.next_label(id, ilvl, &mut drawn)?,
+                    None => None,
+                };
                 if let Some(label) = label.filter(|_| !paragraph.trim().is_empty()) {
                     out.push_str(&label);
                     out.push(' ');
+                    drawn.add(1)?;
                 }
+                drawn.add(paragraph.chars().count() as u64 + 1)?;
                 out.push_str(&paragraph);
                 out.push('\n');
             }
@@ -246,5 +288,15 @@ mod tests {
         assert_eq!(format_number(2, "lowerLetter"), "b");
         assert_eq!(letters(27), "aa");
         assert_eq!(format_number(3, "decimal"), "3");
+    }
+
+    #[test]
+    fn labels_are_drawn_and_counted() {
+        let numbers = ["II".to_owned(), "3".to_owned()];
+        let mut drawn = Counter::new(100, Exceeded::ExpandedChars { limit: 100 });
+        assert_eq!(draw_label("%1.%2.%3%", &numbers, &mut drawn).unwrap(), "II.3.%3%");
+        assert_eq!(drawn.used(), 8);
+        let mut small = Counter::new(10, Exceeded::ExpandedChars { limit: 10 });
+        assert_eq!(draw_label(&"%1".repeat(6), &numbers, &mut small), Err(Exceeded::ExpandedChars { limit: 10 }));
     }
 }

@@ -28,6 +28,9 @@ pub enum ImportError {
     /// A file, or a part of a .docx, far larger than any plan (perhaps made to exhaust memory).
     #[error("Tệp quá lớn đối với một kế hoạch (quá {} MB khi giải nén). Hãy kiểm tra lại tệp, hoặc chép phần kế hoạch sang một tệp Word mới.", super::docx::MAX_XML_BYTES / 1024 / 1024)]
     TooLarge,
+    /// A limit passed while reading (the text made from a Word file, list labels included).
+    #[error(transparent)]
+    Limit(#[from] crate::limits::Exceeded),
     /// An extension the importer does not read.
     #[error("Chỉ nhập được kế hoạch dạng .txt hoặc .docx.")]
     UnknownFormat,
@@ -225,12 +228,17 @@ impl PlanDraft {
 
 /// Reads a plan from a file's bytes; `file_name` tells .txt from .docx.
 pub fn read_file(file_name: &str, bytes: &[u8]) -> Result<PlanDraft, ImportError> {
-    if bytes.len() as u64 > super::docx::MAX_XML_BYTES {
+    read_file_within(file_name, bytes, &crate::limits::Limits::DEFAULT)
+}
+
+/// Reads a plan from a file's bytes within `limits`; `file_name` tells .txt from .docx.
+pub fn read_file_within(file_name: &str, bytes: &[u8], limits: &crate::limits::Limits) -> Result<PlanDraft, ImportError> {
+    if bytes.len() as u64 > limits.max_part_bytes {
         return Err(ImportError::TooLarge);
     }
     let lower = file_name.to_lowercase();
     let text = if lower.ends_with(".docx") {
-        super::docx::paragraphs(bytes)?
+        super::docx::paragraphs_within(bytes, limits)?
     } else if lower.ends_with(".txt") || lower.ends_with(".md") {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         String::from_utf8(bytes.to_vec()).map_err(|_| ImportError::NotText)?

@@ -655,3 +655,166 @@ async fn a_register_typed_in_tcvn3_reads_its_short_group_cells_in_tcvn3_too() {
     assert_eq!(page.child.address, "Số 5 hẻm 30 Nguyễn Nghiêm");
     assert_eq!(page.child.guardians[0].name, "Lê Thị Hoa");
 }
+
+/// A zipped workbook of the given parts, as Excel lays it out.
+fn zipped(parts: &[(&str, &str)]) -> Vec<u8> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, body) in parts {
+        z.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut z, body.as_bytes()).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+/// An .xlsx of one sheet: its XML (inside `<worksheet>`) and its shared strings.
+fn xlsx_of(sheet: &str, shared: &[&str]) -> Vec<u8> {
+    let strings: String = shared.iter().map(|s| format!("<si><t>{s}</t></si>")).collect();
+    zipped(&[
+        ("[Content_Types].xml", r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#),
+        ("xl/workbook.xml", r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Trẻ em" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
+        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
+        ("xl/sharedStrings.xml", &format!(r#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{strings}</sst>"#)),
+        ("xl/worksheets/sheet1.xml", &format!(r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{sheet}</worksheet>"#)),
+    ])
+}
+
+/// The header and one child, as shared strings 0–5.
+const CHILD_ROWS: &str = r#"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row><row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2" t="s"><v>4</v></c><c r="C2" t="s"><v>5</v></c></row>"#;
+const CHILD_STRINGS: [&str; 6] = ["Họ và tên", "Ngày sinh", "Giới tính", "Lê Văn Bình", "01/01/2016", "Nam"];
+
+#[tokio::test]
+async fn a_sheet_declaring_the_whole_grid_reads_by_its_cells_and_cells_beyond_the_limit_are_refused() {
+    let t = ward().await;
+    let (s, o) = (&t.store, &t.officer);
+    // 1.8 KB that declared a dense range of 17 billion cells: the declaration is not read.
+    let declared = xlsx_of(&format!(r#"<dimension ref="A1:XFD1048576"/><sheetData>{CHILD_ROWS}</sheetData>"#), &CHILD_STRINGS);
+    assert!(declared.len() < 4096, "{} bytes", declared.len());
+    let preview = import::preview(s, o, &declared, &ImportChoice::default(), today()).await.unwrap();
+    assert_eq!((preview.total_rows, preview.good_rows), (1, 1), "{:#?}", preview.problems);
+    assert_eq!(preview.rows[0].full_name, "Lê Văn Bình");
+    // A filled cell in the grid's last corner is refused by the column limit, with the column said.
+    let corner = xlsx_of(
+        &format!(r#"<dimension ref="A1:XFD1048576"/><sheetData>{CHILD_ROWS}<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>"#),
+        &CHILD_STRINGS,
+    );
+    let refused = import::preview(s, o, &corner, &ImportChoice::default(), today()).await.unwrap_err();
+    assert!(refused.to_string().contains("dữ liệu ở cột XFD, vượt giới hạn 1.024 cột"), "{refused}");
+    assert_eq!(refused.payload().field.as_deref(), Some("file"));
+}
+
+#[tokio::test]
+async fn a_shared_string_used_a_million_times_over_is_refused_by_the_text_limit() {
+    let t = ward().await;
+    let (s, o) = (&t.store, &t.officer);
+    // One string of a million letters, used by 20,000 cells: 20 GB of text from a file of KBs.
+    let huge = "A".repeat(1_000_000);
+    let cells: String = (1..=20_000).map(|r| format!(r#"<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>"#)).collect();
+    let bytes = xlsx_of(&format!("<sheetData>{cells}</sheetData>"), &[&huge]);
+    assert!(bytes.len() < 200 * 1024, "{} bytes", bytes.len());
+    let started = std::time::Instant::now();
+    let refused = import::preview(s, o, &bytes, &ImportChoice::default(), today()).await.unwrap_err();
+    assert!(refused.to_string().contains("hơn 64 MB chữ, vượt giới hạn 64 MB chữ"), "{refused}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+}
+
+/// An .ods of one sheet whose `<table:table>` holds `rows`.
+fn ods_of(rows: &str) -> Vec<u8> {
+    zipped(&[
+        ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+        ("META-INF/manifest.xml", r#"<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#),
+        ("content.xml", &format!(
+            r#"<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="Trẻ em">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+        )),
+    ])
+}
+
+#[tokio::test]
+async fn rows_and_columns_repeated_to_the_end_of_the_grid_are_refused_by_the_cell_and_column_limits() {
+    let t = ward().await;
+    let (s, o) = (&t.store, &t.officer);
+    let cell = |t: &str| format!(r#"<table:table-cell office:value-type="string"><text:p>{t}</text:p></table:table-cell>"#);
+    let header = format!("<table:table-row>{}{}{}</table:table-row>", cell("Họ và tên"), cell("Ngày sinh"), cell("Giới tính"));
+    let child = format!("<table:table-row>{}{}{}</table:table-row>", cell("Lê Văn Bình"), cell("01/01/2016"), cell("Nam"));
+    // As LibreOffice saves: the rest of the grid as repeated empty rows and cells, which cost nothing.
+    let tail = r#"<table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#;
+    let saved = ods_of(&format!("{header}{child}{tail}"));
+    let preview = import::preview(s, o, &saved, &ImportChoice::default(), today()).await.unwrap();
+    assert_eq!((preview.total_rows, preview.good_rows), (1, 1), "{:#?}", preview.problems);
+    // A filled cell repeated across the grid's 16,384 columns, in a row repeated down its rows.
+    let filled = r#"<table:table-row table:number-rows-repeated="1048576"><table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>"#;
+    let refused = import::preview(s, o, &ods_of(filled), &ImportChoice::default(), today()).await.unwrap_err();
+    assert!(refused.to_string().contains("vượt giới hạn 1.024 cột"), "{refused}");
+    // Within the columns, the rows repeated: refused by the cells, at the limit.
+    let filled = r#"<table:table-row table:number-rows-repeated="1048576"><table:table-cell table:number-columns-repeated="1000" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>"#;
+    let started = std::time::Instant::now();
+    let refused = import::preview(s, o, &ods_of(&format!("{header}{filled}")), &ImportChoice::default(), today()).await.unwrap_err();
+    assert!(refused.to_string().contains("hơn 2.000.000 ô, vượt giới hạn 2.000.000 ô"), "{refused}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+}
+
+/// An Excel 97–2003 workbook (BIFF8) of one sheet, whose sheet records are `sheet`.
+fn xls_of(sheet: &[(u16, Vec<u8>)]) -> Vec<u8> {
+    fn record(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
+        out.extend(kind.to_le_bytes());
+        out.extend((data.len() as u16).to_le_bytes());
+        out.extend(data);
+    }
+    let bof = |dt: u16| [&0x0600u16.to_le_bytes()[..], &dt.to_le_bytes(), &[0u8; 12]].concat();
+    let name = b"Sheet1";
+    // BOF, BOUNDSHEET8 (its offset patched below), EOF.
+    let mut stream = Vec::new();
+    record(&mut stream, 0x0809, &bof(0x0005));
+    let boundsheet_at = stream.len() + 4;
+    record(&mut stream, 0x0085, &[&[0u8; 4][..], &[0, 0, name.len() as u8, 0], name].concat());
+    record(&mut stream, 0x000A, &[]);
+    let sheet_at = stream.len() as u32;
+    stream[boundsheet_at..boundsheet_at + 4].copy_from_slice(&sheet_at.to_le_bytes());
+    record(&mut stream, 0x0809, &bof(0x0010));
+    for (kind, data) in sheet {
+        record(&mut stream, *kind, data);
+    }
+    record(&mut stream, 0x000A, &[]);
+    let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    std::io::Write::write_all(&mut file.create_stream("/Workbook").unwrap(), &stream).unwrap();
+    file.flush().unwrap();
+    file.into_inner().into_inner()
+}
+
+/// A LABEL record: text typed in a cell.
+fn xls_label(row: u16, col: u16, text: &str) -> (u16, Vec<u8>) {
+    let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    (0x0204, [&row.to_le_bytes()[..], &col.to_le_bytes(), &[0, 0], &(text.encode_utf16().count() as u16).to_le_bytes(), &[1], &utf16].concat())
+}
+
+#[tokio::test]
+async fn an_old_excel_sheet_declaring_a_huge_dimension_reads_by_its_cells() {
+    let t = ward().await;
+    let (s, o) = (&t.store, &t.officer);
+    // DIMENSIONS: rows 0 to 4,294,967,294 (BIFF8 writes them in 32 bits), columns 0 to 255:
+    // a trillion cells declared by a file of a few KB.
+    let dimensions = (0x0200, [&0u32.to_le_bytes()[..], &u32::MAX.to_le_bytes(), &0u16.to_le_bytes(), &256u16.to_le_bytes(), &[0, 0]].concat());
+    let cells = [
+        xls_label(0, 0, "Họ và tên"),
+        xls_label(0, 1, "Ngày sinh"),
+        xls_label(0, 2, "Giới tính"),
+        xls_label(1, 0, "Lê Văn Bình"),
+        xls_label(1, 1, "01/01/2016"),
+        xls_label(1, 2, "Nam"),
+    ];
+    let bytes = xls_of(&[&[dimensions][..], &cells].concat());
+    let preview = import::preview(s, o, &bytes, &ImportChoice::default(), today()).await.unwrap();
+    assert_eq!((preview.total_rows, preview.good_rows), (1, 1), "{:#?}", preview.problems);
+    assert_eq!(preview.rows[0].full_name, "Lê Văn Bình");
+    // The real old workbook with its DIMENSIONS record rewritten to declare 4 billion rows
+    // reads as it did.
+    let mut real = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tre-em.xls")).unwrap();
+    let at = real.windows(4).position(|w| w == [0x00, 0x02, 0x0e, 0x00]).expect("a DIMENSIONS record") + 4;
+    real[at + 4..at + 8].copy_from_slice(&u32::MAX.to_le_bytes());
+    let preview = import::preview(s, o, &real, &ImportChoice::default(), today()).await.unwrap();
+    assert_eq!((preview.total_rows, preview.good_rows), (3, 3), "{:#?}", preview.problems);
+    // Cells far apart no longer make a dense range between them: one at the last column of an
+    // old sheet is laid out with its row alone.
+    let far = [&cells[..], &[xls_label(65_535, 255, "x")]].concat();
+    let preview = import::preview(s, o, &xls_of(&far), &ImportChoice::default(), today()).await.unwrap();
+    assert_eq!(preview.columns.len(), 256);
+}

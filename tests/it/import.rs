@@ -366,3 +366,38 @@ fn the_typed_seed_reads_as_it_always_did() {
     let from_docx = import::read_file("ke-hoach.docx", &docx_of(treem::demo::SEED_PLAN)).unwrap();
     assert_eq!(serde_json::to_value(from_docx).unwrap(), before);
 }
+
+/// A .docx whose one list level draws its label as "%1" a million times (2 MB of XML, a few KB
+/// zipped), over 20,000 numbered paragraphs: drawn in full, 20 billion characters.
+fn docx_with_a_label_of_a_million_counters() -> Vec<u8> {
+    use std::io::Write;
+    let numbering = format!(
+        r#"<w:numbering xmlns:w="w"><w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="{}"/></w:lvl></w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>"#,
+        "%1".repeat(1_000_000)
+    );
+    let paragraph = r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>Mục</w:t></w:r></w:p>"#;
+    let document = format!(r#"<w:document xmlns:w="w"><w:body>{}</w:body></w:document>"#, paragraph.repeat(20_000));
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut buf);
+    for (name, xml) in [("word/document.xml", document), ("word/numbering.xml", numbering)] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(xml.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    buf.into_inner()
+}
+
+#[test]
+fn a_list_label_that_expands_beyond_any_plan_is_refused_at_once() {
+    let docx = docx_with_a_label_of_a_million_counters();
+    assert!(docx.len() < 256 * 1024, "small on disk: {} bytes", docx.len());
+    let started = std::time::Instant::now();
+    let err = import::read_file("nhan.docx", &docx).unwrap_err();
+    assert_eq!(err, ImportError::Limit(treem::limits::Exceeded::ExpandedChars { limit: treem::limits::Limits::DEFAULT.max_expanded_chars }));
+    let message = treem::Error::from(err).payload().message;
+    assert!(message.contains("vượt giới hạn 8.388.608 ký tự"), "{message}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "refused at once: {:?}", started.elapsed());
+    // The same counting, with a smaller limit, stops a label well within the first paragraph.
+    let small = treem::limits::Limits { max_expanded_chars: 1000, ..treem::limits::Limits::DEFAULT };
+    assert!(matches!(treem::plan::docx::paragraphs_within(&docx, &small), Err(ImportError::Limit(_))));
+}
