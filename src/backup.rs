@@ -30,6 +30,11 @@ pub const EXTENSION: &str = "treembackup";
 /// The laptop preference naming a second folder for automatic backups.
 pub const FOLDER_PREFERENCE: &str = "backup_folder";
 const MANIFEST: &str = "manifest.json";
+/// Temporary copies a backup makes in the data folder start with this; removed at start.
+const TEMPORARY_PREFIX: &str = ".sao-luu-";
+/// A backup being written beside its target ends with this; removed at start.
+const PARTIAL_SUFFIX: &str = ".partial";
+
 const DB_NAME: &str = "treem.db";
 const KEYS_NAME: &str = "treem.keys";
 
@@ -38,8 +43,34 @@ struct Manifest {
     format: u32,
     ward: String,
     made_at: String,
-    /// Every other member with its SHA-256.
+    /// Every other member with its SHA-256, at most [`MAX_MEMBERS`] read.
+    #[serde(deserialize_with = "at_most_max_members")]
     members: Vec<(String, String)>,
+}
+
+const TOO_MANY_MEMBERS: &str = "too many members";
+
+/// The manifest's members, counted as they are read: a manifest of millions of tiny entries is
+/// refused before it is built.
+fn at_most_max_members<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<(String, String)>, D::Error> {
+    struct Counted;
+    impl<'de> serde::de::Visitor<'de> for Counted {
+        type Value = Vec<(String, String)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of names and hashes")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(pair) = seq.next_element()? {
+                if out.len() == MAX_MEMBERS {
+                    return Err(serde::de::Error::custom(TOO_MANY_MEMBERS));
+                }
+                out.push(pair);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Counted)
 }
 
 /// A backup made.
@@ -60,10 +91,15 @@ pub struct Made {
 
 /// Writes a backup of `store` to `target` (whole or not at all).
 pub async fn make(store: &Store, actor: &Actor, target: &Path) -> Result<Made> {
-    actor.require(Need::Sync)?;
+    crate::sync::require_whole_laptop(store, actor).await?;
     let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
-    let copy = dir.join(format!(".{}.db.tmp", crate::store::new_id()));
+    // The copy is made in a folder of the data folder (what a killed backup leaves is removed
+    // at start), never in the system's temporary one.
+    let work = store.data_dir().join(format!("{TEMPORARY_PREFIX}{}", crate::store::new_id()));
+    let _in_use = crate::files::mark_in_use(&work)?;
+    std::fs::create_dir_all(&work).map_err(|e| Error::file(&work, e))?;
+    let copy = work.join(DB_NAME);
     let made = async {
         let mut conn = store.pool().acquire().await?;
         sqlx::query(&format!("ATTACH DATABASE {} AS backup KEY {}", keyring::quoted(&copy), store.key().sqlcipher_pragma())).execute(&mut *conn).await?;
@@ -84,7 +120,6 @@ pub async fn make(store: &Store, actor: &Actor, target: &Path) -> Result<Made> {
         write_zip(store, &copy, &files, target)
     }
     .await;
-    let _ = std::fs::remove_file(&copy);
     let made = made?;
     let mut w = store.write(actor, Source::Window).await?;
     w.event("backup", "", Event::Backup, serde_json::json!({ "tệp": target.display().to_string() })).await?;
@@ -97,7 +132,8 @@ pub async fn make(store: &Store, actor: &Actor, target: &Path) -> Result<Made> {
 /// last; then renames it into place.
 fn write_zip(store: &Store, db_copy: &Path, files: &[String], target: &Path) -> Result<Made> {
     let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let partial = dir.join(format!(".{}.partial", crate::store::new_id()));
+    let partial = dir.join(format!(".{}{PARTIAL_SUFFIX}", crate::store::new_id()));
+    let _in_use = crate::files::mark_in_use(&partial)?;
     let written = (|| -> std::io::Result<i64> {
         let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(std::fs::File::create(&partial)?));
         // Everything in it is encrypted already: compressing would gain nothing.
@@ -161,116 +197,375 @@ fn size_text(bytes: u64) -> String {
     }
 }
 
-/// A backup opened and checked: its members, and the key an account's password unwrapped.
+/// The most a backup's manifest may take: a list of names and hashes (200 bytes each).
+const MAX_MANIFEST_BYTES: u64 = 64 << 20;
+/// The most members a backup may list: the database, the key ring, and the kept files.
+const MAX_MEMBERS: usize = 200_000;
+/// The most a key ring may take (a few hundred bytes an account).
+const MAX_KEYS_BYTES: u64 = 1 << 20;
+/// The most a backup's database may take (a ward of 100,000 children is ~180 MB).
+const MAX_DB_BYTES: u64 = 16 << 30;
+/// The most one kept file may take, sealed (the app keeps files up to 100 MB).
+const MAX_FILE_BYTES: u64 = crate::files::MAX_BYTES + 1024;
+/// The folders a restore prepares its data in, beside the live data, named with this prefix.
+const STAGING_PREFIX: &str = ".khoi-phuc-";
+/// The note a restore leaves while it switches the data: where the new data is, and where the
+/// old goes. Present at start, it means the switch was interrupted: it is finished then.
+const SWITCH_NOTE: &str = "khoi-phuc.json";
+/// The folders the data replaced by a restore is kept in, named with this prefix and the time.
+pub const ASIDE_PREFIX: &str = "truoc-khoi-phuc-";
+
+/// A backup opened and checked, its data prepared in a folder beside the live data; the folder
+/// is removed when this is dropped without being restored.
 pub struct Checked {
-    members: Vec<(String, Vec<u8>)>,
+    staging: PathBuf,
+    /// Removes the prepared folder when the restore is done or abandoned.
+    _in_use: crate::files::InUse,
     key: MasterKey,
     /// When it was made (UTC, RFC 3339).
     pub made_at: String,
+    /// The ward whose backup it is, by name ("Phường Cẩm Thành").
+    pub ward_name: String,
+    /// The ward's tag ([`crate::sync::file::ward_tag`]), to tell another ward's backup.
+    ward_tag: String,
+}
+
+impl Checked {
+    /// Whether the backup is of the ward whose data `store` holds.
+    pub fn of_ward(&self, store: &Store) -> bool {
+        self.ward_tag == crate::sync::file::ward_tag(store.key())
+    }
 }
 
 fn damaged(why: &str) -> Error {
     SyncError::DamagedBackup(why.to_owned()).into()
 }
 
-/// Opens a backup and checks it whole: every member against the manifest's hash, the
-/// password of `login` (an officer's account in the backup) against its key ring, and SQLite's
-/// integrity check of its database. Nothing is written but a temporary copy, removed after.
-pub async fn check(path: &Path, login: &str, password: &str) -> Result<Checked> {
-    let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| damaged("không phải tệp sao lưu của ứng dụng hoặc bị cắt ngắn"))?;
-    let mut read = |name: &str| -> Result<Vec<u8>> {
-        let mut member = zip.by_name(name).map_err(|_| damaged(&format!("thiếu {name}")))?;
-        let mut out = Vec::new();
-        member.read_to_end(&mut out).map_err(|_| damaged(&format!("không đọc được {name}")))?;
-        Ok(out)
-    };
-    let manifest: Manifest = serde_json::from_slice(&read(MANIFEST)?).map_err(|_| damaged("mục lục không đọc được"))?;
-    let mut members = Vec::new();
+/// Whether `name` is one a backup may hold: the database, the key ring, or a kept file as the
+/// store names them. Nothing else is ever written from a backup.
+fn member_name_ok(name: &str) -> bool {
+    name == DB_NAME || name == KEYS_NAME || crate::sync::kept_path(name)
+}
+
+/// Copies at most `max` bytes of `from` to a new file `to`, hashing them; refuses a member
+/// longer than its limit, whatever its header says.
+fn extract(from: &mut impl Read, to: &Path, max: u64, name: &str) -> Result<String> {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
+    }
+    let mut out = std::io::BufWriter::new(std::fs::File::create(to).map_err(|e| Error::file(to, e))?);
+    let mut hash = Sha256::new();
+    let mut limited = from.take(max + 1);
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total: u64 = 0;
+    loop {
+        let n = limited.read(&mut buf).map_err(|_| damaged(&format!("không đọc được {name}")))?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        if total > max {
+            return Err(damaged(&format!("{name} lớn quá giới hạn {} MB", max >> 20)));
+        }
+        hash.update(&buf[..n]);
+        crate::failpoint::disk_full_at("restore_extract").and_then(|_| out.write_all(&buf[..n])).map_err(|e| Error::file(to, e))?;
+    }
+    let file = out.into_inner().map_err(|e| Error::file(to, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::file(to, e))?;
+    Ok(hex::encode(hash.finalize()))
+}
+
+/// Opens a backup and checks it whole, preparing its data beside the live data of `db_path`
+/// (in the data folder, never the system's temporary folder): the manifest (read up to a limit
+/// before anything else), every member streamed to disk against its limit and the manifest's
+/// hash, the password of `login` (an officer's account in the backup) against its key ring,
+/// SQLite's integrity check of its database, and its version (a newer app's backup is refused
+/// here, before anything moves). The live data is not touched.
+pub async fn check(path: &Path, login: &str, password: &str, db_path: &Path) -> Result<Checked> {
+    let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
+    let (mut zip, manifest) = open_archive(std::io::BufReader::new(file))?;
+    let data_dir = crate::data_dir_of(db_path);
+    let staging = data_dir.join(format!("{STAGING_PREFIX}{}", crate::store::new_id()));
+    let in_use = crate::files::mark_in_use(&staging)?;
+    std::fs::create_dir_all(&staging).map_err(|e| Error::file(&staging, e))?;
+    // From here the prepared folder goes with `Checked`, or is removed on the way out.
+    let mut checked = Checked { staging, _in_use: in_use, key: MasterKey::generate(), made_at: manifest.made_at.clone(), ward_name: String::new(), ward_tag: manifest.ward.clone() };
     for (name, sha) in &manifest.members {
-        let bytes = read(name)?;
-        if hex::encode(Sha256::digest(&bytes)) != *sha {
+        let mut member = zip.by_name(name).map_err(|_| damaged(&format!("thiếu {name}")))?;
+        let max = match name.as_str() {
+            DB_NAME => MAX_DB_BYTES,
+            KEYS_NAME => MAX_KEYS_BYTES,
+            _ => MAX_FILE_BYTES,
+        };
+        if extract(&mut member, &checked.staging.join(name), max, name)? != *sha {
             return Err(damaged(&format!("{name} đã bị thay đổi")));
         }
-        if name != DB_NAME && name != KEYS_NAME && !name.starts_with("files/") || name.contains("..") {
-            return Err(damaged(&format!("tên lạ {name}")));
-        }
-        members.push((name.clone(), bytes));
     }
-    let member = |name: &str| members.iter().find(|(n, _)| n == name).map(|(_, b)| b.as_slice());
-    let (Some(db), Some(keys)) = (member(DB_NAME), member(KEYS_NAME)) else {
-        return Err(damaged("thiếu cơ sở dữ liệu hoặc tệp khóa"));
-    };
-    // The key ring and database are read from a private temporary folder.
-    let temp = std::env::temp_dir().join(format!("treem-restore-{}", crate::store::new_id()));
-    std::fs::create_dir_all(&temp).map_err(|e| Error::file(&temp, e))?;
-    let checked = async {
-        let db_path = temp.join(DB_NAME);
-        std::fs::write(&db_path, db).map_err(|e| Error::file(&db_path, e))?;
-        std::fs::write(keyring::path_beside(&db_path), keys).map_err(|e| Error::file(&db_path, e))?;
-        let login = auth::login_key(login).map_err(|_| Error::WrongPassword)?;
-        let (key, _) = KeyRing::unlock(&db_path, &login, password)?;
-        crate::store::keep_openssl_at_exit();
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db_path).pragma("key", key.sqlcipher_pragma()).connect().await?;
+    let db = checked.staging.join(DB_NAME);
+    let login = auth::login_key(login).map_err(|_| Error::WrongPassword)?;
+    let (key, _) = KeyRing::unlock(&db, &login, password)?;
+    crate::store::keep_openssl_at_exit();
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).pragma("key", key.sqlcipher_pragma()).connect().await?;
+    let read = async {
         let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut conn).await.map_err(|_| damaged("cơ sở dữ liệu không mở được"))?;
+        if integrity != "ok" {
+            return Err(damaged(&format!("SQLite báo: {integrity}")));
+        }
+        let version: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(&mut conn).await?;
+        if version.unwrap_or(0) > crate::store::newest_migration() {
+            return Err(Error::NewerDatabase);
+        }
         let role: Option<UserRole> = sqlx::query_scalar("SELECT role FROM users WHERE login = ? AND deleted_at IS NULL AND disabled_at IS NULL")
             .bind(&login)
             .fetch_optional(&mut conn)
             .await?;
-        conn.close().await?;
-        if integrity != "ok" {
-            return Err(damaged(&format!("SQLite báo: {integrity}")));
-        }
         if role != Some(UserRole::Officer) {
             return Err(Error::Forbidden("Chỉ tài khoản cán bộ phụ trách trong bản sao lưu mới khôi phục được bản sao lưu.".to_owned()));
         }
-        Ok(key)
+        let ward: Option<String> = sqlx::query_scalar("SELECT name FROM ward WHERE deleted_at IS NULL LIMIT 1").fetch_optional(&mut conn).await?;
+        Ok(ward.unwrap_or_default())
     }
     .await;
-    let _ = std::fs::remove_dir_all(&temp);
-    Ok(Checked { members, key: checked?, made_at: manifest.made_at })
+    conn.close().await?;
+    checked.ward_name = read?;
+    if crate::sync::file::ward_tag(&key) != checked.ward_tag {
+        return Err(damaged("mục lục ghi một phường khác với dữ liệu trong bản sao lưu"));
+    }
+    checked.key = key;
+    Ok(checked)
+}
+
+/// Whether `checked` may replace the data in use. With a session open on it, only an account
+/// that manages the ward's laptops restores, and another ward's backup only once the officer
+/// confirmed it, both wards named. With none (the data does not open), the backup's own
+/// officer's credentials, checked by [`check`], are what allows it.
+pub async fn may_restore(checked: &Checked, current: Option<(&Store, &Actor)>, other_ward_confirmed: bool) -> Result<()> {
+    let Some((store, actor)) = current else { return Ok(()) };
+    actor.require(Need::ManageDevices)?;
+    if other_ward_confirmed || checked.of_ward(store) {
+        return Ok(());
+    }
+    let current: Option<String> = sqlx::query_scalar("SELECT name FROM ward WHERE deleted_at IS NULL LIMIT 1").fetch_optional(store.pool()).await?;
+    Err(Error::OtherWardBackup { backup: checked.ward_name.clone(), current: current.unwrap_or_default() })
+}
+
+/// What a backup says of itself, read and checked before any password is asked.
+#[derive(Debug, Clone)]
+pub struct Inspected {
+    /// When it was made (UTC, RFC 3339).
+    pub made_at: String,
+    /// The kept files it holds.
+    pub files: usize,
+}
+
+/// Reads what a backup says of itself: the zip's directory and the manifest, every name and
+/// every member's storage checked, nothing unpacked.
+pub fn inspect<R: Read + std::io::Seek>(reader: R) -> Result<Inspected> {
+    let (_, manifest) = open_archive(reader)?;
+    Ok(Inspected { made_at: manifest.made_at, files: manifest.members.len().saturating_sub(2) })
+}
+
+/// The zip and its manifest, checked: read up to its limit, at most [`MAX_MEMBERS`] members
+/// counted as they are read, no newer format, only names a backup may hold, the database and
+/// key ring among them, and every member stored as it is.
+fn open_archive<R: Read + std::io::Seek>(reader: R) -> Result<(zip::ZipArchive<R>, Manifest)> {
+    let mut zip = zip::ZipArchive::new(reader).map_err(|_| damaged("không phải tệp sao lưu của ứng dụng hoặc bị cắt ngắn"))?;
+    let manifest: Manifest = {
+        let member = zip.by_name(MANIFEST).map_err(|_| damaged(&format!("thiếu {MANIFEST}")))?;
+        let mut bytes = Vec::new();
+        member.take(MAX_MANIFEST_BYTES + 1).read_to_end(&mut bytes).map_err(|_| damaged(&format!("không đọc được {MANIFEST}")))?;
+        if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+            return Err(damaged(&format!("mục lục lớn quá giới hạn {} MB", MAX_MANIFEST_BYTES >> 20)));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| {
+            if e.to_string().contains(TOO_MANY_MEMBERS) {
+                damaged(&format!("mục lục kê hơn {} tệp", crate::text::grouped(MAX_MEMBERS as i64)))
+            } else {
+                damaged("mục lục không đọc được")
+            }
+        })?
+    };
+    if manifest.format > 1 {
+        return Err(Error::NewerDatabase);
+    }
+    if let Some((name, _)) = manifest.members.iter().find(|(name, _)| !member_name_ok(name)) {
+        return Err(damaged(&format!("tên lạ {name}")));
+    }
+    let names: std::collections::HashSet<&str> = manifest.members.iter().map(|(n, _)| n.as_str()).collect();
+    if !names.contains(DB_NAME) || !names.contains(KEYS_NAME) {
+        return Err(damaged("thiếu cơ sở dữ liệu hoặc tệp khóa"));
+    }
+    for (name, _) in &manifest.members {
+        let member = zip.by_name(name).map_err(|_| damaged(&format!("thiếu {name}")))?;
+        // The app stores every member as it is (it is encrypted already): a compressed one,
+        // which could inflate without end, is not the app's.
+        if member.compression() != zip::CompressionMethod::Stored {
+            return Err(damaged(&format!("{name} bị nén, không phải do ứng dụng tạo")));
+        }
+    }
+    Ok((zip, manifest))
+}
+
+/// What a restore switches: the prepared data, and where the live data goes.
+#[derive(Debug, Serialize, Deserialize)]
+struct Switch {
+    /// The folder holding the backup's database and key ring, checked.
+    staging: PathBuf,
+    /// The folder the live database and key ring move to.
+    aside: PathBuf,
+}
+
+/// The database's files and the key ring: `(name as in the data folder, name as in the prepared
+/// or aside folder)`. The key ring goes last and comes back first: a key ring without its
+/// database is never left in place.
+fn switched_files(db_path: &Path) -> Vec<(PathBuf, String)> {
+    let mut out: Vec<(PathBuf, String)> = ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| {
+            let mut live = db_path.as_os_str().to_owned();
+            live.push(suffix);
+            (PathBuf::from(live), format!("{DB_NAME}{suffix}"))
+        })
+        .collect();
+    out.push((keyring::path_beside(db_path), KEYS_NAME.to_owned()));
+    out
 }
 
 /// Restores a checked backup as the database at `db_path` (the app's store must be closed).
-/// The current database and key ring are moved into a folder beside it, whose path is returned;
-/// kept files are added to those there (each named by its hash, so none is overwritten).
+/// Kept files are added to those there first (each named by its hash: none is overwritten).
+/// Then a note of the switch is written, the live database and key ring are moved into a
+/// folder beside them (whose path is returned), the prepared ones moved into place, and the
+/// note removed. Each step is a rename in the data folder: a restore killed at any step is
+/// finished at the next start ([`finish_interrupted`]); one that fails before the note (a full
+/// disk) leaves the live data as it was.
 pub async fn restore(checked: Checked, db_path: &Path) -> Result<Option<PathBuf>> {
     let _lock = keyring::lock_ring(db_path)?;
     let data_dir = crate::data_dir_of(db_path);
-    for (name, bytes) in checked.members.iter().filter(|(n, _)| n.starts_with("files/")) {
-        let target = data_dir.join(name);
-        if !target.exists() {
-            crate::files::write_whole(&target, bytes)?;
-        }
-    }
-    let keys = keyring::path_beside(db_path);
-    let aside = if db_path.exists() || keys.exists() {
-        let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string();
-        let folder = data_dir.join(format!("truoc-khoi-phuc-{stamp}"));
-        std::fs::create_dir_all(&folder).map_err(|e| Error::file(&folder, e))?;
-        let name = db_path.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| DB_NAME.into());
-        for suffix in ["", "-wal", "-shm"] {
-            let mut from = db_path.as_os_str().to_owned();
-            from.push(suffix);
-            let from = PathBuf::from(from);
-            if from.exists() {
-                let mut to = name.clone();
-                to.push(suffix);
-                std::fs::rename(&from, folder.join(to)).map_err(|e| Error::file(&from, e))?;
+    let files_dir = checked.staging.join("files");
+    crate::failpoint::disk_full_at("restore_files").map_err(|e| Error::file(&files_dir, e))?;
+    if files_dir.exists() {
+        for entry in walk(&files_dir)? {
+            let relative = entry.strip_prefix(&checked.staging).unwrap_or(&entry).to_path_buf();
+            let target = data_dir.join(&relative);
+            if !target.exists() {
+                if let Some(dir) = target.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
+                }
+                std::fs::copy(&entry, &target).map(|_| ()).map_err(|e| {
+                    let _ = std::fs::remove_file(&target);
+                    Error::file(&target, e)
+                })?;
             }
         }
-        if keys.exists() {
-            std::fs::rename(&keys, folder.join(KEYS_NAME)).map_err(|e| Error::file(&keys, e))?;
+    }
+    crate::failpoint::hit_named("restore_files_added");
+    let had_data = switched_files(db_path).iter().any(|(live, _)| live.exists());
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string();
+    let aside = data_dir.join(format!("{ASIDE_PREFIX}{stamp}"));
+    let switch = Switch { staging: checked.staging.clone(), aside: aside.clone() };
+    let note = serde_json::to_vec_pretty(&switch).expect("a switch serialises");
+    crate::failpoint::disk_full_at("restore_note").map_err(|e| Error::file(&data_dir.join(SWITCH_NOTE), e))?;
+    crate::files::write_whole(&data_dir.join(SWITCH_NOTE), &note)?;
+    crate::failpoint::hit_named("restore_noted");
+    switch_data(db_path, &switch)?;
+    // The prepared folder is now empty of what matters; `Checked` removes the rest.
+    drop(checked);
+    Ok(had_data.then_some(aside))
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(|e| Error::file(&d, e))? {
+            let path = entry.map_err(|e| Error::file(&d, e))?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
         }
-        Some(folder)
-    } else {
-        None
+    }
+    Ok(out)
+}
+
+/// Moves the live data aside and the prepared data into place, as `switch` says, then removes
+/// the note. Safe to run again from any point: each file moves only if it is still where it was.
+fn switch_data(db_path: &Path, switch: &Switch) -> Result<()> {
+    let data_dir = crate::data_dir_of(db_path);
+    let rename = |from: &Path, to: &Path| -> Result<()> {
+        std::fs::rename(from, to).map_err(|e| Error::file(from, e))?;
+        crate::files::sync_dir(&data_dir).map_err(|e| Error::file(&data_dir, e))
     };
-    let member = |name: &str| checked.members.iter().find(|(n, _)| n == name).map(|(_, b)| b.as_slice()).unwrap_or_default();
-    crate::files::write_whole(db_path, member(DB_NAME))?;
-    crate::files::write_whole(&keys, member(KEYS_NAME))?;
-    drop(checked.key);
-    Ok(aside)
+    let files = switched_files(db_path);
+    // The prepared database is in place once it has left its folder: from then on nothing
+    // live is moved aside again.
+    let prepared_left = !switch.staging.join(DB_NAME).exists();
+    if !prepared_left {
+        std::fs::create_dir_all(&switch.aside).map_err(|e| Error::file(&switch.aside, e))?;
+        for (live, name) in files.iter().rev() {
+            if live.exists() {
+                rename(live, &switch.aside.join(name))?;
+                crate::failpoint::hit_named(&format!("restore_aside_{name}"));
+            }
+        }
+    }
+    for (live, name) in &files {
+        let prepared = switch.staging.join(name);
+        if prepared.exists() {
+            rename(&prepared, live)?;
+            crate::failpoint::hit_named(&format!("restore_in_{name}"));
+        }
+    }
+    let note = data_dir.join(SWITCH_NOTE);
+    std::fs::remove_file(&note).map_err(|e| Error::file(&note, e))?;
+    crate::files::sync_dir(&data_dir).map_err(|e| Error::file(&data_dir, e))?;
+    let _ = std::fs::remove_dir_all(&switch.staging);
+    Ok(())
+}
+
+/// At start, before the data is opened: finishes a restore that was interrupted while it
+/// switched the data (its note is there), and removes what killed backups and restores left
+/// in the data folder (prepared folders, partial copies). Returns the folder the replaced data
+/// was kept in when a restore was finished.
+pub fn finish_interrupted(db_path: &Path) -> Result<Option<PathBuf>> {
+    let data_dir = crate::data_dir_of(db_path);
+    let note = data_dir.join(SWITCH_NOTE);
+    let mut finished = None;
+    if note.exists() {
+        let _lock = keyring::lock_ring(db_path)?;
+        let text = std::fs::read(&note).map_err(|e| Error::file(&note, e))?;
+        let switch: Switch = serde_json::from_slice(&text).map_err(|_| damaged("ghi chú khôi phục dở dang không đọc được"))?;
+        let inside = |p: &Path| p.parent() == Some(data_dir.as_path());
+        if !inside(&switch.staging) || !inside(&switch.aside) {
+            return Err(damaged("ghi chú khôi phục dở dang trỏ ra ngoài thư mục dữ liệu"));
+        }
+        switch_data(db_path, &switch)?;
+        finished = Some(switch.aside);
+    }
+    // Another process may be backing up or restoring right now: its work is locked.
+    crate::files::remove_left_behind(&data_dir, |name| name.starts_with(STAGING_PREFIX) || name.starts_with(TEMPORARY_PREFIX));
+    crate::files::remove_left_behind(&folder_at(&data_dir), |name| name.starts_with('.') && name.ends_with(PARTIAL_SUFFIX));
+    Ok(finished)
+}
+
+/// A folder where data replaced by a restore is kept, when no data is in place: a new ward
+/// must not be made over it (the officer moves it back, or restores).
+pub fn data_kept_aside(db_path: &Path) -> Option<PathBuf> {
+    if db_path.exists() || keyring::path_beside(db_path).exists() {
+        return None;
+    }
+    let data_dir = crate::data_dir_of(db_path);
+    let mut kept: Vec<PathBuf> = std::fs::read_dir(&data_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(ASIDE_PREFIX) && e.path().join(KEYS_NAME).exists())
+        .map(|e| e.path())
+        .collect();
+    kept.sort();
+    kept.pop()
 }
 
 /// A backup in a folder, as the backups page lists it.
@@ -290,7 +585,11 @@ pub struct Listed {
 
 /// The data folder's backup folder.
 pub fn folder_of(store: &Store) -> PathBuf {
-    store.data_dir().join("backups")
+    folder_at(store.data_dir())
+}
+
+fn folder_at(data_dir: &Path) -> PathBuf {
+    data_dir.join("backups")
 }
 
 fn listed(folder: &Path) -> Vec<Listed> {
@@ -345,6 +644,9 @@ fn prune(folder: &Path) -> Result<()> {
 
 /// Makes the day's automatic backup if the newest is older than a day (or there is none).
 pub async fn daily(store: &Store, actor: &Actor) -> Result<Option<Made>> {
+    if crate::sync::require_whole_laptop(store, actor).await.is_err() {
+        return Ok(None);
+    }
     let newest = listed(&folder_of(store)).into_iter().next();
     let fresh = newest.and_then(|n| std::fs::metadata(&n.path).ok()?.modified().ok()).is_some_and(|t| t.elapsed().is_ok_and(|e| e.as_secs() < 24 * 3600));
     if fresh {
@@ -356,6 +658,23 @@ pub async fn daily(store: &Store, actor: &Actor) -> Result<Option<Made>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn zip_of(manifest: &[u8]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file(MANIFEST, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(manifest).unwrap();
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_manifest_of_millions_of_tiny_members_is_refused_as_it_is_read() {
+        let members = vec![["", ""]; MAX_MEMBERS + 1];
+        let manifest = serde_json::to_vec(&serde_json::json!({ "format": 1, "ward": "w", "made_at": "t", "members": members })).unwrap();
+        let err = inspect(std::io::Cursor::new(zip_of(&manifest))).unwrap_err();
+        assert!(err.to_string().contains("mục lục kê hơn 200.000 tệp"), "{err}");
+        let bare = serde_json::to_vec(&serde_json::json!({ "format": 1, "ward": "w", "made_at": "t", "members": [] })).unwrap();
+        assert!(inspect(std::io::Cursor::new(zip_of(&bare))).unwrap_err().to_string().contains("thiếu cơ sở dữ liệu"));
+    }
 
     #[test]
     fn sizes_read_as_vietnamese_write_them() {

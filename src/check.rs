@@ -48,7 +48,10 @@ pub async fn run(store: &Store, actor: &Actor) -> Result<Report> {
 /// The check made on every start: all but the replay, which takes longer on a large database.
 /// Anyone logged in may be told their data is damaged.
 pub async fn quick(store: &Store) -> Result<Report> {
-    let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(store.pool()).await?;
+    let integrity: Vec<String> = match store.damaged_pages().await {
+        Some(found) => vec![found],
+        None => sqlx::query_scalar("PRAGMA integrity_check").fetch_all(store.pool()).await?,
+    };
     let (files, damaged_files) = files::damaged(store).await?;
     let chains = crate::audit::chains(store).await?;
     Ok(Report { integrity, files, damaged_files, chains, replay: None })

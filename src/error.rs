@@ -40,6 +40,10 @@ pub enum ErrorCode {
     Locked,
     /// A sync, join or backup file was refused; nothing changed.
     SyncFile,
+    /// The backup chosen is another ward's: restoring it needs the officer's confirmation.
+    OtherWardBackup,
+    /// The data was kept aside by a restore and nothing is in its place: no new ward is made.
+    DataKeptAside,
 }
 
 /// What crosses to the UI: `{code, message, field}`.
@@ -131,6 +135,23 @@ pub enum Error {
     /// A sync, join or backup file refused.
     #[error(transparent)]
     Sync(#[from] crate::sync::SyncError),
+    /// Pages of the database file are not as they were written.
+    #[error("Tệp dữ liệu bị hỏng ở một số trang ({0}), nên ứng dụng không ghi thêm gì vào đó. Hãy khôi phục từ bản sao lưu mới nhất: Đồng bộ, sao lưu → Sao lưu, kiểm tra → Khôi phục từ bản sao lưu.")]
+    DamagedPages(String),
+    /// Another ward's backup, chosen to replace this ward's data.
+    #[error("Bản sao lưu này là của «{backup}», khác phường đang dùng trên máy này («{current}»). Khôi phục sẽ thay toàn bộ dữ liệu của «{current}» bằng dữ liệu của «{backup}»; dữ liệu hiện có được cất sang một thư mục riêng. Chỉ khôi phục khi chắc chắn muốn như vậy.")]
+    OtherWardBackup {
+        /// The backup's ward.
+        backup: String,
+        /// The ward in use.
+        current: String,
+    },
+    /// No data in place, but a restore kept the earlier data aside in `folder`.
+    #[error("Không thấy dữ liệu của phường ở thư mục dữ liệu, nhưng dữ liệu trước một lần khôi phục vẫn được giữ tại {folder}. Ứng dụng không tạo phường mới đè lên: hãy chép các tệp treem.db và treem.keys trong thư mục đó về thư mục dữ liệu rồi mở lại, hoặc khôi phục từ một bản sao lưu.")]
+    DataKeptAside {
+        /// The folder holding it.
+        folder: String,
+    },
 }
 
 impl From<sqlx::migrate::MigrateError> for Error {
@@ -146,7 +167,7 @@ impl Error {
     /// The stable code of this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Database(_) | Error::Migrate(_) => ErrorCode::Database,
+            Error::Database(_) | Error::Migrate(_) | Error::DamagedPages(_) => ErrorCode::Database,
             Error::NewerDatabase => ErrorCode::NewerDatabase,
             Error::File { .. } => ErrorCode::File,
             Error::Import(_) => ErrorCode::UnreadablePlan,
@@ -162,6 +183,8 @@ impl Error {
             Error::DamagedKeyRing | Error::MissingKeyRing | Error::UnfinishedEncryption | Error::PlainDatabaseBesideKeyRing => ErrorCode::KeyRing,
             Error::Locked => ErrorCode::Locked,
             Error::Sync(_) => ErrorCode::SyncFile,
+            Error::OtherWardBackup { .. } => ErrorCode::OtherWardBackup,
+            Error::DataKeptAside { .. } => ErrorCode::DataKeptAside,
         }
     }
 

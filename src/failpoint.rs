@@ -31,3 +31,18 @@ pub(crate) fn hit_named(name: &str) {
 
 #[cfg(not(debug_assertions))]
 pub(crate) fn hit_named(_name: &str) {}
+
+/// `TREEM_DISK_FULL_AT=NAME` makes the named write fail as on a full disk (debug builds only):
+/// the tests fill the disk at each step of a restore.
+#[cfg(debug_assertions)]
+pub(crate) fn disk_full_at(name: &str) -> std::io::Result<()> {
+    if std::env::var("TREEM_DISK_FULL_AT").is_ok_and(|v| v == name) {
+        return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+    }
+    Ok(())
+}
+
+#[cfg(not(debug_assertions))]
+pub(crate) fn disk_full_at(_name: &str) -> std::io::Result<()> {
+    Ok(())
+}

@@ -15,6 +15,7 @@ use ts_rs::TS;
 
 use crate::auth::keyring::MasterKey;
 use crate::auth::{Actor, Need};
+use crate::store::writable::{LimitedWrites, Rule};
 use crate::store::{new_id, Cols, Write};
 use crate::Store;
 use crate::{Error, Result};
@@ -59,7 +60,21 @@ impl Upload<'_> {
 }
 
 /// Largest file kept (a scanned report can be big; a film is not evidence).
-const MAX_BYTES: u64 = 100 * 1024 * 1024;
+pub(crate) const MAX_BYTES: u64 = 100 * 1024 * 1024;
+
+/// What a collaborator's laptop may write of kept files: a new one (evidence it attached).
+pub(crate) const COLLABORATOR_WRITES: LimitedWrites = LimitedWrites {
+    table: "files",
+    insert: true,
+    update: false,
+    remove: false,
+    columns: &[
+        ("file_name", Rule::Text { required: true, max: 255 }),
+        ("stored_path", Rule::Text { required: true, max: 100 }),
+        ("sha256", Rule::Hex(64)),
+        ("size_bytes", Rule::Integer { min: 0, max: MAX_BYTES as i64 }),
+    ],
+};
 
 /// Copies `path` into the data folder and records it, inside the caller's write.
 pub(crate) async fn keep(w: &mut Write<'_>, path: &Path) -> Result<StoredFile> {
@@ -81,7 +96,8 @@ pub(crate) async fn keep_bytes(w: &mut Write<'_>, name: &str, bytes: &[u8]) -> R
     if bytes.len() as u64 > MAX_BYTES {
         return Err(too_big());
     }
-    let name = crate::text::nfc(name);
+    // A file's name is the system's, not typed here: what no stored text may hold is dropped.
+    let name: String = crate::text::nfc(name).chars().filter(|&c| !crate::text::forbidden(c)).collect();
     let file_name = if name.is_empty() { "tệp".to_owned() } else { name };
     let sha256 = hex::encode(Sha256::digest(bytes));
     let ext = Path::new(&file_name).extension().map(|e| format!(".{}", e.to_string_lossy().to_lowercase())).unwrap_or_default();
@@ -190,6 +206,66 @@ pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
+}
+
+/// Temporary work (a file or folder) marked as in use by a lock its process holds beside it,
+/// `<work>.lock`: the lock goes with the process, so what a killed process left is told from
+/// what another one is working on ([`remove_left_behind`]). Dropping it removes the work.
+pub(crate) struct InUse {
+    work: std::path::PathBuf,
+    lock: std::path::PathBuf,
+    _file: std::fs::File,
+}
+
+fn lock_path(work: &Path) -> std::path::PathBuf {
+    let mut name = work.as_os_str().to_owned();
+    name.push(".lock");
+    std::path::PathBuf::from(name)
+}
+
+/// Marks `work` (not yet made) as in use by this process.
+pub(crate) fn mark_in_use(work: &Path) -> Result<InUse> {
+    let lock = lock_path(work);
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock).map_err(|e| Error::file(&lock, e))?;
+    file.lock().map_err(|e| Error::file(&lock, e))?;
+    Ok(InUse { work: work.to_path_buf(), lock, _file: file })
+}
+
+impl Drop for InUse {
+    fn drop(&mut self) {
+        let _ = if self.work.is_dir() { std::fs::remove_dir_all(&self.work) } else { std::fs::remove_file(&self.work) };
+        let _ = std::fs::remove_file(&self.lock);
+    }
+}
+
+/// Removes the temporary work in `dir` whose name `is_work` accepts and whose process is gone
+/// (its lock is free, or it has none).
+pub(crate) fn remove_left_behind(dir: &Path, is_work: impl Fn(&str) -> bool) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !is_work(&name) || name.ends_with(".lock") {
+            continue;
+        }
+        let lock = lock_path(&entry.path());
+        let free = match std::fs::OpenOptions::new().write(true).open(&lock) {
+            Ok(f) => f.try_lock().is_ok(),
+            Err(_) => true,
+        };
+        if free {
+            let path = entry.path();
+            let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+            let _ = std::fs::remove_file(&lock);
+        }
+    }
+    // Locks whose work is gone.
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(work) = name.strip_suffix(".lock").filter(|w| is_work(w)) {
+            if !dir.join(work).exists() && std::fs::OpenOptions::new().write(true).open(entry.path()).is_ok_and(|f| f.try_lock().is_ok()) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
 }
 
 /// Writes `bytes` to `target` (a file the user chose) whole or not at all.

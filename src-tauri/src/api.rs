@@ -890,6 +890,9 @@ pub struct OpenedFile {
 }
 
 pub async fn start(state: &AppState, _req: ()) -> Result<Start> {
+    // A restore killed midway is finished before anything looks at the data; if that fails,
+    // logging in says why.
+    let _ = treem::backup::finish_interrupted(&state.db_path);
     let data_dir = state.db_path.parent().map(|p| p.display().to_string()).unwrap_or_default();
     let opened = state
         .take_opened()

@@ -231,6 +231,7 @@ commands! {
     set_seal(api::SealRequest) -> ();
     set_signature_image(api::SignatureImageRequest) -> ();
     children_search(treem::children::index::ChildQuery) -> treem::children::index::ChildList;
+    children_likely_duplicates(()) -> treem::children::index::LikelyDuplicates;
     child(api::ChildRequest) -> treem::children::ChildPage;
     child_check(api::ChildCheckRequest) -> treem::children::ChildCheck;
     child_add(treem::children::ChildInput) -> treem::children::Child;

@@ -383,6 +383,14 @@ fn a_workbook_imported_in_the_window_is_found_typing_without_tones() {
     s.find("[data-testid=demo-children]", Some(&format!("{} trẻ em mẫu", treem::demo::DEMO_CHILDREN)));
     s.screenshot("e2e-children.png");
 
+    // The records that look like one child, for the officer to look at (the demo's may hold some).
+    s.click(&s.find("[data-testid=children-duplicates]", None));
+    s.find("h1", Some("Hồ sơ có thể trùng"));
+    let said = s.text(&s.find("[data-testid=no-duplicates], [data-testid=duplicates-count]", None));
+    assert!(said.contains("Không thấy hồ sơ nào có thể trùng") || said.contains("cặp hồ sơ có thể trùng"), "{said}");
+    s.screenshot("e2e-children-duplicates.png");
+    s.script("location.hash = '#/tre-em';");
+
     // The wizard: the file, the columns guessed, every row checked, then the import.
     s.click(&s.find("[data-testid=children-import]", None));
     let picker = s.find("#children-file", None);

@@ -136,7 +136,8 @@ impl Actor {
             group_unit_id: user.group_unit_id.clone(),
             can: Need::ALL.iter().copied().filter(|n| user.role.allows(*n)).collect(),
             sees_child_notes: user.role != UserRole::Collaborator,
-            sees_sensitive_groups: user.role != UserRole::Collaborator,
+            // Those who read the register whole; a viewer reads no child, nor figures that tell them.
+            sees_sensitive_groups: matches!(user.role, UserRole::Officer | UserRole::Leader),
         }
     }
 
@@ -287,6 +288,16 @@ pub fn first_start(db_path: &Path) -> bool {
     !keyring::path_beside(db_path).exists()
 }
 
+/// Finishes a restore interrupted midway, then refuses to make a new ward where no data is in
+/// place but a restore kept the earlier data aside: the officer gets it back instead.
+pub(crate) fn refuse_over_kept_data(db_path: &Path) -> Result<()> {
+    crate::backup::finish_interrupted(db_path)?;
+    match crate::backup::data_kept_aside(db_path) {
+        Some(folder) => Err(Error::DataKeptAside { folder: folder.display().to_string() }),
+        None => Ok(()),
+    }
+}
+
 /// First start: creates the officer's account and the key ring, and encrypts the database
 /// (a new one, or the unencrypted one an older version left, which is copied encrypted,
 /// checked, then swapped in). Returns the opened store and the officer.
@@ -294,6 +305,7 @@ pub async fn set_up(db_path: &Path, login: &str, name: &str, password: &str) -> 
     let login = login_key(login)?;
     let name = text::required("name", "Họ và tên", name, 200)?;
     check_password("password", password)?;
+    refuse_over_kept_data(db_path)?;
     // Two windows (or the window and the command line) setting up at once must not make two keys.
     let lock = keyring::lock_ring(db_path)?;
     if !first_start(db_path) {
@@ -338,6 +350,11 @@ pub async fn set_up(db_path: &Path, login: &str, name: &str, password: &str) -> 
 /// tries wait.
 pub async fn log_in(db_path: &Path, login: &str, password: &str) -> Result<(Store, Actor)> {
     let login = login_key(login).map_err(|_| Error::WrongPassword)?;
+    crate::backup::finish_interrupted(db_path)?;
+    // A key ring whose database is gone opens nothing: no empty database is made in its place.
+    if keyring::path_beside(db_path).exists() && !db_path.exists() && !keyring::pending_path(db_path).exists() {
+        return Err(Error::NotFound { what: "tệp dữ liệu treem.db bên cạnh tệp khóa treem.keys; hãy chép lại tệp dữ liệu hoặc khôi phục từ bản sao lưu" });
+    }
     let (key, failures) = KeyRing::unlock(db_path, &login, password)?;
     {
         let _lock = keyring::lock_ring(db_path)?;
@@ -353,6 +370,11 @@ pub async fn log_in(db_path: &Path, login: &str, password: &str) -> Result<(Stor
         return Err(Error::AccountDisabled);
     };
     let actor = Actor::new(&user);
+    // A damaged file takes no write, not even this login's record: the officer still gets in,
+    // to read and to restore a backup.
+    if store.damaged_pages().await.is_some() {
+        return Ok((store, actor));
+    }
     let mut w = store.write(&actor, Source::Window).await?;
     if failures > 0 {
         w.event("users", &user.id, crate::audit::Event::LoginFailed, serde_json::json!({ "lần": failures })).await?;

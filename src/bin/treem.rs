@@ -139,6 +139,9 @@ enum Command {
         db: Db,
         /// Tệp sao lưu
         file: PathBuf,
+        /// Xác nhận khôi phục bản sao lưu của một phường khác lên dữ liệu đang có
+        #[arg(long = "phuong-khac")]
+        other_ward: bool,
     },
     /// Tài khoản
     User {
@@ -960,10 +963,17 @@ async fn run(cli: Cli) -> treem::Result<()> {
             let made = made?;
             println!("Đã sao lưu vào {} ({} byte, {} tệp lưu trữ).", made.path, made.bytes, made.files);
         }
-        Command::Restore { db, file } => {
+        Command::Restore { db, file, other_ward } => {
             let user = from_env_or_terminal("TREEM_USER", "Tên đăng nhập (cán bộ, trong bản sao lưu): ", false)?;
             let password = from_env_or_terminal("TREEM_PASSWORD", "Mật khẩu: ", true)?;
-            let checked = treem::backup::check(&file, &user, &password).await?;
+            let checked = treem::backup::check(&file, &user, &password, &db.path()).await?;
+            // The same account on the data in use, if it opens: then its rules apply too.
+            let current = if auth::first_start(&db.path()) { None } else { auth::log_in(&db.path(), &user, &password).await.ok() };
+            let allowed = treem::backup::may_restore(&checked, current.as_ref().map(|(s, a)| (s, a)), other_ward).await;
+            if let Some((store, _)) = current {
+                store.close().await;
+            }
+            allowed?;
             let made_at = checked.made_at.clone();
             let aside = treem::backup::restore(checked, &db.path()).await?;
             println!("Đã khôi phục bản sao lưu tạo lúc {made_at}.");
@@ -1282,6 +1292,12 @@ async fn import_children(
     if json && (dry_run || stopped) {
         print_json(&preview);
     } else if !json {
+        if let Some(e) = &preview.encoding {
+            println!("{} {}", e.summary, e.evidence);
+            for note in &e.notes {
+                println!("{note}");
+            }
+        }
         for c in preview.columns.iter().filter(|c| c.legacy.is_some()) {
             let enc = c.legacy.map(|l| l.label()).unwrap_or_default();
             println!("Cột {} ({}): chuyển từ bảng mã {enc} sang Unicode, ví dụ: {}", c.letter, c.header, c.examples.join("; "));
@@ -1309,6 +1325,13 @@ async fn import_children(
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // `treem … | head`: when the reader stops, the command ends quietly as other command-line
+    // tools do, instead of panicking on the next line it prints.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal, before any other thread prints.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     match run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -14,6 +14,7 @@ use crate::auth::{Actor, Need};
 use crate::children::index::ChildQuery;
 use crate::children::{Birth, Circumstance, Guardian, Household};
 use crate::money;
+use crate::store::writable::{LimitedWrites, Rule};
 use crate::store::{new_id, Cols, Source, Store, Write};
 use crate::text::{self, InvalidInput};
 use crate::{Error, Result};
@@ -320,6 +321,16 @@ pub async fn remove(store: &Store, actor: &Actor, source: Source, recipient_id: 
     w.tombstone("campaign_recipients", recipient_id).await?;
     w.commit().await
 }
+
+/// What a collaborator's laptop may write of a gift of its group: that it was handed over (or
+/// that a mistaken hand-over is taken back), and who received it, as the hand-over screen does.
+pub(crate) const COLLABORATOR_WRITES: LimitedWrites = LimitedWrites {
+    table: "campaign_recipients",
+    insert: false,
+    update: true,
+    remove: false,
+    columns: &[("handed_over_on", Rule::Date { required: false }), ("received_by", Rule::Text { required: false, max: 150 })],
+};
 
 /// What the hand-over screen records.
 #[derive(Debug, Clone, Default, Deserialize, TS)]

@@ -195,8 +195,10 @@ struct Table {
     headers: Vec<String>,
     /// Data rows: Excel's row number and the cells.
     rows: Vec<(usize, Vec<Cell>)>,
-    /// The legacy encoding found in each column, if any.
+    /// The legacy encoding each column is converted from, if any.
     legacy: Vec<Option<Legacy>>,
+    /// How the sheet's text was read, column by column.
+    reading: legacy::SheetReading,
 }
 
 fn read_table(bytes: &[u8], sheet: Option<&str>, limits: &Limits) -> Result<Table> {
@@ -227,34 +229,43 @@ fn read_table(bytes: &[u8], sheet: Option<&str>, limits: &Limits) -> Result<Tabl
         )));
     }
     let width = data.iter().map(|(_, c)| c.len()).chain([header_cells.len(), read.width as usize]).max().unwrap_or(0);
-    let mut legacy_of = Vec::with_capacity(width);
-    for col in 0..width {
-        let cells: Vec<String> = std::iter::once(header_cells.get(col))
-            .chain(data.iter().map(|(_, c)| c.get(col)))
-            .filter_map(|c| match c {
-                Some(Cell::Text(s)) => Some(s.clone()),
-                _ => None,
-            })
-            .collect();
-        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
-        legacy_of.push(legacy::detect(&refs));
-    }
+    let reading = sheet_reading(&header_cells, &data, width);
+    let legacy_of: Vec<Option<Legacy>> = reading.columns.iter().map(|c| c.encoding()).collect();
     let headers = (0..width)
         .map(|col| {
             let raw = header_cells.get(col).map(Cell::text).unwrap_or_default();
             match legacy_of[col] {
                 Some(enc) => legacy::to_unicode(&raw, enc),
                 // A header typed in a legacy encoding over a column of numbers or dates.
-                None if guess_field(&raw).is_none() => [Legacy::Tcvn3, Legacy::Vni]
-                    .iter()
-                    .map(|&enc| legacy::to_unicode(&raw, enc))
+                None if guess_field(&raw).is_none() => reading
+                    .encoding
+                    .into_iter()
+                    .chain([Legacy::Tcvn3, Legacy::Vni])
+                    .map(|enc| legacy::to_unicode(&raw, enc))
                     .find(|t| guess_field(t).is_some())
                     .unwrap_or(raw),
                 None => raw,
             }
         })
         .collect();
-    Ok(Table { sheets: read.sheets, sheet: name, header_row, headers, rows: data, legacy: legacy_of })
+    Ok(Table { sheets: read.sheets, sheet: name, header_row, headers, rows: data, legacy: legacy_of, reading })
+}
+
+/// The legacy encoding of the sheet, decided on the evidence of all its columns (each with its
+/// header), and how each column is read.
+fn sheet_reading(header_cells: &[Cell], data: &[(usize, Vec<Cell>)], width: usize) -> legacy::SheetReading {
+    let columns: Vec<Vec<&str>> = (0..width)
+        .map(|col| {
+            std::iter::once(header_cells.get(col))
+                .chain(data.iter().map(|(_, c)| c.get(col)))
+                .filter_map(|c| match c {
+                    Some(Cell::Text(s)) => Some(s.as_str()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    legacy::detect_sheet(&columns)
 }
 
 /// Whether a cell reads as a known header, as typed or in a legacy encoding.
@@ -311,6 +322,83 @@ pub struct ImportColumn {
     pub examples: Vec<String>,
 }
 
+/// How the sheet's text was read when it was typed in a legacy font: the decision, taken for the
+/// whole sheet, and what it rests on, in sentences the window shows as they are.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SheetEncoding {
+    /// The encoding the sheet was typed in.
+    pub legacy: Legacy,
+    /// "Trang tính được gõ bằng phông TCVN3 (.VnTime); đã chuyển sang Unicode."
+    pub summary: String,
+    /// The columns that showed it: "Nhận ra ở cột B (Họ và tên), D (Địa chỉ): …".
+    pub evidence: String,
+    /// The columns read otherwise, or on the sheet's word alone, one sentence each.
+    pub notes: Vec<String>,
+}
+
+impl SheetEncoding {
+    /// The decision shown for a sheet read as `reading` says, its columns headed `headers`;
+    /// `None` for a sheet in Unicode (or whose encoding could not be told).
+    fn of(reading: &legacy::SheetReading, headers: &[String]) -> Option<SheetEncoding> {
+        use legacy::ColumnReading as R;
+        let sheet = reading.encoding?;
+        let names = |keep: &dyn Fn(R) -> bool| -> Vec<String> {
+            reading
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| keep(**r))
+                .map(|(i, _)| match headers.get(i).map(|h| h.trim()).filter(|h| !h.is_empty()) {
+                    Some(h) => format!("{} ({h})", column_letter(i)),
+                    None => column_letter(i),
+                })
+                .collect()
+        };
+        let listed = |columns: &[String]| match columns {
+            [one] => format!("Cột {one}"),
+            many => format!("Các cột {}", many.join(", ")),
+        };
+        let shown = names(&|r| r == R::Shown(sheet));
+        let mut notes = Vec::new();
+        let follows = names(&|r| r == R::Follows(sheet));
+        if !follows.is_empty() {
+            notes.push(format!(
+                "{} có quá ít chữ để tự nhận ra bảng mã nên được chuyển theo cả trang tính.",
+                listed(&follows)
+            ));
+        }
+        for other in [Legacy::Tcvn3, Legacy::Vni].into_iter().filter(|&e| e != sheet) {
+            let columns = names(&|r| r == R::Shown(other));
+            if !columns.is_empty() {
+                notes.push(format!("{} được gõ bằng bảng mã {}; đã chuyển riêng theo bảng mã đó.", listed(&columns), other.label()));
+            }
+        }
+        let unicode = names(&|r| r == R::Unicode);
+        if !unicode.is_empty() {
+            notes.push(format!("{} đã gõ bằng Unicode nên để nguyên.", listed(&unicode)));
+        }
+        let unclear = names(&|r| r == R::Unclear);
+        if !unclear.is_empty() {
+            notes.push(format!(
+                "{} có ký tự lạ nhưng không đọc được theo bảng mã {} nên để nguyên; hãy xem lại các ô đó.",
+                listed(&unclear),
+                sheet.label()
+            ));
+        }
+        Some(SheetEncoding {
+            legacy: sheet,
+            summary: format!("Trang tính được gõ bằng phông {}; đã chuyển sang Unicode.", sheet.font_label()),
+            evidence: format!(
+                "Nhận ra ở {}: chữ ở đó chỉ đọc thành tiếng Việt theo bảng mã {}.",
+                text::lower_first(&listed(&shown)),
+                sheet.label()
+            ),
+            notes,
+        })
+    }
+}
+
 /// One problem in one row.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -365,6 +453,8 @@ pub struct ImportPreview {
     pub problems: Vec<RowProblem>,
     /// The day groups of special circumstances found in the sheet start on (the import's day).
     pub circumstances_from: String,
+    /// The legacy font the sheet was typed in, converted to Unicode, and what showed it.
+    pub encoding: Option<SheetEncoding>,
 }
 
 /// What the officer chose: the sheet and, for each column, its field (`None`: guess, using the
@@ -765,13 +855,19 @@ fn mark_duplicates(parsed: &mut [Parsed], index: &Index, mapping: &[Option<Impor
     }
 }
 
+/// The rows read and checked, each against the register as it is now.
 async fn plan(store: &Store, bytes: &[u8], choice: &ImportChoice, today: NaiveDate) -> Result<(Table, Vec<Option<ImportField>>, Vec<Parsed>)> {
+    let (table, mapping, mut parsed) = parse(store, bytes, choice, today).await?;
+    mark_duplicates(&mut parsed, &*Index::current(store).await?, &mapping);
+    Ok((table, mapping, parsed))
+}
+
+/// The rows read and checked on their own, not yet against the register.
+async fn parse(store: &Store, bytes: &[u8], choice: &ImportChoice, today: NaiveDate) -> Result<(Table, Vec<Option<ImportField>>, Vec<Parsed>)> {
     let table = read_table(bytes, Some(&choice.sheet), &Limits::DEFAULT)?;
     let mapping = mapping_for(store, &table, choice.mapping.as_ref()).await?;
     let groups: Vec<Unit> = ward::units_in(store.pool()).await?.into_iter().filter(|u| u.kind == UnitKind::ResidentialGroup).collect();
-    let mut parsed = parse_rows(&table, &mapping, &groups, today);
-    let index = Index::current(store).await?;
-    mark_duplicates(&mut parsed, &index, &mapping);
+    let parsed = parse_rows(&table, &mapping, &groups, today);
     Ok((table, mapping, parsed))
 }
 
@@ -789,9 +885,9 @@ pub async fn preview(store: &Store, actor: &Actor, bytes: &[u8], choice: &Import
                 .rows
                 .iter()
                 .filter_map(|(_, cells)| match cells.get(i) {
-                    Some(Cell::Text(s)) => Some(match legacy {
-                        Some(enc) => format!("{s} → {}", legacy::to_unicode(s, enc)),
-                        None => text::nfc(s),
+                    Some(Cell::Text(s)) => Some(match legacy.map(|enc| legacy::to_unicode(s, enc)) {
+                        Some(converted) if converted != text::nfc(s) => format!("{s} → {converted}"),
+                        _ => text::nfc(s),
                     }),
                     Some(c @ (Cell::Number(_) | Cell::Date(_))) => Some(c.text()),
                     _ => None,
@@ -833,6 +929,7 @@ pub async fn preview(store: &Store, actor: &Actor, bytes: &[u8], choice: &Import
         good_rows: good as u32,
         problems: parsed.into_iter().flat_map(|p| p.problems).collect(),
         circumstances_from: text::format_date(today),
+        encoding: SheetEncoding::of(&table.reading, &table.headers),
     })
 }
 
@@ -862,7 +959,11 @@ pub async fn commit(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ImportResult> {
     actor.require(Need::ManageChildren)?;
-    let (table, mapping, parsed) = plan(store, bytes, choice, today).await?;
+    let (table, mapping, mut parsed) = parse(store, bytes, choice, today).await?;
+    // The register is compared with once the write has begun: no other import can add the
+    // same children between the check and the write (the same list imported twice at once).
+    let mut w = store.write(actor, source).await?;
+    mark_duplicates(&mut parsed, &*Index::current(store).await?, &mapping);
     if !mapping.contains(&Some(ImportField::FullName)) {
         return Err(unreadable("Chưa chọn cột “Họ và tên”: hãy chỉ cho biết cột nào ghi họ và tên của trẻ."));
     }
@@ -879,7 +980,6 @@ pub async fn commit(
     }
     let good: Vec<(&Parsed, &Valid)> = parsed.iter().filter(|p| p.problems.is_empty()).filter_map(|p| Some((p, p.valid.as_ref()?))).collect();
     let total = good.len();
-    let mut w = store.write(actor, source).await?;
     for (done, (p, valid)) in good.iter().enumerate() {
         let id = super::add_in(&mut w, valid).await?;
         for &code in &p.spans {

@@ -690,6 +690,72 @@ pub(crate) async fn duplicates_of(store: &Store, actor: &Actor, valid: &Valid, e
         .collect())
 }
 
+/// Two records of the register that look like one child: the same ID number, or the same name
+/// (tone marks and case aside) and birth. Nothing is merged by itself; the officer looks at each
+/// pair and merges (or not) from the child's page.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct LikelyDuplicate {
+    /// The record that sorts first.
+    pub first: ChildRow,
+    /// The other.
+    pub second: ChildRow,
+    /// Why they look alike, in Vietnamese.
+    pub why: String,
+}
+
+/// The pairs of records that look like one child, the first [`MAX_LIKELY_DUPLICATES`] of them.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct LikelyDuplicates {
+    /// The pairs, in official order of their first record.
+    pub pairs: Vec<LikelyDuplicate>,
+    /// How many pairs there are in all.
+    pub total: u32,
+}
+
+/// The most pairs listed at once: a ward that imported the same list twice has thousands, and
+/// the first ones tell what happened.
+pub const MAX_LIKELY_DUPLICATES: usize = 500;
+
+/// The pairs of records that look like one child ([`LikelyDuplicate`]), in official order, at
+/// most [`MAX_LIKELY_DUPLICATES`], with how many there are in all. For the officer, after a
+/// sync or an import brought records made on two laptops for the same child.
+pub async fn likely_duplicates(store: &Store, actor: &Actor, today: NaiveDate) -> Result<LikelyDuplicates> {
+    actor.require(Need::ManageChildren)?;
+    let index = Index::current(store).await?;
+    let entries: Vec<&Entry> = index.entries().collect();
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    let mut by_name: HashMap<(&str, i32), Vec<usize>> = HashMap::new();
+    let mut pairs: Vec<(usize, usize, String)> = Vec::new();
+    let mut seen: HashSet<(usize, usize)> = HashSet::new();
+    for (i, e) in entries.iter().enumerate() {
+        if let Some(id) = e.id_number.as_deref() {
+            match by_id.get(id) {
+                Some(&j) if seen.insert((j, i)) => pairs.push((j, i, format!("cùng số định danh {id}"))),
+                Some(_) => {}
+                None => {
+                    by_id.insert(id, i);
+                }
+            }
+        }
+        let same = by_name.entry((e.folded_name.as_str(), e.birth.year())).or_default();
+        for &j in same.iter() {
+            if same_birth(entries[j].birth, e.birth) && seen.insert((j, i)) {
+                pairs.push((j, i, format!("cùng họ tên và ngày sinh ({})", e.birth.text())));
+            }
+        }
+        same.push(i);
+    }
+    let total = pairs.len() as u32;
+    let pairs = pairs
+        .into_iter()
+        .take(MAX_LIKELY_DUPLICATES)
+        .map(|(j, i, why)| LikelyDuplicate { first: row(entries[j], j + 1, today, actor), second: row(entries[i], i + 1, today, actor), why })
+        .collect();
+    Ok(LikelyDuplicates { pairs, total })
+}
+
 /// What lists of other records (cases, statistics) show of a child.
 #[derive(Debug, Clone)]
 pub(crate) struct Brief {

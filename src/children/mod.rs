@@ -17,6 +17,7 @@ use ts_rs::TS;
 
 use crate::auth::{Actor, Need};
 use crate::history::HistoryLine;
+use crate::store::writable::{LimitedWrites, Rule};
 use crate::store::{new_id, Cols, Source, Store, Write};
 use crate::text::{self, InvalidInput};
 use crate::{Error, Result};
@@ -30,6 +31,60 @@ pub const CHILD_AGE_LIMIT: u32 = 16;
 pub const OWN_CONSENT_AGE: u32 = 7;
 /// The longest name accepted.
 pub const MAX_NAME_CHARS: usize = 100;
+
+/// What a collaborator's laptop may write in the register, as the child's form writes it: a
+/// child of their group added or corrected, never removed, never with notes.
+pub(crate) const COLLABORATOR_WRITES: [LimitedWrites; 3] = [
+    LimitedWrites {
+        table: "children",
+        insert: true,
+        update: true,
+        remove: false,
+        columns: &[
+            ("full_name", Rule::Text { required: true, max: MAX_NAME_CHARS }),
+            ("birth_date", Rule::Date { required: false }),
+            ("birth_year", Rule::Year),
+            ("sex", Rule::OneOf(|s| Sex::from_stored(s).is_some())),
+            ("id_number", Rule::Text { required: false, max: 12 }),
+            ("group_unit_id", Rule::Reference),
+            ("address", Rule::Text { required: false, max: 300 }),
+            ("guardians", Rule::List { items: 5, max: MAX_NAME_CHARS }),
+            ("school", Rule::Text { required: false, max: 200 }),
+            ("class_name", Rule::Text { required: false, max: 20 }),
+            ("household", Rule::OneOf(|s| Household::from_stored(s).is_some())),
+            ("disability", Rule::Text { required: false, max: 300 }),
+            ("notes", Rule::Empty),
+        ],
+    },
+    LimitedWrites {
+        table: "child_circumstances",
+        insert: true,
+        update: true,
+        remove: true,
+        columns: &[
+            ("child_id", Rule::Reference),
+            ("code", Rule::OneOf(|s| Circumstance::from_stored(s).is_some_and(|c| !c.sensitive()))),
+            ("subgroup", Rule::Text { required: false, max: 20 }),
+            ("start_date", Rule::Date { required: true }),
+            ("end_date", Rule::Date { required: false }),
+            ("note", Rule::Text { required: false, max: 500 }),
+        ],
+    },
+    LimitedWrites {
+        table: "child_consents",
+        insert: true,
+        update: false,
+        remove: false,
+        columns: &[
+            ("child_id", Rule::Reference),
+            ("given_by", Rule::OneOf(|s| ConsentGiver::from_stored(s).is_some())),
+            ("giver_name", Rule::Text { required: true, max: MAX_NAME_CHARS }),
+            ("given_on", Rule::Date { required: true }),
+            ("purpose", Rule::Text { required: true, max: 300 }),
+            ("recorded_by", Rule::Text { required: true, max: MAX_NAME_CHARS }),
+        ],
+    },
+];
 
 labelled_enum! {
     /// Sex, as the register and Mẫu 01 record it.
@@ -372,11 +427,13 @@ pub(crate) fn validate(input: &ChildInput, today: NaiveDate) -> std::result::Res
         }
         Some(id)
     };
-    let mut too_long = Vec::new();
+    let mut field_problems = Vec::new();
     let mut short = |field: &'static str, label: &str, s: &str, max: usize| -> String {
         let s = text::nfc(s);
-        if s.chars().count() > max {
-            too_long.push(InvalidInput::new(field, format!("{label} dài quá {max} ký tự; hãy rút gọn.")));
+        if let Err(e) = text::refuse_forbidden(field, label, &s) {
+            field_problems.push(e);
+        } else if s.chars().count() > max {
+            field_problems.push(InvalidInput::new(field, format!("{label} dài quá {max} ký tự; hãy rút gọn.")));
         }
         s
     };
@@ -400,7 +457,7 @@ pub(crate) fn validate(input: &ChildInput, today: NaiveDate) -> std::result::Res
         }
         guardians.push(g);
     }
-    problems.extend(too_long);
+    problems.extend(field_problems);
     if guardians.len() > 5 {
         problems.push(InvalidInput::new("guardians", "Ghi nhiều nhất 5 người giám hộ."));
     }

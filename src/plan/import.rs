@@ -295,20 +295,80 @@ fn roman(n: &str) -> Option<u32> {
     u32::try_from(total).ok().filter(|t| *t > 0)
 }
 
-/// Lines of the document: NFC, trimmed, emphasis marks removed, and a paragraph that a blank
-/// line broke in two ("… giai đoạn 2022 -" / "2025, tầm nhìn …") joined again.
+/// Characters that end a sentence or a heading: a line ending in one is not cut short.
+const CLOSING: [char; 9] = ['.', ':', ';', '!', '?', '…', '"', '”', ')'];
+
+/// A line that opens an item of a list: "- ", "+ ", "• ".
+fn is_bullet(line: &str) -> bool {
+    ["- ", "+ ", "• ", "– "].iter().any(|b| line.starts_with(b))
+}
+
+/// A page's number as `pdftotext` writes it at the top of a page (Decree 30 puts it there from
+/// page 2 on): "2", "- 2 -".
+fn is_page_number(line: &str) -> bool {
+    let digits = line.trim_matches(|c: char| c == '-' || c == '–' || c.is_whitespace());
+    (1..=3).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The width, in characters, a text was hard-wrapped at, if it was: a plan copied out of a PDF
+/// has every line of a paragraph broken at the page's width, a Word or typed plan one line a
+/// paragraph. The width is what nine lines in ten stay within; the text counts as wrapped when
+/// it is a page's width (40 to 200 characters) and a quarter or more of its lines reach close to
+/// it and stop mid-sentence with text right under them.
+fn wrap_width(lines: &[Option<String>]) -> Option<usize> {
+    let mut lengths: Vec<usize> = lines.iter().flatten().map(|l| l.chars().count()).collect();
+    if lengths.len() < 20 {
+        return None;
+    }
+    lengths.sort_unstable();
+    let width = lengths[lengths.len() * 9 / 10];
+    if !(40..=200).contains(&width) {
+        return None;
+    }
+    let cut = lines
+        .windows(2)
+        .filter(|w| match (&w[0], &w[1]) {
+            (Some(line), Some(_)) => line.chars().count() * 5 >= width * 4 && !line.ends_with(CLOSING),
+            _ => false,
+        })
+        .count();
+    (cut * 4 >= lengths.len()).then_some(width)
+}
+
+/// Lines of the document: NFC and trimmed, with the lines of one paragraph or heading that the
+/// page broke joined again:
+/// - a sentence cut short goes on in lower case or with a number, even past a blank line
+///   ("… giai đoạn 2022 -" / "2025, tầm nhìn …", where a page ended);
+/// - a numbered heading in capitals goes on in capitals ("I. MỤC ĐÍCH," / "YÊU CẦU:");
+/// - in a hard-wrapped text (see [`wrap_width`]), a line that filled the width goes on in the
+///   next whatever that starts with, and the summary under "KẾ HOẠCH" goes on to the blank line
+///   under it.
+///
+/// A line that starts with a label ("II.", "3.", "b)") always starts anew; so does one after a
+/// blank line, unless it goes on in lower case, and one like a list's item ("- Lưu VT.") unless
+/// the full line above stops mid-phrase ("… Phòng Lao động" / "- Thương binh …"). Page numbers
+/// and form feeds (`pdftotext`'s page breaks) are left out.
 fn lines(text: &str, heading: &Regex) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    // `None`: a blank line.
+    let mut physical: Vec<Option<String>> = Vec::new();
     for raw in text.lines() {
-        let line = nfc(&raw.replace('\u{a0}', " "));
-        if line.is_empty() {
+        let page_starts = raw.starts_with('\u{c}');
+        let line = nfc(&raw.replace(['\u{a0}', '\u{c}'], " "));
+        if page_starts && is_page_number(&line) {
             continue;
         }
-        let continues = out.last().is_some_and(|prev: &String| {
-            let ends_open = !prev.ends_with(['.', ':', ';', '!', '?', '…', '"', '”', ')']);
-            let starts_low = line.chars().next().is_some_and(|c| c.is_lowercase() || c.is_ascii_digit());
-            ends_open && starts_low && !heading.is_match(&line)
-        });
+        physical.push((!line.is_empty()).then_some(line));
+    }
+    let width = wrap_width(&physical);
+    let mut out: Vec<String> = Vec::new();
+    let mut gap = false;
+    for line in physical {
+        let Some(line) = line else {
+            gap = true;
+            continue;
+        };
+        let in_title = out.len() >= 2 && fold(&out[out.len() - 2]) == "ke hoach";
+        let continues = out.last().is_some_and(|prev| goes_on(prev, &line, gap, width, in_title, heading));
         match out.last_mut() {
             Some(prev) if continues => {
                 prev.push(' ');
@@ -316,8 +376,35 @@ fn lines(text: &str, heading: &Regex) -> Vec<String> {
             }
             _ => out.push(line),
         }
+        gap = false;
     }
     out
+}
+
+/// Whether `line` goes on from `prev` (see [`lines`]).
+fn goes_on(prev: &str, line: &str, gap: bool, width: Option<usize>, in_title: bool, heading: &Regex) -> bool {
+    if heading.is_match(line) {
+        return false;
+    }
+    let ends_open = !prev.ends_with(CLOSING);
+    if ends_open && line.chars().next().is_some_and(|c| c.is_lowercase() || c.is_ascii_digit()) {
+        return true;
+    }
+    if gap {
+        return false;
+    }
+    if ends_open && heading.is_match(prev) && is_upper(prev) && is_upper(line) {
+        return true;
+    }
+    let Some(width) = width else { return false };
+    let length = |s: &str| s.chars().count();
+    if in_title {
+        // The summary is centred on short lines; body text under it without a blank line is not.
+        return ends_open && !fold(line).starts_with("can cu") && length(line) * 5 < width * 4;
+    }
+    let next_word = line.split_whitespace().next().map_or(0, length);
+    let full = (length(prev) + 1 + next_word) * 10 > width * 9;
+    full && (ends_open || !is_bullet(line))
 }
 
 fn is_upper(s: &str) -> bool {
@@ -674,6 +761,39 @@ mod tests {
         let heading = Regex::new(r"^([IVXL]+|\d{1,2}|đ|[a-s])[\.\)]\s").unwrap();
         let l = lines("e. giai đoạn 2022 -\n\n2025, tầm nhìn.\n\n1. Mục", &heading);
         assert_eq!(l, vec!["e. giai đoạn 2022 - 2025, tầm nhìn.", "1. Mục"]);
+    }
+
+    #[test]
+    fn page_numbers_and_form_feeds_are_left_out() {
+        let heading = Regex::new(r"^([IVXL]+|\d{1,2}|đ|[a-s])[\.\)]\s").unwrap();
+        // A page ends mid-sentence; the next starts with its number, as pdftotext writes it.
+        let l = lines("a. Phối hợp với các ban ngành tổ chức\n\u{c}2\nthực hiện.\n\u{c}- 3 -\nb. Mục\n\u{c}", &heading);
+        assert_eq!(l, vec!["a. Phối hợp với các ban ngành tổ chức thực hiện.", "b. Mục"]);
+        // A number that is not at the top of a page is text.
+        assert_eq!(lines("Tổng số trẻ em\n12", &heading), vec!["Tổng số trẻ em 12"]);
+    }
+
+    #[test]
+    fn a_numbered_heading_in_capitals_goes_on_in_capitals() {
+        let heading = Regex::new(r"^([IVXL]+|\d{1,2}|đ|[a-s])[\.\)]\s").unwrap();
+        let l = lines("I. MỤC ĐÍCH,\nYÊU CẦU:\n1. Mục đích:", &heading);
+        assert_eq!(l, vec!["I. MỤC ĐÍCH, YÊU CẦU:", "1. Mục đích:"]);
+        // Capitals under capitals that are no numbered heading stay apart: the signature block.
+        assert_eq!(lines("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH", &heading), vec!["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]);
+        // Nor does a heading that ends with its colon take the next line.
+        assert_eq!(lines("II. NỘI DUNG:\nA. PHẦN CHUNG", &heading), vec!["II. NỘI DUNG:", "A. PHẦN CHUNG"]);
+    }
+
+    #[test]
+    fn only_text_broken_at_a_page_width_counts_as_hard_wrapped() {
+        let physical = |text: &str| text.lines().map(|l| Some(l.trim().to_string()).filter(|l| !l.is_empty())).collect::<Vec<_>>();
+        assert_eq!(wrap_width(&physical(crate::demo::SEED_PLAN)), None, "one line a paragraph");
+        let wrapped = include_str!("../../tests/fixtures/ke-hoach-pdftotext.txt");
+        let width = wrap_width(&physical(wrapped));
+        assert!(width.is_some_and(|w| (85..=90).contains(&w)), "{width:?}");
+        // Short lines, each a paragraph: no width to speak of.
+        let list = "Tổ chức Tết Trung thu cho thiếu nhi phường.\n".repeat(30);
+        assert_eq!(wrap_width(&physical(&list)), None);
     }
 
     #[test]

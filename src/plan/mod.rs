@@ -13,6 +13,7 @@ use ts_rs::TS;
 
 use crate::auth::{Actor, Need};
 use crate::files::{self, StoredFile, Upload};
+use crate::store::writable::{LimitedWrites, Rule};
 use crate::store::{natural_id, new_id, Cols, Source, Store, Write};
 use crate::text::{self, InvalidInput};
 use crate::ward;
@@ -338,6 +339,20 @@ pub async fn activity(store: &Store, actor: &Actor, node_id: &str) -> Result<Act
     }
     Ok(ActivityPage { node, path, units })
 }
+
+/// What a collaborator's laptop may write of its group's part in the plan, as the activity's
+/// page writes it: the status, dated notes, evidence added or taken off.
+pub(crate) const COLLABORATOR_WRITES: [LimitedWrites; 3] = [
+    LimitedWrites { table: "assignments", insert: false, update: true, remove: false, columns: &[("status", Rule::OneOf(|s| Status::from_stored(s).is_some()))] },
+    LimitedWrites {
+        table: "progress_notes",
+        insert: true,
+        update: false,
+        remove: false,
+        columns: &[("assignment_id", Rule::Reference), ("noted_on", Rule::Date { required: true }), ("text", Rule::Text { required: true, max: 5000 })],
+    },
+    LimitedWrites { table: "evidence", insert: true, update: false, remove: true, columns: &[("assignment_id", Rule::Reference), ("file_id", Rule::Reference)] },
+];
 
 /// Sets a unit's status on an activity.
 pub async fn set_status(store: &Store, actor: &Actor, source: Source, assignment_id: &str, status: Status) -> Result<Assignment> {

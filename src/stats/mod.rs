@@ -366,13 +366,32 @@ fn compute_one(defs: &Definitions, ind: &Indicator, records: &[Record<'_>]) -> I
     }
 }
 
-/// The statistics of the period `from`–`to` (inclusive).
+/// What a reader of the statistics may learn from them. Small figures tell of persons: "one
+/// child of Tổ dân phố 3 in group đ" names a child to whoever knows the group. So a reader who
+/// may not see the sensitive groups of special circumstances is shown figures that leave them
+/// out, and one who may not read cases is not shown cases and injuries by residential group.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Readers {
+    sensitive_groups: bool,
+    cases_by_group: bool,
+}
+
+impl Readers {
+    /// Everything: the officer's figures, and the reports the ward issues.
+    pub(crate) const ALL: Readers = Readers { sensitive_groups: true, cases_by_group: true };
+
+    fn of(actor: &Actor) -> Readers {
+        Readers { sensitive_groups: actor.sees_sensitive_groups(), cases_by_group: actor.require(Need::ReadCases).is_ok() }
+    }
+}
+
+/// The statistics of the period `from`–`to` (inclusive), as `actor` may read them ([`Readers`]).
 pub async fn compute(store: &Store, actor: &Actor, from: NaiveDate, to: NaiveDate) -> Result<Statistics> {
     actor.require(Need::ReadPlan)?;
     if to < from {
         return Err(InvalidInput::new("to", format!("Ngày cuối kỳ ({}) trước ngày đầu kỳ ({}).", text::format_date(to), text::format_date(from))).into());
     }
-    compute_in(store, from, to).await
+    compute_for(store, from, to, Readers::of(actor)).await
 }
 
 /// The statistics of a period as a workbook (.xlsx).
@@ -383,6 +402,10 @@ pub async fn workbook(store: &Store, actor: &Actor, from: NaiveDate, to: NaiveDa
 }
 
 pub(crate) async fn compute_in(store: &Store, from: NaiveDate, to: NaiveDate) -> Result<Statistics> {
+    compute_for(store, from, to, Readers::ALL).await
+}
+
+async fn compute_for(store: &Store, from: NaiveDate, to: NaiveDate, readers: Readers) -> Result<Statistics> {
     let defs = definitions()?;
     let at = crate::calendar::end_of_day(to);
     let index = crate::children::index::Index::current(store).await?;
@@ -399,7 +422,12 @@ pub(crate) async fn compute_in(store: &Store, from: NaiveDate, to: NaiveDate) ->
             ("group", vec![e.group_name.as_deref().unwrap_or(NO_GROUP)]),
             ("household", vec![e.household.as_str()]),
         ];
-        let mut groups: Vec<&str> = e.spans.iter().filter(|&&(_, start, end)| crate::children::holds(start, end, to)).map(|s| s.0.as_str()).collect();
+        let mut groups: Vec<&str> = e
+            .spans
+            .iter()
+            .filter(|&&(c, start, end)| crate::children::holds(start, end, to) && (readers.sensitive_groups || !c.sensitive()))
+            .map(|s| s.0.as_str())
+            .collect();
         groups.sort_unstable();
         groups.dedup();
         if !groups.is_empty() {
@@ -459,7 +487,11 @@ pub(crate) async fn compute_in(store: &Store, from: NaiveDate, to: NaiveDate) ->
                 Population::Injuries => &injury_records,
                 Population::Deadlines => &deadline_records,
             };
-            compute_one(defs, ind, records)
+            let mut value = compute_one(defs, ind, records);
+            if !readers.cases_by_group && matches!(ind.source, Population::Cases | Population::Injuries) {
+                value.breakdowns.retain(|b| b.field != "group");
+            }
+            value
         })
         .collect();
     Ok(Statistics { from, to, indicators })

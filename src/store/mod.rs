@@ -43,6 +43,7 @@ pub(crate) mod fold;
 pub mod hlc;
 mod replay;
 mod row;
+pub mod writable;
 
 pub use changelog::{history, ChangeEntry, Changes, Op};
 pub use replay::{replay, Difference, Replayed};
@@ -62,6 +63,12 @@ use crate::auth::Actor;
 use crate::{Error, Result};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The version of the newest migration this app knows: a database past it was written by a
+/// newer app.
+pub(crate) fn newest_migration() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
 
 /// Leaves OpenSSL's cleaning up to the operating system. SQLCipher's OpenSSL would otherwise
 /// free its state when the process exits, while sqlx's connection threads may still be closing
@@ -105,6 +112,20 @@ pub struct Store {
     writer: Mutex<()>,
     /// The register of children held in memory for search, rebuilt when it changes.
     children: crate::children::index::Cache,
+    /// Whether every page of the file is as SQLCipher wrote it (checked once after opening, in
+    /// the background; the first write waits for it): `Err` holds what was found.
+    pages: std::sync::Arc<tokio::sync::OnceCell<std::result::Result<(), String>>>,
+}
+
+/// Checks every page of the database against its authentication code (SQLCipher's
+/// `cipher_integrity_check`): a page changed on disk, by a failing disk or by hand, is found
+/// before anything is written over it. An error reading is not damage: it is the next
+/// operation's to report.
+async fn pages_whole(pool: &SqlitePool) -> std::result::Result<(), String> {
+    match sqlx::query_scalar::<_, String>("PRAGMA cipher_integrity_check").fetch_all(pool).await {
+        Ok(found) if !found.is_empty() => Err(found.into_iter().take(3).collect::<Vec<_>>().join("; ")),
+        _ => Ok(()),
+    }
 }
 
 impl Store {
@@ -127,7 +148,10 @@ impl Store {
             .pragma("key", key.sqlcipher_pragma())
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a commit the app reported is on disk before it says so, also across a power
+            // cut (NORMAL in WAL mode may lose the last transactions). `benches/` measures the
+            // cost: see the README's Performance section.
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
@@ -144,7 +168,17 @@ impl Store {
                 id
             }
         };
-        Ok(Store { pool, device_id, db_path: path.to_path_buf(), data_dir, key: key.clone(), writer: Mutex::new(()), children: Default::default() })
+        let pages: std::sync::Arc<tokio::sync::OnceCell<_>> = Default::default();
+        let (cell, checked) = (pages.clone(), pool.clone());
+        tokio::spawn(async move {
+            cell.get_or_init(|| pages_whole(&checked)).await;
+        });
+        Ok(Store { pool, device_id, db_path: path.to_path_buf(), data_dir, key: key.clone(), writer: Mutex::new(()), children: Default::default(), pages })
+    }
+
+    /// What the check of every page after opening found damaged; `None` when all are whole.
+    pub async fn damaged_pages(&self) -> Option<String> {
+        self.pages.get_or_init(|| pages_whole(&self.pool)).await.clone().err()
     }
 
     /// The in-memory search index of the register of children.
@@ -181,6 +215,9 @@ impl Store {
     /// write lock at once, so what the action reads before it writes cannot change under it.
     /// The log names `actor` as who made every entry of it.
     pub async fn write(&self, actor: &Actor, source: Source) -> Result<Write<'_>> {
+        if let Some(found) = self.damaged_pages().await {
+            return Err(Error::DamagedPages(found));
+        }
         let turn = self.writer.lock().await;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let at = Utc::now();

@@ -38,6 +38,18 @@ impl Cols {
     fn names(&self) -> impl Iterator<Item = &str> + '_ {
         self.0.iter().map(|(n, _)| n.as_ref())
     }
+
+    /// Refuses text holding a control character or a bidirectional override, whichever path
+    /// it came by (a form checks first, with the field's own message).
+    fn refuse_forbidden(&self) -> Result<()> {
+        for (column, value) in &self.0 {
+            if let Some(c) = value.as_str().and_then(crate::text::forbidden_char) {
+                let message = format!("Dữ liệu ghi vào trường “{column}” có ký tự điều khiển không được phép (U+{:04X}); không ghi gì.", c as u32);
+                return Err(crate::text::InvalidInput::new("text", message).into());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A value as SQLite stores it: null, integer, real or text.
@@ -71,6 +83,7 @@ pub(crate) fn json_object<'a>(columns: impl IntoIterator<Item = &'a str>) -> Str
 impl Write<'_> {
     /// Inserts a new row with row version 1 and logs every column given.
     pub async fn insert(&mut self, table: &str, id: &str, cols: Cols) -> Result<()> {
+        cols.refuse_forbidden()?;
         let names: Vec<&str> = cols.names().collect();
         let sql = format!(
             "INSERT INTO {table} (id, {}, created_at, updated_at, device_id, row_version) VALUES (?, {}?, ?, ?, 1)",
@@ -130,6 +143,7 @@ impl Write<'_> {
     }
 
     async fn change(&mut self, table: &str, id: &str, cols: Cols, op: Op) -> Result<bool> {
+        cols.refuse_forbidden()?;
         let mut columns: Vec<String> = cols.names().map(str::to_owned).collect();
         columns.push("row_version".to_owned());
         let columns: Vec<&str> = columns.iter().map(String::as_str).collect();

@@ -28,6 +28,9 @@ const MAGIC: &[u8; 8] = b"TREEMS01";
 const SIGNATURE_LEN: usize = 64;
 /// Larger than any ward's data, small enough that a damaged length cannot exhaust memory.
 const MAX_BODY: u64 = 4 << 30;
+/// The most a body may inflate to: a ward of 100,000 children sends ~200 MB whole. A body made
+/// to inflate without end (by someone holding the ward's key) is refused at this.
+const MAX_INFLATED: u64 = 1 << 30;
 
 /// What a sync file says of itself, readable before it is opened.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -100,6 +103,12 @@ pub(crate) struct Parts<'a> {
     signature: [u8; SIGNATURE_LEN],
 }
 
+/// What a sync file says of itself (who sent it, for whom, when, how much), read before it is
+/// opened: the layout checked, not the signature.
+pub fn header(bytes: &[u8]) -> Result<Header, SyncError> {
+    split(bytes).map(|parts| parts.header)
+}
+
 /// Reads the layout: the magic, the header, the lengths.
 pub(crate) fn split(bytes: &[u8]) -> Result<Parts<'_>, SyncError> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
@@ -143,7 +152,10 @@ impl Parts<'_> {
             .decrypt(XNonce::from_slice(&nonce), Payload { msg: self.body, aad })
             .map_err(|_| SyncError::OtherWard)?;
         let mut body = Vec::new();
-        flate2::read::DeflateDecoder::new(deflated.as_slice()).read_to_end(&mut body).map_err(|_| SyncError::Altered)?;
+        flate2::read::DeflateDecoder::new(deflated.as_slice()).take(MAX_INFLATED + 1).read_to_end(&mut body).map_err(|_| SyncError::Altered)?;
+        if body.len() as u64 > MAX_INFLATED {
+            return Err(SyncError::Altered);
+        }
         Ok(body)
     }
 }

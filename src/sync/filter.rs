@@ -12,6 +12,7 @@ use crate::auth::UserRole;
 use crate::children::Circumstance;
 use crate::documents::register::Kind;
 use crate::store::chain::Link;
+use crate::store::writable::LimitedWrites;
 use crate::store::Changes;
 use crate::Result;
 
@@ -182,14 +183,17 @@ impl Seen {
     }
 }
 
-/// Whether a collaborator's laptop may write `value` in `column` of a gift: a day handed over
-/// (or none, to take a mistaken hand-over back), and who received it, as the form allows.
-fn hand_over_value(column: &str, value: &serde_json::Value) -> bool {
-    match column {
-        "handed_over_on" => value.is_null() || value.as_str().is_some_and(|d| d.parse::<chrono::NaiveDate>().is_ok()),
-        "received_by" => value.as_str().is_some_and(|s| s.chars().count() <= 150),
-        _ => false,
-    }
+/// Everything a collaborator's laptop may write, as the modules owning the tables declare it.
+fn collaborator_writes(table: &str) -> Option<&'static LimitedWrites> {
+    static ALL: std::sync::LazyLock<Vec<&'static LimitedWrites>> = std::sync::LazyLock::new(|| {
+        let mut all: Vec<&'static LimitedWrites> = Vec::new();
+        all.extend(crate::children::COLLABORATOR_WRITES.iter());
+        all.extend(crate::plan::COLLABORATOR_WRITES.iter());
+        all.push(&crate::files::COLLABORATOR_WRITES);
+        all.push(&crate::campaigns::recipients::COLLABORATOR_WRITES);
+        all
+    });
+    ALL.iter().copied().find(|w| w.table == table)
 }
 
 /// What a collaborator's changes are checked against: the residential group of each child, the
@@ -290,33 +294,38 @@ impl Bounds {
         }
         let table = link.table_name.as_str();
         let id = &link.record_id;
-        let allowed = *role == UserRole::Collaborator
-            && match table {
-                "files" => link.op == "insert" && !self.files.contains(id),
-                // A gift already on the laptop, marked handed over (or not) in the group.
-                "campaign_recipients" => {
-                    link.op == "update"
-                        && Changes::parse(&link.changes).is_some_and(|c| c.pairs().all(|(column, _, new)| hand_over_value(column, new)))
-                        && self.within(&self.stored, group, table, id)
-                }
-                _ => {
-                    let after = self.within(&self.after, group, table, id);
-                    let known = self.stored.child_group.contains_key(id)
-                        || self.stored.parent_child.contains_key(id)
-                        || self.stored.assignment_unit.contains_key(id)
-                        || self.stored.note_assignment.contains_key(id);
-                    after && (!known || self.within(&self.stored, group, table, id))
-                }
-            };
-        (!allowed).then(|| {
+        let declared = collaborator_writes(table).filter(|_| *role == UserRole::Collaborator);
+        let Some(declared) = declared else {
+            return Some(format!("dữ liệu vai trò này không được sửa: bảng {table}, bản ghi {id}"));
+        };
+        let Some(changes) = Changes::parse(&link.changes) else {
+            return Some(format!("mục nhật ký không đọc được: bảng {table}, bản ghi {id}"));
+        };
+        if let Some(what) = declared.refusal(&link.op, changes.new_values()) {
+            return Some(format!("{what}: bảng {table}, bản ghi {id}"));
+        }
+        let in_scope = match table {
+            "files" => !self.files.contains(id),
+            // A gift already on the laptop.
+            "campaign_recipients" => self.within(&self.stored, group, table, id),
+            _ => {
+                let after = self.within(&self.after, group, table, id);
+                let known = self.stored.child_group.contains_key(id)
+                    || self.stored.parent_child.contains_key(id)
+                    || self.stored.assignment_unit.contains_key(id)
+                    || self.stored.note_assignment.contains_key(id);
+                after && (!known || self.within(&self.stored, group, table, id))
+            }
+        };
+        (!in_scope).then(|| {
             let what = if CHILD_TABLES.contains(&table) {
                 "hồ sơ trẻ em ngoài tổ dân phố của máy"
             } else if PROGRESS_TABLES.contains(&table) {
                 "tiến độ của đơn vị khác"
             } else if table == "campaign_recipients" {
-                "quà của trẻ ngoài tổ dân phố của máy, hoặc sửa nội dung suất quà"
+                "quà của trẻ ngoài tổ dân phố của máy"
             } else {
-                "dữ liệu vai trò này không được sửa"
+                "tệp đã có"
             };
             format!("{what}: bảng {table}, bản ghi {id}")
         })

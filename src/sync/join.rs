@@ -199,6 +199,7 @@ pub async fn join(db_path: &Path, bytes: &[u8], passphrase: &str, password: &str
     let key = MasterKey::from_bytes(key_bytes);
     let laptop_key: [u8; 32] = hex::decode(&secrets.signing_key).ok().and_then(|k| k.try_into().ok()).ok_or(SyncError::NotAJoinFile)?;
 
+    auth::refuse_over_kept_data(db_path)?;
     let lock = keyring::lock_ring(db_path)?;
     if !auth::first_start(db_path) || std::fs::metadata(db_path).is_ok_and(|m| m.len() > 0) {
         return Err(SyncError::DataExists.into());

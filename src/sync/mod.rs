@@ -74,6 +74,18 @@ pub enum SyncError {
         /// What was beyond it.
         what: String,
     },
+    /// Misses entries of a device between what this laptop holds and what the file carries.
+    #[error("Tệp từ máy «{sender}» thiếu mục nhật ký số {missing} của máy «{device}» (tệp mang từ mục {next} trở đi), nên không nhận; dữ liệu chưa thay đổi. Hãy nhờ máy gửi tạo lại tệp với mọi thay đổi.")]
+    Gap {
+        /// The sending laptop.
+        sender: String,
+        /// The device whose entries are missing.
+        device: String,
+        /// The first sequence missing.
+        missing: i64,
+        /// The first sequence the file carries past it.
+        next: i64,
+    },
     /// An entry that cannot be merged into this database.
     #[error("Không gộp được tệp đồng bộ: {0}. Dữ liệu chưa thay đổi.")]
     Unmergeable(String),
@@ -186,6 +198,24 @@ async fn device_row(conn: &mut sqlx::SqliteConnection, id: &str) -> Result<Optio
 /// What this laptop's own account may receive: everything on the office's laptops.
 async fn own_audience(conn: &mut sqlx::SqliteConnection, device_id: &str) -> Result<Audience> {
     Ok(device_row(conn, device_id).await?.map_or(Audience::Full, |d| d.audience()))
+}
+
+/// Refuses a person who may not see everything this laptop holds. Moving a laptop's data out
+/// (a sync file, a backup) or taking another laptop's in is for the office's people, or for the
+/// account a collaborator's laptop was joined for: a collaborator logged in on the office's
+/// laptop moves nothing of the whole ward.
+pub async fn require_whole_laptop(store: &Store, actor: &Actor) -> Result<()> {
+    actor.require(Need::Sync)?;
+    let laptop = own_audience(&mut *store.pool().acquire().await?, store.device_id()).await?;
+    let person = Audience::of(Some(actor.role()), actor.only_group().map(str::to_owned));
+    if person == Audience::Full || person == laptop {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "Vai trò “{}” chỉ đồng bộ và sao lưu trên máy được kết nạp cho tài khoản của mình; máy này giữ dữ liệu của cả phường.",
+            actor.role().label()
+        )))
+    }
 }
 
 fn local_time(stamp: &str) -> String {
@@ -385,7 +415,7 @@ async fn find_device(conn: &mut sqlx::SqliteConnection, which: &str) -> Result<D
 
 /// What a file for `for_device` (id or name; none: the office's laptops) would carry.
 pub async fn plan_export(store: &Store, actor: &Actor, for_device: Option<&str>, everything: bool) -> Result<Outgoing> {
-    actor.require(Need::Sync)?;
+    require_whole_laptop(store, actor).await?;
     let mut conn = store.pool().acquire().await?;
     let (recipient, content) = collect(&mut conn, store, for_device, everything).await?;
     let files = content.entries.iter().filter(|l| l.table_name == "files" && l.op == "insert").count();
@@ -408,7 +438,7 @@ async fn collect(conn: &mut sqlx::SqliteConnection, store: &Store, for_device: O
 
 /// Makes the file for `for_device` (id or name; none: everything, for the office's laptops).
 pub async fn export(store: &Store, actor: &Actor, for_device: Option<&str>, everything: bool) -> Result<(Vec<u8>, Outgoing)> {
-    actor.require(Need::Sync)?;
+    require_whole_laptop(store, actor).await?;
     let key = signing_key(store.pool()).await?;
     {
         let mut w = store.write(actor, Source::Window).await?;
@@ -465,7 +495,7 @@ pub async fn export(store: &Store, actor: &Actor, for_device: Option<&str>, ever
 
 /// A kept file's path as the store names them (`files/ab/<sha256>.ext`): nothing else is read
 /// or written from a sync file.
-fn kept_path(path: &str) -> bool {
+pub(crate) fn kept_path(path: &str) -> bool {
     let mut parts = path.split('/');
     let ok = parts.next() == Some("files")
         && parts.next().is_some_and(|d| d.len() == 2 && d.chars().all(|c| c.is_ascii_hexdigit()))
@@ -497,6 +527,10 @@ pub struct Incoming {
     /// New conflicts found.
     #[ts(type = "number")]
     pub conflicts: i64,
+    /// After receiving, the pairs of children's records that look like one child (the same list
+    /// imported on two laptops), for the officer to look at; none for other roles.
+    #[ts(type = "number")]
+    pub likely_duplicates: i64,
 }
 
 /// Checks a file and works out what receiving it would do, changing nothing.
@@ -511,7 +545,7 @@ pub async fn import(store: &Store, actor: &Actor, bytes: &[u8], progress: &mut (
 }
 
 async fn receive(store: &Store, actor: &Actor, bytes: &[u8], apply: bool, progress: &mut (dyn FnMut(usize, usize) + Send)) -> Result<Incoming> {
-    actor.require(Need::Sync)?;
+    require_whole_laptop(store, actor).await?;
     let parts = file::split(bytes)?;
     let header = parts.header.clone();
     if header.ward != file::ward_tag(store.key()) {
@@ -543,6 +577,7 @@ async fn receive(store: &Store, actor: &Actor, bytes: &[u8], apply: bool, progre
         records: done.records as i64,
         files: content.files.len() as i64,
         conflicts: done.conflicts as i64,
+        likely_duplicates: 0,
     };
     if !apply {
         return Ok(incoming);
@@ -558,7 +593,19 @@ async fn receive(store: &Store, actor: &Actor, bytes: &[u8], apply: bool, progre
         w.event("devices", &sender.id, Event::SyncReceived, details).await?;
     }
     w.commit().await?;
+    let mut incoming = incoming;
+    if done.new_entries > 0 && actor.require(Need::ManageChildren).is_ok() {
+        let today = crate::today_in_vietnam();
+        incoming.likely_duplicates = crate::children::index::likely_duplicates(store, actor, today).await?.total as i64;
+    }
     Ok(incoming)
+}
+
+/// Reads an opened file's body as receiving does, keeping nothing: for the fuzz target, which
+/// stands for someone holding the ward's key and writing a body by hand.
+#[doc(hidden)]
+pub fn read_body(body: &[u8]) -> std::result::Result<usize, SyncError> {
+    unframe(body).map(|(content, blobs)| content.entries.len() + blobs.len())
 }
 
 fn unframe(body: &[u8]) -> Result<(Content, Vec<&[u8]>), SyncError> {
@@ -634,10 +681,11 @@ async fn merge_entries(
             return Err(beyond("mang thay đổi ghi tên người khác"));
         }
         let bounds = Bounds::load(w.conn(), &content.entries).await?;
-        if let Some(what) = content.entries.iter().find_map(|l| bounds.beyond(&audience, l)) {
+        if let Some(what) = content.entries.iter().find_map(|l| bounds.beyond(&audience, l).map(|why| format!("mục {}, {why}", l.seq))) {
             return Err(beyond(&what));
         }
     }
+    refuse_gaps(w, sender, content).await?;
     let cut: BTreeSet<(&str, i64)> = content.withheld.iter().filter(|s| s.columns_removed).map(|s| (s.device_id.as_str(), s.seq)).collect();
     // Rows are written parents first; any reference still open is checked when the merge commits.
     sqlx::query("PRAGMA defer_foreign_keys = ON").execute(w.conn()).await?;
@@ -757,6 +805,33 @@ async fn merge_entries(
         note_peer(w, &sender.id, "known", &content.knows).await?;
     }
     Ok(Merged { new_entries, records: total, conflicts })
+}
+
+/// Refuses a file that would leave a hole in a device's log here: past the last entry this
+/// laptop holds of each device, the file must carry (whole or as a stub) every entry up to its
+/// last. An entry left out would break that device's chain on this laptop for good.
+async fn refuse_gaps(w: &mut Write<'_>, sender: &DeviceRow, content: &Content) -> Result<()> {
+    let mut carried: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
+    for (device, seq) in content.entries.iter().map(|l| (l.device_id.as_str(), l.seq)).chain(content.withheld.iter().map(|s| (s.device_id.as_str(), s.seq))) {
+        carried.entry(device).or_default().insert(seq);
+    }
+    for (device, seqs) in carried {
+        let held: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) FROM (SELECT seq FROM change_log WHERE device_id = ?1 UNION ALL SELECT seq FROM withheld_entries WHERE device_id = ?1)",
+        )
+        .bind(device)
+        .fetch_one(w.conn())
+        .await?;
+        let mut expected = held + 1;
+        for &seq in seqs.range(expected..) {
+            if seq != expected {
+                let name = device_row(w.conn(), device).await?.map_or_else(|| device.to_owned(), |d| d.name);
+                return Err(SyncError::Gap { sender: sender.name.clone(), device: name, missing: expected, next: seq }.into());
+            }
+            expected += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Notes how far `peer` holds each device's log, by `measure` (`known` or `sent`); never back.

@@ -1,7 +1,8 @@
 //! Vietnamese typed in the legacy TCVN3 (ABC, fonts .VnTime) and VNI (fonts VNI-Times)
 //! encodings, as it arrives from old spreadsheets: each legacy byte shows up as the
 //! Windows-1252 / Latin-1 character of the same value ("Nguyễn" reads "NguyÔn" in TCVN3 and
-//! "Nguyeãn" in VNI). [`detect`] recognises such a column; [`to_unicode`] repairs it.
+//! "Nguyeãn" in VNI). [`detect`] recognises such a column, [`detect_sheet`] a whole sheet from its
+//! columns; [`to_unicode`] repairs the text.
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -23,6 +24,14 @@ impl Legacy {
         match self {
             Legacy::Tcvn3 => "TCVN3 (ABC)",
             Legacy::Vni => "VNI",
+        }
+    }
+
+    /// The fonts officers typed it with: "TCVN3 (.VnTime)", "VNI (VNI-Times)".
+    pub fn font_label(self) -> &'static str {
+        match self {
+            Legacy::Tcvn3 => "TCVN3 (.VnTime)",
+            Legacy::Vni => "VNI (VNI-Times)",
         }
     }
 }
@@ -384,6 +393,17 @@ impl Score {
             && (self.distinct.len() >= 2
                 || self.distinct.iter().any(|w| w.starts_with(|c: char| "bcdghklmnpqrstvx".contains(c))))
     }
+
+    /// Whether the encoding reads the column well, however little there is to go on: the
+    /// conditions of [`Score::convincing`] but the amounts ("Tæ 2" alone reads "Tổ 2" in TCVN3
+    /// as well as "Tỉ 2" in VNI).
+    fn fits(&self, candidates: usize) -> bool {
+        self.cells * 5 >= candidates * 4
+            && self.explained >= 1
+            && self.explained * 10 >= self.odd * 9
+            && self.valid * 5 >= self.words * 4
+            && self.valid >= 1
+    }
 }
 
 /// Guesses the legacy encoding of one spreadsheet column from its cells; `None` unless the
@@ -397,53 +417,167 @@ impl Score {
 /// with more than one Unicode Vietnamese cell, and more than one for ten legacy-looking cells,
 /// give `None`.
 pub fn detect(cells: &[&str]) -> Option<Legacy> {
-    let encodings = [Legacy::Tcvn3, Legacy::Vni];
-    let mut scores = [Score::default(), Score::default()];
-    let (mut candidates, mut unicode) = (0usize, 0usize);
-    for cell in cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
-        if has_vietnamese_unicode(cell) {
-            unicode += 1;
-            continue;
-        }
-        let odd = cell.chars().filter(|&c| is_odd(c)).count();
-        if odd == 0 && accented_words(cell).all(is_syllable) {
-            continue; // ASCII, numbers, or Latin-1 that reads as Vietnamese already ("Tô Hà")
-        }
-        candidates += 1;
-        for (enc, score) in encodings.iter().zip(scores.iter_mut()) {
-            let d = decode(cell, *enc);
-            let (mut words, mut valid) = (0, 0);
-            for w in judged_words(&d.text) {
-                words += 1;
-                if is_syllable(w) {
-                    valid += 1;
-                    if !w.is_ascii() && w.chars().nth(1).is_some() {
-                        score.distinct.insert(w.to_lowercase()); // "2×3" read "2ì3" proves nothing
+    Evidence::of(cells).own()
+}
+
+/// What one column's cells say about the legacy encodings.
+struct Evidence {
+    /// Cells that look legacy (see [`detect`]).
+    candidates: usize,
+    /// Cells holding letters only Unicode has.
+    unicode: usize,
+    /// TCVN3's score, then VNI's.
+    scores: [Score; 2],
+}
+
+const ENCODINGS: [Legacy; 2] = [Legacy::Tcvn3, Legacy::Vni];
+
+impl Evidence {
+    fn of(cells: &[&str]) -> Evidence {
+        let mut e = Evidence { candidates: 0, unicode: 0, scores: [Score::default(), Score::default()] };
+        for cell in cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+            if has_vietnamese_unicode(cell) {
+                e.unicode += 1;
+                continue;
+            }
+            let odd = cell.chars().filter(|&c| is_odd(c)).count();
+            if odd == 0 && accented_words(cell).all(is_syllable) {
+                continue; // ASCII, numbers, or Latin-1 that reads as Vietnamese already ("Tô Hà")
+            }
+            e.candidates += 1;
+            for (enc, score) in ENCODINGS.iter().zip(e.scores.iter_mut()) {
+                let d = decode(cell, *enc);
+                let (mut words, mut valid) = (0, 0);
+                for w in judged_words(&d.text) {
+                    words += 1;
+                    if is_syllable(w) {
+                        valid += 1;
+                        if !w.is_ascii() && w.chars().nth(1).is_some() {
+                            score.distinct.insert(w.to_lowercase()); // "2×3" read "2ì3" proves nothing
+                        }
                     }
                 }
-            }
-            score.odd += odd;
-            score.explained += d.explained;
-            score.words += words;
-            score.valid += valid;
-            if d.changed && d.explained == odd && d.stray == 0 && words > 0 && valid * 4 >= words * 3 {
-                score.cells += 1;
+                score.odd += odd;
+                score.explained += d.explained;
+                score.words += words;
+                score.valid += valid;
+                if d.changed && d.explained == odd && d.stray == 0 && words > 0 && valid * 4 >= words * 3 {
+                    score.cells += 1;
+                }
             }
         }
+        e
     }
-    // One Unicode cell (a header retyped, a name fixed by hand) is tolerated; more, and the
-    // Latin-1-only cells of the column may be Unicode too.
-    if candidates == 0 || (unicode > 1 && unicode * 10 > candidates) {
-        return None;
+
+    /// Unicode text: one Unicode cell (a header retyped, a name fixed by hand) is tolerated;
+    /// more, and the Latin-1-only cells of the column may be Unicode too.
+    fn is_unicode(&self) -> bool {
+        self.unicode > 1 && self.unicode * 10 > self.candidates
     }
-    let [tcvn3, vni] = &scores;
-    match (tcvn3.convincing(candidates), vni.convincing(candidates)) {
-        (true, false) => Some(Legacy::Tcvn3),
-        (false, true) => Some(Legacy::Vni),
-        (true, true) if tcvn3.valid > vni.valid => Some(Legacy::Tcvn3),
-        (true, true) if vni.valid > tcvn3.valid => Some(Legacy::Vni),
+
+    fn score(&self, enc: Legacy) -> &Score {
+        &self.scores[usize::from(enc == Legacy::Vni)]
+    }
+
+    /// The encoding the column shows on its own.
+    fn own(&self) -> Option<Legacy> {
+        if self.candidates == 0 || self.is_unicode() {
+            return None;
+        }
+        let [tcvn3, vni] = &self.scores;
+        match (tcvn3.convincing(self.candidates), vni.convincing(self.candidates)) {
+            (true, false) => Some(Legacy::Tcvn3),
+            (false, true) => Some(Legacy::Vni),
+            (true, true) if tcvn3.valid > vni.valid => Some(Legacy::Tcvn3),
+            (true, true) if vni.valid > tcvn3.valid => Some(Legacy::Vni),
+            _ => None,
+        }
+    }
+
+    fn fits(&self, enc: Legacy) -> bool {
+        self.candidates > 0 && self.score(enc).fits(self.candidates)
+    }
+}
+
+/// How one column of a sheet is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnReading {
+    /// Nothing that looks legacy: numbers, dates, ASCII, Latin-1 that reads as Vietnamese
+    /// already ("Tô Hà"); left as it is.
+    Plain,
+    /// Unicode text already; left as it is.
+    Unicode,
+    /// Legacy text whose own cells show the encoding.
+    Shown(Legacy),
+    /// Legacy text too short or too little to show an encoding on its own ("Tæ 2", "N÷"),
+    /// read in the sheet's encoding, which reads it well.
+    Follows(Legacy),
+    /// Looks legacy, but neither the sheet's encoding nor one of its own reads it: left as it is.
+    Unclear,
+}
+
+impl ColumnReading {
+    /// The encoding the column is converted from, if any.
+    pub fn encoding(self) -> Option<Legacy> {
+        match self {
+            ColumnReading::Shown(enc) | ColumnReading::Follows(enc) => Some(enc),
+            _ => None,
+        }
+    }
+}
+
+/// How a sheet's text is read: one encoding for the sheet, and each column's reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetReading {
+    /// The encoding the sheet was typed in, if it was typed in a legacy one.
+    pub encoding: Option<Legacy>,
+    /// Each column's reading, in order.
+    pub columns: Vec<ColumnReading>,
+}
+
+/// Decides the legacy encoding of a whole sheet from its columns (each column's cells, its
+/// header included). A sheet typed in a legacy font is typed in it throughout, but a column of
+/// short values ("Tæ 2" for "Tổ 2", "N÷" for "Nữ") carries too little to show the encoding on
+/// its own: TCVN3 reads "Tæ 2" as "Tổ 2" and VNI as "Tỉ 2", both Vietnamese.
+///
+/// Each column that shows an encoding on its own (see [`detect`]) weighs for it by its
+/// legacy-looking cells; the heavier encoding is the sheet's, and a tie gives none. Then:
+/// - a column that shows the sheet's encoding, or shows nothing but reads well in it, is
+///   converted from the sheet's encoding;
+/// - a column that shows the other encoding and does not read well in the sheet's (pasted from
+///   another file) keeps its own;
+/// - Unicode columns, and columns with nothing a legacy encoding would change, are left alone.
+pub fn detect_sheet(columns: &[Vec<&str>]) -> SheetReading {
+    let evidence: Vec<Evidence> = columns.iter().map(|cells| Evidence::of(cells)).collect();
+    let mut weight = [0usize; 2];
+    for e in &evidence {
+        if let Some(enc) = e.own() {
+            weight[usize::from(enc == Legacy::Vni)] += e.candidates;
+        }
+    }
+    let encoding = match weight {
+        [t, v] if t > v => Some(Legacy::Tcvn3),
+        [t, v] if v > t => Some(Legacy::Vni),
         _ => None,
-    }
+    };
+    let columns = evidence
+        .iter()
+        .map(|e| {
+            if e.candidates == 0 {
+                return if e.unicode > 0 { ColumnReading::Unicode } else { ColumnReading::Plain };
+            }
+            if e.is_unicode() {
+                return ColumnReading::Unicode;
+            }
+            match (encoding, e.own()) {
+                (Some(sheet), Some(own)) if own == sheet => ColumnReading::Shown(own),
+                (Some(sheet), _) if e.fits(sheet) => ColumnReading::Follows(sheet),
+                (_, Some(own)) => ColumnReading::Shown(own),
+                _ => ColumnReading::Unclear,
+            }
+        })
+        .collect();
+    SheetReading { encoding, columns }
 }
 
 #[cfg(test)]
@@ -627,6 +761,52 @@ mod tests {
         let mut cells = column(&TCVN3_SAMPLES[..2], cp1252);
         cells.extend(["Nguyễn Văn Đức", "Trần Thị Hương", "Lê Thị Hoa"].map(String::from));
         assert_eq!(detect(&refs(&cells)), None);
+    }
+
+    #[test]
+    fn a_sheet_is_read_in_one_encoding_throughout() {
+        use ColumnReading::*;
+        let names = column(&TCVN3_SAMPLES[..2], cp1252);
+        let groups: Vec<String> = [&b"T\xE6 2"[..], b"T\xE6 1", b"T\xE6 2"].iter().map(|b| cp1252(b)).collect();
+        // On its own, "Tæ 2" reads as well in TCVN3 ("Tổ 2") as in VNI ("Tỉ 2").
+        assert_eq!(detect(&refs(&groups)), None);
+        assert_eq!((to_unicode(&groups[0], Legacy::Tcvn3), to_unicode(&groups[0], Legacy::Vni)), ("Tổ 2".into(), "Tỉ 2".into()));
+        let sex = [cp1252(b"N\xF7"), "Nam".into()];
+        let sheet = detect_sheet(&[
+            refs(&names),
+            refs(&groups),
+            refs(&sex),
+            vec!["051216000123", "Nguyen Van A", ""],
+            vec!["Mồ côi cả cha và mẹ", "Khuyết tật"],
+            vec![],
+        ]);
+        assert_eq!(sheet.encoding, Some(Legacy::Tcvn3));
+        assert_eq!(sheet.columns, [Shown(Legacy::Tcvn3), Follows(Legacy::Tcvn3), Follows(Legacy::Tcvn3), Plain, Unicode, Plain]);
+        assert_eq!(to_unicode(&groups[1], sheet.columns[1].encoding().unwrap()), "Tổ 1");
+    }
+
+    #[test]
+    fn a_sheet_with_mixed_evidence_goes_by_its_weight() {
+        use ColumnReading::*;
+        let tcvn3 = column(&TCVN3_SAMPLES, cp1252);
+        let vni = column(&VNI_SAMPLES, cp1252);
+        let groups = [cp1252(b"T\xE6 2")];
+        // Five cells show TCVN3, two VNI (notes pasted from another file): the sheet is TCVN3,
+        // the pasted column keeps its own encoding, the short one follows the sheet.
+        let sheet = detect_sheet(&[refs(&tcvn3), refs(&vni[..2]), refs(&groups)]);
+        assert_eq!(sheet.encoding, Some(Legacy::Tcvn3));
+        assert_eq!(sheet.columns, [Shown(Legacy::Tcvn3), Shown(Legacy::Vni), Follows(Legacy::Tcvn3)]);
+        // The other way round: VNI weighs more, and "Tæ" is VNI's "Tỉ".
+        let sheet = detect_sheet(&[refs(&tcvn3[..2]), refs(&vni), refs(&groups)]);
+        assert_eq!(sheet.encoding, Some(Legacy::Vni));
+        assert_eq!(sheet.columns, [Shown(Legacy::Tcvn3), Shown(Legacy::Vni), Follows(Legacy::Vni)]);
+        // Even weight decides nothing: each column keeps what it shows, the short one is left.
+        let sheet = detect_sheet(&[refs(&tcvn3[..2]), refs(&vni[..2]), refs(&groups)]);
+        assert_eq!(sheet.encoding, None);
+        assert_eq!(sheet.columns, [Shown(Legacy::Tcvn3), Shown(Legacy::Vni), Unclear]);
+        // Short cells alone are no evidence for a sheet.
+        let sheet = detect_sheet(&[refs(&groups), vec!["Nam", "Tô Hà"]]);
+        assert_eq!((sheet.encoding, sheet.columns), (None, vec![Unclear, Plain]));
     }
 
     #[test]

@@ -38,9 +38,39 @@ impl From<InvalidInput> for FieldProblem {
     }
 }
 
-/// The form every stored string takes: Unicode NFC, trimmed.
+/// The form every stored string takes: Unicode NFC, trimmed, line breaks as `\n` (Windows'
+/// `\r\n` and old Macs' `\r` become it).
 pub fn nfc(s: &str) -> String {
-    s.trim().nfc().collect()
+    let s = s.trim();
+    if s.contains('\r') {
+        s.replace("\r\n", "\n").replace('\r', "\n").nfc().collect()
+    } else {
+        s.nfc().collect()
+    }
+}
+
+/// The first character no stored text may hold: a control character other than a tab or a
+/// line break (ESC, BEL, NUL… — printed in a terminal they clear it or move the cursor) or a
+/// bidirectional embedding, override or isolate (which reorders what a reader sees, so that a
+/// name reads other than it is).
+pub fn forbidden_char(s: &str) -> Option<char> {
+    s.chars().find(|&c| forbidden(c))
+}
+
+/// Whether `c` is one no stored text may hold (see [`forbidden_char`]).
+pub fn forbidden(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Refuses text holding a [forbidden character](forbidden_char), naming it.
+pub fn refuse_forbidden(field: &'static str, label: &str, s: &str) -> Result<(), InvalidInput> {
+    match forbidden_char(s) {
+        Some(c) => Err(InvalidInput::new(
+            field,
+            format!("{} có ký tự điều khiển không được phép (U+{:04X}); hãy gõ lại, không dán từ nơi khác.", upper_first(label), c as u32),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// NFC without trimming, for text whose spacing matters (document runs).
@@ -69,6 +99,7 @@ pub fn upper_first(s: &str) -> String {
 /// An optional text field: NFC, trimmed, at most `max` characters.
 pub fn optional(field: &'static str, label: &str, s: &str, max: usize) -> Result<String, InvalidInput> {
     let s = nfc(s);
+    refuse_forbidden(field, label, &s)?;
     if s.chars().count() > max {
         return Err(InvalidInput::new(field, format!("{label} dài quá {max} ký tự; hãy rút gọn.")));
     }
@@ -78,6 +109,7 @@ pub fn optional(field: &'static str, label: &str, s: &str, max: usize) -> Result
 /// A required text field: NFC, not empty, at most `max` characters.
 pub fn required(field: &'static str, label: &str, s: &str, max: usize) -> Result<String, InvalidInput> {
     let s = nfc(s);
+    refuse_forbidden(field, label, &s)?;
     if s.is_empty() {
         return Err(InvalidInput::new(field, format!("Nhập {label}.")));
     }

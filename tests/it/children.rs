@@ -580,6 +580,82 @@ async fn a_workbook_typed_all_in_tcvn3_with_a_second_header_and_a_total_row_impo
     assert!(import::commit(s, o, Source::Import, &bytes, &unnamed, true, today(), &|_, _| {}).await.unwrap_err().to_string().contains("Họ và tên"));
 }
 
+/// A register typed all in TCVN3 (.VnTime), as a ward kept it for years: names, addresses and
+/// mothers in long cells, the residential group as short "Tæ 2" ("Tổ 2") and the sex as "N÷".
+fn register_in_tcvn3(rows: &[[&str; 6]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, tcvn3("Danh sách trẻ em dưới 16 tuổi")).unwrap();
+    // The group's header as short as its cells: "Tæ" reads "Tổ" in TCVN3, "Tỉ" in VNI.
+    let headers = ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Địa chỉ", "Tổ", "Họ tên mẹ"];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(2, c as u16, tcvn3(h)).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let at = 3 + r as u32;
+        sheet.write_number(at, 0, (r + 1) as f64).unwrap();
+        for (c, v) in row.iter().enumerate() {
+            let value = if c == 1 { v.to_string() } else { tcvn3(v) };
+            sheet.write_string(at, c as u16 + 1, value).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn a_register_typed_in_tcvn3_reads_its_short_group_cells_in_tcvn3_too() {
+    let t = ward().await;
+    let (s, o) = (&t.store, &t.officer);
+    let rows = [
+        ["Nguyễn Văn Đức", "05/09/2016", "Nam", "Số 12 đường Lê Lợi", "Tổ 2", "Trần Thị Hương"],
+        ["Phạm Thị Ngọc Lan", "12/03/2015", "Nữ", "Số 5 hẻm 30 Nguyễn Nghiêm", "Tổ 1", "Lê Thị Hoa"],
+        ["Võ Minh Khôi", "20/11/2017", "Nam", "Số 8 đường Hùng Vương", "Tổ 3", "Đặng Thị Mỹ"],
+        ["Đỗ Thị Yến", "01/01/2019", "Nữ", "Số 41 đường Phan Đình Phùng", "Tổ 2", "Huỳnh Thị Lựu"],
+    ];
+    let bytes = register_in_tcvn3(&rows);
+    assert_eq!(tcvn3("Tổ 2"), "T\u{e6} 2", "“Tổ 2” as .VnTime typed it reads “Tæ 2”");
+    let group_cells: Vec<String> = ["Tổ"].iter().chain(rows.iter().map(|r| &r[4])).map(|c| tcvn3(c)).collect();
+    let group_cells: Vec<&str> = group_cells.iter().map(String::as_str).collect();
+    assert_eq!(treem::text::legacy::detect(&group_cells), None, "the group column alone shows no encoding");
+
+    let preview = import::preview(s, o, &bytes, &ImportChoice::default(), today()).await.unwrap();
+    assert!(preview.problems.is_empty(), "{:#?}", preview.problems);
+    assert_eq!((preview.total_rows, preview.good_rows), (4, 4));
+    let read: Vec<(String, Option<String>, Option<Sex>)> = preview.rows.iter().map(|r| (r.full_name.clone(), r.group_name.clone(), r.sex)).collect();
+    let group = |n: u32| Some(format!("Tổ dân phố {n}"));
+    assert_eq!(
+        read,
+        [
+            ("Nguyễn Văn Đức".into(), group(2), Some(Sex::Male)),
+            ("Phạm Thị Ngọc Lan".into(), group(1), Some(Sex::Female)),
+            ("Võ Minh Khôi".into(), group(3), Some(Sex::Male)),
+            ("Đỗ Thị Yến".into(), group(2), Some(Sex::Female)),
+        ]
+    );
+    let headers: Vec<&str> = preview.columns.iter().map(|c| c.header.as_str()).collect();
+    assert_eq!(headers, ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Địa chỉ", "Tổ", "Họ tên mẹ"]);
+    let tcvn3_enc = Some(treem::text::legacy::Legacy::Tcvn3);
+    assert!(preview.columns[1..].iter().filter(|c| c.letter != "C").all(|c| c.legacy == tcvn3_enc), "{:#?}", preview.columns);
+    assert_eq!(preview.columns[5].examples[0], "Tæ 2 → Tổ 2");
+
+    // The decision, for the whole sheet, with what showed it.
+    let encoding = preview.encoding.as_ref().expect("the sheet's encoding is shown");
+    assert_eq!(encoding.legacy, treem::text::legacy::Legacy::Tcvn3);
+    assert_eq!(encoding.summary, "Trang tính được gõ bằng phông TCVN3 (.VnTime); đã chuyển sang Unicode.");
+    assert!(encoding.evidence.starts_with("Nhận ra ở các cột B (Họ và tên),"), "{}", encoding.evidence);
+    assert!(encoding.evidence.contains("E (Địa chỉ)") && encoding.evidence.contains("G (Họ tên mẹ)"), "{}", encoding.evidence);
+    assert!(encoding.notes.iter().any(|n| n.contains("F (Tổ)") && n.contains("chuyển theo cả trang tính")), "{:?}", encoding.notes);
+
+    let done = import::commit(s, o, Source::Import, &bytes, &ImportChoice::default(), false, today(), &|_, _| {}).await.unwrap();
+    assert_eq!(done.added, 4);
+    let found = index::search(s, o, &ChildQuery { limit: 1, ..text("pham thi ngoc lan") }, today()).await.unwrap();
+    let page = children::page(s, o, &found.rows[0].id, today()).await.unwrap();
+    assert_eq!(page.child.full_name, "Phạm Thị Ngọc Lan");
+    assert_eq!(page.child.group_name.as_deref(), Some("Tổ dân phố 1"));
+    assert_eq!(page.child.address, "Số 5 hẻm 30 Nguyễn Nghiêm");
+    assert_eq!(page.child.guardians[0].name, "Lê Thị Hoa");
+}
+
 /// A zipped workbook of the given parts, as Excel lays it out.
 fn zipped(parts: &[(&str, &str)]) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

@@ -306,6 +306,67 @@ fn hostile_list_numbering_in_a_docx_is_ignored_not_obeyed() {
     assert!(text.len() < 10_000, "no runaway labels: {} bytes", text.len());
 }
 
+/// The draft with what a PDF's text cannot carry taken out: bold and italic, and the case of the
+/// part headings (set in capitals in the PDF).
+fn as_text_of_a_pdf(mut d: PlanDraft) -> PlanDraft {
+    fn plain(nodes: &mut [import::DraftNode]) {
+        for n in nodes {
+            n.emphasis.clear();
+            plain(&mut n.children);
+        }
+    }
+    plain(&mut d.nodes);
+    for part in &mut d.nodes {
+        part.text = part.text.to_lowercase();
+    }
+    d
+}
+
+/// The outline one line a node, "II.4.a Tổ chức …", for a readable difference.
+fn outline(d: &PlanDraft) -> Vec<String> {
+    fn walk(nodes: &[import::DraftNode], path: &str, out: &mut Vec<String>) {
+        for n in nodes {
+            let here = if n.label.is_empty() { format!("{path}¶") } else { format!("{path}{}.", n.label) };
+            out.push(format!("{here} {}", n.text));
+            walk(&n.children, &here, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&d.nodes, "", &mut out);
+    out
+}
+
+#[test]
+fn a_plan_copied_out_of_a_pdf_reads_as_the_typed_one() {
+    // The seed as pdftotext gives it back from the signed PDF (scripts/plan-as-pdftotext.py):
+    // hard-wrapped at the page's width, headings in capitals, a heading and the title broken
+    // over lines, page breaks with page numbers.
+    let bytes = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ke-hoach-pdftotext.txt")).unwrap();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(text.contains("I. MỤC ĐÍCH,\nYÊU CẦU:\n"), "heading I is broken in two");
+    assert!(text.contains("KẾ HOẠCH\nTriển khai thực hiện công tác trẻ em\ntrên địa bàn phường\nNguyễn Nghiêm năm 2024\n"));
+    assert!(text.contains("\n\u{c}2\n"), "page numbers");
+    assert!(text.lines().all(|l| l.chars().count() <= 90));
+
+    let d = import::read_file("ke-hoach.txt", &bytes).unwrap();
+    assert_eq!(d.title, "Triển khai thực hiện công tác trẻ em trên địa bàn phường Nguyễn Nghiêm năm 2024");
+    assert_eq!(d.nodes[0].text, "MỤC ĐÍCH, YÊU CẦU:");
+    let typed = as_text_of_a_pdf(seed_draft());
+    let d = as_text_of_a_pdf(d);
+    assert_eq!(outline(&d), outline(&typed));
+    assert_eq!(d, typed, "the same header, outline, units, deadlines, closing and signature");
+}
+
+#[test]
+fn the_typed_seed_reads_as_it_always_did() {
+    // The seed's draft as the importer read it before it learned to join hard-wrapped lines.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ke-hoach-seed-draft.json");
+    let before: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    assert_eq!(serde_json::to_value(seed_draft()).unwrap(), before);
+    let from_docx = import::read_file("ke-hoach.docx", &docx_of(treem::demo::SEED_PLAN)).unwrap();
+    assert_eq!(serde_json::to_value(from_docx).unwrap(), before);
+}
+
 /// A .docx whose one list level draws its label as "%1" a million times (2 MB of XML, a few KB
 /// zipped), over 20,000 numbered paragraphs: drawn in full, 20 billion characters.
 fn docx_with_a_label_of_a_million_counters() -> Vec<u8> {

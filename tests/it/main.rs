@@ -6,6 +6,7 @@ mod changelog;
 mod commendations;
 mod children;
 mod documents;
+mod hardening;
 mod import;
 mod plan;
 mod security;

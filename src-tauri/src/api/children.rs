@@ -49,6 +49,10 @@ pub struct ChildCheckRequest {
     pub except: Option<String>,
 }
 
+pub async fn children_likely_duplicates(store: &Store, actor: &Actor, _req: ()) -> Result<children::index::LikelyDuplicates> {
+    children::index::likely_duplicates(store, actor, today()).await
+}
+
 pub async fn child_check(store: &Store, actor: &Actor, req: ChildCheckRequest) -> Result<ChildCheck> {
     children::check(store, actor, &req.input, req.except.as_deref(), today()).await
 }

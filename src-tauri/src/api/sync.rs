@@ -228,6 +228,9 @@ pub struct RestoreRequest {
     pub login: String,
     /// Its password in the backup.
     pub password: String,
+    /// The officer confirmed restoring another ward's backup over this one's data.
+    #[serde(default)]
+    pub other_ward_confirmed: bool,
 }
 
 /// Where the data it replaced was kept.
@@ -242,10 +245,10 @@ pub struct Restored {
 
 /// Checks the backup, closes the data, restores, and logs in on the restored data.
 pub async fn restore(state: &AppState, req: RestoreRequest) -> Result<Restored> {
-    if let Ok(s) = state.session().await {
-        s.actor.require(treem::auth::Need::ManageDevices)?;
-    }
-    let checked = backup::check(Path::new(&req.path), &req.login, &req.password).await?;
+    let checked = backup::check(Path::new(&req.path), &req.login, &req.password, &state.db_path).await?;
+    let session = state.session().await.ok();
+    backup::may_restore(&checked, session.as_deref().map(|s| (&s.store, &s.actor)), req.other_ward_confirmed).await?;
+    drop(session);
     state.close().await;
     let kept_aside = backup::restore(checked, &state.db_path).await?;
     let (store, actor) = treem::auth::log_in(&state.db_path, &req.login, &req.password).await?;

@@ -3,4 +3,4 @@
 /**
  * The stable codes the UI branches on. Add one only when the UI needs to act differently.
  */
-export type ErrorCode = "database" | "newer_database" | "file" | "unreadable_plan" | "not_found" | "invalid_input" | "certificate" | "signature" | "not_issuing_office" | "forbidden" | "wrong_password" | "too_many_tries" | "account_disabled" | "key_ring" | "locked" | "sync_file";
+export type ErrorCode = "database" | "newer_database" | "file" | "unreadable_plan" | "not_found" | "invalid_input" | "certificate" | "signature" | "not_issuing_office" | "forbidden" | "wrong_password" | "too_many_tries" | "account_disabled" | "key_ring" | "locked" | "sync_file" | "other_ward_backup" | "data_kept_aside";

@@ -2,6 +2,7 @@
 import type { ImportColumn } from "./ImportColumn";
 import type { ImportRow } from "./ImportRow";
 import type { RowProblem } from "./RowProblem";
+import type { SheetEncoding } from "./SheetEncoding";
 
 /**
  * What an import would do, before anything is written.
@@ -42,4 +43,8 @@ problems: Array<RowProblem>,
 /**
  * The day groups of special circumstances found in the sheet start on (the import's day).
  */
-circumstances_from: string, };
+circumstances_from: string, 
+/**
+ * The legacy font the sheet was typed in, converted to Unicode, and what showed it.
+ */
+encoding: SheetEncoding | null, };

@@ -31,4 +31,9 @@ files: number,
 /**
  * New conflicts found.
  */
-conflicts: number, };
+conflicts: number, 
+/**
+ * After receiving, the pairs of children's records that look like one child (the same list
+ * imported on two laptops), for the officer to look at; none for other roles.
+ */
+likely_duplicates: number, };

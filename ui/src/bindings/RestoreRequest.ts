@@ -15,4 +15,8 @@ login: string,
 /**
  * Its password in the backup.
  */
-password: string, };
+password: string, 
+/**
+ * The officer confirmed restoring another ward's backup over this one's data.
+ */
+other_ward_confirmed: boolean, };
