@@ -117,7 +117,8 @@ pub async fn make(store: &Store, actor: &Actor, target: &Path) -> Result<Made> {
         exported?;
         let files: Vec<String> = sqlx::query_scalar("SELECT DISTINCT stored_path FROM files ORDER BY stored_path").fetch_all(&mut *conn).await?;
         drop(conn);
-        write_zip(store, &copy, &files, target)
+        let ward = crate::sync::ward_tag(store).await?;
+        write_zip(store, &ward, &copy, &files, target)
     }
     .await;
     let made = made?;
@@ -130,7 +131,7 @@ pub async fn make(store: &Store, actor: &Actor, target: &Path) -> Result<Made> {
 /// Writes the zip beside `target` member by member (a database of 100,000 children is ~180 MB:
 /// never held in memory whole), each member's SHA-256 taken as it is copied and the manifest
 /// last; then renames it into place.
-fn write_zip(store: &Store, db_copy: &Path, files: &[String], target: &Path) -> Result<Made> {
+fn write_zip(store: &Store, ward: &str, db_copy: &Path, files: &[String], target: &Path) -> Result<Made> {
     let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let partial = dir.join(format!(".{}{PARTIAL_SUFFIX}", crate::store::new_id()));
     let _in_use = crate::files::mark_in_use(&partial)?;
@@ -168,7 +169,7 @@ fn write_zip(store: &Store, db_copy: &Path, files: &[String], target: &Path) -> 
         }
         let manifest = Manifest {
             format: 1,
-            ward: crate::sync::file::ward_tag(store.key()),
+            ward: ward.to_owned(),
             made_at: crate::store::stamp(chrono::Utc::now()),
             members,
         };
@@ -226,14 +227,14 @@ pub struct Checked {
     pub made_at: String,
     /// The ward whose backup it is, by name ("Phường Cẩm Thành").
     pub ward_name: String,
-    /// The ward's tag ([`crate::sync::file::ward_tag`]), to tell another ward's backup.
+    /// The ward's tag ([`crate::sync::ward_tag`]), to tell another ward's backup.
     ward_tag: String,
 }
 
 impl Checked {
     /// Whether the backup is of the ward whose data `store` holds.
-    pub fn of_ward(&self, store: &Store) -> bool {
-        self.ward_tag == crate::sync::file::ward_tag(store.key())
+    pub async fn of_ward(&self, store: &Store) -> Result<bool> {
+        Ok(self.ward_tag == crate::sync::ward_tag(store).await?)
     }
 }
 
@@ -286,6 +287,8 @@ pub async fn check(path: &Path, login: &str, password: &str, db_path: &Path) -> 
     let (mut zip, manifest) = open_archive(std::io::BufReader::new(file))?;
     let data_dir = crate::data_dir_of(db_path);
     let staging = data_dir.join(format!("{STAGING_PREFIX}{}", crate::store::new_id()));
+    // A laptop restoring into a folder not made yet (a new laptop) makes it.
+    std::fs::create_dir_all(&data_dir).map_err(|e| Error::file(&data_dir, e))?;
     let in_use = crate::files::mark_in_use(&staging)?;
     std::fs::create_dir_all(&staging).map_err(|e| Error::file(&staging, e))?;
     // From here the prepared folder goes with `Checked`, or is removed on the way out.
@@ -323,12 +326,14 @@ pub async fn check(path: &Path, login: &str, password: &str, db_path: &Path) -> 
             return Err(Error::Forbidden("Chỉ tài khoản cán bộ phụ trách trong bản sao lưu mới khôi phục được bản sao lưu.".to_owned()));
         }
         let ward: Option<String> = sqlx::query_scalar("SELECT name FROM ward WHERE deleted_at IS NULL LIMIT 1").fetch_optional(&mut conn).await?;
-        Ok(ward.unwrap_or_default())
+        let tag: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'ward_tag'").fetch_optional(&mut conn).await?;
+        Ok((ward.unwrap_or_default(), tag.unwrap_or_else(|| crate::sync::file::legacy_ward_tag(&key))))
     }
     .await;
     conn.close().await?;
-    checked.ward_name = read?;
-    if crate::sync::file::ward_tag(&key) != checked.ward_tag {
+    let (ward_name, tag) = read?;
+    checked.ward_name = ward_name;
+    if tag != checked.ward_tag {
         return Err(damaged("mục lục ghi một phường khác với dữ liệu trong bản sao lưu"));
     }
     checked.key = key;
@@ -342,7 +347,7 @@ pub async fn check(path: &Path, login: &str, password: &str, db_path: &Path) -> 
 pub async fn may_restore(checked: &Checked, current: Option<(&Store, &Actor)>, other_ward_confirmed: bool) -> Result<()> {
     let Some((store, actor)) = current else { return Ok(()) };
     actor.require(Need::ManageDevices)?;
-    if other_ward_confirmed || checked.of_ward(store) {
+    if other_ward_confirmed || checked.of_ward(store).await? {
         return Ok(());
     }
     let current: Option<String> = sqlx::query_scalar("SELECT name FROM ward WHERE deleted_at IS NULL LIMIT 1").fetch_optional(store.pool()).await?;

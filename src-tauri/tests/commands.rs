@@ -401,9 +401,12 @@ fn a_viewer_reads_but_the_core_refuses_the_rest() {
     let app = app();
     let group = invoke(&app, "units", Value::Null).unwrap().as_array().unwrap().iter().find(|u| u["kind"] == "residential_group").unwrap().clone();
     invoke(&app, "user_add", json!({ "login": "xem", "name": "Trần Văn Xem", "role": "viewer", "group_unit_id": null, "password": PASSWORD })).unwrap();
-    let err = invoke(&app, "user_add", json!({ "login": "ctv", "name": "Lê Thị Cộng", "role": "collaborator", "group_unit_id": null, "password": PASSWORD })).unwrap_err();
+    let err = invoke(&app, "user_add", json!({ "login": "ctv", "name": "Lê Thị Cộng", "role": "collaborator", "group_unit_id": null, "password": "" })).unwrap_err();
     assert_eq!(err["field"], "group");
-    invoke(&app, "user_add", json!({ "login": "ctv", "name": "Lê Thị Cộng", "role": "collaborator", "group_unit_id": group["id"], "password": PASSWORD })).unwrap();
+    // A collaborator's password would open this laptop, which holds the whole ward.
+    let err = invoke(&app, "user_add", json!({ "login": "ctv", "name": "Lê Thị Cộng", "role": "collaborator", "group_unit_id": group["id"], "password": PASSWORD })).unwrap_err();
+    assert_eq!(err["field"], "password");
+    invoke(&app, "user_add", json!({ "login": "ctv", "name": "Lê Thị Cộng", "role": "collaborator", "group_unit_id": group["id"], "password": "" })).unwrap();
     let users = invoke(&app, "users", Value::Null).unwrap();
     assert_eq!(users.as_array().unwrap().len(), 3);
     let doc = invoke(&app, "document_create", json!({ "kind": "report", "period": "half", "source_id": null, "unit_id": null })).unwrap();

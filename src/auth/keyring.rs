@@ -41,10 +41,6 @@ impl MasterKey {
         &self.0
     }
 
-    pub(crate) fn from_bytes(bytes: [u8; 32]) -> MasterKey {
-        MasterKey(Zeroizing::new(bytes))
-    }
-
     /// The value of SQLCipher's `PRAGMA key` for a raw key (no key derivation inside SQLCipher:
     /// the key is already random).
     pub(crate) fn sqlcipher_pragma(&self) -> String {
@@ -188,6 +184,11 @@ impl KeyRing {
 
     pub(crate) fn remove(&mut self, user_id: &str) {
         self.slots.retain(|s| s.user_id != user_id);
+    }
+
+    /// Whether `user_id` has a slot.
+    pub(crate) fn holds(&self, user_id: &str) -> bool {
+        self.slots.iter().any(|s| s.user_id == user_id)
     }
 
     /// Unwraps the master key with `login`'s password. A wrong password is counted in the key

@@ -7,10 +7,12 @@
 //! encrypted with a random master key that each account's password unwraps from its slot in the
 //! [key ring](keyring).
 //!
-//! Roles hold inside the app. Every account's password unwraps the same master key, so a person
-//! with an account and tools of their own could open the database outside the app: give
-//! accounts only to the ward's own staff, and disable an account that is no longer used (its
-//! slot goes; a copy of the old key ring taken before still opens the data).
+//! Each laptop has its own master key. A collaborator holds a slot only on the laptop joined for
+//! them, whose database holds their residential group and nothing more: on a laptop that holds
+//! the whole ward their account has no slot, so their password opens nothing there. The office's
+//! people (officer, leader, viewer) share the office laptop's key: roles among them hold inside
+//! the app, and a person with such an account and tools of their own could open the database
+//! outside it. Give those accounts only to the ward's own staff.
 
 pub mod keyring;
 
@@ -256,9 +258,13 @@ pub struct NewUser<'a> {
     pub role: UserRole,
     /// A collaborator's residential group (a unit of that kind).
     pub group_unit_id: Option<&'a str>,
-    /// The first password.
+    /// The first password; empty for a collaborator, who sets theirs on the laptop joined for
+    /// them.
     pub password: &'a str,
 }
+
+/// Why a collaborator's account has no password on this laptop.
+const COLLABORATOR_ELSEWHERE: &str = "Cộng tác viên không đăng nhập trên máy giữ dữ liệu cả phường: hãy kết nạp máy cho cộng tác viên (trang Thiết bị); họ đặt mật khẩu trên máy của mình.";
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -319,6 +325,7 @@ pub async fn set_up(db_path: &Path, login: &str, name: &str, password: &str) -> 
     let user_id = natural_id("user", &[&login]);
     {
         let store = Store::open(&pending, &key).await?;
+        crate::sync::set_ward_tag(&store, None).await?;
         let officer = User {
             id: user_id.clone(),
             login: login.clone(),
@@ -369,6 +376,13 @@ pub async fn log_in(db_path: &Path, login: &str, password: &str) -> Result<(Stor
         store.close().await;
         return Err(Error::AccountDisabled);
     };
+    if crate::sync::holds_whole_ward(&store).await? {
+        forget_collaborators(&store, db_path).await?;
+        if user.role == UserRole::Collaborator {
+            store.close().await;
+            return Err(Error::Forbidden(COLLABORATOR_ELSEWHERE.to_owned()));
+        }
+    }
     let actor = Actor::new(&user);
     // A damaged file takes no write, not even this login's record: the officer still gets in,
     // to read and to restore a backup.
@@ -382,6 +396,20 @@ pub async fn log_in(db_path: &Path, login: &str, password: &str) -> Result<(Stor
     w.event("users", &user.id, crate::audit::Event::Login, serde_json::json!({})).await?;
     w.commit().await?;
     Ok((store, actor))
+}
+
+/// Removes the slots collaborators were given by earlier versions on this laptop, which holds
+/// the whole ward: their passwords no longer open it.
+async fn forget_collaborators(store: &Store, db_path: &Path) -> Result<()> {
+    let collaborators: Vec<String> = sqlx::query_scalar("SELECT id FROM users WHERE role = 'collaborator'").fetch_all(store.pool()).await?;
+    let ring = KeyRing::load(db_path)?;
+    if !collaborators.iter().any(|id| ring.holds(id)) {
+        return Ok(());
+    }
+    keyring::update(db_path, |ring| {
+        collaborators.iter().for_each(|id| ring.remove(id));
+        Ok(())
+    })
 }
 
 /// Records a lock; the caller then drops the store, and with it the key. Unlocking is
@@ -417,7 +445,13 @@ pub async fn add_user(store: &Store, actor: &Actor, new: NewUser<'_>) -> Result<
     actor.require(Need::ManageUsers)?;
     let login = login_key(new.login)?;
     let name = text::required("name", "Họ và tên", new.name, 200)?;
-    check_password("password", new.password)?;
+    // A collaborator's password would open this laptop's database, which holds the whole ward.
+    let slot_here = new.role != UserRole::Collaborator;
+    if slot_here {
+        check_password("password", new.password)?;
+    } else if !new.password.is_empty() {
+        return Err(InvalidInput::new("password", COLLABORATOR_ELSEWHERE).into());
+    }
     let group = match (new.role, new.group_unit_id) {
         (UserRole::Collaborator, Some(g)) => {
             let unit = crate::ward::unit_in(store.pool(), g).await?;
@@ -440,7 +474,9 @@ pub async fn add_user(store: &Store, actor: &Actor, new: NewUser<'_>) -> Result<
     let id = w.natural_or_new_id("users", "user", &[&login]).await?;
     let cols = Cols::new().set("login", &login).set("name", &name).set("role", new.role.as_str()).set("group_unit_id", &group);
     w.insert("users", &id, cols).await?;
-    keyring::update(store.db_path(), |ring| ring.add(&id, &login, new.password, store.key()))?;
+    if slot_here {
+        keyring::update(store.db_path(), |ring| ring.add(&id, &login, new.password, store.key()))?;
+    }
     w.commit().await?;
     user(store.pool(), &id).await
 }
@@ -463,6 +499,9 @@ pub async fn reset_password(store: &Store, actor: &Actor, user_id: &str, new: &s
     actor.require(Need::ManageUsers)?;
     check_password("password", new)?;
     let target = user(store.pool(), user_id).await?;
+    if target.role == UserRole::Collaborator {
+        return Err(InvalidInput::new("password", COLLABORATOR_ELSEWHERE).into());
+    }
     let mut w = store.write(actor, Source::Window).await?;
     w.update("users", user_id, Cols::new().set("disabled_at", None::<String>)).await?;
     keyring::update(store.db_path(), |ring| ring.add(&target.id, &target.login, new, store.key()))?;
@@ -486,4 +525,44 @@ pub async fn disable(store: &Store, actor: &Actor, user_id: &str) -> Result<()> 
         ring.remove(user_id);
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PASSWORD: &str = "mật khẩu thử";
+
+    /// A ward as an earlier version left it: a collaborator with a slot on the office laptop.
+    async fn with_old_collaborator_slot(dir: &Path) -> (Store, Actor, String) {
+        let db = dir.join("treem.db");
+        let (store, officer) = set_up(&db, "canbo", "Nguyễn Thị Hoa", PASSWORD).await.unwrap();
+        let group = crate::ward::add_unit(&store, &officer, Source::Window, "Tổ dân phố 1", crate::ward::UnitKind::ResidentialGroup).await.unwrap();
+        add_user(&store, &officer, NewUser { login: "ctv", name: "Lê Thị Mai", role: UserRole::Collaborator, group_unit_id: Some(&group.id), password: "" }).await.unwrap();
+        let id: String = sqlx::query_scalar("SELECT id FROM users WHERE login = 'ctv'").fetch_one(store.pool()).await.unwrap();
+        keyring::update(&db, |ring| ring.add(&id, "ctv", PASSWORD, store.key())).unwrap();
+        (store, officer, id)
+    }
+
+    #[tokio::test]
+    async fn a_collaborators_slot_on_the_whole_wards_laptop_is_refused_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _, id) = with_old_collaborator_slot(dir.path()).await;
+        let db = store.db_path().to_path_buf();
+        store.close().await;
+        let err = log_in(&db, "ctv", PASSWORD).await.err().unwrap();
+        assert!(matches!(&err, Error::Forbidden(m) if m.contains("kết nạp máy")), "{err}");
+        assert!(!KeyRing::load(&db).unwrap().holds(&id), "the slot is gone");
+        assert!(matches!(log_in(&db, "ctv", PASSWORD).await.err(), Some(Error::WrongPassword)));
+
+        // The officer's login removes such a slot too, before the collaborator ever tries.
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _, id) = with_old_collaborator_slot(dir.path()).await;
+        let db = store.db_path().to_path_buf();
+        store.close().await;
+        assert!(KeyRing::load(&db).unwrap().holds(&id));
+        let (store, _) = log_in(&db, "canbo", PASSWORD).await.unwrap();
+        assert!(!KeyRing::load(&db).unwrap().holds(&id));
+        store.close().await;
+    }
 }

@@ -985,7 +985,11 @@ async fn run(cli: Cli) -> treem::Result<()> {
             let role = UserRole::from_stored(&role).ok_or_else(|| {
                 treem::Error::Invalid(text::InvalidInput::new("role", "Vai trò là officer, leader, collaborator hoặc viewer."))
             })?;
-            let password = from_env_or_terminal("TREEM_NEW_PASSWORD", "Mật khẩu của tài khoản mới: ", true)?;
+            // A collaborator sets their password on the laptop joined for them.
+            let password = match role {
+                UserRole::Collaborator => String::new(),
+                _ => from_env_or_terminal("TREEM_NEW_PASSWORD", "Mật khẩu của tài khoản mới: ", true)?,
+            };
             let (store, actor) = db.open().await?;
             let added = async {
                 let group_id = match &group {

@@ -1,19 +1,25 @@
-//! The sync file, frozen as format 1:
+//! The sync file, format 2:
 //!
 //! ```text
 //! "TREEMS01" | header length (u32 LE) | header (JSON) | body length (u64 LE) | body | signature (64)
 //! ```
-//! The header says which ward (a tag derived from the ward's key, never the key), which laptop
-//! sent it and for which laptop, when, and how much. The body is the deflated content,
-//! encrypted with XChaCha20-Poly1305 under a key derived from the ward's master key (HKDF-SHA256)
-//! with the magic and header as associated data. The Ed25519 signature of the sending laptop
-//! covers everything before it. Reading checks, in order: the magic, the lengths (a file cut
-//! short), the ward, the sender, the signature (a file altered), then decrypts.
+//! The header says which ward (its tag, a random id kept in the database), which laptop sent it
+//! and for which laptops, when, and how much. The body is the deflated content, encrypted with
+//! XChaCha20-Poly1305 under a random file key, with the magic and header as associated data.
+//! The file key is sealed to each laptop the file is for, as age does for its X25519
+//! recipients: an ephemeral X25519 key agrees a secret with the laptop's key (the Montgomery
+//! form of its Ed25519 signing key, see <https://eprint.iacr.org/2021/509>), HKDF-SHA256 makes
+//! it a wrapping key. So only the laptops a file is made for can read it: each laptop has its
+//! own database key, and a collaborator's laptop never holds what opens the office's files. The
+//! Ed25519 signature of the sending laptop covers everything before it. Reading checks, in
+//! order: the magic, the lengths (a file cut short), the ward, the sender, the signature (a file
+//! altered), then opens the file key and decrypts.
 
 use std::io::{Read, Write as _};
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use curve25519_dalek::MontgomeryPoint;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use hkdf::Hkdf;
 use rand_core::{OsRng, RngCore};
@@ -25,23 +31,27 @@ use super::SyncError;
 use crate::auth::keyring::MasterKey;
 
 const MAGIC: &[u8; 8] = b"TREEMS01";
+/// The header's format: 1 was sealed with the ward's one shared key, which every laptop held.
+const FORMAT: u32 = 2;
 const SIGNATURE_LEN: usize = 64;
 /// Larger than any ward's data, small enough that a damaged length cannot exhaust memory.
 const MAX_BODY: u64 = 4 << 30;
 /// The most a body may inflate to: a ward of 100,000 children sends ~200 MB whole. A body made
-/// to inflate without end (by someone holding the ward's key) is refused at this.
+/// to inflate without end (by a laptop of the ward) is refused at this.
 const MAX_INFLATED: u64 = 1 << 30;
+/// More laptops than a ward has; a header cannot make the reader try a million keys.
+const MAX_RECIPIENTS: usize = 1000;
 
 /// What a sync file says of itself, readable before it is opened.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Header {
     /// The file format.
     pub format: u32,
-    /// The ward's tag ([`ward_tag`]).
+    /// The ward's tag.
     pub ward: String,
     /// The device that made and signed it.
     pub sender: String,
-    /// The device it was made for; `None`: any laptop of the officer or the leader.
+    /// The device it was made for; `None`: the laptops of the officer and the leader.
     pub recipient: Option<String>,
     /// When it was made (UTC, RFC 3339).
     pub made_at: String,
@@ -51,6 +61,20 @@ pub struct Header {
     pub files: usize,
     /// The nonce of the encrypted body, hex.
     pub nonce: String,
+    /// The file key, sealed to each laptop that may open the file.
+    #[serde(default)]
+    pub keys: Vec<SealedKey>,
+}
+
+/// The file key sealed to one laptop.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SealedKey {
+    /// The laptop's device id.
+    pub device: String,
+    /// The ephemeral X25519 public key, hex.
+    pub ephemeral: String,
+    /// The file key, encrypted, hex.
+    pub wrapped: String,
 }
 
 fn derived(key: &MasterKey, info: &str) -> Zeroizing<[u8; 32]> {
@@ -59,22 +83,54 @@ fn derived(key: &MasterKey, info: &str) -> Zeroizing<[u8; 32]> {
     out
 }
 
-/// The ward's tag: the same on every laptop of the ward, different for another ward's data,
-/// and saying nothing of the key.
-pub fn ward_tag(key: &MasterKey) -> String {
+/// The tag a ward set up before tags were kept had: derived from its key, saying nothing of it.
+pub(crate) fn legacy_ward_tag(key: &MasterKey) -> String {
     hex::encode(&derived(key, "treem ward tag v1")[..16])
 }
 
-fn cipher(key: &MasterKey) -> XChaCha20Poly1305 {
-    XChaCha20Poly1305::new(derived(key, "treem sync file v1").as_ref().into())
+/// A new ward's tag.
+pub(crate) fn new_ward_tag() -> String {
+    let mut tag = [0u8; 16];
+    OsRng.fill_bytes(&mut tag);
+    hex::encode(tag)
 }
 
-/// Writes a sync file of `body` (compressed, encrypted, signed).
-pub(crate) fn seal(mut header: Header, body: &[u8], key: &MasterKey, signer: &SigningKey) -> Vec<u8> {
+/// The key that wraps a file key for one laptop, from the agreed secret and both public keys.
+fn wrapping_key(shared: &MontgomeryPoint, ephemeral: &MontgomeryPoint, laptop: &MontgomeryPoint) -> Option<Zeroizing<[u8; 32]>> {
+    // A low-order point gives a secret anyone knows: such a key is refused.
+    if shared.as_bytes() == &[0u8; 32] {
+        return None;
+    }
+    let mut salt = ephemeral.as_bytes().to_vec();
+    salt.extend_from_slice(laptop.as_bytes());
+    let mut out = Zeroizing::new([0u8; 32]);
+    Hkdf::<Sha256>::new(Some(&salt), shared.as_bytes()).expand(b"treem sync file key v2", out.as_mut()).expect("32 bytes is a valid HKDF length");
+    Some(out)
+}
+
+fn seal_key(file_key: &[u8; 32], device: &str, laptop: &VerifyingKey) -> SealedKey {
+    let mut secret = Zeroizing::new([0u8; 32]);
+    OsRng.fill_bytes(secret.as_mut());
+    let ephemeral = MontgomeryPoint::mul_base_clamped(*secret);
+    let laptop = laptop.to_montgomery();
+    let shared = laptop.mul_clamped(*secret);
+    let kek = wrapping_key(&shared, &ephemeral, &laptop).expect("a laptop's key is a point of large order");
+    // Each wrapping key is used once (a fresh ephemeral key), so a fixed nonce is safe.
+    let wrapped = XChaCha20Poly1305::new(kek.as_ref().into())
+        .encrypt(XNonce::from_slice(&[0u8; 24]), Payload { msg: file_key, aad: device.as_bytes() })
+        .expect("encryption in memory does not fail");
+    SealedKey { device: device.to_owned(), ephemeral: hex::encode(ephemeral.as_bytes()), wrapped: hex::encode(wrapped) }
+}
+
+/// Writes a sync file of `body` (compressed, encrypted to each of `recipients`, signed).
+pub(crate) fn seal(mut header: Header, body: &[u8], recipients: &[(String, VerifyingKey)], signer: &SigningKey) -> Vec<u8> {
+    let mut file_key = Zeroizing::new([0u8; 32]);
+    OsRng.fill_bytes(file_key.as_mut());
     let mut nonce = [0u8; 24];
     OsRng.fill_bytes(&mut nonce);
-    header.format = 1;
+    header.format = FORMAT;
     header.nonce = hex::encode(nonce);
+    header.keys = recipients.iter().map(|(device, key)| seal_key(&file_key, device, key)).collect();
     let header_json = serde_json::to_vec(&header).expect("a header serialises");
     let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
     deflated.write_all(body).expect("writing to memory");
@@ -84,7 +140,7 @@ pub(crate) fn seal(mut header: Header, body: &[u8], key: &MasterKey, signer: &Si
     out.extend_from_slice(&(header_json.len() as u32).to_le_bytes());
     out.extend_from_slice(&header_json);
     let aad = out.clone();
-    let sealed = cipher(key)
+    let sealed = XChaCha20Poly1305::new(file_key.as_ref().into())
         .encrypt(XNonce::from_slice(&nonce), Payload { msg: &deflated, aad: &aad })
         .expect("encryption in memory does not fail");
     out.extend_from_slice(&(sealed.len() as u64).to_le_bytes());
@@ -130,8 +186,14 @@ pub(crate) fn split(bytes: &[u8]) -> Result<Parts<'_>, SyncError> {
     if at != bytes.len() {
         return Err(SyncError::Altered);
     }
-    if header.format != 1 {
+    if header.format < FORMAT {
+        return Err(SyncError::OlderFormat);
+    }
+    if header.format > FORMAT {
         return Err(SyncError::NewerFormat);
+    }
+    if header.keys.len() > MAX_RECIPIENTS {
+        return Err(SyncError::Altered);
     }
     Ok(Parts { header, header_end, body, signed: &bytes[..at - SIGNATURE_LEN], signature })
 }
@@ -143,14 +205,30 @@ fn take<const N: usize>(bytes: &[u8], at: &mut usize) -> Result<[u8; N], SyncErr
 }
 
 impl Parts<'_> {
-    /// Checks the sender's signature, then decrypts and inflates the body.
-    pub(crate) fn open(&self, sender_key: &VerifyingKey, key: &MasterKey) -> Result<Vec<u8>, SyncError> {
+    /// Checks the sender's signature, opens the file key sealed to this laptop (`device`, with
+    /// its signing key), then decrypts and inflates the body.
+    pub(crate) fn open(&self, sender_key: &VerifyingKey, device: &str, own: &SigningKey) -> Result<Vec<u8>, SyncError> {
         sender_key.verify(self.signed, &Signature::from_bytes(&self.signature)).map_err(|_| SyncError::Altered)?;
+        let sealed = self.header.keys.iter().find(|k| k.device == device).ok_or(SyncError::NotAddressedHere)?;
+        let ephemeral: [u8; 32] = hex::decode(&sealed.ephemeral).ok().and_then(|e| e.try_into().ok()).ok_or(SyncError::Altered)?;
+        let ephemeral = MontgomeryPoint(ephemeral);
+        let scalar = Zeroizing::new(own.to_scalar_bytes());
+        let shared = ephemeral.mul_clamped(*scalar);
+        let kek = wrapping_key(&shared, &ephemeral, &own.verifying_key().to_montgomery()).ok_or(SyncError::Altered)?;
+        let wrapped = hex::decode(&sealed.wrapped).map_err(|_| SyncError::Altered)?;
+        let file_key = Zeroizing::new(
+            XChaCha20Poly1305::new(kek.as_ref().into())
+                .decrypt(XNonce::from_slice(&[0u8; 24]), Payload { msg: &wrapped, aad: device.as_bytes() })
+                .map_err(|_| SyncError::Altered)?,
+        );
+        if file_key.len() != 32 {
+            return Err(SyncError::Altered);
+        }
         let nonce: [u8; 24] = hex::decode(&self.header.nonce).ok().and_then(|n| n.try_into().ok()).ok_or(SyncError::Altered)?;
         let aad = &self.signed[..self.header_end];
-        let deflated = cipher(key)
+        let deflated = XChaCha20Poly1305::new(file_key.as_slice().into())
             .decrypt(XNonce::from_slice(&nonce), Payload { msg: self.body, aad })
-            .map_err(|_| SyncError::OtherWard)?;
+            .map_err(|_| SyncError::Altered)?;
         let mut body = Vec::new();
         flate2::read::DeflateDecoder::new(deflated.as_slice()).take(MAX_INFLATED + 1).read_to_end(&mut body).map_err(|_| SyncError::Altered)?;
         if body.len() as u64 > MAX_INFLATED {
@@ -171,27 +249,43 @@ mod tests {
     use super::*;
 
     fn header() -> Header {
-        Header { format: 1, ward: "w".into(), sender: "a".into(), recipient: None, made_at: "t".into(), entries: 1, files: 0, nonce: String::new() }
+        Header { format: 2, ward: "w".into(), sender: "a".into(), recipient: None, made_at: "t".into(), entries: 1, files: 0, nonce: String::new(), keys: vec![] }
     }
 
     #[test]
-    fn a_sealed_file_opens_and_any_change_or_cut_is_refused() {
-        let key = MasterKey::generate();
+    fn a_sealed_file_opens_for_its_laptops_only_and_any_change_or_cut_is_refused() {
         let signer = SigningKey::generate(&mut OsRng);
-        let bytes = seal(header(), b"hello hello hello", &key, &signer);
+        let (b, c, stranger) = (SigningKey::generate(&mut OsRng), SigningKey::generate(&mut OsRng), SigningKey::generate(&mut OsRng));
+        let recipients = vec![("b".to_owned(), b.verifying_key()), ("c".to_owned(), c.verifying_key())];
+        let bytes = seal(header(), b"hello hello hello", &recipients, &signer);
         let parts = split(&bytes).unwrap();
         assert_eq!(parts.header.sender, "a");
-        assert_eq!(parts.open(&signer.verifying_key(), &key).unwrap(), b"hello hello hello");
+        for (device, key) in [("b", &b), ("c", &c)] {
+            assert_eq!(parts.open(&signer.verifying_key(), device, key).unwrap(), b"hello hello hello");
+        }
+        // A laptop not addressed, and one that claims another's place, open nothing.
+        assert!(matches!(parts.open(&signer.verifying_key(), "d", &stranger), Err(SyncError::NotAddressedHere)));
+        assert!(matches!(parts.open(&signer.verifying_key(), "b", &stranger), Err(SyncError::Altered)));
+        assert!(matches!(parts.open(&signer.verifying_key(), "b", &c), Err(SyncError::Altered)));
         for i in [0, 10, 30, bytes.len() / 2, bytes.len() - 1] {
             let mut altered = bytes.clone();
             altered[i] ^= 1;
-            let refused = split(&altered).and_then(|p| p.open(&signer.verifying_key(), &key));
+            let refused = split(&altered).and_then(|p| p.open(&signer.verifying_key(), "b", &b));
             assert!(refused.is_err(), "byte {i} altered");
         }
         assert!(matches!(split(&bytes[..bytes.len() - 5]), Err(SyncError::CutShort)));
         let other = SigningKey::generate(&mut OsRng);
-        assert!(matches!(parts.open(&other.verifying_key(), &key), Err(SyncError::Altered)));
-        assert!(matches!(parts.open(&signer.verifying_key(), &MasterKey::generate()), Err(SyncError::OtherWard)));
-        assert_ne!(ward_tag(&key), ward_tag(&MasterKey::generate()));
+        assert!(matches!(parts.open(&other.verifying_key(), "b", &b), Err(SyncError::Altered)));
+        assert_ne!(new_ward_tag(), new_ward_tag());
+    }
+
+    #[test]
+    fn a_file_of_the_shared_key_format_is_refused_as_older() {
+        let signer = SigningKey::generate(&mut OsRng);
+        let bytes = seal(header(), b"x", &[], &signer);
+        let mut older = bytes.clone();
+        let at = older.windows(10).position(|w| w == b"\"format\":2").unwrap();
+        older[at + 9] = b'1';
+        assert!(matches!(split(&older), Err(SyncError::OlderFormat)));
     }
 }

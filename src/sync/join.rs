@@ -1,8 +1,9 @@
 //! Joining a laptop to the ward. The officer makes a join file for one of the ward's accounts:
-//! the ward's key, the new laptop's device id and signing key, the office laptop's public key and
-//! a first sync file of what the account may see — all encrypted under a key derived (Argon2id)
-//! from a one-time passphrase the officer gives the user apart from the file. The new laptop
-//! opens it, the user sets their own password there, and the laptop is a device of the ward.
+//! the ward's tag, the new laptop's device id and signing key, the office laptop's public key and
+//! a first sync file of what the account may see, sealed to the new laptop — all encrypted under
+//! a key derived (Argon2id) from a one-time passphrase the officer gives the user apart from the
+//! file. The new laptop opens it, makes its own database key, the user sets their own password
+//! there, and the laptop is a device of the ward. No laptop's key opens another's data.
 //!
 //! ```text
 //! "TREEMJ01" | header length (u32 LE) | header (JSON: who and what, the KDF's salt) | sealed secrets
@@ -42,9 +43,12 @@ struct Header {
     lanes: u32,
 }
 
+/// The join file's format: 1 carried the office's database key.
+const FORMAT: u32 = 2;
+
 #[derive(Serialize, Deserialize)]
 struct Secrets {
-    master_key: String,
+    ward_tag: String,
     user_id: String,
     device_id: String,
     signing_key: String,
@@ -103,7 +107,7 @@ pub async fn invite(store: &Store, actor: &Actor, name: &str, login: &str) -> Re
     let mut nonce = [0u8; 24];
     OsRng.fill_bytes(&mut nonce);
     let header = Header {
-        format: 1,
+        format: FORMAT,
         device_name: name,
         login: user.login.clone(),
         account_name: user.name.clone(),
@@ -115,7 +119,7 @@ pub async fn invite(store: &Store, actor: &Actor, name: &str, login: &str) -> Re
         lanes: keyring::ARGON2_LANES,
     };
     let secrets = Secrets {
-        master_key: hex::encode(store.key().bytes()),
+        ward_tag: super::ward_tag(store).await?,
         user_id: user.id,
         device_id: device_id.clone(),
         signing_key: hex::encode(laptop_key.to_bytes()),
@@ -163,7 +167,10 @@ fn read_header(bytes: &[u8]) -> Result<(Header, usize), SyncError> {
     }
     let len = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) as usize;
     let header: Header = bytes.get(12..12 + len).and_then(|h| serde_json::from_slice(h).ok()).ok_or(SyncError::NotAJoinFile)?;
-    if header.format != 1 {
+    if header.format < FORMAT {
+        return Err(SyncError::OlderFormat);
+    }
+    if header.format > FORMAT {
         return Err(SyncError::NewerFormat);
     }
     Ok((header, 12 + len))
@@ -195,9 +202,10 @@ pub async fn join(db_path: &Path, bytes: &[u8], passphrase: &str, password: &str
     let len = plain.get(..4).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize).ok_or(SyncError::NotAJoinFile)?;
     let secrets: Secrets = plain.get(4..4 + len).and_then(|s| serde_json::from_slice(s).ok()).ok_or(SyncError::NotAJoinFile)?;
     let bundle = &plain[4 + len..];
-    let key_bytes: [u8; 32] = hex::decode(&secrets.master_key).ok().and_then(|k| k.try_into().ok()).ok_or(SyncError::NotAJoinFile)?;
-    let key = MasterKey::from_bytes(key_bytes);
     let laptop_key: [u8; 32] = hex::decode(&secrets.signing_key).ok().and_then(|k| k.try_into().ok()).ok_or(SyncError::NotAJoinFile)?;
+    let laptop_key = SigningKey::from_bytes(&laptop_key);
+    // This laptop's own database key: it opens this laptop's data and nothing of the office's.
+    let key = MasterKey::generate();
 
     auth::refuse_over_kept_data(db_path)?;
     let lock = keyring::lock_ring(db_path)?;
@@ -209,7 +217,8 @@ pub async fn join(db_path: &Path, bytes: &[u8], passphrase: &str, password: &str
     keyring::remove_with_sidecars(&pending, true)?;
     {
         let store = Store::open_as(&pending, &key, Some(&secrets.device_id)).await?;
-        super::set_signing_key(store.pool(), &SigningKey::from_bytes(&laptop_key)).await?;
+        super::set_signing_key(store.pool(), &laptop_key).await?;
+        super::set_ward_tag(&store, Some(&secrets.ward_tag)).await?;
         let actor = Actor::joining(&secrets.user_id, &header.login, &header.account_name, header.role);
         let parts = file::split(bundle)?;
         let sender = DeviceRow {
@@ -224,7 +233,7 @@ pub async fn join(db_path: &Path, bytes: &[u8], passphrase: &str, password: &str
             created_at: String::new(),
         };
         let public = file::verifying_key(&sender.public_key).ok_or(SyncError::NotAJoinFile)?;
-        let body = parts.open(&public, &key)?;
+        let body = parts.open(&public, &secrets.device_id, &laptop_key)?;
         let (content, blobs) = super::unframe(&body)?;
         let mut w = store.write(&actor, Source::Sync).await?;
         // The laptop's own account decides what it is; its group does not matter here.

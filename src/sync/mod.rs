@@ -57,12 +57,21 @@ pub enum SyncError {
     /// A newer version's file.
     #[error("Tệp đồng bộ do phiên bản mới hơn của ứng dụng tạo ra. Hãy cài phiên bản mới nhất rồi nhận lại.")]
     NewerFormat,
+    /// Made by a version whose files every laptop of the ward could open.
+    #[error("Tệp đồng bộ do phiên bản cũ của ứng dụng tạo ra. Hãy cập nhật ứng dụng trên máy gửi rồi tạo lại tệp.")]
+    OlderFormat,
+    /// Made for laptops among which this one is not.
+    #[error("Tệp đồng bộ không được tạo cho máy này (máy gửi chưa biết máy này khi tạo tệp), nên không mở được; dữ liệu chưa thay đổi. Hãy nhờ máy gửi tạo lại tệp cho máy này.")]
+    NotAddressedHere,
     /// Made for another laptop.
     #[error("Tệp này được tạo cho máy «{0}», không phải máy này; dữ liệu chưa thay đổi.")]
     ForAnotherDevice(String),
     /// Made for the office's laptops, received on a limited one.
     #[error("Tệp này gửi cho máy của cán bộ hoặc lãnh đạo. Hãy nhờ cán bộ tạo tệp gửi riêng cho máy này.")]
     ForOfficeOnly,
+    /// Made for the office's laptops where there is no other.
+    #[error("Phường chưa có máy nào khác của cán bộ hoặc lãnh đạo để nhận tệp này. Hãy kết nạp máy đó trước (trang Thiết bị), hoặc chọn máy nhận.")]
+    NoOfficeLaptop,
     /// Made on this very laptop.
     #[error("Tệp này do chính máy này tạo ra; hãy nhận nó trên máy kia.")]
     FromThisDevice,
@@ -104,6 +113,7 @@ pub enum SyncError {
 }
 
 const SIGNING_KEY: &str = "device_signing_key";
+const WARD_TAG: &str = "ward_tag";
 /// Records folded together, their entries read in one query (well under SQLite's 32,766
 /// parameters).
 const FOLD_BATCH: usize = 500;
@@ -129,6 +139,23 @@ async fn set_signing_key(pool: &SqlitePool, key: &SigningKey) -> Result<()> {
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// The ward's tag, the same on every laptop of the ward and different for another ward's data:
+/// kept in `meta` (made at set-up, carried by the join file). A ward set up before tags were
+/// kept takes the one derived from its key, as its laptops, which then shared that key, do too.
+pub(crate) async fn ward_tag(store: &Store) -> Result<String> {
+    if let Some(tag) = store.preference(WARD_TAG).await? {
+        return Ok(tag);
+    }
+    let tag = file::legacy_ward_tag(store.key());
+    store.set_preference(WARD_TAG, &tag).await?;
+    Ok(tag)
+}
+
+/// Gives a new ward's database its tag (`None`: a new one).
+pub(crate) async fn set_ward_tag(store: &Store, tag: Option<&str>) -> Result<()> {
+    store.set_preference(WARD_TAG, tag.map_or_else(file::new_ward_tag, str::to_owned).as_str()).await
 }
 
 /// Registers this laptop among the ward's devices (the office's laptop, on its first invite
@@ -169,7 +196,7 @@ pub struct Device {
     pub waiting: i64,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 struct DeviceRow {
     id: String,
     name: String,
@@ -198,6 +225,11 @@ async fn device_row(conn: &mut sqlx::SqliteConnection, id: &str) -> Result<Optio
 /// What this laptop's own account may receive: everything on the office's laptops.
 async fn own_audience(conn: &mut sqlx::SqliteConnection, device_id: &str) -> Result<Audience> {
     Ok(device_row(conn, device_id).await?.map_or(Audience::Full, |d| d.audience()))
+}
+
+/// Whether this laptop holds the whole ward (the office's laptops), not one group's part.
+pub(crate) async fn holds_whole_ward(store: &Store) -> Result<bool> {
+    Ok(own_audience(&mut *store.pool().acquire().await?, store.device_id()).await? == Audience::Full)
 }
 
 /// Refuses a person who may not see everything this laptop holds. Moving a laptop's data out
@@ -454,10 +486,14 @@ pub async fn export(store: &Store, actor: &Actor, for_device: Option<&str>, ever
         let path = sqlx::query_scalar::<_, String>("SELECT stored_path FROM files WHERE id = ?").bind(&file_id).fetch_optional(&mut *conn).await?;
         let Some(path) = path.filter(|p| kept_path(p)) else { continue };
         let full = store.data_dir().join(&path);
-        let bytes = tokio::fs::read(&full).await.map_err(|e| Error::file(&full, e))?;
+        let stored = tokio::fs::read(&full).await.map_err(|e| Error::file(&full, e))?;
+        // Each laptop seals its kept files with its own key: the file carries them open, inside
+        // its own encryption.
+        let bytes = crate::files::unseal(store.key(), &stored)?;
         content.files.push(Blob { path, len: bytes.len() });
         blobs.push(bytes);
     }
+    let recipients = addressed(&mut conn, store, recipient.as_ref()).await?;
     drop(conn);
     let mut body = serde_json::to_vec(&content).map_err(|e| Error::Database(sqlx::Error::Decode(e.into())))?;
     let mut framed = (body.len() as u64).to_le_bytes().to_vec();
@@ -468,15 +504,16 @@ pub async fn export(store: &Store, actor: &Actor, for_device: Option<&str>, ever
     let made_at = crate::store::stamp(chrono::Utc::now());
     let header = file::Header {
         format: 1,
-        ward: file::ward_tag(store.key()),
+        ward: ward_tag(store).await?,
         sender: store.device_id().to_owned(),
         recipient: recipient.as_ref().map(|r| r.id.clone()),
         made_at: made_at.clone(),
         entries: content.entries.len(),
         files: content.files.len(),
         nonce: String::new(),
+        keys: Vec::new(),
     };
-    let bytes = file::seal(header, &framed, store.key(), &key);
+    let bytes = file::seal(header, &framed, &recipients, &key);
     let plan = summary(recipient.as_ref().map(|r| r.name.clone()), &content.entries, content.files.len(), everything || for_device.is_none());
     let mut w = store.write(actor, Source::Window).await?;
     let about = recipient.as_ref().map_or("", |r| r.id.as_str());
@@ -491,6 +528,27 @@ pub async fn export(store: &Store, actor: &Actor, for_device: Option<&str>, ever
     }
     w.commit().await?;
     Ok((bytes, plan))
+}
+
+/// The laptops a file is sealed to: the one it is made for, or (none named) every laptop of the
+/// officer and the leader but this one.
+async fn addressed(conn: &mut sqlx::SqliteConnection, store: &Store, recipient: Option<&DeviceRow>) -> Result<Vec<(String, ed25519_dalek::VerifyingKey)>> {
+    let devices = match recipient {
+        Some(one) => vec![one.clone()],
+        None => sqlx::query_as::<_, DeviceRow>(DEVICE_SELECT)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .filter(|d| d.id != store.device_id() && d.audience() == Audience::Full)
+            .collect(),
+    };
+    if devices.is_empty() {
+        return Err(SyncError::NoOfficeLaptop.into());
+    }
+    devices
+        .into_iter()
+        .map(|d| file::verifying_key(&d.public_key).map(|key| (d.id.clone(), key)).ok_or_else(|| SyncError::UnknownDevice.into()))
+        .collect()
 }
 
 /// A kept file's path as the store names them (`files/ab/<sha256>.ext`): nothing else is read
@@ -548,7 +606,7 @@ async fn receive(store: &Store, actor: &Actor, bytes: &[u8], apply: bool, progre
     require_whole_laptop(store, actor).await?;
     let parts = file::split(bytes)?;
     let header = parts.header.clone();
-    if header.ward != file::ward_tag(store.key()) {
+    if header.ward != ward_tag(store).await? {
         return Err(SyncError::OtherWard.into());
     }
     if header.sender == store.device_id() {
@@ -557,7 +615,6 @@ async fn receive(store: &Store, actor: &Actor, bytes: &[u8], apply: bool, progre
     let mut w = store.write(actor, Source::Sync).await?;
     let sender = device_row(w.conn(), &header.sender).await?.ok_or(SyncError::UnknownDevice)?;
     let public = file::verifying_key(&sender.public_key).ok_or(SyncError::UnknownDevice)?;
-    let body = parts.open(&public, store.key())?;
     match &header.recipient {
         Some(r) if r != store.device_id() => {
             let name = device_row(w.conn(), r).await?.map_or_else(|| r.clone(), |d| d.name);
@@ -566,6 +623,7 @@ async fn receive(store: &Store, actor: &Actor, bytes: &[u8], apply: bool, progre
         None if own_audience(w.conn(), store.device_id()).await? != Audience::Full => return Err(SyncError::ForOfficeOnly.into()),
         _ => {}
     }
+    let body = parts.open(&public, store.device_id(), &signing_key(store.pool()).await?)?;
     let (content, blobs) = unframe(&body)?;
     let receiver = own_audience(w.conn(), store.device_id()).await?;
     let done = merge(&mut w, &receiver, &sender, &content, &blobs, apply, progress).await?;
@@ -861,18 +919,17 @@ async fn mark_withheld(w: &mut Write<'_>, device: &str, seq: i64, hash: &str, co
     Ok(())
 }
 
-/// Writes a received kept file (already sealed with the ward's key) unless it is there: its
+/// Seals a received kept file with this laptop's key and writes it, unless it is there: its
 /// content must be what its name (the SHA-256 of the content) says.
 fn keep_blob(store: &Store, blob: &Blob, bytes: &[u8]) -> Result<()> {
     use sha2::{Digest, Sha256};
     let named_hash = blob.path.rsplit('/').next().map(|f| f.split('.').next().unwrap_or_default()).unwrap_or_default();
-    let whole = crate::files::unseal(store.key(), bytes).is_ok_and(|plain| hex::encode(Sha256::digest(&plain)) == named_hash);
-    if !kept_path(&blob.path) || !whole {
+    if !kept_path(&blob.path) || hex::encode(Sha256::digest(bytes)) != named_hash {
         return Err(SyncError::Altered.into());
     }
     let target = store.data_dir().join(&blob.path);
     if !target.exists() {
-        crate::files::write_whole(&target, bytes)?;
+        crate::files::write_whole(&target, &crate::files::seal(store.key(), bytes))?;
     }
     Ok(())
 }

@@ -224,7 +224,6 @@ async fn funds_limit_the_gifts_and_the_totals_add_up() {
 async fn a_collaborator_hands_over_in_their_own_group_only() {
     let t = support::demo().await;
     let g1 = group(&t.store, &t, "Tổ dân phố 1").await;
-    let (store, ctv) = t.user("ctv1", UserRole::Collaborator, Some(&g1)).await;
     let mid_autumn: String = sqlx::query_scalar("SELECT id FROM campaigns WHERE occasion = 'mid_autumn'").fetch_one(t.store.pool()).await.unwrap();
     // The demo's Trung thu gifts go to groups 3 and 4; the officer adds one in group 1.
     let f: String = sqlx::query_scalar("SELECT id FROM campaign_funds WHERE campaign_id = ? AND received > 0").bind(&mid_autumn).fetch_one(t.store.pool()).await.unwrap();
@@ -234,6 +233,8 @@ async fn a_collaborator_hands_over_in_their_own_group_only() {
     w.commit().await.unwrap();
     let child: String = sqlx::query_scalar("SELECT id FROM children WHERE group_unit_id = ? AND deleted_at IS NULL LIMIT 1").bind(&g1).fetch_one(t.store.pool()).await.unwrap();
     recipients::add(&t.store, &t.officer, Source::Window, &mid_autumn, &[child.clone()], &gift(&f, "100.000")).await.unwrap();
+    // The collaborator's laptop, joined now, holds their group's part of the campaign.
+    let (store, ctv) = t.user("ctv1", UserRole::Collaborator, Some(&g1)).await;
     let mine = recipients::to_hand_over(&store, &ctv, &mid_autumn, None, "").await.unwrap();
     assert_eq!(mine.len(), 1, "the collaborator's list holds their group only");
     assert_eq!(mine[0].child_id, child);
@@ -244,8 +245,9 @@ async fn a_collaborator_hands_over_in_their_own_group_only() {
         .await
         .unwrap();
     let today = treem::today_in_vietnam();
+    // Another group's gifts are not on their laptop at all.
     let err = recipients::hand_over(&store, &ctv, Source::Window, &others, &HandOverInput::default(), today).await.unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Forbidden);
+    assert_eq!(err.code(), ErrorCode::NotFound);
     recipients::hand_over(&store, &ctv, Source::Window, &mine[0].id, &HandOverInput { on: String::new(), received_by: "Bà nội".into() }, today).await.unwrap();
     assert!(recipients::remove(&store, &ctv, Source::Window, &mine[0].id).await.is_err(), "a collaborator does not change the list");
     let page = recipients::page(&store, &ctv, &mid_autumn).await.unwrap();

@@ -182,6 +182,9 @@ async fn every_look_is_in_the_audit_trail_and_collaborators_see_their_group_with
     let (vs, viewer) = t.user("xem", UserRole::Viewer, None).await;
     let refused = index::search(&vs, &viewer, &ChildQuery::default(), today()).await.unwrap_err();
     assert!(refused.to_string().contains("xem hồ sơ trẻ em"), "{refused}");
+    // The looks taken on the collaborator's laptop reach the office's audit trail by sync.
+    let (bytes, _) = treem::sync::export(&cs, &collaborator, Some(s.device_id()), false).await.unwrap();
+    treem::sync::import(s, o, &bytes, &mut |_, _| {}).await.unwrap();
     let audit = treem::audit::list(s, o, &Default::default()).await.unwrap();
     assert!(audit.iter().any(|l| l.user_name == "ctv1" && l.action == "Xem hồ sơ" && l.table == "Hồ sơ trẻ em"));
 }

@@ -1,6 +1,6 @@
 //! Attacks by an insider with an account and ordinary tools, and by files made to hurt: each
 //! test reproduces one and proves it refused, on real files. A collaborator's laptop forging
-//! well-signed sync files; a collaborator on the office's laptop moving the ward's data;
+//! well-signed sync files; a collaborator reaching for the office's laptop, backups and files;
 //! restores killed or starved of disk at each step; hostile backups; control characters.
 
 use std::path::{Path, PathBuf};
@@ -28,7 +28,7 @@ async fn office_and_collaborator() -> (TempStore, Laptop, String) {
     let (o, oa) = (&office.store, &office.officer);
     children::generate::add(o, oa, 40, 7, chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()).await.unwrap();
     let group = ward::unit_named(o, oa, "Tổ dân phố 1").await.unwrap().id;
-    auth::add_user(o, oa, NewUser { login: "ctv1", name: "Lê Thị Mai", role: UserRole::Collaborator, group_unit_id: Some(&group), password: PASSWORD })
+    auth::add_user(o, oa, NewUser { login: "ctv1", name: "Lê Thị Mai", role: UserRole::Collaborator, group_unit_id: Some(&group), password: "" })
         .await
         .unwrap();
     let invitation = join::invite(o, oa, "Máy tổ dân phố 1", "ctv1").await.unwrap();
@@ -160,30 +160,45 @@ async fn a_file_that_skips_entries_of_a_device_is_refused_naming_the_first_missi
 }
 
 #[tokio::test]
-async fn a_collaborator_on_the_office_laptop_moves_none_of_the_wards_data() {
-    let (office, ctv, _) = office_and_collaborator().await;
-    let (on_office, collaborator) = auth::log_in(&office.db_path(), "ctv1", PASSWORD).await.unwrap();
-    assert_eq!(collaborator.role(), UserRole::Collaborator);
-    let refused = |r: treem::Result<()>, what: &str| {
-        let e = r.expect_err(what);
-        assert_eq!(e.code(), ErrorCode::Forbidden, "{what}: {e}");
-        assert!(e.to_string().contains("máy được kết nạp cho tài khoản của mình"), "{what}: {e}");
-    };
-    refused(sync::export(&on_office, &collaborator, None, true).await.map(|_| ()), "a file of everything");
-    refused(sync::export(&on_office, &collaborator, Some(ctv.store.device_id()), true).await.map(|_| ()), "a file for a laptop");
-    refused(sync::plan_export(&on_office, &collaborator, None, true).await.map(|_| ()), "what a file would carry");
-    let target = office.dir.path().join("ctv.treembackup");
-    refused(treem::backup::make(&on_office, &collaborator, &target).await.map(|_| ()), "a backup of the ward");
-    assert!(!target.exists());
-    assert!(treem::backup::daily(&on_office, &collaborator).await.unwrap().is_none(), "no daily backup for them either");
-    // Another group's children, brought in by a file from the collaborator's own laptop.
-    let (bytes, _) = sync::export(&ctv.store, &ctv.actor, Some(office.store.device_id()), false).await.unwrap();
-    refused(sync::import(&on_office, &collaborator, &bytes, &mut |_, _| {}).await.map(|_| ()), "taking a file in");
-    // On their own laptop, the same person does all of it.
+async fn a_collaborator_holds_no_key_to_the_office_laptop_nor_to_its_files() {
+    let (office, ctv, group) = office_and_collaborator().await;
+    let (o, oa) = (&office.store, &office.officer);
+    // No password of a collaborator opens the laptop that holds the whole ward.
+    let err = auth::add_user(o, oa, NewUser { login: "ctv2", name: "Trần Văn Nam", role: UserRole::Collaborator, group_unit_id: Some(&group), password: PASSWORD })
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::Invalid(i) if i.field == "password" && i.message.contains("kết nạp máy")), "{err}");
+    let ring = std::fs::read_to_string(office.dir.path().join("treem.keys")).unwrap();
+    assert!(!ring.contains("ctv1"), "the office's key ring has no slot of the collaborator");
+    assert!(matches!(auth::log_in(&office.db_path(), "ctv1", PASSWORD).await.err(), Some(Error::WrongPassword)));
+    let ctv_id = sqlx::query_scalar::<_, String>("SELECT id FROM users WHERE login = 'ctv1'").fetch_one(o.pool()).await.unwrap();
+    let err = auth::reset_password(o, oa, &ctv_id, PASSWORD).await.unwrap_err();
+    assert!(matches!(&err, Error::Invalid(i) if i.field == "password"), "{err}");
+    // Nor any backup of it.
+    let backup = office.dir.path().join("office.treembackup");
+    treem::backup::make(o, oa, &backup).await.unwrap();
+    let staging_db = office.dir.path().join("restore-here/treem.db");
+    let err = treem::backup::check(&backup, "ctv1", PASSWORD, &staging_db).await.err();
+    assert!(matches!(err, Some(Error::WrongPassword)), "{err:?}");
+    // A file the office makes for another laptop is sealed to that laptop alone: the
+    // collaborator's laptop, with its password, cannot open it.
+    let other_group = ward::units(o, oa).await.unwrap().into_iter().find(|u| u.kind == ward::UnitKind::ResidentialGroup && u.id != group).unwrap().id;
+    auth::add_user(o, oa, NewUser { login: "ctv3", name: "Phạm Thị Lan", role: UserRole::Collaborator, group_unit_id: Some(&other_group), password: "" }).await.unwrap();
+    let second = join::invite(o, oa, "Máy tổ dân phố 2", "ctv3").await.unwrap();
+    let (for_second, _) = sync::export(o, oa, Some(&second.device_id), true).await.unwrap();
+    let header = sync::file::header(&for_second).unwrap();
+    assert_eq!(header.keys.iter().map(|k| k.device.as_str()).collect::<Vec<_>>(), vec![second.device_id.as_str()]);
+    let err = sync::import(&ctv.store, &ctv.actor, &for_second, &mut |_, _| {}).await.unwrap_err();
+    assert!(matches!(err, Error::Sync(sync::SyncError::ForAnotherDevice(_))), "{err}");
+    // Claiming to be the addressed laptop, by rewriting the header, breaks the signature.
+    let mut forged = for_second.clone();
+    let at = forged.windows(second.device_id.len()).position(|w| w == second.device_id.as_bytes()).unwrap();
+    forged[at..at + ctv.store.device_id().len()].copy_from_slice(ctv.store.device_id().as_bytes());
+    assert!(sync::import(&ctv.store, &ctv.actor, &forged, &mut |_, _| {}).await.is_err());
+    // On their own laptop, the collaborator sends their changes and keeps a backup.
     sync::export(&ctv.store, &ctv.actor, Some(office.store.device_id()), false).await.unwrap();
     let own = ctv._dir.path().join("own.treembackup");
     treem::backup::make(&ctv.store, &ctv.actor, &own).await.unwrap();
-    on_office.close().await;
 }
 
 #[tokio::test]

@@ -23,13 +23,13 @@ fn day(d: u32, m: u32) -> NaiveDate {
 /// code and nothing written when the role may not, not refused for a role reason when it may.
 macro_rules! as_role {
     ($t:expr, $store:expr, $actor:expr, allowed: $allowed:expr, $call:expr) => {{
-        let before = support::row_counts(&$t.store).await;
+        let before = support::row_counts($store).await;
         let result = $call.await.map(|_| ());
         let allowed = $allowed;
         match (&result, allowed) {
             (Err(Error::Forbidden(m)), false) => {
                 assert!(m.starts_with("Vai trò “"), "{}: {m}", stringify!($call));
-                assert_eq!(support::row_counts(&$t.store).await, before, "{}: a refusal writes nothing", stringify!($call));
+                assert_eq!(support::row_counts($store).await, before, "{}: a refusal writes nothing", stringify!($call));
             }
             (Err(Error::Forbidden(m)), true) => panic!("{:?} was refused {}: {m}", $actor.role(), stringify!($call)),
             (_, false) => panic!("{:?} was let through {}: {result:?}", $actor.role(), stringify!($call)),
@@ -39,12 +39,6 @@ macro_rules! as_role {
     ($t:expr, $store:expr, $actor:expr, $need:expr, $call:expr) => {
         as_role!($t, $store, $actor, allowed: $actor.role().allows($need), $call)
     };
-}
-
-/// Whether `role` may move the whole of the office's laptop's data (a sync file, a backup): the
-/// office's people only; a collaborator moves only their own laptop's.
-fn moves_office_data(role: UserRole) -> bool {
-    matches!(role, UserRole::Officer | UserRole::Leader)
 }
 
 #[tokio::test]
@@ -59,12 +53,13 @@ async fn every_role_against_every_core_operation() {
     let doc = register::create_draft(s, o, Source::Window, Kind::Report, &p.id, Some(ReportPeriod::Half), None, None).await.unwrap();
     let cert = certificates::create_internal(s, o, Source::Window, "Võ Thùy Dương", "mat-khau-123").await.unwrap();
     let seal = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seal.png")).unwrap();
+    let own = plan::assign_unit(s, o, Source::Window, &tree.assignments[0].node_id, &group.id, false).await.unwrap();
+    // The collaborator works on the laptop joined for them, which holds their group's part.
     let mut accounts = vec![];
     for (login, role) in [("lanhdao", UserRole::Leader), ("ctv", UserRole::Collaborator), ("xem", UserRole::Viewer)] {
         let group_id = (role == UserRole::Collaborator).then_some(group.id.as_str());
         accounts.push(t.user(login, role, group_id).await);
     }
-    let own = plan::assign_unit(s, o, Source::Window, &tree.assignments[0].node_id, &group.id, false).await.unwrap();
     let other = tree.assignments.iter().find(|a| a.unit_id != group.id).unwrap().clone();
     let mut draft = support::seed_draft();
     draft.year = 2030;
@@ -100,9 +95,9 @@ async fn every_role_against_every_core_operation() {
         as_role!(t, store, actor, Need::ReadAudit, audit::list(store, actor, &Default::default()));
         as_role!(t, store, actor, Need::Sync, treem::check::run(store, actor));
         as_role!(t, store, actor, Need::Sync, treem::sync::devices(store, actor));
-        as_role!(t, store, actor, allowed: moves_office_data(actor.role()), treem::sync::plan_export(store, actor, None, true));
+        as_role!(t, store, actor, Need::Sync, treem::sync::plan_export(store, actor, None, true));
         as_role!(t, store, actor, Need::Sync, treem::backup::list(store, actor));
-        as_role!(t, store, actor, allowed: moves_office_data(actor.role()), treem::backup::make(store, actor, &t.dir.path().join("sao-luu.treembackup")));
+        as_role!(t, store, actor, Need::Sync, treem::backup::make(store, actor, &t.dir.path().join("sao-luu.treembackup")));
         as_role!(t, store, actor, Need::ManageDevices, treem::sync::conflicts(store, actor));
         as_role!(t, store, actor, Need::ManageDevices, treem::sync::join::invite(store, actor, "Máy mới", "canbo"));
         as_role!(t, store, actor, Need::ManageDevices, treem::sync::choose(store, actor, "khong-co", treem::sync::ConflictChoice::Kept));
@@ -123,8 +118,10 @@ async fn every_role_against_every_core_operation() {
     let (leader_store, leader) = &accounts[0];
     let issued = register::issue(leader_store, leader, Source::Window, &doc.id, day(1, 7), None).await.unwrap();
     assert_eq!(issued.number, Some(1));
-    // The log names who wrote: the collaborator's note is theirs.
-    let (_, collaborator) = &accounts[1];
+    // The log names who wrote: the collaborator's note, come by sync, is theirs.
+    let (ctv_store, collaborator) = &accounts[1];
+    let (bytes, _) = treem::sync::export(ctv_store, collaborator, Some(s.device_id()), false).await.unwrap();
+    treem::sync::import(s, o, &bytes, &mut |_, _| {}).await.unwrap();
     let who: Vec<String> = sqlx::query_scalar("SELECT user_id FROM change_log WHERE table_name = 'progress_notes'").fetch_all(s.pool()).await.unwrap();
     assert_eq!(who, [collaborator.id()]);
 }

@@ -17,11 +17,19 @@ impl TempStore {
         self.dir.path().join("treem.db")
     }
 
-    /// Adds an account of `role` and logs it in on a second connection.
+    /// Adds an account of `role` and logs it in: an office role on a second connection to this
+    /// laptop, a collaborator on a laptop joined for them (in a folder of this one's), which
+    /// holds their residential group only.
     pub async fn user(&self, login: &str, role: UserRole, group_unit_id: Option<&str>) -> (Store, Actor) {
-        let new = NewUser { login, name: login, role, group_unit_id, password: PASSWORD };
+        let collaborator = role == UserRole::Collaborator;
+        let new = NewUser { login, name: login, role, group_unit_id, password: if collaborator { "" } else { PASSWORD } };
         auth::add_user(&self.store, &self.officer, new).await.expect("account added");
-        auth::log_in(&self.db_path(), login, PASSWORD).await.expect("logs in")
+        if !collaborator {
+            return auth::log_in(&self.db_path(), login, PASSWORD).await.expect("logs in");
+        }
+        let invitation = treem::sync::join::invite(&self.store, &self.officer, &format!("Máy của {login}"), login).await.expect("laptop invited");
+        let db = self.dir.path().join(format!("may-{login}/treem.db"));
+        treem::sync::join::join(&db, &invitation.bytes, &invitation.passphrase, PASSWORD).await.expect("laptop joined")
     }
 }
 

@@ -151,6 +151,7 @@ async fn files_altered_cut_short_foreign_or_misaddressed_are_refused_and_nothing
     refused(good[..good.len() - 100].to_vec(), "cắt ngắn").await;
     refused(b"PK\x03\x04 not a sync file".to_vec(), "không phải tệp đồng bộ").await;
     let other_ward = support::demo().await;
+    join::invite(&other_ward.store, &other_ward.officer, "Máy lãnh đạo", "canbo").await.unwrap();
     let (foreign, _) = sync::export(&other_ward.store, &other_ward.officer, None, false).await.unwrap();
     refused(foreign, "phường khác").await;
     // C's file for the office, taken to B, which has not heard of C yet.
@@ -179,7 +180,7 @@ async fn a_collaborators_laptop_holds_its_group_only_and_its_changes_are_held_to
     children::generate::add(o, oa, 80, 7, chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()).await.unwrap();
     treem::cases::generate::add_demo(o, oa).await.unwrap();
     let group = unit_named(o, oa, "Tổ dân phố 1").await;
-    auth::add_user(o, oa, NewUser { login: "ctv1", name: "Lê Thị Mai", role: UserRole::Collaborator, group_unit_id: Some(&group), password: PASSWORD })
+    auth::add_user(o, oa, NewUser { login: "ctv1", name: "Lê Thị Mai", role: UserRole::Collaborator, group_unit_id: Some(&group), password: "" })
         .await
         .unwrap();
     let noted: String = sqlx::query_scalar("SELECT id FROM children WHERE group_unit_id = ? LIMIT 1").bind(&group).fetch_one(o.pool()).await.unwrap();
@@ -283,7 +284,11 @@ async fn a_collaborators_laptop_holds_its_group_only_and_its_changes_are_held_to
     let err = sync::import(o, oa, &bytes, &mut |_, _| {}).await.unwrap_err();
     assert!(err.to_string().contains("vượt quyền"), "{err}");
     assert_eq!(support::row_counts(o).await, before);
-    // A file for the office's laptops is not for a collaborator's.
+    // A file for the office's laptops is not for a collaborator's; with no other office laptop,
+    // there is none to make.
+    let err = sync::export(o, oa, None, false).await.unwrap_err();
+    assert!(matches!(err, treem::Error::Sync(sync::SyncError::NoOfficeLaptop)), "{err}");
+    join::invite(o, oa, "Máy lãnh đạo", "canbo").await.unwrap();
     let (everything, _) = sync::export(o, oa, None, false).await.unwrap();
     let err = sync::import(&ctv.store, &ctv.actor, &everything, &mut |_, _| {}).await.unwrap_err();
     assert!(err.to_string().contains("máy của cán bộ"), "{err}");
@@ -295,7 +300,7 @@ async fn a_gift_handed_over_on_a_collaborators_laptop_comes_back_by_sync() {
     let office = support::demo().await;
     let (o, oa) = (&office.store, &office.officer);
     let group = unit_named(o, oa, "Tổ dân phố 3").await;
-    auth::add_user(o, oa, NewUser { login: "ctv2", name: "Trần Văn Nam", role: UserRole::Collaborator, group_unit_id: Some(&group), password: PASSWORD })
+    auth::add_user(o, oa, NewUser { login: "ctv2", name: "Trần Văn Nam", role: UserRole::Collaborator, group_unit_id: Some(&group), password: "" })
         .await
         .unwrap();
     let ctv = join_laptop(&office, "Máy tổ dân phố 3", "ctv2").await;
