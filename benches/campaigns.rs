@@ -13,7 +13,7 @@ use treem::children::Household;
 use treem::{demo, Source};
 
 const REGISTER: usize = 100_000;
-const PASSWORD: &str = "mật khẩu thử";
+const PASSWORD: &str = "đồng hồ cát xanh lá";
 
 fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)

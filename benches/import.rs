@@ -6,7 +6,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use treem::plan::{self, import};
 use treem::{auth, demo, Source};
 
-const PASSWORD: &str = "mật khẩu thử";
+const PASSWORD: &str = "đồng hồ cát xanh lá";
 
 fn seed_import(c: &mut Criterion) {
     c.bench_function("parse seed plan", |b| b.iter(|| import::parse(demo::SEED_PLAN).expect("parses")));

@@ -11,7 +11,7 @@ use treem::{demo, sync, Source};
 
 const REGISTER: usize = 100_000;
 const CHANGED: usize = 10_000;
-const PASSWORD: &str = "mật khẩu thử";
+const PASSWORD: &str = "đồng hồ cát xanh lá";
 
 fn secs(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())

@@ -81,7 +81,7 @@ def main(db):
         time.sleep(4)  # the login page drawn
         subprocess.run(["xdotool", "windowfocus", "--sync", window[0]], check=True)
         # The login name has the focus when the page opens.
-        for keys in (["type", "--delay", "20", "canbo"], ["key", "Tab"], ["type", "--delay", "20", "demo-2024"], ["key", "Return"]):
+        for keys in (["type", "--delay", "20", "canbo"], ["key", "Tab"], ["type", "--delay", "20", "hoa-phuong-do-ruc-ro"], ["key", "Return"]):
             subprocess.run(["xdotool", *keys], check=True)
         for _ in range(60):
             if sidebar_shown():

@@ -191,6 +191,8 @@ pub struct Vocabulary {
     /// The shortest password accepted.
     #[ts(type = "number")]
     pub min_password_chars: usize,
+    /// What a password should be like.
+    pub password_hint: String,
     /// How far ahead "due soon" looks, in days.
     #[ts(type = "number")]
     pub due_soon_days: i64,
@@ -251,6 +253,7 @@ pub fn vocabulary() -> Vocabulary {
         nomination_statuses: choices(),
         certificate_fields: choices(),
         min_password_chars: crate::auth::MIN_PASSWORD_CHARS,
+        password_hint: crate::auth::password_hint(),
         due_soon_days: crate::overview::DUE_SOON_DAYS,
         today: crate::today_in_vietnam(),
     }

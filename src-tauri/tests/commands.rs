@@ -12,7 +12,7 @@ struct App {
     _dir: tempfile::TempDir,
 }
 
-const PASSWORD: &str = "mật khẩu thử";
+const PASSWORD: &str = "đồng hồ cát xanh lá";
 
 /// The app at its first start: locked, no account yet.
 fn locked_app() -> App {
@@ -361,6 +361,10 @@ fn the_window_logs_in_locks_and_unlocks() {
     assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("invalid_input"), Some("repeat")));
     let err = invoke(&app, "set_up", json!({ "login": "canbo", "name": "Hoa", "password": "ngắn", "repeat": "ngắn" })).unwrap_err();
     assert_eq!(err["field"], "password");
+    // Long enough, but a guesser's first tries.
+    let err = invoke(&app, "set_up", json!({ "login": "canbo", "name": "Hoa", "password": "matkhau2024", "repeat": "matkhau2024" })).unwrap_err();
+    assert_eq!(err["field"], "password");
+    assert!(err["message"].as_str().unwrap().contains("dễ bị dò"), "{err}");
     invoke(&app, "set_up", json!({ "login": "canbo", "name": "Hoa", "password": PASSWORD, "repeat": PASSWORD })).unwrap();
     assert_eq!(invoke(&app, "start", Value::Null).unwrap()["first_start"], false);
     assert_eq!(invoke(&app, "me", Value::Null).unwrap()["lock_minutes"], 10);

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 const DRIVER: &str = "http://127.0.0.1:4444";
-const PASSWORD: &str = "mật khẩu thử";
+const PASSWORD: &str = "đồng hồ cát xanh lá";
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 struct Driver(Child);

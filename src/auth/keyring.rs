@@ -192,16 +192,20 @@ impl KeyRing {
     }
 
     /// Unwraps the master key with `login`'s password. A wrong password is counted in the key
-    /// ring (never in the database); from the sixth in a row each try must wait longer. Returns
-    /// the key and the wrong tries since the last login, for the audit trail.
+    /// ring (never in the database); from the sixth in a row each try must wait longer. Tries
+    /// take turns under the ring's lock, so tries made in parallel are counted as one after
+    /// another and cannot all pass the wait. Returns the key and the wrong tries since the last
+    /// login, for the audit trail.
     pub(crate) fn unlock(db_path: &Path, login: &str, password: &str) -> Result<(MasterKey, u32)> {
-        let ring = KeyRing::load(db_path)?;
-        let Some(slot) = ring.slots.into_iter().find(|s| s.login == login) else {
+        let _lock = lock_ring(db_path)?;
+        let mut ring = KeyRing::load(db_path)?;
+        let Some(at) = ring.slots.iter().position(|s| s.login == login) else {
             // As slow as a real try, so that which names exist does not show.
             let _ = kek(password, &[0u8; 16], ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES);
             return Err(Error::WrongPassword);
         };
         let now = Utc::now();
+        let slot = &mut ring.slots[at];
         if let Some(wait) = wait_after(slot.failures, slot.last_failure, now) {
             return Err(Error::TooManyTries { seconds: wait });
         }
@@ -222,27 +226,20 @@ impl KeyRing {
                 MasterKey(key)
             }
             _ => {
-                update(db_path, |ring| {
-                    if let Some(slot) = ring.slots.iter_mut().find(|s| s.user_id == slot.user_id) {
-                        slot.failures += 1;
-                        slot.unreported += 1;
-                        slot.last_failure = Some(now);
-                    }
-                    Ok(())
-                })?;
+                slot.failures += 1;
+                slot.unreported += 1;
+                slot.last_failure = Some(now);
+                ring.save(db_path)?;
                 return Err(Error::WrongPassword);
             }
         };
         if slot.failures == 0 && slot.unreported == 0 {
             return Ok((key, 0));
         }
-        let unreported = update(db_path, |ring| {
-            Ok(ring.slots.iter_mut().find(|s| s.user_id == slot.user_id).map_or(0, |slot| {
-                slot.failures = 0;
-                slot.last_failure = None;
-                std::mem::take(&mut slot.unreported)
-            }))
-        })?;
+        slot.failures = 0;
+        slot.last_failure = None;
+        let unreported = std::mem::take(&mut slot.unreported);
+        ring.save(db_path)?;
         Ok((key, unreported))
     }
 }

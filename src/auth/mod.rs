@@ -269,12 +269,47 @@ const COLLABORATOR_ELSEWHERE: &str = "Cộng tác viên không đăng nhập tr�
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
-pub(crate) fn check_password(field: &'static str, password: &str) -> Result<()> {
+/// The fewest guesses a password must take, as a power of ten. A stolen key ring is guessed
+/// offline, where no lockout holds: at the ring's Argon2id cost a laptop tries a few passwords a
+/// second, so 10^10 guesses are about a century of its work (and weeks even for dedicated
+/// hardware).
+const MIN_GUESSES_LOG10: f64 = 10.0;
+
+/// Words a guesser of a Vietnamese ward's passwords tries first (folded), beside the English
+/// words, names and patterns the estimator knows.
+const GUESSED_FIRST: &[&str] = &[
+    "mat khau", "matkhau", "tre em", "treem", "cong tac", "congtac", "phuong", "ubnd", "viet nam", "vietnam", "anh yeu em", "anhyeuem",
+    "em yeu anh", "emyeuanh", "can bo", "canbo", "quang ngai", "ha noi", "hanoi", "sai gon", "saigon", "moi", "thu", "demo", "nguyen",
+    "tran", "le", "pham", "hoang", "huynh", "vo", "dang", "bui", "do", "ho", "ngo", "duong", "ly", "thi", "van",
+];
+
+/// What a password should be like, for the forms.
+pub fn password_hint() -> String {
+    format!("Ít nhất {MIN_PASSWORD_CHARS} ký tự và khó đoán: dễ nhớ nhất là một câu ngắn bốn, năm từ không liền nghĩa (kiểu «sen hồng nở sớm mai», đừng dùng đúng câu này).")
+}
+
+/// Refuses a password that is too short, too long, or that a guesser would reach: estimated by
+/// zxcvbn on the folded password (tone marks give a guesser little), with the person's own
+/// login and name and common Vietnamese words counted as guessed first.
+pub(crate) fn check_password(field: &'static str, password: &str, login: &str, name: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(InvalidInput::new(field, format!("Mật khẩu cần ít nhất {MIN_PASSWORD_CHARS} ký tự.")).into());
     }
     if password.len() > 1024 {
         return Err(InvalidInput::new(field, "Mật khẩu quá dài.").into());
+    }
+    let folded = text::fold(password);
+    let own_name = text::fold(name);
+    let mut known: Vec<String> = GUESSED_FIRST.iter().map(|w| w.to_string()).collect();
+    known.extend([login.to_owned(), own_name.clone(), own_name.replace(' ', "")]);
+    known.extend(own_name.split_whitespace().map(str::to_owned));
+    let known: Vec<&str> = known.iter().map(String::as_str).filter(|w| !w.is_empty()).collect();
+    if zxcvbn::zxcvbn(&folded, &known).guesses_log10() < MIN_GUESSES_LOG10 {
+        return Err(InvalidInput::new(
+            field,
+            "Mật khẩu này dễ bị dò ra (từ thông dụng, tên, ngày tháng hoặc dãy phím quen). Hãy dùng một câu ngắn bốn, năm từ không liền nghĩa mà chỉ bạn nghĩ ra, ví dụ kiểu «sen hồng nở sớm mai» (đừng dùng đúng câu này).",
+        )
+        .into());
     }
     Ok(())
 }
@@ -310,7 +345,7 @@ pub(crate) fn refuse_over_kept_data(db_path: &Path) -> Result<()> {
 pub async fn set_up(db_path: &Path, login: &str, name: &str, password: &str) -> Result<(Store, Actor)> {
     let login = login_key(login)?;
     let name = text::required("name", "Họ và tên", name, 200)?;
-    check_password("password", password)?;
+    check_password("password", password, &login, &name)?;
     refuse_over_kept_data(db_path)?;
     // Two windows (or the window and the command line) setting up at once must not make two keys.
     let lock = keyring::lock_ring(db_path)?;
@@ -448,7 +483,7 @@ pub async fn add_user(store: &Store, actor: &Actor, new: NewUser<'_>) -> Result<
     // A collaborator's password would open this laptop's database, which holds the whole ward.
     let slot_here = new.role != UserRole::Collaborator;
     if slot_here {
-        check_password("password", new.password)?;
+        check_password("password", new.password, &login, &name)?;
     } else if !new.password.is_empty() {
         return Err(InvalidInput::new("password", COLLABORATOR_ELSEWHERE).into());
     }
@@ -483,7 +518,7 @@ pub async fn add_user(store: &Store, actor: &Actor, new: NewUser<'_>) -> Result<
 
 /// Changes one's own password: the old one must be right.
 pub async fn change_password(store: &Store, actor: &Actor, old: &str, new: &str) -> Result<()> {
-    check_password("new_password", new)?;
+    check_password("new_password", new, actor.login(), actor.name())?;
     let mut w = store.write(actor, Source::Window).await?;
     KeyRing::unlock(store.db_path(), actor.login(), old).map_err(|e| match e {
         Error::WrongPassword => InvalidInput::new("old_password", "Mật khẩu hiện tại không đúng.").into(),
@@ -497,8 +532,8 @@ pub async fn change_password(store: &Store, actor: &Actor, old: &str, new: &str)
 /// The officer sets another account's password (and so enables it again if it was disabled).
 pub async fn reset_password(store: &Store, actor: &Actor, user_id: &str, new: &str) -> Result<()> {
     actor.require(Need::ManageUsers)?;
-    check_password("password", new)?;
     let target = user(store.pool(), user_id).await?;
+    check_password("password", new, &target.login, &target.name)?;
     if target.role == UserRole::Collaborator {
         return Err(InvalidInput::new("password", COLLABORATOR_ELSEWHERE).into());
     }
@@ -531,7 +566,7 @@ pub async fn disable(store: &Store, actor: &Actor, user_id: &str) -> Result<()> 
 mod tests {
     use super::*;
 
-    const PASSWORD: &str = "mật khẩu thử";
+    const PASSWORD: &str = "đồng hồ cát xanh lá";
 
     /// A ward as an earlier version left it: a collaborator with a slot on the office laptop.
     async fn with_old_collaborator_slot(dir: &Path) -> (Store, Actor, String) {
@@ -564,5 +599,17 @@ mod tests {
         let (store, _) = log_in(&db, "canbo", PASSWORD).await.unwrap();
         assert!(!KeyRing::load(&db).unwrap().holds(&id));
         store.close().await;
+    }
+
+    #[test]
+    fn passwords_a_guesser_reaches_are_refused() {
+        for weak in ["demo-2024", "matkhau123", "canbo2024!", "mật khẩu thử", "nguyenthihoa", "Nguyễn Thị Hoa 1", "12345678", "password1"] {
+            let err = check_password("password", weak, "canbo", "Nguyễn Thị Hoa").expect_err(weak);
+            assert!(err.to_string().contains("dễ bị dò"), "{weak}: {err}");
+        }
+        for strong in [PASSWORD, "hoa-phuong-do-ruc-ro", "sen hồng nở sớm mai", "gió thổi qua rặng tre"] {
+            check_password("password", strong, "canbo", "Nguyễn Thị Hoa").unwrap_or_else(|e| panic!("{strong}: {e}"));
+        }
+        assert!(check_password("password", "ngắn", "canbo", "").unwrap_err().to_string().contains("ít nhất"));
     }
 }

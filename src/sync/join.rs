@@ -187,7 +187,7 @@ pub fn facts(bytes: &[u8]) -> Result<JoinFacts> {
 /// slot for `password`. Returns the account logged in.
 pub async fn join(db_path: &Path, bytes: &[u8], passphrase: &str, password: &str) -> Result<(Store, Actor)> {
     let (header, at) = read_header(bytes)?;
-    auth::check_password("password", password)?;
+    auth::check_password("password", password, &header.login, &header.account_name)?;
     let salt = hex::decode(&header.salt).map_err(|_| SyncError::NotAJoinFile)?;
     let nonce = hex::decode(&header.nonce).ok().filter(|n| n.len() == 24).ok_or(SyncError::NotAJoinFile)?;
     if header.memory_kib > 1024 * 1024 || header.passes > 16 || header.lanes > 16 {

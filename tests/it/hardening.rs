@@ -202,6 +202,29 @@ async fn a_collaborator_holds_no_key_to_the_office_laptop_nor_to_its_files() {
 }
 
 #[tokio::test]
+async fn wrong_passwords_tried_in_parallel_are_counted_one_after_another() {
+    let t = support::demo().await;
+    let path = t.db_path();
+    t.store.close().await;
+    // Twelve tries at once, each on its own thread, as a script would make them.
+    let tries: Vec<_> = (0..12)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(auth::log_in(&path, "canbo", "sai mật khẩu")).err().unwrap().code()
+            })
+        })
+        .collect();
+    let codes: Vec<ErrorCode> = tries.into_iter().map(|t| t.join().unwrap()).collect();
+    let wrong = codes.iter().filter(|c| **c == ErrorCode::WrongPassword).count();
+    assert_eq!(wrong, auth::keyring::FREE_TRIES as usize, "only the free tries were tried: {codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == ErrorCode::TooManyTries).count(), 12 - wrong);
+    // And the right password waits too, until the wait is over.
+    assert_eq!(auth::log_in(&path, "canbo", PASSWORD).await.err().unwrap().code(), ErrorCode::TooManyTries);
+}
+
+#[tokio::test]
 async fn control_characters_and_bidirectional_overrides_are_refused_in_every_text() {
     let t = support::demo().await;
     let day = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();

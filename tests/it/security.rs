@@ -216,19 +216,19 @@ async fn passwords_change_reset_and_accounts_disable() {
     let t = support::demo().await;
     let (s, o) = (&t.store, &t.officer);
     let (viewer_store, viewer) = t.user("xem", UserRole::Viewer, None).await;
-    let err = auth::change_password(&viewer_store, &viewer, "sai", "mật khẩu mới 1").await.unwrap_err();
+    let err = auth::change_password(&viewer_store, &viewer, "sai", "gió thổi qua rặng tre").await.unwrap_err();
     assert_eq!(err.payload().field.as_deref(), Some("old_password"));
-    auth::change_password(&viewer_store, &viewer, PASSWORD, "mật khẩu mới 1").await.unwrap();
+    auth::change_password(&viewer_store, &viewer, PASSWORD, "gió thổi qua rặng tre").await.unwrap();
     assert_eq!(auth::log_in(&t.db_path(), "xem", PASSWORD).await.err().unwrap().code(), ErrorCode::WrongPassword);
-    auth::log_in(&t.db_path(), "xem", "mật khẩu mới 1").await.unwrap();
+    auth::log_in(&t.db_path(), "xem", "gió thổi qua rặng tre").await.unwrap();
     // The officer's own password still opens the same data: one key, a slot per account.
     auth::log_in(&t.db_path(), "canbo", PASSWORD).await.unwrap();
 
     auth::disable(s, o, viewer.id()).await.unwrap();
-    assert_eq!(auth::log_in(&t.db_path(), "xem", "mật khẩu mới 1").await.err().unwrap().code(), ErrorCode::WrongPassword, "the slot is gone");
+    assert_eq!(auth::log_in(&t.db_path(), "xem", "gió thổi qua rặng tre").await.err().unwrap().code(), ErrorCode::WrongPassword, "the slot is gone");
     assert!(auth::users(s, o).await.unwrap().iter().any(|u| u.login == "xem" && u.disabled_at.is_some()));
-    auth::reset_password(s, o, viewer.id(), "đặt lại 12345").await.unwrap();
-    auth::log_in(&t.db_path(), "xem", "đặt lại 12345").await.unwrap();
+    auth::reset_password(s, o, viewer.id(), "mưa rơi trên mái ngói").await.unwrap();
+    auth::log_in(&t.db_path(), "xem", "mưa rơi trên mái ngói").await.unwrap();
     assert_eq!(auth::disable(s, o, o.id()).await.unwrap_err().code(), ErrorCode::InvalidInput, "not oneself");
     let err = auth::add_user(s, o, auth::NewUser { login: "XEM", name: "Ai đó", role: UserRole::Viewer, group_unit_id: None, password: PASSWORD }).await.unwrap_err();
     assert_eq!(err.payload().field.as_deref(), Some("login"), "login names compare folded");
@@ -460,13 +460,13 @@ async fn two_first_starts_at_once_make_one_key() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("treem.db");
     let (a, b) = (db.clone(), db.clone());
-    let first = tokio::spawn(async move { auth::set_up(&a, "canbo", "Nguyễn Thị Hoa", "mật khẩu một").await.map(|(s, _)| s) });
-    let second = tokio::spawn(async move { auth::set_up(&b, "lanhdao", "Võ Thùy Dương", "mật khẩu hai").await.map(|(s, _)| s) });
+    let first = tokio::spawn(async move { auth::set_up(&a, "canbo", "Nguyễn Thị Hoa", "trăng lên đỉnh núi xa").await.map(|(s, _)| s) });
+    let second = tokio::spawn(async move { auth::set_up(&b, "lanhdao", "Võ Thùy Dương", "thuyền về bến sông quê").await.map(|(s, _)| s) });
     let results = [first.await.unwrap(), second.await.unwrap()];
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "one set-up wins, the other is told to log in");
     for r in results.into_iter().flatten() {
         r.close().await;
     }
-    let opened = [auth::log_in(&db, "canbo", "mật khẩu một").await, auth::log_in(&db, "lanhdao", "mật khẩu hai").await];
+    let opened = [auth::log_in(&db, "canbo", "trăng lên đỉnh núi xa").await, auth::log_in(&db, "lanhdao", "thuyền về bến sông quê").await];
     assert_eq!(opened.iter().filter(|r| r.is_ok()).count(), 1, "the winner's password opens the data");
 }

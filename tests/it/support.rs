@@ -4,7 +4,7 @@ use treem::auth::{self, Actor, NewUser, UserRole};
 use treem::{demo, Store};
 
 /// The password of every account the tests make.
-pub const PASSWORD: &str = "mật khẩu thử";
+pub const PASSWORD: &str = "đồng hồ cát xanh lá";
 
 pub struct TempStore {
     pub store: Store,

@@ -210,6 +210,10 @@ certificate_fields: Array<Choice<CertificateField>>,
  */
 min_password_chars: number, 
 /**
+ * What a password should be like.
+ */
+password_hint: string, 
+/**
  * How far ahead "due soon" looks, in days.
  */
 due_soon_days: number, 
