@@ -589,6 +589,18 @@ fn a_laptop_joined_in_the_window_sends_a_file_whose_change_and_conflict_the_offi
         let _driver = start_driver(&office);
         let s = Session::open();
         s.log_in("canbo", PASSWORD);
+        // A collaborator's account is added without a password: this laptop holds the whole ward.
+        s.click(&s.find("a[href='#/tai-khoan']", None));
+        s.type_text(&s.find("#ua-login", None), "ctv1");
+        s.type_text(&s.find("#ua-name", None), "Lê Thị Mai");
+        s.click(&s.find("#ua-role option[value=collaborator]", None));
+        s.click(&s.find("#ua-group option", Some("Tổ dân phố 1")));
+        s.find("form p.hint", Some("không đăng nhập trên máy này"));
+        assert_eq!(s.script("return document.querySelector('#ua-password') === null;"), Value::Bool(true), "no password field for a collaborator");
+        s.click(&s.find("button", Some("Thêm tài khoản")));
+        s.find("[data-testid=notice]", Some("kết nạp máy cho cộng tác viên"));
+        s.find("[data-testid=account-row]", Some("Mật khẩu đặt trên máy của cộng tác viên"));
+        s.screenshot("e2e-accounts-collaborator.png");
         s.click(&s.find("a[href='#/dong-bo']", None));
         s.click(&s.find("a[href='#/thiet-bi']", None));
         s.type_text(&s.find("[data-testid=device-name]", None), "Máy tổ dân phố 1");
