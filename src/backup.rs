@@ -424,7 +424,7 @@ struct Switch {
 /// or aside folder)`. The key ring goes last and comes back first: a key ring without its
 /// database is never left in place.
 fn switched_files(db_path: &Path) -> Vec<(PathBuf, String)> {
-    let mut out: Vec<(PathBuf, String)> = ["", "-wal", "-shm"]
+    let mut out: Vec<(PathBuf, String)> = ["", "-wal", "-shm", "-anchor"]
         .iter()
         .map(|suffix| {
             let mut live = db_path.as_os_str().to_owned();

@@ -135,8 +135,9 @@ pub enum Error {
     /// A sync, join or backup file refused.
     #[error(transparent)]
     Sync(#[from] crate::sync::SyncError),
-    /// Pages of the database file are not as they were written.
-    #[error("Tệp dữ liệu bị hỏng ở một số trang ({0}), nên ứng dụng không ghi thêm gì vào đó. Hãy khôi phục từ bản sao lưu mới nhất: Đồng bộ, sao lưu → Sao lưu, kiểm tra → Khôi phục từ bản sao lưu.")]
+    /// Pages of the database file are not as they were written, or it lost committed
+    /// transactions.
+    #[error("Tệp dữ liệu bị hỏng ({0}), nên ứng dụng không ghi thêm gì vào đó. Hãy khôi phục từ bản sao lưu mới nhất: Đồng bộ, sao lưu → Sao lưu, kiểm tra → Khôi phục từ bản sao lưu.")]
     DamagedPages(String),
     /// Another ward's backup, chosen to replace this ward's data.
     #[error("Bản sao lưu này là của «{backup}», khác phường đang dùng trên máy này («{current}»). Khôi phục sẽ thay toàn bộ dữ liệu của «{current}» bằng dữ liệu của «{backup}»; dữ liệu hiện có được cất sang một thư mục riêng. Chỉ khôi phục khi chắc chắn muốn như vậy.")]

@@ -307,6 +307,8 @@ pub(crate) async fn finish_pending(db_path: &Path, key: &MasterKey) -> Result<()
         remove_with_sidecars(db_path, false)?;
         crate::failpoint::hit_named("encrypt_before_swap");
         std::fs::rename(&pending, db_path).map_err(|e| Error::file(db_path, e))?;
+        // The copy's anchor was written beside it as it was built: the database's own is next.
+        remove_with_sidecars(&pending, false)?;
         let dir = db_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         crate::files::sync_dir(dir).map_err(|e| Error::file(dir, e))?;
     } else if is_plain_sqlite(db_path) {
@@ -315,10 +317,11 @@ pub(crate) async fn finish_pending(db_path: &Path, key: &MasterKey) -> Result<()
     crate::files::encrypt_plain_files(&crate::data_dir_of(db_path), key)
 }
 
-/// Removes a database's WAL and shared-memory files (and, with `itself`, the database), so that
-/// no stale journal is applied to the file that takes its place.
+/// Removes a database's WAL, shared-memory and anchor files (and, with `itself`, the database),
+/// so that no stale journal is applied to, nor stale anchor held against, the file that takes
+/// its place.
 pub(crate) fn remove_with_sidecars(db_path: &Path, itself: bool) -> Result<()> {
-    let mut paths: Vec<PathBuf> = ["-wal", "-shm", "-journal"]
+    let mut paths: Vec<PathBuf> = ["-wal", "-shm", "-journal", "-anchor"]
         .iter()
         .map(|suffix| {
             let mut side = db_path.as_os_str().to_owned();

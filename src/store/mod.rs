@@ -37,6 +37,7 @@
 //! a second plan for the same year), the new record gets a fresh UUID v7: it is a different
 //! thing that happens to share the key, and must not overwrite the first.
 
+mod anchor;
 pub mod chain;
 mod changelog;
 pub(crate) mod fold;
@@ -112,8 +113,9 @@ pub struct Store {
     writer: Mutex<()>,
     /// The register of children held in memory for search, rebuilt when it changes.
     children: crate::children::index::Cache,
-    /// Whether every page of the file is as SQLCipher wrote it (checked once after opening, in
-    /// the background; the first write waits for it): `Err` holds what was found.
+    /// Whether every page of the file is as SQLCipher wrote it and its log reaches the anchor
+    /// (checked once after opening, in the background; the first write waits for it): `Err`
+    /// holds what was found.
     pages: std::sync::Arc<tokio::sync::OnceCell<std::result::Result<(), String>>>,
 }
 
@@ -123,9 +125,20 @@ pub struct Store {
 /// operation's to report.
 async fn pages_whole(pool: &SqlitePool) -> std::result::Result<(), String> {
     match sqlx::query_scalar::<_, String>("PRAGMA cipher_integrity_check").fetch_all(pool).await {
-        Ok(found) if !found.is_empty() => Err(found.into_iter().take(3).collect::<Vec<_>>().join("; ")),
+        Ok(found) if !found.is_empty() => Err(format!("trang hỏng: {}", found.into_iter().take(3).collect::<Vec<_>>().join("; "))),
         _ => Ok(()),
     }
+}
+
+/// Whether the file is whole: its pages, then its log against the [anchor](anchor) kept
+/// outside it.
+async fn file_whole(pool: &SqlitePool, db_path: &Path, key: &MasterKey, device_id: &str) -> std::result::Result<(), String> {
+    pages_whole(pool).await?;
+    let noted = match sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = ?").bind(chain::head_key(device_id)).fetch_optional(pool).await {
+        Ok(noted) => noted.and_then(|v| v.split(':').next().and_then(|seq| seq.parse::<i64>().ok())),
+        Err(_) => return Ok(()),
+    };
+    anchor::lost(db_path, key, device_id, noted).map_or(Ok(()), Err)
 }
 
 impl Store {
@@ -169,16 +182,16 @@ impl Store {
             }
         };
         let pages: std::sync::Arc<tokio::sync::OnceCell<_>> = Default::default();
-        let (cell, checked) = (pages.clone(), pool.clone());
+        let (cell, checked, at, with, device) = (pages.clone(), pool.clone(), path.to_path_buf(), key.clone(), device_id.clone());
         tokio::spawn(async move {
-            cell.get_or_init(|| pages_whole(&checked)).await;
+            cell.get_or_init(|| file_whole(&checked, &at, &with, &device)).await;
         });
         Ok(Store { pool, device_id, db_path: path.to_path_buf(), data_dir, key: key.clone(), writer: Mutex::new(()), children: Default::default(), pages })
     }
 
     /// What the check of every page after opening found damaged; `None` when all are whole.
     pub async fn damaged_pages(&self) -> Option<String> {
-        self.pages.get_or_init(|| pages_whole(&self.pool)).await.clone().err()
+        self.pages.get_or_init(|| file_whole(&self.pool, &self.db_path, &self.key, &self.device_id)).await.clone().err()
     }
 
     /// The in-memory search index of the register of children.
@@ -374,6 +387,9 @@ impl<'s> Write<'s> {
                 .await?;
         }
         self.tx.commit().await?;
+        if let (Some(head), Some(next)) = (&self.head, self.next_seq) {
+            anchor::write(&self.store.db_path, &self.store.key, &self.store.device_id, next - 1, head)?;
+        }
         Ok(())
     }
 }

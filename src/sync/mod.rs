@@ -503,7 +503,7 @@ pub async fn export(store: &Store, actor: &Actor, for_device: Option<&str>, ever
     }
     let made_at = crate::store::stamp(chrono::Utc::now());
     let header = file::Header {
-        format: 1,
+        format: 2,
         ward: ward_tag(store).await?,
         sender: store.device_id().to_owned(),
         recipient: recipient.as_ref().map(|r| r.id.clone()),

@@ -301,7 +301,7 @@ fn leftovers(data: &Path) -> Vec<String> {
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !matches!(n.as_str(), "treem.db" | "treem.db-wal" | "treem.db-shm" | "treem.keys" | "treem.keys.lock" | "files" | "backups") && !n.starts_with("truoc-khoi-phuc-"))
+        .filter(|n| !matches!(n.as_str(), "treem.db" | "treem.db-wal" | "treem.db-shm" | "treem.db-anchor" | "treem.keys" | "treem.keys.lock" | "files" | "backups") && !n.starts_with("truoc-khoi-phuc-"))
         .collect();
     out.sort();
     out
@@ -478,6 +478,46 @@ async fn a_database_with_damaged_pages_takes_no_write_and_says_how_to_get_out() 
     assert!(err.to_string().contains("Khôi phục từ bản sao lưu"), "{err}");
     let report = treem::check::quick(&store).await.unwrap();
     assert!(report.first_problem().is_some_and(|p| p.contains("hỏng")), "{:?}", report.first_problem());
+    store.close().await;
+    drop(dir);
+}
+
+#[tokio::test]
+async fn a_database_whose_last_commits_vanished_with_a_damaged_wal_is_found_at_the_next_start() {
+    let t = support::demo().await;
+    let day = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let (db, live) = (t.db_path(), t.dir.path().to_path_buf());
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(t.store.pool()).await.unwrap();
+    // The laptop as it was: its file whole, everything written to it.
+    let copy = tempfile::tempdir().unwrap();
+    for name in ["treem.db", "treem.keys"] {
+        std::fs::copy(live.join(name), copy.path().join(name)).unwrap();
+    }
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children").fetch_one(t.store.pool()).await.unwrap();
+    children::generate::add(&t.store, &t.officer, 100, 9, day).await.unwrap();
+    // The import is committed, in the WAL; the machine dies, and the WAL left behind has one
+    // byte damaged: SQLite's recovery drops it whole, silently.
+    let mut wal = std::fs::read(live.join("treem.db-wal")).unwrap();
+    assert!(wal.len() > 32 + 24 + 4096, "the import's pages are in the WAL");
+    wal[32 + 24 + 100] ^= 0x01;
+    std::fs::write(copy.path().join("treem.db-wal"), wal).unwrap();
+    std::fs::copy(live.join("treem.db-anchor"), copy.path().join("treem.db-anchor")).unwrap();
+    let moved = copy.path().join("treem.db");
+    let (store, officer) = auth::log_in(&moved, "canbo", PASSWORD).await.expect("the data still opens to be read");
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(after, before, "the 100 children are gone");
+    let report = treem::check::quick(&store).await.unwrap();
+    let problem = report.first_problem().expect("the check sees the loss");
+    assert!(problem.contains("thiếu những thay đổi đã lưu"), "{problem}");
+    let input = ChildInput { full_name: "Trần Thị Bé".into(), birth: "05/09/2016".into(), sex: Some(Sex::Female), ..Default::default() };
+    let err = children::add(&store, &officer, Source::Window, &input, day).await.expect_err("no write over the loss");
+    assert!(matches!(err, Error::DamagedPages(_)) && err.to_string().contains("Khôi phục từ bản sao lưu"), "{err}");
+    store.close().await;
+    // The laptop whose file kept everything opens clean.
+    let TempStore { store, dir, .. } = t;
+    store.close().await;
+    let (store, _) = auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+    assert_eq!(store.damaged_pages().await, None);
     store.close().await;
     drop(dir);
 }
