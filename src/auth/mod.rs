@@ -533,10 +533,10 @@ pub async fn change_password(store: &Store, actor: &Actor, old: &str, new: &str)
 pub async fn reset_password(store: &Store, actor: &Actor, user_id: &str, new: &str) -> Result<()> {
     actor.require(Need::ManageUsers)?;
     let target = user(store.pool(), user_id).await?;
-    check_password("password", new, &target.login, &target.name)?;
     if target.role == UserRole::Collaborator {
         return Err(InvalidInput::new("password", COLLABORATOR_ELSEWHERE).into());
     }
+    check_password("password", new, &target.login, &target.name)?;
     let mut w = store.write(actor, Source::Window).await?;
     w.update("users", user_id, Cols::new().set("disabled_at", None::<String>)).await?;
     keyring::update(store.db_path(), |ring| ring.add(&target.id, &target.login, new, store.key()))?;

@@ -409,7 +409,8 @@ enum DemoCommand {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Thêm tài khoản (mật khẩu đầu tiên lấy từ TREEM_NEW_PASSWORD)
+    /// Thêm tài khoản (mật khẩu đầu tiên lấy từ TREEM_NEW_PASSWORD; cộng tác viên không có mật
+    /// khẩu trên máy này mà đặt trên máy được kết nạp cho mình)
     Add {
         /// Tên đăng nhập
         name: String,
