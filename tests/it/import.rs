@@ -165,10 +165,22 @@ const OTHER_PLAN: &str = "ỦY BAN NHÂN DÂN\nSố: 12/KH-UBND\nPhường Trầ
     III. Tổ chức thực hiện\n1. Văn hóa - Xã hội phường tham mưu\nTổng hợp, báo cáo.\n2. Đề nghị Đoàn Thanh niên phường\nTổ chức sinh hoạt hè.\n\
     IV. Chế độ báo cáo\nBáo cáo 6 tháng trước ngày 15/6/2025, cả năm trước ngày 15/12/2025.\nNơi nhận:\n- Như trên;\n- Lưu: VT.\nCHỦ TỊCH\nNguyễn Văn A\n";
 
+/// A .docx of just its body and its list numbering.
+fn word_file(document: &str, numbering: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut buf);
+    for (name, xml) in [("word/document.xml", document), ("word/numbering.xml", numbering)] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(xml.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    buf.into_inner()
+}
+
 /// The plan as Word keeps it when "I.", "1." and "a)" come from automatic list numbering: the
 /// labels are not in the text but in numbering.xml, referred to by each paragraph.
 fn docx_with_word_numbering(text: &str) -> Vec<u8> {
-    use std::io::Write;
     let levels = [(regex::Regex::new(r"^(I|II|III|IV|V)\. ").unwrap(), 0), (regex::Regex::new(r"^\d+\. ").unwrap(), 1), (regex::Regex::new(r"^[a-z]\) ").unwrap(), 2)];
     let mut body = String::new();
     for line in text.lines() {
@@ -190,14 +202,7 @@ fn docx_with_word_numbering(text: &str) -> Vec<u8> {
          <w:lvl w:ilvl=\"2\"><w:start w:val=\"1\"/><w:numFmt w:val=\"lowerLetter\"/><w:lvlText w:val=\"%3)\"/></w:lvl>\
          </w:abstractNum><w:num w:numId=\"7\"><w:abstractNumId w:val=\"3\"/></w:num></w:numbering>"
     );
-    let mut buf = std::io::Cursor::new(Vec::new());
-    let mut zip = zip::ZipWriter::new(&mut buf);
-    for (name, xml) in [("word/document.xml", document), ("word/numbering.xml", numbering)] {
-        zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-        zip.write_all(xml.as_bytes()).unwrap();
-    }
-    zip.finish().unwrap();
-    buf.into_inner()
+    word_file(&document, &numbering)
 }
 
 #[test]
@@ -370,21 +375,13 @@ fn the_typed_seed_reads_as_it_always_did() {
 /// A .docx whose one list level draws its label as "%1" a million times (2 MB of XML, a few KB
 /// zipped), over 20,000 numbered paragraphs: drawn in full, 20 billion characters.
 fn docx_with_a_label_of_a_million_counters() -> Vec<u8> {
-    use std::io::Write;
     let numbering = format!(
         r#"<w:numbering xmlns:w="w"><w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="{}"/></w:lvl></w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>"#,
         "%1".repeat(1_000_000)
     );
     let paragraph = r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>Mục</w:t></w:r></w:p>"#;
     let document = format!(r#"<w:document xmlns:w="w"><w:body>{}</w:body></w:document>"#, paragraph.repeat(20_000));
-    let mut buf = std::io::Cursor::new(Vec::new());
-    let mut zip = zip::ZipWriter::new(&mut buf);
-    for (name, xml) in [("word/document.xml", document), ("word/numbering.xml", numbering)] {
-        zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-        zip.write_all(xml.as_bytes()).unwrap();
-    }
-    zip.finish().unwrap();
-    buf.into_inner()
+    word_file(&document, &numbering)
 }
 
 #[test]
