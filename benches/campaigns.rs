@@ -22,7 +22,7 @@ fn ms(d: Duration) -> String {
 fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
-    let (store, officer) = rt.block_on(treem::auth::set_up(&dir.path().join("treem.db"), "canbo", "Cán bộ", PASSWORD)).expect("first start");
+    let (store, officer, _) = rt.block_on(treem::auth::set_up(&dir.path().join("treem.db"), "canbo", "Cán bộ", PASSWORD)).expect("first start");
     rt.block_on(demo::load(&store, &officer)).expect("demo");
     let day = NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
     rt.block_on(treem::children::generate::add(&store, &officer, REGISTER - demo::DEMO_CHILDREN, 7, day)).expect("children");

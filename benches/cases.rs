@@ -24,7 +24,7 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let today = treem::today_in_vietnam();
     let dir = tempfile::tempdir().expect("temp dir");
-    let (store, officer) = rt.block_on(treem::auth::set_up(&dir.path().join("bench.db"), "canbo", "Cán bộ", "đồng hồ cát xanh lá")).expect("first start");
+    let (store, officer, _) = rt.block_on(treem::auth::set_up(&dir.path().join("bench.db"), "canbo", "Cán bộ", "đồng hồ cát xanh lá")).expect("first start");
     rt.block_on(demo::load(&store, &officer)).expect("demo");
     rt.block_on(treem::children::generate::add(&store, &officer, REGISTER - demo::DEMO_CHILDREN, 7, NaiveDate::from_ymd_opt(2024, 12, 31).unwrap())).expect("children");
 

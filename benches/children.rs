@@ -27,7 +27,7 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let today = treem::today_in_vietnam();
     let dir = tempfile::tempdir().expect("temp dir");
-    let (store, officer) = rt.block_on(treem::auth::set_up(&dir.path().join("bench.db"), "canbo", "Cán bộ", "đồng hồ cát xanh lá")).expect("first start");
+    let (store, officer, _) = rt.block_on(treem::auth::set_up(&dir.path().join("bench.db"), "canbo", "Cán bộ", "đồng hồ cát xanh lá")).expect("first start");
     rt.block_on(demo::load(&store, &officer)).expect("demo");
     let start = Instant::now();
     rt.block_on(generate::add(&store, &officer, REGISTER - demo::DEMO_CHILDREN, 7, today)).expect("children");
@@ -89,10 +89,10 @@ fn main() {
 
     // Importing 10,000 rows: a list exported from one ward, read into another.
     let fresh = tempfile::tempdir().expect("temp dir");
-    let (other, other_officer) = rt.block_on(treem::auth::set_up(&fresh.path().join("bench.db"), "canbo", "Cán bộ", "đồng hồ cát xanh lá")).expect("first start");
+    let (other, other_officer, _) = rt.block_on(treem::auth::set_up(&fresh.path().join("bench.db"), "canbo", "Cán bộ", "đồng hồ cát xanh lá")).expect("first start");
     rt.block_on(demo::load(&other, &other_officer)).expect("demo");
     let source_dir = tempfile::tempdir().expect("temp dir");
-    let (source, source_officer) = rt.block_on(treem::auth::set_up(&source_dir.path().join("bench.db"), "canbo", "Cán bộ", "đồng hồ cát xanh lá")).expect("first start");
+    let (source, source_officer, _) = rt.block_on(treem::auth::set_up(&source_dir.path().join("bench.db"), "canbo", "Cán bộ", "đồng hồ cát xanh lá")).expect("first start");
     rt.block_on(demo::load(&source, &source_officer)).expect("demo");
     rt.block_on(generate::add(&source, &source_officer, IMPORTED - demo::DEMO_CHILDREN, 99, today)).expect("children");
     let workbook = rt.block_on(children::export::xlsx(&source, &source_officer, &ChildQuery { include_over_age: true, ..Default::default() }, today, "danh-sach.xlsx")).expect("export");

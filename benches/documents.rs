@@ -34,7 +34,7 @@ fn html_of(rows: &[String]) -> String {
 fn documents(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
-    let (store, officer) = rt.block_on(treem::auth::set_up(&dir.path().join("bench.db"), "canbo", "Cán bộ", "đồng hồ cát xanh lá")).expect("first start");
+    let (store, officer, _) = rt.block_on(treem::auth::set_up(&dir.path().join("bench.db"), "canbo", "Cán bộ", "đồng hồ cát xanh lá")).expect("first start");
     rt.block_on(demo::load(&store, &officer)).expect("demo");
     let p = rt.block_on(plan::current(&store, &officer)).expect("plan").expect("a plan");
     let report = rt.block_on(register::create_draft(&store, &officer, Source::Cli, register::Kind::Report, &p.id, Some(treem::plan::reporting::ReportPeriod::Year), None, None)).expect("draft");

@@ -55,7 +55,7 @@ fn main() {
         let (median, p95) = rt.block_on(commits(&dir.path().join(format!("{name}.db")), mode));
         println!("Một giao dịch ghi nhỏ, synchronous = {name}: trung vị {}, 95% dưới {}", ms(median), ms(p95));
     }
-    let (store, officer) = rt.block_on(treem::auth::set_up(&dir.path().join("ward/treem.db"), "canbo", "Cán bộ", "đồng hồ cát xanh lá")).expect("first start");
+    let (store, officer, _) = rt.block_on(treem::auth::set_up(&dir.path().join("ward/treem.db"), "canbo", "Cán bộ", "đồng hồ cát xanh lá")).expect("first start");
     rt.block_on(demo::load(&store, &officer)).expect("demo");
     let plan = rt.block_on(plan::of_year(&store, &officer, 2024)).expect("plan");
     let part = rt.block_on(plan::tree(&store, &officer, &plan.id)).expect("tree").assignments[0].id.clone();

@@ -14,7 +14,7 @@ fn seed_import(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("bench.db");
-    let (store, officer) = rt.block_on(auth::set_up(&db, "canbo", "Cán bộ", PASSWORD)).expect("first start");
+    let (store, officer, _) = rt.block_on(auth::set_up(&db, "canbo", "Cán bộ", PASSWORD)).expect("first start");
     c.bench_function("import seed plan (parse + save in one transaction)", |b| {
         b.iter(|| {
             rt.block_on(async {

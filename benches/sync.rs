@@ -24,7 +24,7 @@ fn mb(bytes: usize) -> String {
 fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
-    let (office, officer) = rt.block_on(treem::auth::set_up(&dir.path().join("office/treem.db"), "canbo", "Cán bộ", PASSWORD)).expect("first start");
+    let (office, officer, _) = rt.block_on(treem::auth::set_up(&dir.path().join("office/treem.db"), "canbo", "Cán bộ", PASSWORD)).expect("first start");
     rt.block_on(demo::load(&office, &officer)).expect("demo");
     let day = NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
     rt.block_on(treem::children::generate::add(&office, &officer, REGISTER - demo::DEMO_CHILDREN, 7, day)).expect("children");

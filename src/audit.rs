@@ -11,6 +11,7 @@ use ts_rs::TS;
 use crate::auth::{Actor, Need};
 use crate::store::chain::{self, Link};
 use crate::store::{Source, Store};
+use crate::sync::witness::Witnessed;
 use crate::{Error, Result};
 
 labelled_enum! {
@@ -38,6 +39,8 @@ labelled_enum! {
         DeviceInvited = ("device_invited", "Kết nạp máy"),
         /// A backup of the data made.
         Backup = ("backup", "Sao lưu dữ liệu"),
+        /// A new recovery code made for the ward's backups.
+        RecoveryCodeMade = ("recovery_code_made", "Tạo mã khôi phục"),
     }
 }
 
@@ -139,7 +142,15 @@ impl ChainCheck {
 /// `partial` holds what this laptop was given of other laptops' entries it may not read in
 /// full: (device, seq) → (hash, whether the entry is here without some columns); a withheld
 /// entry's hash stands in for it, and an entry given without some columns cannot match its hash.
-fn check_links(links: &[Link], heads: &[(String, i64, String)], partial: &HashMap<(String, i64), (String, bool)>) -> ChainCheck {
+/// `witnessed` are the heads other laptops said they held: an entry held here must still have the
+/// hash they received, and this laptop (`own_device`) must still hold its own entries they hold.
+fn check_links(
+    links: &[Link],
+    heads: &[(String, i64, String)],
+    partial: &HashMap<(String, i64), (String, bool)>,
+    witnessed: &[Witnessed],
+    own_device: &str,
+) -> ChainCheck {
     let mut breaks: Vec<ChainBreak> = Vec::new();
     let mut devices = 0;
     let mut prev: Option<&Link> = None;
@@ -192,6 +203,25 @@ fn check_links(links: &[Link], heads: &[(String, i64, String)], partial: &HashMa
             breaks.push(ChainBreak { device_id: device.clone(), seq: last_seq, reason: "mục cuối không phải mục đã ghi (đã bị thay)".to_owned() });
         }
     }
+    if !witnessed.is_empty() {
+        let held: HashMap<(&str, i64), &str> = links
+            .iter()
+            .map(|l| ((l.device_id.as_str(), l.seq), l.hash.as_str()))
+            .chain(partial.iter().map(|((d, s), (h, _))| ((d.as_str(), *s), h.as_str())))
+            .collect();
+        for Witnessed { witness, head } in witnessed {
+            if breaks.iter().any(|b| b.device_id == head.device_id) {
+                continue;
+            }
+            let reason = match held.get(&(head.device_id.as_str(), head.seq)) {
+                Some(hash) if *hash == head.hash => continue,
+                Some(_) => format!("khác với mục máy «{witness}» đã nhận (lịch sử đã bị sửa sau đó)"),
+                None if head.device_id == own_device => format!("thiếu mục máy «{witness}» đã nhận (đã bị xóa)"),
+                None => continue,
+            };
+            breaks.push(ChainBreak { device_id: head.device_id.clone(), seq: head.seq, reason });
+        }
+    }
     ChainCheck { entries: links.len() as i64, devices, breaks }
 }
 
@@ -216,8 +246,9 @@ async fn checked(store: &Store) -> Result<(Vec<Link>, ChainCheck)> {
             .map(|(d, s, h, c)| ((d, s), (h, c)))
             .collect();
     let heads = chain::noted_heads(&mut read).await?;
+    let witnessed = crate::sync::witness::kept(&mut read).await?;
     read.commit().await?;
-    let check = check_links(&links, &heads, &partial);
+    let check = check_links(&links, &heads, &partial, &witnessed, store.device_id());
     Ok((links, check))
 }
 

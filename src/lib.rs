@@ -34,6 +34,7 @@ pub mod money;
 pub mod overview;
 pub mod pdf;
 pub mod plan;
+mod seal;
 pub mod sheet;
 pub mod signing;
 pub mod stats;

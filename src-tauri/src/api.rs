@@ -933,19 +933,29 @@ pub struct SetUpRequest {
     pub repeat: String,
 }
 
+/// A ward set up: the officer's session, and the recovery code, shown this once.
+#[derive(Serialize, TS)]
+#[ts(export)]
+pub struct SetUpDone {
+    /// The officer, logged in.
+    pub me: Me,
+    /// The ward's recovery code for its backups (`XXXX-XXXX-…`), to be printed.
+    pub recovery_code: String,
+}
+
 /// Creates the officer's account, encrypts the data, and (into a new database) loads the demo
 /// ward, which the officer can replace by importing the ward's own plan.
-pub async fn set_up(state: &AppState, req: SetUpRequest) -> Result<Me> {
+pub async fn set_up(state: &AppState, req: SetUpRequest) -> Result<SetUpDone> {
     if req.password != req.repeat {
         return Err(text::InvalidInput::new("repeat", "Hai lần nhập mật khẩu không giống nhau.").into());
     }
-    let (store, actor) = auth::set_up(&state.db_path, &req.login, &req.name, &req.password).await?;
+    let (store, actor, code) = auth::set_up(&state.db_path, &req.login, &req.name, &req.password).await?;
     if treem::demo::load(&store, &actor).await? {
         treem::cases::generate::add_demo(&store, &actor).await?;
     }
     let me = me_of(&store, &actor).await?;
     state.unlock(store, actor).await;
-    Ok(me)
+    Ok(SetUpDone { me, recovery_code: code.text() })
 }
 
 /// A login (or an unlock).

@@ -318,6 +318,7 @@ commands! {
     backup_now(()) -> treem::backup::Made;
     backup_daily(()) -> Option<treem::backup::Made>;
     backup_set_folder(api::BackupFolderRequest) -> ();
+    recovery_code_renew(()) -> String;
     integrity_check(()) -> api::Health;
     integrity_on_start(()) -> api::Health;
 
@@ -328,7 +329,7 @@ commands! {
 
     => locked {
         start(()) -> api::Start;
-        set_up(api::SetUpRequest) -> api::Me;
+        set_up(api::SetUpRequest) -> api::SetUpDone;
         log_in(api::LogInRequest) -> api::Me;
         lock(()) -> ();
         vocabulary(()) -> treem::vocabulary::Vocabulary;

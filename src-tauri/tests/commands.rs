@@ -26,8 +26,11 @@ fn locked_app() -> App {
 /// The app after the officer's first start (which loads the demo ward).
 fn app() -> App {
     let app = locked_app();
-    let me = invoke(&app, "set_up", json!({ "login": "canbo", "name": "Nguyễn Thị Hoa", "password": PASSWORD, "repeat": PASSWORD })).unwrap();
-    assert_eq!(me["actor"]["role"], "officer");
+    let done = invoke(&app, "set_up", json!({ "login": "canbo", "name": "Nguyễn Thị Hoa", "password": PASSWORD, "repeat": PASSWORD })).unwrap();
+    assert_eq!(done["me"]["actor"]["role"], "officer");
+    // The ward's recovery code, shown this once: eight groups of four.
+    let code = done["recovery_code"].as_str().unwrap();
+    assert_eq!(code.split('-').map(str::len).collect::<Vec<_>>(), [4; 8], "{code}");
     app
 }
 
@@ -641,6 +644,22 @@ fn two_laptops_join_exchange_files_and_settle_a_conflict_through_commands() {
     assert!(restored["kept_aside"].is_string());
     let units = invoke(&office, "units", Value::Null).unwrap();
     assert!(units.as_array().unwrap().iter().any(|u| u["name"] == "Công an phường"), "the data as backed up");
+
+    // The ward has a recovery code from its set-up; a new one opens the backups made after it,
+    // with a new password for the officer, typed twice.
+    assert_eq!(invoke(&office, "backups", Value::Null).unwrap()["has_recovery_code"], true);
+    let code = invoke(&office, "recovery_code_renew", Value::Null).unwrap();
+    let made = invoke(&office, "backup_now", Value::Null).unwrap();
+    let new_password = "mưa rơi trên mái ngói";
+    let request = |code: &Value, repeat: &str| json!({ "path": made["path"], "login": "canbo", "password": new_password, "repeat": repeat, "recovery_code": code });
+    let err = invoke(&office, "restore", request(&code, "khác")).unwrap_err();
+    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("invalid_input"), Some("repeat")));
+    let err = invoke(&office, "restore", request(&json!("0000-0000-0000-0000-0000-0000-0000-0000"), new_password)).unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("Mã khôi phục này không mở được"), "{err}");
+    invoke(&office, "restore", request(&code, new_password)).unwrap();
+    invoke(&office, "lock", Value::Null).unwrap();
+    let me = invoke(&office, "log_in", json!({ "login": "canbo", "password": new_password })).unwrap();
+    assert_eq!(me["actor"]["login"], "canbo");
 }
 
 #[test]

@@ -49,7 +49,7 @@ fn start_driver(db: &std::path::Path) -> Driver {
 /// A database set up by the officer "canbo" with the demo ward, before the app starts.
 fn demo_ward(db: &std::path::Path) {
     tauri::async_runtime::block_on(async {
-        let (store, officer) = treem::auth::set_up(db, "canbo", "Nguyễn Thị Hoa", PASSWORD).await.unwrap();
+        let (store, officer, _) = treem::auth::set_up(db, "canbo", "Nguyễn Thị Hoa", PASSWORD).await.unwrap();
         treem::demo::load(&store, &officer).await.unwrap();
         store.close().await;
     });
@@ -187,6 +187,14 @@ impl Session {
         self.type_text(&self.find("[data-testid=setup-password]", None), PASSWORD);
         self.type_text(&self.find("[data-testid=setup-repeat]", None), PASSWORD);
         self.click(&self.find("[data-testid=setup-submit]", None));
+        // The recovery code is shown once; the app opens only once it is said to be written down.
+        let code = self.text(&self.find("[data-testid=recovery-code]", None));
+        assert_eq!(code.len(), 39, "eight groups of four: {code}");
+        self.screenshot("e2e-recovery-code.png");
+        let disabled = post(&self.url("/execute/sync"), json!({ "script": "return document.querySelector('[data-testid=recovery-continue]').disabled;", "args": [] }));
+        assert_eq!(disabled["value"].as_bool(), Some(true), "not before it is written down");
+        self.click(&self.find("[data-testid=recovery-written]", None));
+        self.click(&self.find("[data-testid=recovery-continue]", None));
         self.find("[data-testid=late-count]", None);
     }
 

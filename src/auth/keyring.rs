@@ -37,6 +37,11 @@ impl MasterKey {
         MasterKey(key)
     }
 
+    /// The key of these bytes (a key unsealed from a backup).
+    pub(crate) fn from_bytes(bytes: Zeroizing<[u8; 32]>) -> MasterKey {
+        MasterKey(bytes)
+    }
+
     pub(crate) fn bytes(&self) -> &[u8; 32] {
         &self.0
     }
@@ -180,6 +185,22 @@ impl KeyRing {
             unreported: 0,
         });
         Ok(())
+    }
+
+    /// For a backup, under the ring's lock: the whole ring as written, and a ring holding only
+    /// the slots of `keep` (the officers), their wrong-password counts cleared.
+    pub(crate) fn for_backup(db_path: &Path, keep: &[String]) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>)> {
+        let _lock = lock_ring(db_path)?;
+        let ring = KeyRing::load(db_path)?;
+        let whole = Zeroizing::new(serde_json::to_vec_pretty(&ring).map_err(|_| Error::DamagedKeyRing)?);
+        let slots = ring
+            .slots
+            .into_iter()
+            .filter(|s| keep.contains(&s.user_id))
+            .map(|s| Slot { failures: 0, last_failure: None, unreported: 0, ..s })
+            .collect();
+        let officers = KeyRing { format: ring.format, slots };
+        Ok((whole, serde_json::to_vec_pretty(&officers).map_err(|_| Error::DamagedKeyRing)?))
     }
 
     pub(crate) fn remove(&mut self, user_id: &str) {

@@ -25,6 +25,7 @@ use ts_rs::TS;
 use crate::store::{natural_id, Cols, Source, Store};
 use crate::text::{self, InvalidInput};
 use crate::{Error, Result};
+use crate::backup::recovery::RecoveryCode;
 use keyring::{KeyRing, MasterKey};
 
 labelled_enum! {
@@ -341,8 +342,9 @@ pub(crate) fn refuse_over_kept_data(db_path: &Path) -> Result<()> {
 
 /// First start: creates the officer's account and the key ring, and encrypts the database
 /// (a new one, or the unencrypted one an older version left, which is copied encrypted,
-/// checked, then swapped in). Returns the opened store and the officer.
-pub async fn set_up(db_path: &Path, login: &str, name: &str, password: &str) -> Result<(Store, Actor)> {
+/// checked, then swapped in), and makes the ward's recovery code for its backups. Returns the
+/// opened store, the officer, and the recovery code, to be shown once and printed.
+pub async fn set_up(db_path: &Path, login: &str, name: &str, password: &str) -> Result<(Store, Actor, RecoveryCode)> {
     let login = login_key(login)?;
     let name = text::required("name", "Họ và tên", name, 200)?;
     check_password("password", password, &login, &name)?;
@@ -358,9 +360,10 @@ pub async fn set_up(db_path: &Path, login: &str, name: &str, password: &str) -> 
     keyring::remove_with_sidecars(&pending, true)?;
     keyring::encrypt_copy(db_path, &pending, &key).await?;
     let user_id = natural_id("user", &[&login]);
-    {
+    let code = {
         let store = Store::open(&pending, &key).await?;
         crate::sync::set_ward_tag(&store, None).await?;
+        let code = crate::backup::recovery::first(&store).await?;
         let officer = User {
             id: user_id.clone(),
             login: login.clone(),
@@ -378,13 +381,15 @@ pub async fn set_up(db_path: &Path, login: &str, name: &str, password: &str) -> 
         w.insert("users", &user_id, cols).await?;
         w.commit().await?;
         store.close().await;
-    }
+        code
+    };
     let mut ring = KeyRing::default();
     ring.add(&user_id, &login, password, &key)?;
     ring.save(db_path)?;
     keyring::finish_pending(db_path, &key).await?;
     drop(lock);
-    log_in(db_path, &login, password).await
+    let (store, officer) = log_in(db_path, &login, password).await?;
+    Ok((store, officer, code))
 }
 
 /// Logs in: the password unwraps the master key from the account's slot and opens the
@@ -571,7 +576,7 @@ mod tests {
     /// A ward as an earlier version left it: a collaborator with a slot on the office laptop.
     async fn with_old_collaborator_slot(dir: &Path) -> (Store, Actor, String) {
         let db = dir.join("treem.db");
-        let (store, officer) = set_up(&db, "canbo", "Nguyễn Thị Hoa", PASSWORD).await.unwrap();
+        let (store, officer, _) = set_up(&db, "canbo", "Nguyễn Thị Hoa", PASSWORD).await.unwrap();
         let group = crate::ward::add_unit(&store, &officer, Source::Window, "Tổ dân phố 1", crate::ward::UnitKind::ResidentialGroup).await.unwrap();
         add_user(&store, &officer, NewUser { login: "ctv", name: "Lê Thị Mai", role: UserRole::Collaborator, group_unit_id: Some(&group.id), password: "" }).await.unwrap();
         let id: String = sqlx::query_scalar("SELECT id FROM users WHERE login = 'ctv'").fetch_one(store.pool()).await.unwrap();

@@ -142,6 +142,16 @@ enum Command {
         /// Xác nhận khôi phục bản sao lưu của một phường khác lên dữ liệu đang có
         #[arg(long = "phuong-khac")]
         other_ward: bool,
+        /// Mở bằng mã khôi phục của phường (TREEM_RECOVERY_CODE) khi không ai còn nhớ mật khẩu
+        /// cán bộ: TREEM_USER là tài khoản cán bộ trong bản sao lưu, TREEM_PASSWORD là mật khẩu
+        /// mới của tài khoản đó
+        #[arg(long = "ma-khoi-phuc")]
+        recovery_code: bool,
+    },
+    /// Tạo mã khôi phục mới cho các bản sao lưu từ nay về sau (in ra một lần)
+    RecoveryCode {
+        #[command(flatten)]
+        db: Db,
     },
     /// Tài khoản
     User {
@@ -661,6 +671,12 @@ fn p12_password() -> treem::Result<String> {
     })
 }
 
+/// Shows the ward's recovery code, the one time it is shown.
+fn print_recovery_code(code: &treem::backup::recovery::RecoveryCode) {
+    println!("Mã khôi phục dữ liệu của phường: {}", code.text());
+    println!("Hãy in hoặc chép lại mã này và cất nơi an toàn, tách khỏi máy tính: khi không còn ai nhớ mật khẩu cán bộ phụ trách, chỉ mã này mở được các bản sao lưu. Mã không được lưu ở đâu và không hiện lại.");
+}
+
 fn write_file(path: &std::path::Path, bytes: &[u8]) -> treem::Result<()> {
     std::fs::write(path, bytes).map_err(|e| treem::Error::File { path: path.display().to_string(), source: e })
 }
@@ -679,9 +695,10 @@ async fn run(cli: Cli) -> treem::Result<()> {
             let path = db.path();
             let (store, actor) = if auth::first_start(&path) {
                 let password = from_env_or_terminal("TREEM_PASSWORD", "Mật khẩu của tài khoản canbo: ", true)?;
-                let opened = auth::set_up(&path, "canbo", "Cán bộ phụ trách", &password).await?;
+                let (store, actor, code) = auth::set_up(&path, "canbo", "Cán bộ phụ trách", &password).await?;
                 println!("Đã tạo tài khoản cán bộ: canbo.");
-                opened
+                print_recovery_code(&code);
+                (store, actor)
             } else {
                 db.open().await?
             };
@@ -964,10 +981,21 @@ async fn run(cli: Cli) -> treem::Result<()> {
             let made = made?;
             println!("Đã sao lưu vào {} ({} byte, {} tệp lưu trữ).", made.path, made.bytes, made.files);
         }
-        Command::Restore { db, file, other_ward } => {
+        Command::RecoveryCode { db } => {
+            let (store, actor) = db.open().await?;
+            let code = treem::backup::recovery::renew(&store, &actor).await;
+            store.close().await;
+            print_recovery_code(&code?);
+        }
+        Command::Restore { db, file, other_ward, recovery_code } => {
+            let code = if recovery_code { Some(from_env_or_terminal("TREEM_RECOVERY_CODE", "Mã khôi phục: ", true)?) } else { None };
             let user = from_env_or_terminal("TREEM_USER", "Tên đăng nhập (cán bộ, trong bản sao lưu): ", false)?;
-            let password = from_env_or_terminal("TREEM_PASSWORD", "Mật khẩu: ", true)?;
-            let checked = treem::backup::check(&file, &user, &password, &db.path()).await?;
+            let password = from_env_or_terminal("TREEM_PASSWORD", if code.is_some() { "Mật khẩu mới: " } else { "Mật khẩu: " }, true)?;
+            let opener = match &code {
+                Some(code) => treem::backup::Opener::RecoveryCode { code, login: &user, new_password: &password },
+                None => treem::backup::Opener::Officer { login: &user, password: &password },
+            };
+            let checked = treem::backup::check(&file, opener, &db.path()).await?;
             // The same account on the data in use, if it opens: then its rules apply too.
             let current = if auth::first_start(&db.path()) { None } else { auth::log_in(&db.path(), &user, &password).await.ok() };
             let allowed = treem::backup::may_restore(&checked, current.as_ref().map(|(s, a)| (s, a)), other_ward).await;

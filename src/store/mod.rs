@@ -37,7 +37,7 @@
 //! a second plan for the same year), the new record gets a fresh UUID v7: it is a different
 //! thing that happens to share the key, and must not overwrite the first.
 
-mod anchor;
+pub(crate) mod anchor;
 pub mod chain;
 mod changelog;
 pub(crate) mod fold;

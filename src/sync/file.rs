@@ -19,7 +19,6 @@ use std::io::{Read, Write as _};
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use curve25519_dalek::MontgomeryPoint;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use hkdf::Hkdf;
 use rand_core::{OsRng, RngCore};
@@ -95,31 +94,12 @@ pub(crate) fn new_ward_tag() -> String {
     hex::encode(tag)
 }
 
-/// The key that wraps a file key for one laptop, from the agreed secret and both public keys.
-fn wrapping_key(shared: &MontgomeryPoint, ephemeral: &MontgomeryPoint, laptop: &MontgomeryPoint) -> Option<Zeroizing<[u8; 32]>> {
-    // A low-order point gives a secret anyone knows: such a key is refused.
-    if shared.as_bytes() == &[0u8; 32] {
-        return None;
-    }
-    let mut salt = ephemeral.as_bytes().to_vec();
-    salt.extend_from_slice(laptop.as_bytes());
-    let mut out = Zeroizing::new([0u8; 32]);
-    Hkdf::<Sha256>::new(Some(&salt), shared.as_bytes()).expand(b"treem sync file key v2", out.as_mut()).expect("32 bytes is a valid HKDF length");
-    Some(out)
-}
+/// What a sealed file key is for (the HKDF label).
+const SEAL_LABEL: &[u8] = b"treem sync file key v2";
 
 fn seal_key(file_key: &[u8; 32], device: &str, laptop: &VerifyingKey) -> SealedKey {
-    let mut secret = Zeroizing::new([0u8; 32]);
-    OsRng.fill_bytes(secret.as_mut());
-    let ephemeral = MontgomeryPoint::mul_base_clamped(*secret);
-    let laptop = laptop.to_montgomery();
-    let shared = laptop.mul_clamped(*secret);
-    let kek = wrapping_key(&shared, &ephemeral, &laptop).expect("a laptop's key is a point of large order");
-    // Each wrapping key is used once (a fresh ephemeral key), so a fixed nonce is safe.
-    let wrapped = XChaCha20Poly1305::new(kek.as_ref().into())
-        .encrypt(XNonce::from_slice(&[0u8; 24]), Payload { msg: file_key, aad: device.as_bytes() })
-        .expect("encryption in memory does not fail");
-    SealedKey { device: device.to_owned(), ephemeral: hex::encode(ephemeral.as_bytes()), wrapped: hex::encode(wrapped) }
+    let sealed = crate::seal::seal(file_key, &laptop.to_montgomery(), SEAL_LABEL, device.as_bytes());
+    SealedKey { device: device.to_owned(), ephemeral: hex::encode(sealed.ephemeral), wrapped: hex::encode(sealed.wrapped) }
 }
 
 /// Writes a sync file of `body` (compressed, encrypted to each of `recipients`, signed).
@@ -211,19 +191,9 @@ impl Parts<'_> {
         sender_key.verify(self.signed, &Signature::from_bytes(&self.signature)).map_err(|_| SyncError::Altered)?;
         let sealed = self.header.keys.iter().find(|k| k.device == device).ok_or(SyncError::NotAddressedHere)?;
         let ephemeral: [u8; 32] = hex::decode(&sealed.ephemeral).ok().and_then(|e| e.try_into().ok()).ok_or(SyncError::Altered)?;
-        let ephemeral = MontgomeryPoint(ephemeral);
-        let scalar = Zeroizing::new(own.to_scalar_bytes());
-        let shared = ephemeral.mul_clamped(*scalar);
-        let kek = wrapping_key(&shared, &ephemeral, &own.verifying_key().to_montgomery()).ok_or(SyncError::Altered)?;
         let wrapped = hex::decode(&sealed.wrapped).map_err(|_| SyncError::Altered)?;
-        let file_key = Zeroizing::new(
-            XChaCha20Poly1305::new(kek.as_ref().into())
-                .decrypt(XNonce::from_slice(&[0u8; 24]), Payload { msg: &wrapped, aad: device.as_bytes() })
-                .map_err(|_| SyncError::Altered)?,
-        );
-        if file_key.len() != 32 {
-            return Err(SyncError::Altered);
-        }
+        let scalar = Zeroizing::new(own.to_scalar_bytes());
+        let file_key = crate::seal::open(&crate::seal::Sealed { ephemeral, wrapped }, &scalar, SEAL_LABEL, device.as_bytes()).ok_or(SyncError::Altered)?;
         let nonce: [u8; 24] = hex::decode(&self.header.nonce).ok().and_then(|n| n.try_into().ok()).ok_or(SyncError::Altered)?;
         let aad = &self.signed[..self.header_end];
         let deflated = XChaCha20Poly1305::new(file_key.as_slice().into())

@@ -54,6 +54,9 @@ struct Secrets {
     signing_key: String,
     sender_device_id: String,
     sender_public_key: String,
+    /// The public key of the ward's recovery code, which this laptop's backups are sealed to.
+    #[serde(default)]
+    backup_recipient: Option<String>,
 }
 
 /// A join file made for a new laptop, with the passphrase that opens it.
@@ -125,6 +128,7 @@ pub async fn invite(store: &Store, actor: &Actor, name: &str, login: &str) -> Re
         signing_key: hex::encode(laptop_key.to_bytes()),
         sender_device_id: store.device_id().to_owned(),
         sender_public_key: hex::encode(office_key.verifying_key().to_bytes()),
+        backup_recipient: crate::backup::recovery::recipient_hex(store).await?,
     };
     let secrets_json = Zeroizing::new(serde_json::to_vec(&secrets).expect("secrets serialise"));
     let mut plain = Zeroizing::new((secrets_json.len() as u32).to_le_bytes().to_vec());
@@ -219,6 +223,9 @@ pub async fn join(db_path: &Path, bytes: &[u8], passphrase: &str, password: &str
         let store = Store::open_as(&pending, &key, Some(&secrets.device_id)).await?;
         super::set_signing_key(store.pool(), &laptop_key).await?;
         super::set_ward_tag(&store, Some(&secrets.ward_tag)).await?;
+        if let Some(recipient) = &secrets.backup_recipient {
+            crate::backup::recovery::set_recipient_hex(&store, recipient).await?;
+        }
         let actor = Actor::joining(&secrets.user_id, &header.login, &header.account_name, header.role);
         let parts = file::split(bundle)?;
         let sender = DeviceRow {

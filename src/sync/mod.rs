@@ -17,6 +17,7 @@
 pub mod file;
 mod filter;
 pub mod join;
+pub mod witness;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -95,6 +96,9 @@ pub enum SyncError {
         /// The first sequence the file carries past it.
         next: i64,
     },
+    /// History this laptop holds differs from what the sending laptop holds of it.
+    #[error("Lịch sử thay đổi không khớp giữa hai máy: {0}. Có thể lịch sử đã bị sửa, hoặc một máy đã khôi phục bản sao lưu cũ; tệp không được nhận, dữ liệu chưa thay đổi. Nếu máy này vừa khôi phục bản sao lưu, hãy nhận tệp «Gửi tất cả» từ máy kia; nếu không, hãy báo lãnh đạo phường và chạy «Kiểm tra dữ liệu» trên cả hai máy.")]
+    Rewritten(String),
     /// An entry that cannot be merged into this database.
     #[error("Không gộp được tệp đồng bộ: {0}. Dữ liệu chưa thay đổi.")]
     Unmergeable(String),
@@ -107,6 +111,12 @@ pub enum SyncError {
     /// A backup whose content does not match its manifest, or that does not open.
     #[error("Bản sao lưu hỏng: {0}. Dữ liệu chưa thay đổi; hãy chọn một bản sao lưu khác.")]
     DamagedBackup(String),
+    /// The recovery code typed does not open the backup.
+    #[error("Mã khôi phục này không mở được bản sao lưu: mã đã nhập sai, hoặc bản sao lưu được tạo khi phường dùng một mã khác. Hãy kiểm tra từng nhóm ký tự, hoặc dùng tài khoản cán bộ phụ trách.")]
+    WrongRecoveryCode,
+    /// A backup made before the ward had a recovery code.
+    #[error("Bản sao lưu này được tạo khi phường chưa có mã khôi phục, nên chỉ mở được bằng tên đăng nhập và mật khẩu của cán bộ phụ trách.")]
+    NoRecoverySeal,
     /// The folder already holds data.
     #[error("Thư mục này đã có dữ liệu; hãy chọn một thư mục trống để kết nạp máy.")]
     DataExists,
@@ -302,6 +312,9 @@ struct Content {
     withheld: Vec<Withheld>,
     /// Kept files (as stored: already sealed with the ward's key), their bytes after the JSON.
     files: Vec<Blob>,
+    /// The last entry the sender holds of each device's log (see [`witness`]).
+    #[serde(default)]
+    heads: Vec<witness::Head>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
@@ -386,6 +399,7 @@ async fn gather(conn: &mut sqlx::SqliteConnection, store: &Store, audience: &Aud
         complete_records(conn, seen, &mut content).await?;
     }
     content.knows = holdings(conn).await?;
+    content.heads = witness::heads(conn, &content.knows).await?;
     Ok(content)
 }
 
@@ -744,6 +758,14 @@ async fn merge_entries(
         }
     }
     refuse_gaps(w, sender, content).await?;
+    let carried: Vec<(String, i64, String)> = content
+        .entries
+        .iter()
+        .map(|l| (l.device_id.clone(), l.seq, l.hash.clone()))
+        .chain(content.withheld.iter().map(|s| (s.device_id.clone(), s.seq, s.hash.clone())))
+        .collect();
+    let own = w.store().device_id().to_owned();
+    witness::check(w.conn(), &own, (&sender.id, &sender.name), &carried, &content.heads).await?;
     let cut: BTreeSet<(&str, i64)> = content.withheld.iter().filter(|s| s.columns_removed).map(|s| (s.device_id.as_str(), s.seq)).collect();
     // Rows are written parents first; any reference still open is checked when the merge commits.
     sqlx::query("PRAGMA defer_foreign_keys = ON").execute(w.conn()).await?;
@@ -861,6 +883,8 @@ async fn merge_entries(
             keep_blob(w.store(), blob, bytes)?;
         }
         note_peer(w, &sender.id, "known", &content.knows).await?;
+        let at = w.stamp().to_owned();
+        witness::keep(w.conn(), &sender.id, &content.heads, &at).await?;
     }
     Ok(Merged { new_entries, records: total, conflicts })
 }

@@ -159,6 +159,59 @@ async fn a_file_that_skips_entries_of_a_device_is_refused_naming_the_first_missi
     assert!(check.chains.whole(), "the office's chains stay whole: {:?}", check.chains.breaks);
 }
 
+/// The office and the collaborator's laptop, each having received the other's file once: each
+/// holds the other's heads.
+async fn after_one_exchange() -> (TempStore, Laptop) {
+    let (office, ctv, _) = office_and_collaborator().await;
+    let (bytes, _) = sync::export(&ctv.store, &ctv.actor, Some(office.store.device_id()), false).await.unwrap();
+    sync::import(&office.store, &office.officer, &bytes, &mut |_, _| {}).await.unwrap();
+    let (bytes, _) = sync::export(&office.store, &office.officer, Some(ctv.store.device_id()), false).await.unwrap();
+    sync::import(&ctv.store, &ctv.actor, &bytes, &mut |_, _| {}).await.unwrap();
+    (office, ctv)
+}
+
+#[tokio::test]
+async fn history_rewritten_with_the_laptops_key_is_found_by_the_check_and_at_the_next_sync() {
+    let (office, ctv) = after_one_exchange().await;
+    let (o, oa) = (&office.store, &office.officer);
+    assert!(treem::audit::verify(o, oa).await.unwrap().whole());
+    // Someone holding the office's key changes an early entry of its own and recomputes the chain.
+    sqlx::query("UPDATE change_log SET user_name = 'Người khác' WHERE device_id = ? AND seq = 3").bind(o.device_id()).execute(o.pool()).await.unwrap();
+    rehash_own_chain(o).await;
+    let check = treem::audit::verify(o, oa).await.unwrap();
+    let found = check.breaks.iter().find(|b| b.device_id == o.device_id()).expect("the office's own chain is found rewritten");
+    assert!(found.reason.contains("Máy tổ dân phố 1") && found.reason.contains("đã bị sửa"), "{found:?}");
+    // Even with the witnesses' heads wiped as well, the collaborator's next file finds it, and
+    // nothing of the file is taken.
+    sqlx::query("DELETE FROM witnessed_heads").execute(o.pool()).await.unwrap();
+    assert!(treem::audit::verify(o, oa).await.unwrap().whole(), "the laptop alone cannot tell");
+    let (bytes, _) = sync::export(&ctv.store, &ctv.actor, Some(o.device_id()), false).await.unwrap();
+    let before = support::row_counts(o).await;
+    let err = sync::import(o, oa, &bytes, &mut |_, _| {}).await.expect_err("refused");
+    assert!(matches!(err, Error::Sync(sync::SyncError::Rewritten(_))), "{err}");
+    assert!(err.to_string().contains("ở máy «Máy tổ dân phố 1» khác với ở máy này"), "{err}");
+    assert_eq!(support::row_counts(o).await, before);
+}
+
+#[tokio::test]
+async fn a_tail_cut_off_a_laptops_history_is_found_by_the_laptop_that_received_it() {
+    let (office, ctv) = after_one_exchange().await;
+    let o = &office.store;
+    let last: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM change_log WHERE device_id = ?").bind(o.device_id()).fetch_one(o.pool()).await.unwrap();
+    sqlx::query("DELETE FROM change_log WHERE device_id = ? AND seq > ?").bind(o.device_id()).bind(last - 3).execute(o.pool()).await.unwrap();
+    rehash_own_chain(o).await;
+    let (bytes, _) = sync::export(o, &office.officer, Some(ctv.store.device_id()), false).await.unwrap();
+    let before = support::row_counts(&ctv.store).await;
+    let err = sync::import(&ctv.store, &ctv.actor, &bytes, &mut |_, _| {}).await.expect_err("refused");
+    assert!(matches!(err, Error::Sync(sync::SyncError::Rewritten(_))), "{err}");
+    assert!(err.to_string().contains("Lịch sử thay đổi không khớp"), "{err}");
+    assert_eq!(support::row_counts(&ctv.store).await, before);
+    // The office, hearing back from that laptop, finds its own entries gone.
+    let (bytes, _) = sync::export(&ctv.store, &ctv.actor, Some(o.device_id()), false).await.unwrap();
+    let err = sync::import(o, &office.officer, &bytes, &mut |_, _| {}).await.expect_err("refused");
+    assert!(err.to_string().contains("nhưng máy này không còn mục đó") || err.to_string().contains("khác với ở máy này"), "{err}");
+}
+
 #[tokio::test]
 async fn a_collaborator_holds_no_key_to_the_office_laptop_nor_to_its_files() {
     let (office, ctv, group) = office_and_collaborator().await;
@@ -178,7 +231,7 @@ async fn a_collaborator_holds_no_key_to_the_office_laptop_nor_to_its_files() {
     let backup = office.dir.path().join("office.treembackup");
     treem::backup::make(o, oa, &backup).await.unwrap();
     let staging_db = office.dir.path().join("restore-here/treem.db");
-    let err = treem::backup::check(&backup, "ctv1", PASSWORD, &staging_db).await.err();
+    let err = treem::backup::check(&backup, treem::backup::Opener::Officer { login: "ctv1", password: PASSWORD }, &staging_db).await.err();
     assert!(matches!(err, Some(Error::WrongPassword)), "{err:?}");
     // A file the office makes for another laptop is sealed to that laptop alone: the
     // collaborator's laptop, with its password, cannot open it.
@@ -376,7 +429,7 @@ async fn hostile_backups_are_refused_before_anything_is_unpacked() {
     }
     assert!(std::fs::metadata(&bomb).unwrap().len() < 8 << 20);
     let started = std::time::Instant::now();
-    let err = treem::backup::check(&bomb, "canbo", PASSWORD, &t.db_path()).await.err().expect("refused");
+    let err = treem::backup::check(&bomb, treem::backup::Opener::Officer { login: "canbo", password: PASSWORD }, &t.db_path()).await.err().expect("refused");
     assert!(err.to_string().contains("mục lục lớn quá giới hạn"), "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "refused without inflating it all");
     // A member compressed, a name outside the data folder, and a newer format.
@@ -385,7 +438,7 @@ async fn hostile_backups_are_refused_before_anything_is_unpacked() {
     let cases: [(&str, Vec<u8>, &str, zip::CompressionMethod); 3] = [
         ("nén", manifest(serde_json::json!([["treem.db", "00"], ["treem.keys", "00"]]), 1), "bị nén", zip::CompressionMethod::Deflated),
         ("tên lạ", manifest(serde_json::json!([["../../x", "00"], ["treem.db", "00"], ["treem.keys", "00"]]), 1), "tên lạ", zip::CompressionMethod::Stored),
-        ("mới hơn", manifest(serde_json::json!([]), 2), "phiên bản mới hơn", zip::CompressionMethod::Stored),
+        ("mới hơn", manifest(serde_json::json!([]), 3), "phiên bản mới hơn", zip::CompressionMethod::Stored),
     ];
     for (what, manifest, says, method) in cases {
         let path = dir.path().join(format!("{what}.treembackup"));
@@ -398,7 +451,7 @@ async fn hostile_backups_are_refused_before_anything_is_unpacked() {
         zip.start_file("manifest.json", zip::write::SimpleFileOptions::default()).unwrap();
         zip.write_all(&manifest).unwrap();
         zip.finish().unwrap();
-        let err = treem::backup::check(&path, "canbo", PASSWORD, &t.db_path()).await.err().expect(what);
+        let err = treem::backup::check(&path, treem::backup::Opener::Officer { login: "canbo", password: PASSWORD }, &t.db_path()).await.err().expect(what);
         assert!(err.to_string().contains(says), "{what}: {err}");
     }
     // Nothing was prepared and left behind.
@@ -415,7 +468,7 @@ async fn another_wards_backup_is_restored_only_once_the_officer_confirms_it_nami
     ward::save(&theirs.store, &theirs.officer, Source::Window, &their_ward).await.unwrap();
     let our_name = ward::get(&ours.store, &ours.officer).await.unwrap().unwrap().name;
     let theirs_backup = treem::backup::automatic(&theirs.store, &theirs.officer).await.unwrap();
-    let checked = treem::backup::check(Path::new(&theirs_backup.path), "canbo", PASSWORD, &ours.db_path()).await.unwrap();
+    let checked = treem::backup::check(Path::new(&theirs_backup.path), treem::backup::Opener::Officer { login: "canbo", password: PASSWORD }, &ours.db_path()).await.unwrap();
     let err = treem::backup::may_restore(&checked, Some((&ours.store, &ours.officer)), false).await.expect_err("asks first");
     assert_eq!(err.code(), ErrorCode::OtherWardBackup);
     let message = err.to_string();
@@ -423,7 +476,7 @@ async fn another_wards_backup_is_restored_only_once_the_officer_confirms_it_nami
     treem::backup::may_restore(&checked, Some((&ours.store, &ours.officer)), true).await.expect("once confirmed");
     // Our own backup needs no confirmation; a collaborator may restore none.
     let own = treem::backup::automatic(&ours.store, &ours.officer).await.unwrap();
-    let own = treem::backup::check(Path::new(&own.path), "canbo", PASSWORD, &ours.db_path()).await.unwrap();
+    let own = treem::backup::check(Path::new(&own.path), treem::backup::Opener::Officer { login: "canbo", password: PASSWORD }, &ours.db_path()).await.unwrap();
     treem::backup::may_restore(&own, Some((&ours.store, &ours.officer)), false).await.expect("same ward");
     let group1 = ward::unit_named(&ours.store, &ours.officer, "Tổ dân phố 1").await.unwrap().id;
     let (s, collaborator) = ours.user("ctv9", UserRole::Collaborator, Some(&group1)).await;
@@ -457,6 +510,77 @@ fn the_command_line_ends_quietly_when_its_reader_stops() {
     assert!(!said.contains("panicked") && !said.contains("Broken pipe"), "{said}");
 }
 
+/// The member `name` of the backup at `path`, as text.
+fn backup_member(path: &Path, name: &str) -> String {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    std::io::read_to_string(zip.by_name(name).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_backup_opens_with_an_officers_password_or_the_recovery_code_and_with_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, officer, code) = auth::set_up(&dir.path().join("office/treem.db"), "canbo", "Nguyễn Thị Hoa", PASSWORD).await.unwrap();
+    for (login, role) in [("xem", UserRole::Viewer), ("lanhdao", UserRole::Leader)] {
+        auth::add_user(&store, &officer, NewUser { login, name: "Võ Thùy Dương", role, group_unit_id: None, password: "thuyền về bến sông quê" }).await.unwrap();
+    }
+    let backup = dir.path().join("office.treembackup");
+    treem::backup::make(&store, &officer, &backup).await.unwrap();
+    store.close().await;
+    // Only the officers' slots are readable in it; the viewer's and the leader's open nothing.
+    let readable = backup_member(&backup, "treem.keys");
+    assert!(readable.contains("canbo") && !readable.contains("xem") && !readable.contains("lanhdao"), "{readable}");
+    let new_laptop = |name: &str| dir.path().join(name).join("treem.db");
+    for login in ["xem", "lanhdao"] {
+        let err = treem::backup::check(&backup, treem::backup::Opener::Officer { login, password: "thuyền về bến sông quê" }, &new_laptop("x")).await.err();
+        assert!(matches!(err, Some(Error::WrongPassword)), "{login}: {err:?}");
+    }
+    // A wrong code opens nothing.
+    let wrong = treem::backup::recovery::RecoveryCode::parse(&"A".repeat(32)).map(|c| c.text()).unwrap();
+    let opener = treem::backup::Opener::RecoveryCode { code: &wrong, login: "canbo", new_password: "mưa rơi trên mái ngói" };
+    let err = treem::backup::check(&backup, opener, &new_laptop("x")).await.err();
+    assert!(matches!(err, Some(Error::Sync(sync::SyncError::WrongRecoveryCode))), "{err:?}");
+    // The officer's password restores the data whole, every account with its password.
+    let checked = treem::backup::check(&backup, treem::backup::Opener::Officer { login: "canbo", password: PASSWORD }, &new_laptop("a")).await.unwrap();
+    treem::backup::restore(checked, &new_laptop("a")).await.unwrap();
+    let (restored, _) = auth::log_in(&new_laptop("a"), "xem", "thuyền về bến sông quê").await.expect("the viewer logs in on the restored data");
+    restored.close().await;
+    // With no officer's password known, the code (typed loosely) restores it, and the officer's
+    // account opens it with a new password.
+    let typed = code.text().to_lowercase().replace('-', " ");
+    let opener = treem::backup::Opener::RecoveryCode { code: &typed, login: "canbo", new_password: "mưa rơi trên mái ngói" };
+    let checked = treem::backup::check(&backup, opener, &new_laptop("b")).await.unwrap();
+    treem::backup::restore(checked, &new_laptop("b")).await.unwrap();
+    assert!(matches!(auth::log_in(&new_laptop("b"), "canbo", PASSWORD).await.err(), Some(Error::WrongPassword)));
+    let (restored, _) = auth::log_in(&new_laptop("b"), "canbo", "mưa rơi trên mái ngói").await.expect("the new password opens it");
+    assert!(treem::check::quick(&restored).await.unwrap().first_problem().is_none(), "restored whole, with its anchor");
+    restored.close().await;
+    let (restored, _) = auth::log_in(&new_laptop("b"), "lanhdao", "thuyền về bến sông quê").await.expect("the other accounts keep theirs");
+    restored.close().await;
+}
+
+#[tokio::test]
+async fn a_new_recovery_code_opens_the_backups_made_after_it_and_the_old_one_those_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, officer, old) = auth::set_up(&dir.path().join("office/treem.db"), "canbo", "Nguyễn Thị Hoa", PASSWORD).await.unwrap();
+    let before = dir.path().join("before.treembackup");
+    treem::backup::make(&store, &officer, &before).await.unwrap();
+    let viewer = NewUser { login: "xem", name: "Võ Thùy Dương", role: UserRole::Viewer, group_unit_id: None, password: "thuyền về bến sông quê" };
+    auth::add_user(&store, &officer, viewer).await.unwrap();
+    let (_, viewer) = auth::log_in(&dir.path().join("office/treem.db"), "xem", "thuyền về bến sông quê").await.unwrap();
+    assert!(treem::backup::recovery::renew(&store, &viewer).await.is_err(), "a viewer makes no code");
+    let new = treem::backup::recovery::renew(&store, &officer).await.unwrap();
+    let after = dir.path().join("after.treembackup");
+    treem::backup::make(&store, &officer, &after).await.unwrap();
+    store.close().await;
+    let opens = async |backup: &Path, code: &treem::backup::recovery::RecoveryCode| {
+        let text = code.text();
+        let opener = treem::backup::Opener::RecoveryCode { code: &text, login: "canbo", new_password: "mưa rơi trên mái ngói" };
+        treem::backup::check(backup, opener, &dir.path().join("x/treem.db")).await.is_ok()
+    };
+    assert!(opens(&before, &old).await && !opens(&before, &new).await);
+    assert!(opens(&after, &new).await && !opens(&after, &old).await);
+}
+
 #[tokio::test]
 async fn a_database_with_damaged_pages_takes_no_write_and_says_how_to_get_out() {
     let t = support::demo().await;
@@ -464,11 +588,12 @@ async fn a_database_with_damaged_pages_takes_no_write_and_says_how_to_get_out() 
     let db = t.db_path();
     let TempStore { store, dir, .. } = t;
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.pool()).await.unwrap();
+    // A page of the children's rows, in the middle of them, changed on disk.
+    let pages: Vec<i64> = sqlx::query_scalar("SELECT pageno FROM dbstat WHERE name = 'children' AND pagetype = 'leaf' ORDER BY pageno").fetch_all(store.pool()).await.unwrap();
     store.close().await;
-    // A page in the middle of the file changed on disk.
     let mut bytes = std::fs::read(&db).unwrap();
-    let middle = bytes.len() / 4096 / 2;
-    bytes[middle * 4096 + 200] ^= 0x5a;
+    let page = pages[pages.len() / 2] as usize;
+    bytes[(page - 1) * 4096 + 200] ^= 0x5a;
     std::fs::write(&db, bytes).unwrap();
     let (store, officer) = auth::log_in(&db, "canbo", PASSWORD).await.expect("the data still opens to be read");
     let day = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();

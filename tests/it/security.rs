@@ -460,8 +460,8 @@ async fn two_first_starts_at_once_make_one_key() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("treem.db");
     let (a, b) = (db.clone(), db.clone());
-    let first = tokio::spawn(async move { auth::set_up(&a, "canbo", "Nguyễn Thị Hoa", "trăng lên đỉnh núi xa").await.map(|(s, _)| s) });
-    let second = tokio::spawn(async move { auth::set_up(&b, "lanhdao", "Võ Thùy Dương", "thuyền về bến sông quê").await.map(|(s, _)| s) });
+    let first = tokio::spawn(async move { auth::set_up(&a, "canbo", "Nguyễn Thị Hoa", "trăng lên đỉnh núi xa").await.map(|(s, _, _)| s) });
+    let second = tokio::spawn(async move { auth::set_up(&b, "lanhdao", "Võ Thùy Dương", "thuyền về bến sông quê").await.map(|(s, _, _)| s) });
     let results = [first.await.unwrap(), second.await.unwrap()];
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "one set-up wins, the other is told to log in");
     for r in results.into_iter().flatten() {

@@ -314,7 +314,8 @@ async fn a_change_appended_and_signed_by_anyone_does_not_keep_an_earlier_signatu
     let mut changed = Vec::new();
     inc.save_to(&mut changed).unwrap();
     let stranger = Identity::from_pkcs12(&signing::create_internal("Người lạ", "Nơi khác", "x-123456", Utc::now(), 2).unwrap(), "x-123456", &[]).unwrap();
-    let resigned = signing::sign_pdf(&changed, &stranger, &opts).unwrap();
+    // Signed after the stranger's certificate was made (it is not valid before it was).
+    let resigned = signing::sign_pdf(&changed, &stranger, &signing::SignOptions { at: Utc::now(), ..opts }).unwrap();
     let found = trust::verify_pdf(&t.store, &t.officer, &resigned).await.unwrap();
     assert_eq!(found.signatures.len(), 2);
     assert!(!found.signatures[0].intact && !found.signatures[0].valid, "{:?}", found.signatures[0]);

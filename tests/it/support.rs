@@ -35,7 +35,7 @@ impl TempStore {
 
 pub async fn empty() -> TempStore {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (store, officer) = auth::set_up(&dir.path().join("treem.db"), "canbo", "Nguyễn Thị Hoa", PASSWORD).await.expect("first start");
+    let (store, officer, _) = auth::set_up(&dir.path().join("treem.db"), "canbo", "Nguyễn Thị Hoa", PASSWORD).await.expect("first start");
     TempStore { store, officer, dir }
 }
 

@@ -441,9 +441,9 @@ async fn automatic_backups_keep_the_last_ten() {
     assert_eq!(listed.len(), treem::backup::KEPT);
     assert!(listed.windows(2).all(|w| w[0].name > w[1].name), "newest first");
     assert!(treem::backup::daily(&t.store, &t.officer).await.unwrap().is_none(), "one a day");
-    let checked = treem::backup::check(Path::new(&listed[0].path), "canbo", PASSWORD, &t.db_path()).await.unwrap();
+    let checked = treem::backup::check(Path::new(&listed[0].path), treem::backup::Opener::Officer { login: "canbo", password: PASSWORD }, &t.db_path()).await.unwrap();
     assert!(!checked.made_at.is_empty());
-    let err = treem::backup::check(Path::new(&listed[0].path), "canbo", "sai mật khẩu", &t.db_path()).await.err().unwrap();
+    let err = treem::backup::check(Path::new(&listed[0].path), treem::backup::Opener::Officer { login: "canbo", password: "sai mật khẩu" }, &t.db_path()).await.err().unwrap();
     assert_eq!(err.code(), ErrorCode::WrongPassword);
 }
 

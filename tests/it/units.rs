@@ -160,7 +160,7 @@ async fn the_migration_keeps_every_document() {
     pool.close().await;
 
     // The first start of this version: the officer's account, and the database encrypted.
-    let (store, officer) = treem::auth::set_up(&db, "canbo", "Nguyễn Thị Hoa", crate::support::PASSWORD).await.unwrap();
+    let (store, officer, _) = treem::auth::set_up(&db, "canbo", "Nguyễn Thị Hoa", crate::support::PASSWORD).await.unwrap();
     let (s, o) = (&store, &officer);
     let report = register::get(s, o, "bc").await.unwrap();
     assert_eq!((report.kind, report.number, report.number_text.as_str()), (Kind::Report, Some(3), "03/BC-UBND"));

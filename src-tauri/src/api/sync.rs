@@ -145,6 +145,9 @@ pub struct Backups {
     /// How many are kept.
     #[ts(type = "number")]
     pub kept: usize,
+    /// Whether the ward has a recovery code that opens its backups; none for an account that
+    /// does not manage the ward's laptops.
+    pub has_recovery_code: Option<bool>,
 }
 
 pub async fn backups(store: &Store, actor: &Actor, _req: ()) -> Result<Backups> {
@@ -153,7 +156,16 @@ pub async fn backups(store: &Store, actor: &Actor, _req: ()) -> Result<Backups> 
         folder: backup::folder_of(store).display().to_string(),
         extra_folder: backup::extra_folder(store).await?.map(|p| p.display().to_string()),
         kept: backup::KEPT,
+        has_recovery_code: match actor.require(treem::auth::Need::ManageDevices) {
+            Ok(()) => Some(backup::recovery::exists(store, actor).await?),
+            Err(_) => None,
+        },
     })
+}
+
+/// A new recovery code for the ward's backups, shown this once.
+pub async fn recovery_code_renew(store: &Store, actor: &Actor, _req: ()) -> Result<String> {
+    Ok(backup::recovery::renew(store, actor).await?.text())
 }
 
 pub async fn backup_now(store: &Store, actor: &Actor, _req: ()) -> Result<backup::Made> {
@@ -226,8 +238,14 @@ pub struct RestoreRequest {
     pub path: String,
     /// An officer's login name in the backup.
     pub login: String,
-    /// Its password in the backup.
+    /// Its password in the backup; with a recovery code, its new password.
     pub password: String,
+    /// The ward's recovery code, when no officer's password is known.
+    #[serde(default)]
+    pub recovery_code: Option<String>,
+    /// The new password again (with a recovery code).
+    #[serde(default)]
+    pub repeat: String,
     /// The officer confirmed restoring another ward's backup over this one's data.
     #[serde(default)]
     pub other_ward_confirmed: bool,
@@ -245,7 +263,16 @@ pub struct Restored {
 
 /// Checks the backup, closes the data, restores, and logs in on the restored data.
 pub async fn restore(state: &AppState, req: RestoreRequest) -> Result<Restored> {
-    let checked = backup::check(Path::new(&req.path), &req.login, &req.password, &state.db_path).await?;
+    let opener = match &req.recovery_code {
+        Some(code) => {
+            if req.password != req.repeat {
+                return Err(treem::text::InvalidInput::new("repeat", "Hai lần nhập mật khẩu mới không giống nhau.").into());
+            }
+            backup::Opener::RecoveryCode { code, login: &req.login, new_password: &req.password }
+        }
+        None => backup::Opener::Officer { login: &req.login, password: &req.password },
+    };
+    let checked = backup::check(Path::new(&req.path), opener, &state.db_path).await?;
     let session = state.session().await.ok();
     backup::may_restore(&checked, session.as_deref().map(|s| (&s.store, &s.actor)), req.other_ward_confirmed).await?;
     drop(session);

@@ -20,4 +20,9 @@ extra_folder: string | null,
 /**
  * How many are kept.
  */
-kept: number, };
+kept: number, 
+/**
+ * Whether the ward has a recovery code that opens its backups; none for an account that
+ * does not manage the ward's laptops.
+ */
+has_recovery_code: boolean | null, };

@@ -13,9 +13,17 @@ path: string,
  */
 login: string, 
 /**
- * Its password in the backup.
+ * Its password in the backup; with a recovery code, its new password.
  */
 password: string, 
+/**
+ * The ward's recovery code, when no officer's password is known.
+ */
+recovery_code: string | null, 
+/**
+ * The new password again (with a recovery code).
+ */
+repeat: string, 
 /**
  * The officer confirmed restoring another ward's backup over this one's data.
  */

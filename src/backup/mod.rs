@@ -1,7 +1,14 @@
 //! Backups of the whole data: the database (a consistent encrypted copy made while the app
-//! runs, with `sqlcipher_export` in one read transaction), the key ring and the kept files (as
-//! stored: encrypted), in one zip file with a manifest of their hashes. Nothing in it is
-//! readable without an account's password.
+//! runs, with `sqlcipher_export` in one read transaction) with its anchor, the keys, and the
+//! kept files (as stored: encrypted), in one zip file with a manifest of their hashes.
+//!
+//! The keys (format 2): only the officers' slots of the key ring are readable in it
+//! (`treem.keys`); the whole ring is sealed under a key derived from the database's key
+//! (`treem.keys.sealed`), and that key is sealed to the ward's recovery code
+//! (`recovery.json`, see [`recovery`]). So a backup opens with an officer's password or with the
+//! recovery code, and with nothing else: not with a viewer's or a leader's password. Once
+//! opened, the whole ring is restored, every account with its password. Backups of format 1
+//! (the whole ring readable) are still restored, with an officer's password.
 //!
 //! Automatic backups go to `backups/` in the data folder (and to a folder the officer chose,
 //! such as a USB stick), on leaving the app and once a day, the last 10 kept. Restoring checks
@@ -11,8 +18,13 @@
 use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
 
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hkdf::Hkdf;
+use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 use sqlx::{ConnectOptions, Connection};
 use ts_rs::TS;
 
@@ -21,7 +33,10 @@ use crate::auth::keyring::{self, KeyRing, MasterKey};
 use crate::auth::{self, Actor, Need, UserRole};
 use crate::store::Source;
 use crate::sync::SyncError;
+use crate::text::InvalidInput;
 use crate::{Error, Result, Store};
+
+pub mod recovery;
 
 /// How many automatic backups are kept in each folder.
 pub const KEPT: usize = 10;
@@ -37,6 +52,55 @@ const PARTIAL_SUFFIX: &str = ".partial";
 
 const DB_NAME: &str = "treem.db";
 const KEYS_NAME: &str = "treem.keys";
+const ANCHOR_NAME: &str = "treem.db-anchor";
+const SEALED_KEYS_NAME: &str = "treem.keys.sealed";
+const RECOVERY_NAME: &str = "recovery.json";
+/// The manifest's format: 1 held the whole key ring readable.
+const FORMAT: u32 = 2;
+/// What the key sealed to the recovery code is for (the HKDF label).
+const RECOVERY_LABEL: &[u8] = b"treem backup recovery v1";
+
+/// The database's key sealed to the ward's recovery code (`recovery.json`).
+#[derive(Serialize, Deserialize)]
+struct RecoverySeal {
+    ephemeral: String,
+    wrapped: String,
+}
+
+/// The key the whole key ring is sealed under in a backup.
+fn ring_key(key: &MasterKey) -> Zeroizing<[u8; 32]> {
+    let mut out = Zeroizing::new([0u8; 32]);
+    Hkdf::<Sha256>::new(None, key.bytes()).expand(b"treem backup key ring v1", out.as_mut()).expect("32 bytes is a valid HKDF length");
+    out
+}
+
+/// Writes the backup's keys into `work`: the officers' slots, the whole ring sealed, and the
+/// database's key sealed to the recovery code when the ward has one.
+fn write_keys(store: &Store, work: &Path, officers: &[String], recipient: Option<curve25519_dalek::MontgomeryPoint>, ward: &str) -> Result<()> {
+    let (whole, officers_only) = KeyRing::for_backup(store.db_path(), officers)?;
+    crate::files::write_whole(&work.join(KEYS_NAME), &officers_only)?;
+    let mut nonce = [0u8; 24];
+    OsRng.fill_bytes(&mut nonce);
+    let sealed = XChaCha20Poly1305::new(ring_key(store.key()).as_ref().into())
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: &whole, aad: ward.as_bytes() })
+        .map_err(|_| Error::DamagedKeyRing)?;
+    crate::files::write_whole(&work.join(SEALED_KEYS_NAME), &[nonce.as_slice(), &sealed].concat())?;
+    if let Some(recipient) = recipient {
+        let seal = crate::seal::seal(store.key().bytes(), &recipient, RECOVERY_LABEL, ward.as_bytes());
+        let json = serde_json::to_vec(&RecoverySeal { ephemeral: hex::encode(seal.ephemeral), wrapped: hex::encode(seal.wrapped) }).expect("a seal serialises");
+        crate::files::write_whole(&work.join(RECOVERY_NAME), &json)?;
+    }
+    Ok(())
+}
+
+/// Opens the whole key ring a backup sealed (see [`write_keys`]).
+fn open_ring(sealed: &[u8], key: &MasterKey, ward: &str) -> Result<Zeroizing<Vec<u8>>> {
+    let (nonce, body) = sealed.split_at_checked(24).ok_or_else(|| damaged("tệp khóa bị hỏng"))?;
+    XChaCha20Poly1305::new(ring_key(key).as_ref().into())
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: body, aad: ward.as_bytes() })
+        .map(Zeroizing::new)
+        .map_err(|_| damaged("tệp khóa bị hỏng hoặc không thuộc bản sao lưu này"))
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Manifest {
@@ -103,22 +167,35 @@ pub async fn make(store: &Store, actor: &Actor, target: &Path) -> Result<Made> {
     let made = async {
         let mut conn = store.pool().acquire().await?;
         sqlx::query(&format!("ATTACH DATABASE {} AS backup KEY {}", keyring::quoted(&copy), store.key().sqlcipher_pragma())).execute(&mut *conn).await?;
-        // One read transaction: the copy is the database as of one moment, while others write.
+        // One read transaction: the copy is the database as of one moment, while others write;
+        // its last entry and its officers are read in the same moment.
         let exported = async {
             sqlx::query("BEGIN").execute(&mut *conn).await?;
             sqlx::query("SELECT sqlcipher_export('backup')").execute(&mut *conn).await?;
-            sqlx::query("COMMIT").execute(&mut *conn).await
+            let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM change_log WHERE device_id = ? ORDER BY seq DESC LIMIT 1")
+                .bind(store.device_id())
+                .fetch_optional(&mut *conn)
+                .await?;
+            let officers: Vec<String> = sqlx::query_scalar("SELECT id FROM users WHERE role = 'officer' AND deleted_at IS NULL AND disabled_at IS NULL")
+                .fetch_all(&mut *conn)
+                .await?;
+            sqlx::query("COMMIT").execute(&mut *conn).await?;
+            Ok::<_, sqlx::Error>((head, officers))
         }
         .await;
         if exported.is_err() {
             let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
         }
         sqlx::query("DETACH DATABASE backup").execute(&mut *conn).await?;
-        exported?;
+        let (head, officers) = exported?;
         let files: Vec<String> = sqlx::query_scalar("SELECT DISTINCT stored_path FROM files ORDER BY stored_path").fetch_all(&mut *conn).await?;
         drop(conn);
         let ward = crate::sync::ward_tag(store).await?;
-        write_zip(store, &ward, &copy, &files, target)
+        write_keys(store, &work, &officers, recovery::recipient(store).await?, &ward)?;
+        if let Some((seq, hash)) = head {
+            crate::store::anchor::write(&copy, store.key(), store.device_id(), seq, &hash)?;
+        }
+        write_zip(store, &ward, &work, &files, target)
     }
     .await;
     let made = made?;
@@ -131,7 +208,7 @@ pub async fn make(store: &Store, actor: &Actor, target: &Path) -> Result<Made> {
 /// Writes the zip beside `target` member by member (a database of 100,000 children is ~180 MB:
 /// never held in memory whole), each member's SHA-256 taken as it is copied and the manifest
 /// last; then renames it into place.
-fn write_zip(store: &Store, ward: &str, db_copy: &Path, files: &[String], target: &Path) -> Result<Made> {
+fn write_zip(store: &Store, ward: &str, work: &Path, files: &[String], target: &Path) -> Result<Made> {
     let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let partial = dir.join(format!(".{}{PARTIAL_SUFFIX}", crate::store::new_id()));
     let _in_use = crate::files::mark_in_use(&partial)?;
@@ -156,8 +233,12 @@ fn write_zip(store: &Store, ward: &str, db_copy: &Path, files: &[String], target
             members.push((name.to_owned(), hex::encode(hash.finalize())));
             Ok(())
         };
-        add(&mut zip, DB_NAME, db_copy)?;
-        add(&mut zip, KEYS_NAME, &keyring::path_beside(store.db_path()))?;
+        for name in [DB_NAME, ANCHOR_NAME, KEYS_NAME, SEALED_KEYS_NAME, RECOVERY_NAME] {
+            // The anchor is there once the laptop wrote an entry, the seal once it has a code.
+            if work.join(name).exists() {
+                add(&mut zip, name, &work.join(name))?;
+            }
+        }
         let mut kept = 0;
         for path in files {
             // A file whose bytes are missing is reported by the integrity check, not the backup.
@@ -168,7 +249,7 @@ fn write_zip(store: &Store, ward: &str, db_copy: &Path, files: &[String], target
             }
         }
         let manifest = Manifest {
-            format: 1,
+            format: FORMAT,
             ward: ward.to_owned(),
             made_at: crate::store::stamp(chrono::Utc::now()),
             members,
@@ -245,7 +326,7 @@ fn damaged(why: &str) -> Error {
 /// Whether `name` is one a backup may hold: the database, the key ring, or a kept file as the
 /// store names them. Nothing else is ever written from a backup.
 fn member_name_ok(name: &str) -> bool {
-    name == DB_NAME || name == KEYS_NAME || crate::sync::kept_path(name)
+    [DB_NAME, ANCHOR_NAME, KEYS_NAME, SEALED_KEYS_NAME, RECOVERY_NAME].contains(&name) || crate::sync::kept_path(name)
 }
 
 /// Copies at most `max` bytes of `from` to a new file `to`, hashing them; refuses a member
@@ -276,13 +357,39 @@ fn extract(from: &mut impl Read, to: &Path, max: u64, name: &str) -> Result<Stri
     Ok(hex::encode(hash.finalize()))
 }
 
+/// Who opens a backup.
+#[derive(Debug, Clone, Copy)]
+pub enum Opener<'a> {
+    /// An officer's account in the backup, with its password.
+    Officer {
+        /// The login name.
+        login: &'a str,
+        /// The password.
+        password: &'a str,
+    },
+    /// The ward's recovery code, as typed, with an officer's account in the backup and the new
+    /// password it opens the restored data with (no one knew the old one).
+    RecoveryCode {
+        /// The code.
+        code: &'a str,
+        /// The officer's login name.
+        login: &'a str,
+        /// The officer's new password.
+        new_password: &'a str,
+    },
+}
+
 /// Opens a backup and checks it whole, preparing its data beside the live data of `db_path`
 /// (in the data folder, never the system's temporary folder): the manifest (read up to a limit
 /// before anything else), every member streamed to disk against its limit and the manifest's
-/// hash, the password of `login` (an officer's account in the backup) against its key ring,
-/// SQLite's integrity check of its database, and its version (a newer app's backup is refused
-/// here, before anything moves). The live data is not touched.
-pub async fn check(path: &Path, login: &str, password: &str, db_path: &Path) -> Result<Checked> {
+/// hash, the opener (an officer's password against the backup's officers' slots, or the
+/// recovery code against its seal), SQLite's integrity check of its database, and its version
+/// (a newer app's backup is refused here, before anything moves). The live data is not touched.
+pub async fn check(path: &Path, opener: Opener<'_>, db_path: &Path) -> Result<Checked> {
+    if let Opener::RecoveryCode { code, login, new_password } = opener {
+        recovery::RecoveryCode::parse(code)?;
+        auth::check_password("password", new_password, login, "")?;
+    }
     let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
     let (mut zip, manifest) = open_archive(std::io::BufReader::new(file))?;
     let data_dir = crate::data_dir_of(db_path);
@@ -297,7 +404,7 @@ pub async fn check(path: &Path, login: &str, password: &str, db_path: &Path) -> 
         let mut member = zip.by_name(name).map_err(|_| damaged(&format!("thiếu {name}")))?;
         let max = match name.as_str() {
             DB_NAME => MAX_DB_BYTES,
-            KEYS_NAME => MAX_KEYS_BYTES,
+            KEYS_NAME | SEALED_KEYS_NAME | ANCHOR_NAME | RECOVERY_NAME => MAX_KEYS_BYTES,
             _ => MAX_FILE_BYTES,
         };
         if extract(&mut member, &checked.staging.join(name), max, name)? != *sha {
@@ -305,8 +412,30 @@ pub async fn check(path: &Path, login: &str, password: &str, db_path: &Path) -> 
         }
     }
     let db = checked.staging.join(DB_NAME);
-    let login = auth::login_key(login).map_err(|_| Error::WrongPassword)?;
-    let (key, _) = KeyRing::unlock(&db, &login, password)?;
+    let (key, login) = match opener {
+        Opener::Officer { login, password } => {
+            let login = auth::login_key(login).map_err(|_| Error::WrongPassword)?;
+            (KeyRing::unlock(&db, &login, password)?.0, login)
+        }
+        Opener::RecoveryCode { code, login, .. } => {
+            let code = recovery::RecoveryCode::parse(code)?;
+            let bytes = std::fs::read(checked.staging.join(RECOVERY_NAME)).map_err(|_| SyncError::NoRecoverySeal)?;
+            let broken = || damaged("tệp mã khôi phục bị hỏng");
+            let seal: RecoverySeal = serde_json::from_slice(&bytes).map_err(|_| broken())?;
+            let ephemeral = hex::decode(&seal.ephemeral).ok().and_then(|e| <[u8; 32]>::try_from(e).ok()).ok_or_else(broken)?;
+            let wrapped = hex::decode(&seal.wrapped).map_err(|_| broken())?;
+            let sealed = crate::seal::Sealed { ephemeral, wrapped };
+            let key = crate::seal::open(&sealed, &code.secret(), RECOVERY_LABEL, manifest.ward.as_bytes()).ok_or(SyncError::WrongRecoveryCode)?;
+            let login = auth::login_key(login).map_err(|_| InvalidInput::new("login", "Không có tài khoản cán bộ phụ trách này trong bản sao lưu."))?;
+            (MasterKey::from_bytes(key), login)
+        }
+    };
+    if manifest.format >= 2 {
+        // The whole ring comes back, every account with its password.
+        let path = checked.staging.join(SEALED_KEYS_NAME);
+        let sealed = std::fs::read(&path).map_err(|e| Error::file(&path, e))?;
+        crate::files::write_whole(&checked.staging.join(KEYS_NAME), &open_ring(&sealed, &key, &manifest.ward)?)?;
+    }
     crate::store::keep_openssl_at_exit();
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).pragma("key", key.sqlcipher_pragma()).connect().await?;
     let read = async {
@@ -318,23 +447,30 @@ pub async fn check(path: &Path, login: &str, password: &str, db_path: &Path) -> 
         if version.unwrap_or(0) > crate::store::newest_migration() {
             return Err(Error::NewerDatabase);
         }
-        let role: Option<UserRole> = sqlx::query_scalar("SELECT role FROM users WHERE login = ? AND deleted_at IS NULL AND disabled_at IS NULL")
+        let officer: Option<(String, UserRole)> = sqlx::query_as("SELECT id, role FROM users WHERE login = ? AND deleted_at IS NULL AND disabled_at IS NULL")
             .bind(&login)
             .fetch_optional(&mut conn)
             .await?;
-        if role != Some(UserRole::Officer) {
-            return Err(Error::Forbidden("Chỉ tài khoản cán bộ phụ trách trong bản sao lưu mới khôi phục được bản sao lưu.".to_owned()));
-        }
+        let Some((user_id, UserRole::Officer)) = officer else {
+            return Err(match opener {
+                Opener::Officer { .. } => Error::Forbidden("Chỉ tài khoản cán bộ phụ trách trong bản sao lưu mới khôi phục được bản sao lưu.".to_owned()),
+                Opener::RecoveryCode { .. } => InvalidInput::new("login", "Không có tài khoản cán bộ phụ trách này trong bản sao lưu.").into(),
+            });
+        };
         let ward: Option<String> = sqlx::query_scalar("SELECT name FROM ward WHERE deleted_at IS NULL LIMIT 1").fetch_optional(&mut conn).await?;
         let tag: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'ward_tag'").fetch_optional(&mut conn).await?;
-        Ok((ward.unwrap_or_default(), tag.unwrap_or_else(|| crate::sync::file::legacy_ward_tag(&key))))
+        Ok((user_id, ward.unwrap_or_default(), tag.unwrap_or_else(|| crate::sync::file::legacy_ward_tag(&key))))
     }
     .await;
     conn.close().await?;
-    let (ward_name, tag) = read?;
+    let (user_id, ward_name, tag) = read?;
     checked.ward_name = ward_name;
     if tag != checked.ward_tag {
         return Err(damaged("mục lục ghi một phường khác với dữ liệu trong bản sao lưu"));
+    }
+    if let Opener::RecoveryCode { new_password, .. } = opener {
+        // No one knows the officer's password: the restored data opens with the new one.
+        keyring::update(&db, |ring| ring.add(&user_id, &login, new_password, &key))?;
     }
     checked.key = key;
     Ok(checked)
@@ -390,14 +526,14 @@ fn open_archive<R: Read + std::io::Seek>(reader: R) -> Result<(zip::ZipArchive<R
             }
         })?
     };
-    if manifest.format > 1 {
+    if manifest.format > FORMAT {
         return Err(Error::NewerDatabase);
     }
     if let Some((name, _)) = manifest.members.iter().find(|(name, _)| !member_name_ok(name)) {
         return Err(damaged(&format!("tên lạ {name}")));
     }
     let names: std::collections::HashSet<&str> = manifest.members.iter().map(|(n, _)| n.as_str()).collect();
-    if !names.contains(DB_NAME) || !names.contains(KEYS_NAME) {
+    if !names.contains(DB_NAME) || !names.contains(KEYS_NAME) || (manifest.format >= 2 && !names.contains(SEALED_KEYS_NAME)) {
         return Err(damaged("thiếu cơ sở dữ liệu hoặc tệp khóa"));
     }
     for (name, _) in &manifest.members {
