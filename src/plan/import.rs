@@ -461,16 +461,23 @@ fn suggested_units(units: &[String], text: &str, lead: Option<usize>) -> Vec<usi
         .collect()
 }
 
+/// A pattern of the customary form, compiled once for every parse.
+fn pattern(cell: &'static std::sync::OnceLock<Regex>, source: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(source).expect("static regex"))
+}
+
 /// Parses the text of a plan document.
 pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
-    let part_re = Regex::new(r"^([IVXL]+)\.\s*(.*)$").expect("static regex");
-    let item_re = Regex::new(r"^(\d{1,2})\.\s*(.*)$").expect("static regex");
-    let sub_re = Regex::new(r"^(đ|[a-s])[\.\)]\s+(.*)$").expect("static regex");
-    let heading = Regex::new(r"^([IVXL]+|\d{1,2}|đ|[a-s])[\.\)]\s").expect("static regex");
-    let number_re = Regex::new(r"^Số:\s*(\d*)\s*/\s*(\S+)").expect("static regex");
-    let date_re = Regex::new(r"^(.+?),\s*ngày\s*(\d{0,2})\s*tháng\s*(\d{0,2})\s*năm\s*(\d{4})").expect("static regex");
-    let year_re = Regex::new(r"năm\s+(\d{4})").expect("static regex");
-    let lines = lines(text, &heading);
+    use std::sync::OnceLock;
+    static PATTERNS: [OnceLock<Regex>; 7] = [const { OnceLock::new() }; 7];
+    let part_re = pattern(&PATTERNS[0], r"^([IVXL]+)\.\s*(.*)$");
+    let item_re = pattern(&PATTERNS[1], r"^(\d{1,2})\.\s*(.*)$");
+    let sub_re = pattern(&PATTERNS[2], r"^(đ|[a-s])[\.\)]\s+(.*)$");
+    let heading = pattern(&PATTERNS[3], r"^([IVXL]+|\d{1,2}|đ|[a-s])[\.\)]\s");
+    let number_re = pattern(&PATTERNS[4], r"^Số:\s*(\d*)\s*/\s*(\S+)");
+    let date_re = pattern(&PATTERNS[5], r"^(.+?),\s*ngày\s*(\d{0,2})\s*tháng\s*(\d{0,2})\s*năm\s*(\d{4})");
+    let year_re = pattern(&PATTERNS[6], r"năm\s+(\d{4})");
+    let lines = lines(text, heading);
     if lines.is_empty() {
         return Err(ImportError::NotAPlan("tệp trống."));
     }
@@ -653,11 +660,11 @@ pub fn parse(text: &str) -> Result<PlanDraft, ImportError> {
         .flat_map(|p| std::iter::once(p.text.clone()).chain(p.children.iter().map(|c| c.text.clone())))
         .collect::<Vec<_>>()
         .join(" ");
-    for (period, pattern) in [
-        (ReportPeriod::Half, r"6 tháng[^0-9]{0,40}?(\d{1,2})/(\d{1,2})/(\d{4})"),
-        (ReportPeriod::Year, r"cả năm[^0-9]{0,40}?(\d{1,2})/(\d{1,2})/(\d{4})"),
+    static DEADLINES: [OnceLock<Regex>; 2] = [const { OnceLock::new() }; 2];
+    for (period, re) in [
+        (ReportPeriod::Half, pattern(&DEADLINES[0], r"6 tháng[^0-9]{0,40}?(\d{1,2})/(\d{1,2})/(\d{4})")),
+        (ReportPeriod::Year, pattern(&DEADLINES[1], r"cả năm[^0-9]{0,40}?(\d{1,2})/(\d{1,2})/(\d{4})")),
     ] {
-        let re = Regex::new(pattern).expect("static regex");
         match re.captures(&reporting_text).and_then(|c| {
             NaiveDate::from_ymd_opt(c[3].parse().ok()?, c[2].parse().ok()?, c[1].parse().ok()?)
         }) {
