@@ -39,6 +39,9 @@ labelled_enum! {
         DeviceInvited = ("device_invited", "Kết nạp máy"),
         /// A backup of the data made.
         Backup = ("backup", "Sao lưu dữ liệu"),
+        /// A sync file refused because its history disagreed with this laptop's (the details say
+        /// where).
+        HistoryMismatch = ("history_mismatch", "Lịch sử thay đổi không khớp"),
         /// A new recovery code made for the ward's backups.
         RecoveryCodeMade = ("recovery_code_made", "Tạo mã khôi phục"),
     }
@@ -215,8 +218,8 @@ fn check_links(
             }
             let reason = match held.get(&(head.device_id.as_str(), head.seq)) {
                 Some(hash) if *hash == head.hash => continue,
-                Some(_) => format!("khác với mục máy «{witness}» đã nhận (lịch sử đã bị sửa sau đó)"),
-                None if head.device_id == own_device => format!("thiếu mục máy «{witness}» đã nhận (đã bị xóa)"),
+                Some(_) => format!("khác với mục mà máy «{witness}» đã nhận (lịch sử đã bị sửa sau đó)"),
+                None if head.device_id == own_device => format!("thiếu mục mà máy «{witness}» đã nhận (đã bị xóa)"),
                 None => continue,
             };
             breaks.push(ChainBreak { device_id: head.device_id.clone(), seq: head.seq, reason });

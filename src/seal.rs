@@ -35,18 +35,26 @@ fn wrapping_key(shared: &MontgomeryPoint, ephemeral: &MontgomeryPoint, recipient
     Some(out)
 }
 
-/// Seals `key` to `recipient`; `label` says what it is for, `aad` binds it to its place.
-pub(crate) fn seal(key: &[u8; 32], recipient: &MontgomeryPoint, label: &[u8], aad: &[u8]) -> Sealed {
+/// Whether a key can be sealed to `recipient`: not a point of small order (whose secret anyone
+/// knows).
+pub(crate) fn usable(recipient: &MontgomeryPoint) -> bool {
+    // Clamping clears the cofactor: a small-order point gives the identity for any scalar.
+    recipient.mul_clamped([0x55; 32]).as_bytes() != &[0u8; 32]
+}
+
+/// Seals `key` to `recipient`; `label` says what it is for, `aad` binds it to its place. `None`
+/// for a recipient key of small order.
+pub(crate) fn seal(key: &[u8; 32], recipient: &MontgomeryPoint, label: &[u8], aad: &[u8]) -> Option<Sealed> {
     let mut secret = Zeroizing::new([0u8; 32]);
     OsRng.fill_bytes(secret.as_mut());
     let ephemeral = MontgomeryPoint::mul_base_clamped(*secret);
     let shared = recipient.mul_clamped(*secret);
-    let kek = wrapping_key(&shared, &ephemeral, recipient, label).expect("a recipient's key is a point of large order");
+    let kek = wrapping_key(&shared, &ephemeral, recipient, label)?;
     // Each wrapping key is used once (a fresh ephemeral key), so a fixed nonce is safe.
     let wrapped = XChaCha20Poly1305::new(kek.as_ref().into())
         .encrypt(XNonce::from_slice(&[0u8; 24]), Payload { msg: key, aad })
         .expect("encryption in memory does not fail");
-    Sealed { ephemeral: ephemeral.to_bytes(), wrapped }
+    Some(Sealed { ephemeral: ephemeral.to_bytes(), wrapped })
 }
 
 /// Opens a key sealed to the holder of `scalar` (clamped as X25519 does); `None` when it was
@@ -71,7 +79,9 @@ mod tests {
         let secret = [7u8; 32];
         let recipient = MontgomeryPoint::mul_base_clamped(secret);
         let key = [42u8; 32];
-        let sealed = seal(&key, &recipient, b"label", b"place");
+        let sealed = seal(&key, &recipient, b"label", b"place").unwrap();
+        assert!(usable(&recipient) && !usable(&MontgomeryPoint([0u8; 32])));
+        assert!(seal(&key, &MontgomeryPoint([0u8; 32]), b"label", b"place").is_none());
         assert_eq!(*open(&sealed, &secret, b"label", b"place").unwrap(), key);
         assert!(open(&sealed, &[8u8; 32], b"label", b"place").is_none(), "another secret");
         assert!(open(&sealed, &secret, b"other", b"place").is_none(), "another label");

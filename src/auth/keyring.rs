@@ -188,8 +188,9 @@ impl KeyRing {
     }
 
     /// For a backup, under the ring's lock: the whole ring as written, and a ring holding only
-    /// the slots of `keep` (the officers), their wrong-password counts cleared.
-    pub(crate) fn for_backup(db_path: &Path, keep: &[String]) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>)> {
+    /// the slots of `keep` (the officers), their wrong-password counts cleared; `None` for the
+    /// latter when none of them has a slot here.
+    pub(crate) fn for_backup(db_path: &Path, keep: &[String]) -> Result<(Zeroizing<Vec<u8>>, Option<Vec<u8>>)> {
         let _lock = lock_ring(db_path)?;
         let ring = KeyRing::load(db_path)?;
         let whole = Zeroizing::new(serde_json::to_vec_pretty(&ring).map_err(|_| Error::DamagedKeyRing)?);
@@ -200,7 +201,10 @@ impl KeyRing {
             .map(|s| Slot { failures: 0, last_failure: None, unreported: 0, ..s })
             .collect();
         let officers = KeyRing { format: ring.format, slots };
-        Ok((whole, serde_json::to_vec_pretty(&officers).map_err(|_| Error::DamagedKeyRing)?))
+        if officers.slots.is_empty() {
+            return Ok((whole, None));
+        }
+        Ok((whole, Some(serde_json::to_vec_pretty(&officers).map_err(|_| Error::DamagedKeyRing)?)))
     }
 
     pub(crate) fn remove(&mut self, user_id: &str) {

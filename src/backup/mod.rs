@@ -78,15 +78,19 @@ fn ring_key(key: &MasterKey) -> Zeroizing<[u8; 32]> {
 /// database's key sealed to the recovery code when the ward has one.
 fn write_keys(store: &Store, work: &Path, officers: &[String], recipient: Option<curve25519_dalek::MontgomeryPoint>, ward: &str) -> Result<()> {
     let (whole, officers_only) = KeyRing::for_backup(store.db_path(), officers)?;
-    crate::files::write_whole(&work.join(KEYS_NAME), &officers_only)?;
+    let recovery = recipient.and_then(|r| crate::seal::seal(store.key().bytes(), &r, RECOVERY_LABEL, ward.as_bytes()));
+    if officers_only.is_none() && recovery.is_none() {
+        return Err(SyncError::UnopenableBackup.into());
+    }
+    // The format's readable ring, even empty (a laptop of the leader's, with a recovery code).
+    crate::files::write_whole(&work.join(KEYS_NAME), officers_only.as_deref().unwrap_or(br#"{"format":1,"slots":[]}"#))?;
     let mut nonce = [0u8; 24];
     OsRng.fill_bytes(&mut nonce);
     let sealed = XChaCha20Poly1305::new(ring_key(store.key()).as_ref().into())
         .encrypt(XNonce::from_slice(&nonce), Payload { msg: &whole, aad: ward.as_bytes() })
         .map_err(|_| Error::DamagedKeyRing)?;
     crate::files::write_whole(&work.join(SEALED_KEYS_NAME), &[nonce.as_slice(), &sealed].concat())?;
-    if let Some(recipient) = recipient {
-        let seal = crate::seal::seal(store.key().bytes(), &recipient, RECOVERY_LABEL, ward.as_bytes());
+    if let Some(seal) = recovery {
         let json = serde_json::to_vec(&RecoverySeal { ephemeral: hex::encode(seal.ephemeral), wrapped: hex::encode(seal.wrapped) }).expect("a seal serialises");
         crate::files::write_whole(&work.join(RECOVERY_NAME), &json)?;
     }
@@ -388,7 +392,8 @@ pub enum Opener<'a> {
 pub async fn check(path: &Path, opener: Opener<'_>, db_path: &Path) -> Result<Checked> {
     if let Opener::RecoveryCode { code, login, new_password } = opener {
         recovery::RecoveryCode::parse(code)?;
-        auth::check_password("password", new_password, login, "")?;
+        let login = auth::login_key(login).map_err(|_| InvalidInput::new("login", "Không có tài khoản cán bộ phụ trách này trong bản sao lưu."))?;
+        auth::check_password("password", new_password, &login, "")?;
     }
     let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
     let (mut zip, manifest) = open_archive(std::io::BufReader::new(file))?;
@@ -503,7 +508,8 @@ pub struct Inspected {
 /// every member's storage checked, nothing unpacked.
 pub fn inspect<R: Read + std::io::Seek>(reader: R) -> Result<Inspected> {
     let (_, manifest) = open_archive(reader)?;
-    Ok(Inspected { made_at: manifest.made_at, files: manifest.members.len().saturating_sub(2) })
+    let files = manifest.members.iter().filter(|(name, _)| crate::sync::kept_path(name)).count();
+    Ok(Inspected { made_at: manifest.made_at, files })
 }
 
 /// The zip and its manifest, checked: read up to its limit, at most [`MAX_MEMBERS`] members

@@ -38,7 +38,7 @@ impl RecoveryCode {
 
     /// Reads a code as typed: case, spaces and dashes do not matter, nor O for 0 or I and L for 1.
     pub fn parse(typed: &str) -> Result<RecoveryCode> {
-        let wrong = || InvalidInput::new("recovery_code", "Mã khôi phục gồm 32 chữ và số (8 nhóm 4 ký tự). Hãy nhập đúng như đã in.");
+        let wrong = || InvalidInput::new("recovery_code", "Mã khôi phục gồm 32 ký tự (chữ cái và chữ số), in thành 8 nhóm 4 ký tự. Hãy nhập đúng như đã in.");
         let mut bits: u64 = 0;
         let mut held = 0;
         let mut out = Zeroizing::new([0u8; BYTES]);
@@ -110,9 +110,12 @@ pub(crate) async fn recipient_hex(store: &Store) -> Result<Option<String>> {
     store.preference(RECIPIENT).await
 }
 
-/// Keeps the recipient a join file brought.
+/// Keeps the recipient a join file brought, if it is a public key that can be sealed to.
 pub(crate) async fn set_recipient_hex(store: &Store, hex_key: &str) -> Result<()> {
-    store.set_preference(RECIPIENT, hex_key).await
+    if hex::decode(hex_key).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()).is_some_and(|k| crate::seal::usable(&MontgomeryPoint(k))) {
+        store.set_preference(RECIPIENT, hex_key).await?;
+    }
+    Ok(())
 }
 
 /// Makes the ward's recovery code at set-up, keeping its public key.
@@ -123,13 +126,19 @@ pub(crate) async fn first(store: &Store) -> Result<RecoveryCode> {
 }
 
 /// Replaces the ward's recovery code (the officer, for a ward set up before codes were made, or
-/// when the printed code is lost): backups made from now on open with the new code; those made
-/// before, with the code of their time.
+/// when the printed code is lost): backups made on this laptop from now on open with the new
+/// code; those made before, with the code of their time. The key and the audit entry are
+/// written together.
 pub async fn renew(store: &Store, actor: &Actor) -> Result<RecoveryCode> {
     actor.require(Need::ManageDevices)?;
     crate::sync::require_whole_laptop(store, actor).await?;
-    let code = first(store).await?;
+    let code = RecoveryCode::generate();
     let mut w = store.write(actor, Source::Window).await?;
+    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(RECIPIENT)
+        .bind(hex::encode(code.recipient().as_bytes()))
+        .execute(w.conn())
+        .await?;
     w.event("backup", "", Event::RecoveryCodeMade, serde_json::json!({})).await?;
     w.commit().await?;
     Ok(code)

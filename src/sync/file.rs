@@ -30,8 +30,9 @@ use super::SyncError;
 use crate::auth::keyring::MasterKey;
 
 const MAGIC: &[u8; 8] = b"TREEMS01";
-/// The header's format: 1 was sealed with the ward's one shared key, which every laptop held.
-const FORMAT: u32 = 2;
+/// The header's format: 1 was sealed with the ward's one shared key, which every laptop held;
+/// 2 carried no heads (see [`super::witness`]).
+const FORMAT: u32 = 3;
 const SIGNATURE_LEN: usize = 64;
 /// Larger than any ward's data, small enough that a damaged length cannot exhaust memory.
 const MAX_BODY: u64 = 4 << 30;
@@ -98,7 +99,8 @@ pub(crate) fn new_ward_tag() -> String {
 const SEAL_LABEL: &[u8] = b"treem sync file key v2";
 
 fn seal_key(file_key: &[u8; 32], device: &str, laptop: &VerifyingKey) -> SealedKey {
-    let sealed = crate::seal::seal(file_key, &laptop.to_montgomery(), SEAL_LABEL, device.as_bytes());
+    let sealed = crate::seal::seal(file_key, &laptop.to_montgomery(), SEAL_LABEL, device.as_bytes())
+        .expect("a laptop's key is of large order: `verifying_key` refuses weak ones, generated ones are not");
     SealedKey { device: device.to_owned(), ephemeral: hex::encode(sealed.ephemeral), wrapped: hex::encode(sealed.wrapped) }
 }
 
@@ -208,10 +210,11 @@ impl Parts<'_> {
     }
 }
 
-/// A public key as stored in `devices`.
+/// A public key as stored in `devices`; none for a weak key (of small order), to which nothing
+/// can be sealed.
 pub(crate) fn verifying_key(hex_key: &str) -> Option<VerifyingKey> {
     let bytes: [u8; 32] = hex::decode(hex_key).ok()?.try_into().ok()?;
-    VerifyingKey::from_bytes(&bytes).ok()
+    VerifyingKey::from_bytes(&bytes).ok().filter(|k| !k.is_weak())
 }
 
 #[cfg(test)]
@@ -254,8 +257,8 @@ mod tests {
         let signer = SigningKey::generate(&mut OsRng);
         let bytes = seal(header(), b"x", &[], &signer);
         let mut older = bytes.clone();
-        let at = older.windows(10).position(|w| w == b"\"format\":2").unwrap();
-        older[at + 9] = b'1';
+        let at = older.windows(10).position(|w| w == b"\"format\":3").unwrap();
+        older[at + 9] = b'2';
         assert!(matches!(split(&older), Err(SyncError::OlderFormat)));
     }
 }

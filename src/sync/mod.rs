@@ -97,7 +97,7 @@ pub enum SyncError {
         next: i64,
     },
     /// History this laptop holds differs from what the sending laptop holds of it.
-    #[error("Lịch sử thay đổi không khớp giữa hai máy: {0}. Có thể lịch sử đã bị sửa, hoặc một máy đã khôi phục bản sao lưu cũ; tệp không được nhận, dữ liệu chưa thay đổi. Nếu máy này vừa khôi phục bản sao lưu, hãy nhận tệp «Gửi tất cả» từ máy kia; nếu không, hãy báo lãnh đạo phường và chạy «Kiểm tra dữ liệu» trên cả hai máy.")]
+    #[error("Lịch sử thay đổi không khớp giữa hai máy: {0}. Có thể lịch sử đã bị sửa, hoặc một máy đã khôi phục bản sao lưu cũ hơn những gì nó đã gửi đi. Tệp không được nhận, dữ liệu chưa thay đổi. Hãy báo lãnh đạo phường và chạy «Kiểm tra dữ liệu» trên cả hai máy.")]
     Rewritten(String),
     /// An entry that cannot be merged into this database.
     #[error("Không gộp được tệp đồng bộ: {0}. Dữ liệu chưa thay đổi.")]
@@ -114,6 +114,10 @@ pub enum SyncError {
     /// The recovery code typed does not open the backup.
     #[error("Mã khôi phục này không mở được bản sao lưu: mã đã nhập sai, hoặc bản sao lưu được tạo khi phường dùng một mã khác. Hãy kiểm tra từng nhóm ký tự, hoặc dùng tài khoản cán bộ phụ trách.")]
     WrongRecoveryCode,
+    /// A backup no one could open: no officer's account has a password on this laptop, and the
+    /// ward has no recovery code here.
+    #[error("Không sao lưu được: bản sao lưu sẽ không mở được, vì trên máy này không có tài khoản cán bộ phụ trách nào có mật khẩu và máy chưa có mã khôi phục của phường. Hãy nhờ cán bộ phụ trách tạo mã khôi phục (trang Sao lưu, kiểm tra) rồi sao lưu lại.")]
+    UnopenableBackup,
     /// A backup made before the ward had a recovery code.
     #[error("Bản sao lưu này được tạo khi phường chưa có mã khôi phục, nên chỉ mở được bằng tên đăng nhập và mật khẩu của cán bộ phụ trách.")]
     NoRecoverySeal,
@@ -313,7 +317,6 @@ struct Content {
     /// Kept files (as stored: already sealed with the ward's key), their bytes after the JSON.
     files: Vec<Blob>,
     /// The last entry the sender holds of each device's log (see [`witness`]).
-    #[serde(default)]
     heads: Vec<witness::Head>,
 }
 
@@ -517,7 +520,8 @@ pub async fn export(store: &Store, actor: &Actor, for_device: Option<&str>, ever
     }
     let made_at = crate::store::stamp(chrono::Utc::now());
     let header = file::Header {
-        format: 2,
+        // Set by `file::seal`.
+        format: 0,
         ward: ward_tag(store).await?,
         sender: store.device_id().to_owned(),
         recipient: recipient.as_ref().map(|r| r.id.clone()),
@@ -640,7 +644,18 @@ async fn receive(store: &Store, actor: &Actor, bytes: &[u8], apply: bool, progre
     let body = parts.open(&public, store.device_id(), &signing_key(store.pool()).await?)?;
     let (content, blobs) = unframe(&body)?;
     let receiver = own_audience(w.conn(), store.device_id()).await?;
-    let done = merge(&mut w, &receiver, &sender, &content, &blobs, apply, progress).await?;
+    let done = match merge(&mut w, &receiver, &sender, &content, &blobs, apply, progress).await {
+        // Refused, and kept in the audit trail: the person who received the file may close the
+        // message, the trail keeps it.
+        Err(Error::Sync(SyncError::Rewritten(detail))) => {
+            drop(w);
+            let mut w = store.write(actor, Source::Sync).await?;
+            w.event("devices", &sender.id, Event::HistoryMismatch, serde_json::json!({ "máy gửi": sender.name, "chi tiết": detail })).await?;
+            w.commit().await?;
+            return Err(SyncError::Rewritten(detail).into());
+        }
+        merged => merged?,
+    };
     let incoming = Incoming {
         sender: sender.name.clone(),
         made_at: local_time(&header.made_at),
@@ -765,7 +780,7 @@ async fn merge_entries(
         .chain(content.withheld.iter().map(|s| (s.device_id.clone(), s.seq, s.hash.clone())))
         .collect();
     let own = w.store().device_id().to_owned();
-    witness::check(w.conn(), &own, (&sender.id, &sender.name), &carried, &content.heads).await?;
+    witness::check(w.conn(), &own, (&sender.id, &sender.name), &carried, &content.heads, &content.knows).await?;
     let cut: BTreeSet<(&str, i64)> = content.withheld.iter().filter(|s| s.columns_removed).map(|s| (s.device_id.as_str(), s.seq)).collect();
     // Rows are written parents first; any reference still open is checked when the merge commits.
     sqlx::query("PRAGMA defer_foreign_keys = ON").execute(w.conn()).await?;

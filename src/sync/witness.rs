@@ -71,7 +71,27 @@ pub(super) async fn check(
     sender: (&str, &str),
     carried: &[(String, i64, String)],
     heads: &[Head],
+    knows: &BTreeMap<String, i64>,
 ) -> Result<()> {
+    // A head for each log the sender holds, at the entry it says it holds: none left out.
+    let headed: BTreeMap<&str, i64> = heads.iter().map(|h| (h.device_id.as_str(), h.seq)).collect();
+    if heads.len() != headed.len() || knows.iter().any(|(device, seq)| headed.get(device.as_str()) != Some(seq)) || headed.len() != knows.len() {
+        return Err(SyncError::Altered.into());
+    }
+    // What the sender held before, it still holds: a head behind the one kept from it is a log
+    // cut short there.
+    for head in heads {
+        let before: Option<i64> = sqlx::query_scalar("SELECT seq FROM witnessed_heads WHERE witness_id = ? AND device_id = ?")
+            .bind(sender.0)
+            .bind(&head.device_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(before) = before.filter(|b| *b > head.seq) {
+            let name = super::device_row(conn, &head.device_id).await?.map_or_else(|| head.device_id.clone(), |d| d.name);
+            let detail = format!("máy «{}» trước đây đã nhận đến mục {before} của máy «{name}», nay chỉ còn đến mục {}", sender.1, head.seq);
+            return Err(SyncError::Rewritten(detail).into());
+        }
+    }
     let carried_here: BTreeSet<(&str, i64)> = carried.iter().map(|(d, s, _)| (d.as_str(), *s)).collect();
     let claims = carried.iter().map(|(d, s, h)| (d.as_str(), *s, h.as_str())).chain(heads.iter().map(|h| (h.device_id.as_str(), h.seq, h.hash.as_str())));
     let mut by_device: BTreeMap<&str, Vec<(i64, &str)>> = BTreeMap::new();
@@ -116,9 +136,15 @@ pub(super) async fn check(
     Ok(())
 }
 
-/// Keeps the heads `witness` sent (they agreed with this log), never moving one back.
+/// Keeps the heads `witness` sent that this laptop now holds with the same hash (after the
+/// merge), never moving one back: a head of an entry not here proves nothing yet, and is not
+/// kept, so no sender can plant one.
 pub(super) async fn keep(conn: &mut SqliteConnection, witness: &str, heads: &[Head], at: &str) -> Result<()> {
     for head in heads {
+        let here = held(conn, &head.device_id, head.seq, head.seq).await?;
+        if here.get(&head.seq) != Some(&head.hash) {
+            continue;
+        }
         sqlx::query(
             "INSERT INTO witnessed_heads (witness_id, device_id, seq, hash, received_at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (witness_id, device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, received_at = excluded.received_at
