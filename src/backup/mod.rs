@@ -24,9 +24,9 @@ use hkdf::Hkdf;
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
 use sqlx::{ConnectOptions, Connection};
 use ts_rs::TS;
+use zeroize::Zeroizing;
 
 use crate::audit::Event;
 use crate::auth::keyring::{self, KeyRing, MasterKey};
