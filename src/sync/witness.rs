@@ -32,14 +32,7 @@ pub struct Head {
 pub(super) async fn heads(conn: &mut SqliteConnection, holdings: &BTreeMap<String, i64>) -> Result<Vec<Head>> {
     let mut heads = Vec::with_capacity(holdings.len());
     for (device, &seq) in holdings {
-        let hash: Option<String> = sqlx::query_scalar(
-            "SELECT hash FROM change_log WHERE device_id = ?1 AND seq = ?2 UNION ALL SELECT hash FROM withheld_entries WHERE device_id = ?1 AND seq = ?2 LIMIT 1",
-        )
-        .bind(device)
-        .bind(seq)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(hash) = hash {
+        if let Some(hash) = held(conn, device, seq, seq).await?.remove(&seq) {
             heads.push(Head { device_id: device.clone(), seq, hash });
         }
     }
