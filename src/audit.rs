@@ -44,6 +44,8 @@ labelled_enum! {
         HistoryMismatch = ("history_mismatch", "Lịch sử thay đổi không khớp"),
         /// A new recovery code made for the ward's backups.
         RecoveryCodeMade = ("recovery_code_made", "Tạo mã khôi phục"),
+        /// The laptop's master key changed (after an account was stopped or a password changed).
+        KeyChanged = ("key_changed", "Đổi khóa mã hóa dữ liệu"),
     }
 }
 

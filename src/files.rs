@@ -157,20 +157,69 @@ fn starts_sealed(path: &Path) -> bool {
     std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == SEALED
 }
 
-/// Encrypts, in place and each whole, the kept files an older version left in clear.
-pub(crate) fn encrypt_plain_files(data_dir: &Path, key: &MasterKey) -> Result<()> {
+/// The kept files in the data folder, with (`true`) or without the copies sealed anew for a
+/// change of key (named `.moi-<name>` beside theirs).
+fn kept_files(data_dir: &Path, sealed_anew: bool) -> Result<Vec<std::path::PathBuf>> {
     let root = data_dir.join("files");
-    let Ok(dirs) = std::fs::read_dir(&root) else { return Ok(()) };
+    let Ok(dirs) = std::fs::read_dir(&root) else { return Ok(Vec::new()) };
+    let mut found = Vec::new();
     for dir in dirs.flatten().filter(|d| d.path().is_dir()) {
         for file in std::fs::read_dir(dir.path()).map_err(|e| Error::file(dir.path(), e))?.flatten() {
-            let path = file.path();
-            if file.file_name().to_string_lossy().starts_with('.') || !path.is_file() {
-                continue;
+            let name = file.file_name().to_string_lossy().into_owned();
+            if file.path().is_file() && name.starts_with(SEALED_ANEW) == sealed_anew && (sealed_anew || !name.starts_with('.')) {
+                found.push(file.path());
             }
-            if !starts_sealed(&path) {
-                let content = std::fs::read(&path).map_err(|e| Error::file(&path, e))?;
-                write_whole(&path, &seal(key, &content))?;
-            }
+        }
+    }
+    Ok(found)
+}
+
+/// How a kept file sealed anew under a new key is named, beside the old one, until the change holds.
+const SEALED_ANEW: &str = ".moi-";
+
+fn sealed_anew_path(path: &Path) -> std::path::PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!("{SEALED_ANEW}{name}"))
+}
+
+/// Encrypts, in place and each whole, the kept files an older version left in clear.
+pub(crate) fn encrypt_plain_files(data_dir: &Path, key: &MasterKey) -> Result<()> {
+    for path in kept_files(data_dir, false)? {
+        if !starts_sealed(&path) {
+            let content = std::fs::read(&path).map_err(|e| Error::file(&path, e))?;
+            write_whole(&path, &seal(key, &content))?;
+        }
+    }
+    Ok(())
+}
+
+/// Seals every kept file anew under `new`, beside the old one (see
+/// [`change_key`](crate::auth::keyring::change_key)). A file that does not open with `old` (damaged) is
+/// left as it is, for `check` to report.
+pub(crate) fn seal_anew(data_dir: &Path, old: &MasterKey, new: &MasterKey) -> Result<()> {
+    for path in kept_files(data_dir, false)? {
+        let stored = std::fs::read(&path).map_err(|e| Error::file(&path, e))?;
+        if let Ok(plain) = unseal(old, &stored) {
+            write_whole(&sealed_anew_path(&path), &seal(new, &plain))?;
+        }
+    }
+    Ok(())
+}
+
+/// Ends what a change of key left of kept files sealed anew: with the key the change gave, each
+/// that opens with it takes its old file's place; with none (a change that did not hold), they
+/// are removed.
+pub(crate) fn settle_sealed_anew(data_dir: &Path, key: Option<&MasterKey>) -> Result<()> {
+    for path in kept_files(data_dir, true)? {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let old = path.with_file_name(&name[SEALED_ANEW.len()..]);
+        let opens = key.is_some_and(|key| std::fs::read(&path).is_ok_and(|stored| stored.starts_with(SEALED) && unseal(key, &stored).is_ok()));
+        if opens {
+            std::fs::rename(&path, &old).map_err(|e| Error::file(&old, e))?;
+            let dir = old.parent().unwrap_or(data_dir);
+            sync_dir(dir).map_err(|e| Error::file(dir, e))?;
+        } else {
+            std::fs::remove_file(&path).map_err(|e| Error::file(&path, e))?;
         }
     }
     Ok(())

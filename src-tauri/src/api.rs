@@ -976,11 +976,13 @@ pub async fn log_in(state: &AppState, req: LogInRequest) -> Result<Me> {
     Ok(me)
 }
 
-/// Locks the window: the session, the store and its key are dropped.
+/// Locks the window: the session ends and its store is closed, with its key (so that the next
+/// login may change the key, which it does only with the database closed everywhere).
 pub async fn lock(state: &AppState, _req: ()) -> Result<()> {
-    if let Some(s) = state.lock().await {
+    if let Ok(s) = state.session().await {
         auth::lock(&s.store, &s.actor).await?;
     }
+    state.close().await;
     Ok(())
 }
 

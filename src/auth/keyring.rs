@@ -1,7 +1,11 @@
-//! The key ring beside the database (`treem.keys`): one slot per account, each holding the
-//! ward's master key wrapped with a key derived from that account's password by Argon2id.
-//! Changing a password re-wraps one slot; disabling an account removes its slot. The master key
-//! itself is never written anywhere in clear, and lives in memory only while unlocked.
+//! The key ring beside the database (`treem.keys`): one slot per account. A slot holds an
+//! X25519 key pair of its own, the secret wrapped with a key derived from the account's password
+//! by Argon2id, and the laptop's master key sealed to the slot's public key (as [`crate::seal`]
+//! does). So the master key can be sealed anew to every slot without anyone's password: when an
+//! account is stopped or a password changes, the next login on the laptop [changes the master
+//! key](change_key) — the database, the kept files and every remaining slot — and a copy of this
+//! file taken before opens nothing any more. The master key itself is never written anywhere in
+//! clear, and lives in memory only while unlocked.
 //!
 //! One process at a time reads, changes and writes the ring (an OS lock on `treem.keys.lock`,
 //! released by the system if the process dies), so a login counting a wrong password beside an
@@ -17,6 +21,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use chrono::{DateTime, Utc};
+use curve25519_dalek::MontgomeryPoint;
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use sqlx::{ConnectOptions, Connection};
@@ -108,6 +113,10 @@ pub(crate) fn update<T>(db_path: &Path, change: impl FnOnce(&mut KeyRing) -> Res
 pub(crate) struct KeyRing {
     format: u32,
     slots: Vec<Slot>,
+    /// The master key is to change at the next login: an account was stopped or a password
+    /// changed, and a copy of this file taken before would still open the data.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    change_key: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,7 +128,15 @@ struct Slot {
     lanes: u32,
     salt: String,
     nonce: String,
+    /// The slot's X25519 secret, wrapped under the password's key; in a slot an older version
+    /// wrote (no `public`), the master key itself.
     wrapped: String,
+    /// The slot's X25519 public key, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    public: Option<String>,
+    /// The master key sealed to `public`: the ephemeral public key and the wrapped key, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed: Option<(String, String)>,
     #[serde(default)]
     failures: u32,
     #[serde(default)]
@@ -144,6 +161,59 @@ fn slot_aad(user_id: &str, login: &str) -> Vec<u8> {
     format!("treem-slot\u{1f}{user_id}\u{1f}{login}").into_bytes()
 }
 
+/// What the master key sealed to a slot is for.
+const SLOT_LABEL: &[u8] = b"treem key ring slot v2";
+
+impl Slot {
+    /// A slot for `user_id` whose password gave `kek` (from `salt`), holding `key`.
+    fn new(user_id: &str, login: &str, salt: &[u8], kek: &[u8; 32], key: &MasterKey) -> Result<Slot> {
+        let mut secret = Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(secret.as_mut());
+        let mut nonce = [0u8; 24];
+        OsRng.fill_bytes(&mut nonce);
+        let aad = slot_aad(user_id, login);
+        let wrapped = XChaCha20Poly1305::new(kek.into())
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: secret.as_ref(), aad: &aad })
+            .map_err(|_| Error::DamagedKeyRing)?;
+        let mut slot = Slot {
+            user_id: user_id.to_owned(),
+            login: login.to_owned(),
+            memory_kib: ARGON2_MEMORY_KIB,
+            passes: ARGON2_PASSES,
+            lanes: ARGON2_LANES,
+            salt: hex::encode(salt),
+            nonce: hex::encode(nonce),
+            wrapped: hex::encode(wrapped),
+            public: Some(hex::encode(MontgomeryPoint::mul_base_clamped(*secret).to_bytes())),
+            sealed: None,
+            failures: 0,
+            last_failure: None,
+            unreported: 0,
+        };
+        slot.seal(key)?;
+        Ok(slot)
+    }
+
+    /// Seals `key` to the slot's public key; `false` for a slot an older version wrote, which
+    /// has none.
+    fn seal(&mut self, key: &MasterKey) -> Result<bool> {
+        let Some(public) = &self.public else { return Ok(false) };
+        let public = hex::decode(public).ok().and_then(|p| <[u8; 32]>::try_from(p).ok()).ok_or(Error::DamagedKeyRing)?;
+        let sealed = crate::seal::seal(key.bytes(), &MontgomeryPoint(public), SLOT_LABEL, &slot_aad(&self.user_id, &self.login)).ok_or(Error::DamagedKeyRing)?;
+        self.sealed = Some((hex::encode(sealed.ephemeral), hex::encode(sealed.wrapped)));
+        Ok(true)
+    }
+
+    /// The master key, from what the password's key unwrapped.
+    fn master_key(&self, unwrapped: &[u8; 32]) -> Option<MasterKey> {
+        let Some((ephemeral, wrapped)) = &self.sealed else {
+            return Some(MasterKey(Zeroizing::new(*unwrapped)));
+        };
+        let sealed = crate::seal::Sealed { ephemeral: hex::decode(ephemeral).ok()?.try_into().ok()?, wrapped: hex::decode(wrapped).ok()? };
+        crate::seal::open(&sealed, unwrapped, SLOT_LABEL, &slot_aad(&self.user_id, &self.login)).map(MasterKey)
+    }
+}
+
 impl KeyRing {
     pub(crate) fn load(db_path: &Path) -> Result<KeyRing> {
         let path = path_beside(db_path);
@@ -163,28 +233,17 @@ impl KeyRing {
     pub(crate) fn add(&mut self, user_id: &str, login: &str, password: &str, key: &MasterKey) -> Result<()> {
         let mut salt = [0u8; 16];
         OsRng.fill_bytes(&mut salt);
-        let mut nonce = [0u8; 24];
-        OsRng.fill_bytes(&mut nonce);
         let kek = kek(password, &salt, ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES)?;
-        let wrapped = XChaCha20Poly1305::new(kek.as_ref().into())
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: key.bytes(), aad: &slot_aad(user_id, login) })
-            .map_err(|_| Error::DamagedKeyRing)?;
-        self.format = 1;
+        let slot = Slot::new(user_id, login, &salt, &kek, key)?;
+        self.format = 2;
         self.remove(user_id);
-        self.slots.push(Slot {
-            user_id: user_id.to_owned(),
-            login: login.to_owned(),
-            memory_kib: ARGON2_MEMORY_KIB,
-            passes: ARGON2_PASSES,
-            lanes: ARGON2_LANES,
-            salt: hex::encode(salt),
-            nonce: hex::encode(nonce),
-            wrapped: hex::encode(wrapped),
-            failures: 0,
-            last_failure: None,
-            unreported: 0,
-        });
+        self.slots.push(slot);
         Ok(())
+    }
+
+    /// Asks for the master key to change at the next login (see [`change_key`]).
+    pub(crate) fn change_key_soon(&mut self) {
+        self.change_key = true;
     }
 
     /// For a backup, under the ring's lock: the whole ring as written, and a ring holding only
@@ -200,7 +259,7 @@ impl KeyRing {
             .filter(|s| keep.contains(&s.user_id))
             .map(|s| Slot { failures: 0, last_failure: None, unreported: 0, ..s })
             .collect();
-        let officers = KeyRing { format: ring.format, slots };
+        let officers = KeyRing { format: ring.format, slots, change_key: false };
         if officers.slots.is_empty() {
             return Ok((whole, None));
         }
@@ -242,15 +301,14 @@ impl KeyRing {
         }
         let kek = kek(password, &salt, slot.memory_kib, slot.passes, slot.lanes)?;
         let opened = XChaCha20Poly1305::new(kek.as_ref().into())
-            .decrypt(XNonce::from_slice(&nonce), Payload { msg: &wrapped, aad: &slot_aad(&slot.user_id, &slot.login) });
+            .decrypt(XNonce::from_slice(&nonce), Payload { msg: &wrapped, aad: &slot_aad(&slot.user_id, &slot.login) })
+            .ok()
+            .map(Zeroizing::new)
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok().map(Zeroizing::new))
+            .and_then(|unwrapped| slot.master_key(&unwrapped));
         let key = match opened {
-            Ok(bytes) if bytes.len() == 32 => {
-                let bytes = Zeroizing::new(bytes);
-                let mut key = Zeroizing::new([0u8; 32]);
-                key.copy_from_slice(&bytes);
-                MasterKey(key)
-            }
-            _ => {
+            Some(key) => key,
+            None => {
                 slot.failures += 1;
                 slot.unreported += 1;
                 slot.last_failure = Some(now);
@@ -258,8 +316,14 @@ impl KeyRing {
                 return Err(Error::WrongPassword);
             }
         };
-        if slot.failures == 0 && slot.unreported == 0 {
+        let old_form = slot.public.is_none();
+        if slot.failures == 0 && slot.unreported == 0 && !old_form {
             return Ok((key, 0));
+        }
+        if old_form {
+            // A slot an older version wrote gets a key pair, so that a new master key can reach it.
+            let fresh = Slot::new(&slot.user_id, &slot.login, &salt, &kek, &key)?;
+            *slot = Slot { memory_kib: slot.memory_kib, passes: slot.passes, lanes: slot.lanes, unreported: slot.unreported, ..fresh };
         }
         slot.failures = 0;
         slot.last_failure = None;
@@ -319,27 +383,120 @@ pub(crate) async fn encrypt_copy(db_path: &Path, target: &Path, key: &MasterKey)
     Ok(())
 }
 
-/// Completes a move into the encrypted form that a crash interrupted: the checked encrypted copy
-/// waiting beside the database replaces it. The caller holds the ring's lock (the copy was made
-/// whole before the ring was written, so it is never thrown away here). Kept files not yet
-/// encrypted are encrypted.
+/// Changes the master key of the laptop whose database is at `db_path` from `old`, when the
+/// ring asks for it and no other process has the database open (else it waits for a later
+/// login). The caller holds the ring's lock. Like the move into the encrypted form, and with the
+/// same [`finish_pending`]: the database is copied under the new key beside the old one
+/// (`treem.db.new`), the kept files are sealed anew beside theirs (`.moi-…`), then the ring is
+/// written with the new key sealed to every slot — the moment the change holds —, and the
+/// copies take the old files' places. Killed before the ring is written, the old files stand and
+/// the copies are thrown away at the next login; after, the next login finishes the swap.
+///
+/// Returns the new key and the logins whose slots an older version wrote, without a public key:
+/// the new key cannot reach them, so they are dropped (the officer sets them a new password).
+pub(crate) async fn change_key(db_path: &Path, old: &MasterKey) -> Result<Option<(MasterKey, Vec<String>)>> {
+    let ring = KeyRing::load(db_path)?;
+    if !ring.change_key {
+        return Ok(None);
+    }
+    let Some(_alone) = crate::store::open_alone(db_path)? else { return Ok(None) };
+    let new = MasterKey::generate();
+    let pending = pending_path(db_path);
+    remove_with_sidecars(&pending, true)?;
+    if !copy_under(db_path, old, &pending, &new).await? {
+        remove_with_sidecars(&pending, true)?;
+        return Ok(None);
+    }
+    crate::failpoint::hit_named("key_copied");
+    crate::files::seal_anew(&crate::data_dir_of(db_path), old, &new)?;
+    crate::failpoint::hit_named("key_files_sealed");
+    let mut ring = ring;
+    let mut dropped = Vec::new();
+    for slot in &mut ring.slots {
+        if !slot.seal(&new)? {
+            dropped.push(slot.login.clone());
+        }
+    }
+    ring.slots.retain(|s| s.public.is_some());
+    ring.change_key = false;
+    ring.save(db_path)?;
+    crate::failpoint::hit_named("key_ring_written");
+    finish_pending(db_path, &new).await?;
+    Ok(Some((new, dropped)))
+}
+
+/// Writes a copy of the database at `db_path` (opened with `key`) to `target`, encrypted with
+/// `target_key`; `false`, and nothing written, while another connection has the database open.
+/// The old file is not touched.
+async fn copy_under(db_path: &Path, key: &MasterKey, target: &Path, target_key: &MasterKey) -> Result<bool> {
+    crate::store::keep_openssl_at_exit();
+    // In WAL mode every open connection holds a shared lock on the file; the exclusive locking
+    // mode waits for them to go (a store dropped without closing lets go of its connections a
+    // moment later), then keeps others out until the copy is made. The attached copy is created
+    // with the main connection's flags: allow creating.
+    let opened = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(db_path)
+        .create_if_missing(true)
+        .pragma("key", key.sqlcipher_pragma())
+        .locking_mode(sqlx::sqlite::SqliteLockingMode::Exclusive)
+        .busy_timeout(std::time::Duration::from_secs(3))
+        .connect()
+        .await;
+    let busy = |e: &sqlx::Error| matches!(e, sqlx::Error::Database(d) if d.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5));
+    let mut conn = match opened {
+        Ok(conn) => conn,
+        Err(e) if busy(&e) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    if let Err(e) = sqlx::query("SELECT count(*) FROM sqlite_master").execute(&mut conn).await {
+        conn.close().await?;
+        return if busy(&e) { Ok(false) } else { Err(e.into()) };
+    }
+    // A ward set up before tags were kept takes its tag from the key: it is written down, so that
+    // it outlives the key.
+    sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('ward_tag', ?)").bind(crate::sync::file::legacy_ward_tag(key)).execute(&mut conn).await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await?;
+    sqlx::query(&format!("ATTACH DATABASE {} AS rekeyed KEY {}", quoted(target), target_key.sqlcipher_pragma())).execute(&mut conn).await?;
+    sqlx::query("SELECT sqlcipher_export('rekeyed')").execute(&mut conn).await?;
+    sqlx::query("DETACH DATABASE rekeyed").execute(&mut conn).await?;
+    conn.close().await?;
+    Ok(true)
+}
+
+/// Completes a move into the encrypted form, or a change of key, that a crash interrupted: the
+/// checked copy waiting beside the database replaces it when it opens with the ring's key, and
+/// the kept files sealed anew for it take their places. A copy under another key, beside a
+/// database the ring's key opens, is a change of key killed before its ring was written: it is
+/// thrown away, with the files sealed for it. The caller holds the ring's lock. Kept files not
+/// yet encrypted are encrypted.
 pub(crate) async fn finish_pending(db_path: &Path, key: &MasterKey) -> Result<()> {
     let pending = pending_path(db_path);
+    let data_dir = crate::data_dir_of(db_path);
     if pending.exists() {
         if !opens_whole(&pending, key).await {
-            return Err(Error::UnfinishedEncryption);
+            if is_plain_sqlite(db_path) || !opens_whole(db_path, key).await {
+                return Err(Error::UnfinishedEncryption);
+            }
+            // The files first: without the copy beside them, they would be taken for a finished change.
+            crate::files::settle_sealed_anew(&data_dir, None)?;
+            remove_with_sidecars(&pending, true)?;
+            return crate::files::encrypt_plain_files(&data_dir, key);
         }
         remove_with_sidecars(db_path, false)?;
         crate::failpoint::hit_named("encrypt_before_swap");
         std::fs::rename(&pending, db_path).map_err(|e| Error::file(db_path, e))?;
         // The copy's anchor was written beside it as it was built: the database's own is next.
         remove_with_sidecars(&pending, false)?;
+        let mut open_lock = pending.as_os_str().to_owned();
+        open_lock.push("-open");
+        let _ = std::fs::remove_file(open_lock);
         let dir = db_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         crate::files::sync_dir(dir).map_err(|e| Error::file(dir, e))?;
     } else if is_plain_sqlite(db_path) {
         return Err(Error::PlainDatabaseBesideKeyRing);
     }
-    crate::files::encrypt_plain_files(&crate::data_dir_of(db_path), key)
+    crate::files::settle_sealed_anew(&data_dir, Some(key))?;
+    crate::files::encrypt_plain_files(&data_dir, key)
 }
 
 /// Removes a database's WAL, shared-memory and anchor files (and, with `itself`, the database),
@@ -388,5 +545,39 @@ mod tests {
         assert_eq!(wait_after(6, Some(now - chrono::Duration::seconds(10)), now), Some(50));
         assert_eq!(wait_after(5, Some(now - chrono::Duration::seconds(31)), now), None);
         assert_eq!(wait_after(40, Some(now), now), Some(15 * 60));
+    }
+
+    #[test]
+    fn a_slot_an_older_version_wrote_opens_and_is_given_a_key_pair() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("treem.db");
+        let key = MasterKey::generate();
+        let password = "đồng hồ cát xanh lá";
+        let (salt, nonce) = ([3u8; 16], [4u8; 24]);
+        // As the version before key pairs wrote it: the master key itself under the password's key.
+        let kek = kek(password, &salt, ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES).unwrap();
+        let wrapped = XChaCha20Poly1305::new(kek.as_ref().into()).encrypt(XNonce::from_slice(&nonce), Payload { msg: key.bytes(), aad: &slot_aad("u1", "canbo") }).unwrap();
+        let old = Slot {
+            user_id: "u1".into(),
+            login: "canbo".into(),
+            memory_kib: ARGON2_MEMORY_KIB,
+            passes: ARGON2_PASSES,
+            lanes: ARGON2_LANES,
+            salt: hex::encode(salt),
+            nonce: hex::encode(nonce),
+            wrapped: hex::encode(wrapped),
+            public: None,
+            sealed: None,
+            failures: 0,
+            last_failure: None,
+            unreported: 0,
+        };
+        KeyRing { format: 1, slots: vec![old], change_key: false }.save(&db).unwrap();
+        assert!(matches!(KeyRing::unlock(&db, "canbo", "sai mật khẩu"), Err(Error::WrongPassword)));
+        let (opened, wrong) = KeyRing::unlock(&db, "canbo", password).unwrap();
+        assert_eq!((opened.bytes(), wrong), (key.bytes(), 1));
+        let slot = &KeyRing::load(&db).unwrap().slots[0];
+        assert!(slot.public.is_some() && slot.sealed.is_some(), "the slot has its key pair now");
+        assert_eq!(KeyRing::unlock(&db, "canbo", password).unwrap().0.bytes(), key.bytes());
     }
 }

@@ -5,7 +5,8 @@
 //! function that reads or writes the ward's records takes one and asks [`Actor::require`] for
 //! what it does, so no command, import or CLI call gets around a role. The database is
 //! encrypted with a random master key that each account's password unwraps from its slot in the
-//! [key ring](keyring).
+//! [key ring](keyring). Stopping an account or changing a password changes that key at the next
+//! login, so a copy of the key ring taken before opens nothing.
 //!
 //! Each laptop has its own master key. A collaborator holds a slot only on the laptop joined for
 //! them, whose database holds their residential group and nothing more: on a laptop that holds
@@ -402,11 +403,16 @@ pub async fn log_in(db_path: &Path, login: &str, password: &str) -> Result<(Stor
     if keyring::path_beside(db_path).exists() && !db_path.exists() && !keyring::pending_path(db_path).exists() {
         return Err(Error::NotFound { what: "tệp dữ liệu treem.db bên cạnh tệp khóa treem.keys; hãy chép lại tệp dữ liệu hoặc khôi phục từ bản sao lưu" });
     }
-    let (key, failures) = KeyRing::unlock(db_path, &login, password)?;
-    {
+    let (mut key, failures) = KeyRing::unlock(db_path, &login, password)?;
+    let changed = {
         let _lock = keyring::lock_ring(db_path)?;
         keyring::finish_pending(db_path, &key).await?;
-    }
+        keyring::change_key(db_path, &key).await?
+    };
+    let dropped = changed.map(|(new, dropped)| {
+        key = new;
+        dropped
+    });
     let store = Store::open(db_path, &key).await?;
     let user = sqlx::query_as::<_, User>(&format!("{USER_SELECT} AND u.login = ?"))
         .bind(&login)
@@ -430,6 +436,9 @@ pub async fn log_in(db_path: &Path, login: &str, password: &str) -> Result<(Stor
         return Ok((store, actor));
     }
     let mut w = store.write(&actor, Source::Window).await?;
+    if let Some(dropped) = dropped {
+        w.event("users", &user.id, crate::audit::Event::KeyChanged, serde_json::json!({ "tài khoản cần đặt lại mật khẩu": dropped })).await?;
+    }
     if failures > 0 {
         w.event("users", &user.id, crate::audit::Event::LoginFailed, serde_json::json!({ "lần": failures })).await?;
     }
@@ -448,6 +457,7 @@ async fn forget_collaborators(store: &Store, db_path: &Path) -> Result<()> {
     }
     keyring::update(db_path, |ring| {
         collaborators.iter().for_each(|id| ring.remove(id));
+        ring.change_key_soon();
         Ok(())
     })
 }
@@ -529,7 +539,10 @@ pub async fn change_password(store: &Store, actor: &Actor, old: &str, new: &str)
         Error::WrongPassword => InvalidInput::new("old_password", "Mật khẩu hiện tại không đúng.").into(),
         other => other,
     })?;
-    keyring::update(store.db_path(), |ring| ring.add(actor.id(), actor.login(), new, store.key()))?;
+    keyring::update(store.db_path(), |ring| {
+        ring.change_key_soon();
+        ring.add(actor.id(), actor.login(), new, store.key())
+    })?;
     w.event("users", actor.id(), crate::audit::Event::PasswordChanged, serde_json::json!({})).await?;
     w.commit().await
 }
@@ -544,13 +557,17 @@ pub async fn reset_password(store: &Store, actor: &Actor, user_id: &str, new: &s
     check_password("password", new, &target.login, &target.name)?;
     let mut w = store.write(actor, Source::Window).await?;
     w.update("users", user_id, Cols::new().set("disabled_at", None::<String>)).await?;
-    keyring::update(store.db_path(), |ring| ring.add(&target.id, &target.login, new, store.key()))?;
+    keyring::update(store.db_path(), |ring| {
+        ring.change_key_soon();
+        ring.add(&target.id, &target.login, new, store.key())
+    })?;
     w.event("users", user_id, crate::audit::Event::PasswordReset, serde_json::json!({})).await?;
     w.commit().await
 }
 
 /// Disables an account: recorded first (a login refuses a disabled account), then its slot is
-/// removed, so its password no longer opens the data.
+/// removed, so its password no longer opens the data, and the master key changes at the next
+/// login here, so that neither does a copy of the key ring taken before.
 pub async fn disable(store: &Store, actor: &Actor, user_id: &str) -> Result<()> {
     actor.require(Need::ManageUsers)?;
     if user_id == actor.id() {
@@ -563,6 +580,7 @@ pub async fn disable(store: &Store, actor: &Actor, user_id: &str) -> Result<()> 
     w.commit().await?;
     keyring::update(store.db_path(), |ring| {
         ring.remove(user_id);
+        ring.change_key_soon();
         Ok(())
     })
 }

@@ -591,6 +591,9 @@ pub async fn restore(checked: Checked, db_path: &Path) -> Result<Option<PathBuf>
     let files_dir = checked.staging.join("files");
     crate::failpoint::disk_full_at("restore_files").map_err(|e| Error::file(&files_dir, e))?;
     if files_dir.exists() {
+        // A kept file the data folder lacks moves in now (nothing live reads it); one it holds
+        // under the same key stays; one it holds under another key (this laptop's key changed
+        // since the backup, or the backup is another laptop's) is swapped with the data, below.
         for entry in walk(&files_dir)? {
             let relative = entry.strip_prefix(&checked.staging).unwrap_or(&entry).to_path_buf();
             let target = data_dir.join(&relative);
@@ -598,10 +601,9 @@ pub async fn restore(checked: Checked, db_path: &Path) -> Result<Option<PathBuf>
                 if let Some(dir) = target.parent() {
                     std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
                 }
-                std::fs::copy(&entry, &target).map(|_| ()).map_err(|e| {
-                    let _ = std::fs::remove_file(&target);
-                    Error::file(&target, e)
-                })?;
+                std::fs::rename(&entry, &target).map_err(|e| Error::file(&target, e))?;
+            } else if std::fs::read(&target).is_ok_and(|live| crate::files::unseal(&checked.key, &live).is_ok()) {
+                std::fs::remove_file(&entry).map_err(|e| Error::file(&entry, e))?;
             }
         }
     }
@@ -663,6 +665,22 @@ fn switch_data(db_path: &Path, switch: &Switch) -> Result<()> {
         if prepared.exists() {
             rename(&prepared, live)?;
             crate::failpoint::hit_named(&format!("restore_in_{name}"));
+        }
+    }
+    // The kept files the backup holds under its key where the replaced data held them under
+    // another: the replaced ones go aside with their database.
+    let prepared_files = switch.staging.join("files");
+    if prepared_files.exists() {
+        for prepared in walk(&prepared_files)? {
+            let relative = prepared.strip_prefix(&switch.staging).unwrap_or(&prepared).to_path_buf();
+            let (live, aside) = (data_dir.join(&relative), switch.aside.join(&relative));
+            for dir in [live.parent(), aside.parent()].into_iter().flatten() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
+            }
+            if live.exists() {
+                rename(&live, &aside)?;
+            }
+            rename(&prepared, &live)?;
         }
     }
     let note = data_dir.join(SWITCH_NOTE);

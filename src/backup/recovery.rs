@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::audit::Event;
 use crate::auth::{Actor, Need};
-use crate::store::Source;
+use crate::store::{Cols, Source};
 use crate::text::InvalidInput;
 use crate::{Result, Store};
 
@@ -101,13 +101,18 @@ impl std::fmt::Debug for RecoveryCode {
 
 /// The public key this laptop's backups are sealed to, if the ward has a recovery code.
 pub(crate) async fn recipient(store: &Store) -> Result<Option<MontgomeryPoint>> {
-    let hex_key = store.preference(RECIPIENT).await?;
+    let hex_key = recipient_hex(store).await?;
     Ok(hex_key.and_then(|h| hex::decode(h).ok()).and_then(|b| <[u8; 32]>::try_from(b).ok()).map(MontgomeryPoint))
 }
 
-/// The recipient as the join file carries it.
+/// The recipient as a join file carries it: the ward's, as the office last renewed it and the
+/// sync files brought it; before that, the one this laptop was set up or joined with.
 pub(crate) async fn recipient_hex(store: &Store) -> Result<Option<String>> {
-    store.preference(RECIPIENT).await
+    let ward: Option<Option<String>> = sqlx::query_scalar("SELECT backup_recipient FROM ward WHERE deleted_at IS NULL LIMIT 1").fetch_optional(store.pool()).await?;
+    match ward.flatten() {
+        Some(hex_key) => Ok(Some(hex_key)),
+        None => store.preference(RECIPIENT).await,
+    }
 }
 
 /// Keeps the recipient a join file brought, if it is a public key that can be sealed to.
@@ -126,19 +131,21 @@ pub(crate) async fn first(store: &Store) -> Result<RecoveryCode> {
 }
 
 /// Replaces the ward's recovery code (the officer, for a ward set up before codes were made, or
-/// when the printed code is lost): backups made on this laptop from now on open with the new
-/// code; those made before, with the code of their time. The key and the audit entry are
-/// written together.
+/// when the printed code is lost): backups made from now on open with the new code — on this
+/// laptop, and on each other laptop once a sync file from here has reached it (the key is kept
+/// with the ward's record) —; those made before, with the code of their time. The key and the
+/// audit entry are written together.
 pub async fn renew(store: &Store, actor: &Actor) -> Result<RecoveryCode> {
     actor.require(Need::ManageDevices)?;
     crate::sync::require_whole_laptop(store, actor).await?;
     let code = RecoveryCode::generate();
     let mut w = store.write(actor, Source::Window).await?;
-    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(RECIPIENT)
-        .bind(hex::encode(code.recipient().as_bytes()))
-        .execute(w.conn())
-        .await?;
+    let recipient = hex::encode(code.recipient().as_bytes());
+    crate::store::set_meta(w.conn(), RECIPIENT, &recipient).await?;
+    let ward: Option<String> = sqlx::query_scalar("SELECT id FROM ward WHERE deleted_at IS NULL LIMIT 1").fetch_optional(w.conn()).await?;
+    if let Some(ward) = ward {
+        w.update("ward", &ward, Cols::new().set("backup_recipient", &recipient)).await?;
+    }
     w.event("backup", "", Event::RecoveryCodeMade, serde_json::json!({})).await?;
     w.commit().await?;
     Ok(code)

@@ -117,6 +117,39 @@ pub struct Store {
     /// (checked once after opening, in the background; the first write waits for it): `Err`
     /// holds what was found.
     pages: std::sync::Arc<tokio::sync::OnceCell<std::result::Result<(), String>>>,
+    /// Held, shared, while the store is open (see [`open_alone`]).
+    _open: std::fs::File,
+}
+
+/// Sets a setting of this laptop's own (`meta`, never synced) on `conn`: inside a write, it is
+/// saved with the write.
+pub(crate) async fn set_meta(conn: &mut SqliteConnection, key: &str, value: &str) -> Result<()> {
+    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The lock beside a database (`treem.db-open`) that every open store holds, shared.
+fn open_lock(db_path: &Path) -> Result<std::fs::File> {
+    let mut name = db_path.as_os_str().to_owned();
+    name.push("-open");
+    let path = PathBuf::from(name);
+    std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| Error::file(&path, e))
+}
+
+/// The database's lock held alone, or `None` while another store — in this process or another —
+/// has it open: a change of key, which replaces the file, is made only then. Stores opened
+/// meanwhile wait for it.
+pub(crate) fn open_alone(db_path: &Path) -> Result<Option<std::fs::File>> {
+    let file = open_lock(db_path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::file(db_path, e)),
+    }
 }
 
 /// Checks every page of the database against its authentication code (SQLCipher's
@@ -156,6 +189,8 @@ impl Store {
         let path = path.as_ref();
         let data_dir = crate::data_dir_of(path);
         std::fs::create_dir_all(&data_dir).map_err(|e| Error::file(&data_dir, e))?;
+        let open = open_lock(path)?;
+        open.lock_shared().map_err(|e| Error::file(path, e))?;
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
             .pragma("key", key.sqlcipher_pragma())
@@ -186,7 +221,7 @@ impl Store {
         tokio::spawn(async move {
             cell.get_or_init(|| file_whole(&checked, &at, &with, &device)).await;
         });
-        Ok(Store { pool, device_id, db_path: path.to_path_buf(), data_dir, key: key.clone(), writer: Mutex::new(()), children: Default::default(), pages })
+        Ok(Store { pool, device_id, db_path: path.to_path_buf(), data_dir, key: key.clone(), writer: Mutex::new(()), children: Default::default(), pages, _open: open })
     }
 
     /// What the check after opening found damaged — pages, or committed changes lost (the log
@@ -259,12 +294,7 @@ impl Store {
     /// Sets a preference of this laptop (kept beside the device id in `meta`; not a user
     /// record, so neither logged nor synced).
     pub async fn set_preference(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(key)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        set_meta(&mut *self.pool.acquire().await?, key, value).await
     }
 
     /// Closes the pool, checkpointing the WAL.

@@ -904,6 +904,14 @@ async fn merge_entries(
     Ok(Merged { new_entries, records: total, conflicts })
 }
 
+/// The last entry of `device`'s log this laptop holds, whole or withheld (0: none).
+pub(crate) async fn last_held(conn: &mut sqlx::SqliteConnection, device: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM (SELECT seq FROM change_log WHERE device_id = ?1 UNION ALL SELECT seq FROM withheld_entries WHERE device_id = ?1)")
+        .bind(device)
+        .fetch_one(conn)
+        .await?)
+}
+
 /// Refuses a file that would leave a hole in a device's log here: past the last entry this
 /// laptop holds of each device, the file must carry (whole or as a stub) every entry up to its
 /// last. An entry left out would break that device's chain on this laptop for good.
@@ -913,13 +921,7 @@ async fn refuse_gaps(w: &mut Write<'_>, sender: &DeviceRow, content: &Content) -
         carried.entry(device).or_default().insert(seq);
     }
     for (device, seqs) in carried {
-        let held: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(seq), 0) FROM (SELECT seq FROM change_log WHERE device_id = ?1 UNION ALL SELECT seq FROM withheld_entries WHERE device_id = ?1)",
-        )
-        .bind(device)
-        .fetch_one(w.conn())
-        .await?;
-        let mut expected = held + 1;
+        let mut expected = last_held(w.conn(), device).await? + 1;
         for &seq in seqs.range(expected..) {
             if seq != expected {
                 let name = device_row(w.conn(), device).await?.map_or_else(|| device.to_owned(), |d| d.name);

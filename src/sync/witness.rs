@@ -115,13 +115,8 @@ pub(super) async fn check(
     // The sender holds every entry of its own it ever sent: its head may not be behind what
     // this laptop received from it.
     if let Some(own_head) = heads.iter().find(|h| h.device_id == sender.0) {
-        let received: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(seq) FROM (SELECT seq FROM change_log WHERE device_id = ?1 UNION ALL SELECT seq FROM withheld_entries WHERE device_id = ?1)",
-        )
-        .bind(sender.0)
-        .fetch_one(&mut *conn)
-        .await?;
-        if let Some(received) = received.filter(|r| *r > own_head.seq) {
+        let received = super::last_held(&mut *conn, sender.0).await?;
+        if received > own_head.seq {
             let detail = format!("máy này đã nhận đến mục {received} của máy «{}», nhưng máy đó nay chỉ còn đến mục {}", sender.1, own_head.seq);
             return Err(SyncError::Rewritten(detail).into());
         }

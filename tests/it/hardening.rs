@@ -362,7 +362,7 @@ fn leftovers(data: &Path) -> Vec<String> {
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !matches!(n.as_str(), "treem.db" | "treem.db-wal" | "treem.db-shm" | "treem.db-anchor" | "treem.keys" | "treem.keys.lock" | "files" | "backups") && !n.starts_with("truoc-khoi-phuc-"))
+        .filter(|n| !matches!(n.as_str(), "treem.db" | "treem.db-wal" | "treem.db-shm" | "treem.db-anchor" | "treem.db-open" | "treem.keys" | "treem.keys.lock" | "files" | "backups") && !n.starts_with("truoc-khoi-phuc-"))
         .collect();
     out.sort();
     out
@@ -587,6 +587,27 @@ async fn a_new_recovery_code_opens_the_backups_made_after_it_and_the_old_one_tho
     };
     assert!(opens(&before, &old).await && !opens(&before, &new).await);
     assert!(opens(&after, &new).await && !opens(&after, &old).await);
+}
+
+#[tokio::test]
+async fn a_new_recovery_code_reaches_the_collaborators_laptop_with_the_next_file() {
+    let (office, ctv, _) = office_and_collaborator().await;
+    let new = treem::backup::recovery::renew(&office.store, &office.officer).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let opens = async |backup: &Path, code: &treem::backup::recovery::RecoveryCode| {
+        let text = code.text();
+        let opener = treem::backup::Opener::RecoveryCode { code: &text, login: "canbo", new_password: "mưa rơi trên mái ngói" };
+        let found = treem::backup::check(backup, opener, &dir.path().join("x/treem.db")).await;
+        !matches!(found, Err(Error::Sync(sync::SyncError::WrongRecoveryCode)))
+    };
+    let before = dir.path().join("before.treembackup");
+    treem::backup::make(&ctv.store, &ctv.actor, &before).await.unwrap();
+    assert!(!opens(&before, &new).await, "the laptop has not heard of the new code yet");
+    let (bytes, _) = sync::export(&office.store, &office.officer, Some(ctv.store.device_id()), false).await.unwrap();
+    sync::import(&ctv.store, &ctv.actor, &bytes, &mut |_, _| {}).await.unwrap();
+    let after = dir.path().join("after.treembackup");
+    treem::backup::make(&ctv.store, &ctv.actor, &after).await.unwrap();
+    assert!(opens(&after, &new).await, "the laptop's backups open with the office's new code");
 }
 
 #[tokio::test]

@@ -470,3 +470,126 @@ async fn two_first_starts_at_once_make_one_key() {
     let opened = [auth::log_in(&db, "canbo", "trăng lên đỉnh núi xa").await, auth::log_in(&db, "lanhdao", "thuyền về bến sông quê").await];
     assert_eq!(opened.iter().filter(|r| r.is_ok()).count(), 1, "the winner's password opens the data");
 }
+
+/// A demo ward with a kept file and a viewer, whose copy of the key ring is taken before the
+/// officer stops their account; the store is closed. Returns the ward, the kept file and its
+/// bytes, and where the old key ring was copied.
+async fn viewer_stopped_after_copying_the_key_ring() -> (support::TempStore, String, Vec<u8>, std::path::PathBuf) {
+    let t = support::demo().await;
+    let (s, o) = (&t.store, &t.officer);
+    let p = plan::of_year(s, o, 2024).await.unwrap();
+    let tree = plan::tree(s, o, &p.id).await.unwrap();
+    let bytes = "Biên bản: cháu Phạm Thị Bé Năm".as_bytes().to_vec();
+    let file = plan::add_evidence(s, o, Source::Window, &tree.assignments[0].id, Upload::Bytes { name: "biên bản.txt", bytes: &bytes }).await.unwrap();
+    let (viewer_store, viewer) = t.user("xem", UserRole::Viewer, None).await;
+    viewer_store.close().await;
+    let copied = t.dir.path().join("ban-chep.keys");
+    std::fs::copy(t.dir.path().join("treem.keys"), &copied).unwrap();
+    auth::disable(s, o, viewer.id()).await.unwrap();
+    let file_id = file.id.clone();
+    (t, file_id, bytes, copied)
+}
+
+/// Whether the key ring copied to `copied` still opens the data with the viewer's password; the
+/// ring in use is put back after.
+async fn old_ring_opens(db: &Path, copied: &Path) -> bool {
+    let ring = db.with_extension("keys");
+    let current = std::fs::read(&ring).unwrap();
+    std::fs::copy(copied, &ring).unwrap();
+    let opened = auth::log_in(db, "xem", PASSWORD).await;
+    std::fs::write(&ring, current).unwrap();
+    match opened {
+        Ok((store, _)) => {
+            store.close().await;
+            true
+        }
+        // The account is stopped: the key opened the database, whose record refused the login.
+        Err(Error::AccountDisabled) => true,
+        Err(_) => false,
+    }
+}
+
+/// What the officer finds after logging in: the kept file byte for byte, every check passing, and
+/// nothing of a change of key left beside the data.
+async fn all_there(db: &Path, file_id: &str, bytes: &[u8]) {
+    let (store, officer) = auth::log_in(db, "canbo", PASSWORD).await.unwrap();
+    assert_eq!(treem::files::read(&store, &officer, file_id).await.unwrap(), bytes);
+    assert_eq!(treem::check::run(&store, &officer).await.unwrap().first_problem(), None);
+    assert!(ward::get(&store, &officer).await.unwrap().is_some());
+    store.close().await;
+    let dir = db.parent().unwrap();
+    assert!(!dir.join("treem.db.new").exists());
+    let left: Vec<_> = walk(&dir.join("files")).into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(".moi-")).collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.path().is_dir() {
+            found.extend(walk(&entry.path()));
+        } else {
+            found.push(entry.path());
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_key_ring_copied_before_an_account_was_stopped_opens_nothing_after_the_next_login() {
+    let (t, file_id, bytes, copied) = viewer_stopped_after_copying_the_key_ring().await;
+    let db = t.db_path();
+    // While the officer's session is open the key stays: the copy still opens the data.
+    assert!(old_ring_opens(&db, &copied).await, "the key changes at the next login, not before");
+    t.store.close().await;
+    let kept_before: Vec<_> = walk(&t.dir.path().join("files")).into_iter().map(|p| std::fs::read(p).unwrap()).collect();
+
+    // The officer's next login changes the key: the database, the kept files, the slots.
+    let (store, officer) = auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+    let trail = audit::list(&store, &officer, &audit::AuditFilter::default()).await.unwrap();
+    assert!(trail.iter().any(|l| l.action == "Đổi khóa mã hóa dữ liệu"), "the change is in the trail");
+    store.close().await;
+    assert!(!old_ring_opens(&db, &copied).await, "the copy of the old key ring opens nothing");
+    let kept_after: Vec<_> = walk(&t.dir.path().join("files")).into_iter().map(|p| std::fs::read(p).unwrap()).collect();
+    assert_eq!(kept_before.len(), kept_after.len());
+    assert!(kept_before.iter().all(|b| !kept_after.contains(b)), "every kept file is sealed anew");
+    all_there(&db, &file_id, &bytes).await;
+
+    // Once changed, logins do not change it again.
+    let ring = std::fs::read(db.with_extension("keys")).unwrap();
+    let (store, _) = auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+    store.close().await;
+    let again = String::from_utf8(std::fs::read(db.with_extension("keys")).unwrap()).unwrap();
+    assert!(!again.contains("change_key"));
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&again).unwrap()["slots"], serde_json::from_slice::<serde_json::Value>(&ring).unwrap()["slots"]);
+}
+
+#[tokio::test]
+async fn a_change_of_key_killed_at_any_step_loses_nothing_and_holds_at_the_next_login() {
+    for point in ["key_copied", "key_files_sealed", "key_ring_written"] {
+        let (t, file_id, bytes, copied) = viewer_stopped_after_copying_the_key_ring().await;
+        let db = t.db_path();
+        t.store.close().await;
+        let out = treem(&db, &["audit", "verify"], &[("TREEM_CRASH_AT", point)]);
+        assert!(!out.status.success(), "killed at {point}");
+        all_there(&db, &file_id, &bytes).await;
+        assert!(!old_ring_opens(&db, &copied).await, "killed at {point}: the key changed all the same");
+        all_there(&db, &file_id, &bytes).await;
+    }
+}
+
+#[tokio::test]
+async fn a_backup_made_before_the_key_changed_restores_with_its_kept_files() {
+    let (t, file_id, bytes, _) = viewer_stopped_after_copying_the_key_ring().await;
+    let db = t.db_path();
+    let backup = t.dir.path().join("truoc-khi-doi-khoa.treembackup");
+    treem::backup::make(&t.store, &t.officer, &backup).await.unwrap();
+    t.store.close().await;
+    let (store, _) = auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+    store.close().await;
+    // The kept files on disk are sealed under the new key now, the backup's under the old one.
+    let checked = treem::backup::check(&backup, treem::backup::Opener::Officer { login: "canbo", password: PASSWORD }, &db).await.unwrap();
+    let aside = treem::backup::restore(checked, &db).await.unwrap().expect("the replaced data is kept aside");
+    all_there(&db, &file_id, &bytes).await;
+    assert!(!walk(&aside.join("files")).is_empty(), "the replaced data's own kept files went aside with it");
+}
