@@ -46,6 +46,9 @@ labelled_enum! {
         RecoveryCodeMade = ("recovery_code_made", "Tạo mã khôi phục"),
         /// The laptop's master key changed (after an account was stopped or a password changed).
         KeyChanged = ("key_changed", "Đổi khóa mã hóa dữ liệu"),
+        /// The change of the master key failed before it held (why, in the details); the next
+        /// login tries again.
+        KeyChangeFailed = ("key_change_failed", "Chưa đổi được khóa mã hóa dữ liệu"),
     }
 }
 

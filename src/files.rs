@@ -264,6 +264,8 @@ pub(crate) struct InUse {
     work: std::path::PathBuf,
     lock: std::path::PathBuf,
     _file: std::fs::File,
+    /// The work is left in place when dropped (a restore's switch to finish at the next start).
+    keep: bool,
 }
 
 fn lock_path(work: &Path) -> std::path::PathBuf {
@@ -277,12 +279,21 @@ pub(crate) fn mark_in_use(work: &Path) -> Result<InUse> {
     let lock = lock_path(work);
     let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock).map_err(|e| Error::file(&lock, e))?;
     file.lock().map_err(|e| Error::file(&lock, e))?;
-    Ok(InUse { work: work.to_path_buf(), lock, _file: file })
+    Ok(InUse { work: work.to_path_buf(), lock, _file: file, keep: false })
+}
+
+impl InUse {
+    /// Leaves the work in place when dropped: what comes next needs it.
+    pub(crate) fn keep(&mut self) {
+        self.keep = true;
+    }
 }
 
 impl Drop for InUse {
     fn drop(&mut self) {
-        let _ = if self.work.is_dir() { std::fs::remove_dir_all(&self.work) } else { std::fs::remove_file(&self.work) };
+        if !self.keep {
+            let _ = if self.work.is_dir() { std::fs::remove_dir_all(&self.work) } else { std::fs::remove_file(&self.work) };
+        }
         let _ = std::fs::remove_file(&self.lock);
     }
 }

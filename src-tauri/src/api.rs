@@ -979,11 +979,13 @@ pub async fn log_in(state: &AppState, req: LogInRequest) -> Result<Me> {
 /// Locks the window: the session ends and its store is closed, with its key (so that the next
 /// login may change the key, which it does only with the database closed everywhere).
 pub async fn lock(state: &AppState, _req: ()) -> Result<()> {
-    if let Ok(s) = state.session().await {
-        auth::lock(&s.store, &s.actor).await?;
-    }
+    let recorded = match state.session().await {
+        Ok(s) => auth::lock(&s.store, &s.actor).await,
+        Err(_) => Ok(()),
+    };
+    // Locked even when the trail could not take the entry (a damaged file, a full disk).
     state.close().await;
-    Ok(())
+    recorded
 }
 
 pub async fn users(store: &Store, actor: &Actor, _req: ()) -> Result<Vec<auth::User>> {

@@ -117,7 +117,14 @@ pub(crate) struct KeyRing {
     /// changed, and a copy of this file taken before would still open the data.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     change_key: bool,
+    /// The master key changed and the audit trail does not say so yet (it is written at the
+    /// next login that can write).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    key_changed: bool,
 }
+
+/// The ring's format: 2 since slots have key pairs (1: the master key under each password).
+const FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Slot {
@@ -194,14 +201,13 @@ impl Slot {
         Ok(slot)
     }
 
-    /// Seals `key` to the slot's public key; `false` for a slot an older version wrote, which
-    /// has none.
-    fn seal(&mut self, key: &MasterKey) -> Result<bool> {
-        let Some(public) = &self.public else { return Ok(false) };
-        let public = hex::decode(public).ok().and_then(|p| <[u8; 32]>::try_from(p).ok()).ok_or(Error::DamagedKeyRing)?;
+    /// Seals `key` to the slot's public key (a slot an older version wrote has none: it gets one
+    /// at its owner's next login).
+    fn seal(&mut self, key: &MasterKey) -> Result<()> {
+        let public = self.public.as_deref().and_then(|p| hex::decode(p).ok()).and_then(|p| <[u8; 32]>::try_from(p).ok()).ok_or(Error::DamagedKeyRing)?;
         let sealed = crate::seal::seal(key.bytes(), &MontgomeryPoint(public), SLOT_LABEL, &slot_aad(&self.user_id, &self.login)).ok_or(Error::DamagedKeyRing)?;
         self.sealed = Some((hex::encode(sealed.ephemeral), hex::encode(sealed.wrapped)));
-        Ok(true)
+        Ok(())
     }
 
     /// The master key, from what the password's key unwrapped.
@@ -218,7 +224,11 @@ impl KeyRing {
     pub(crate) fn load(db_path: &Path) -> Result<KeyRing> {
         let path = path_beside(db_path);
         let text = std::fs::read_to_string(&path).map_err(|e| Error::file(&path, e))?;
-        serde_json::from_str(&text).map_err(|_| Error::DamagedKeyRing)
+        let ring: KeyRing = serde_json::from_str(&text).map_err(|_| Error::DamagedKeyRing)?;
+        if ring.format > FORMAT {
+            return Err(Error::NewerDatabase);
+        }
+        Ok(ring)
     }
 
     /// Written whole or not at all (temporary file, flushed, renamed over), by a holder of
@@ -235,7 +245,7 @@ impl KeyRing {
         OsRng.fill_bytes(&mut salt);
         let kek = kek(password, &salt, ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES)?;
         let slot = Slot::new(user_id, login, &salt, &kek, key)?;
-        self.format = 2;
+        self.format = FORMAT;
         self.remove(user_id);
         self.slots.push(slot);
         Ok(())
@@ -244,6 +254,16 @@ impl KeyRing {
     /// Asks for the master key to change at the next login (see [`change_key`]).
     pub(crate) fn change_key_soon(&mut self) {
         self.change_key = true;
+    }
+
+    /// Whether the master key changed and the audit trail does not say so yet.
+    pub(crate) fn key_changed(&self) -> bool {
+        self.key_changed
+    }
+
+    /// Notes that the audit trail says the key changed.
+    pub(crate) fn key_change_written(&mut self) {
+        self.key_changed = false;
     }
 
     /// For a backup, under the ring's lock: the whole ring as written, and a ring holding only
@@ -259,7 +279,7 @@ impl KeyRing {
             .filter(|s| keep.contains(&s.user_id))
             .map(|s| Slot { failures: 0, last_failure: None, unreported: 0, ..s })
             .collect();
-        let officers = KeyRing { format: ring.format, slots, change_key: false };
+        let officers = KeyRing { format: ring.format, slots, ..KeyRing::default() };
         if officers.slots.is_empty() {
             return Ok((whole, None));
         }
@@ -282,6 +302,12 @@ impl KeyRing {
     /// login, for the audit trail.
     pub(crate) fn unlock(db_path: &Path, login: &str, password: &str) -> Result<(MasterKey, u32)> {
         let _lock = lock_ring(db_path)?;
+        KeyRing::unlock_held(db_path, login, password)
+    }
+
+    /// As [`unlock`](KeyRing::unlock), by a holder of the ring's lock (a login keeps it until its
+    /// database is open, so that no other process changes the key in between).
+    pub(crate) fn unlock_held(db_path: &Path, login: &str, password: &str) -> Result<(MasterKey, u32)> {
         let mut ring = KeyRing::load(db_path)?;
         let Some(at) = ring.slots.iter().position(|s| s.login == login) else {
             // As slow as a real try, so that which names exist does not show.
@@ -324,6 +350,7 @@ impl KeyRing {
             // A slot an older version wrote gets a key pair, so that a new master key can reach it.
             let fresh = Slot::new(&slot.user_id, &slot.login, &salt, &kek, &key)?;
             *slot = Slot { memory_kib: slot.memory_kib, passes: slot.passes, lanes: slot.lanes, unreported: slot.unreported, ..fresh };
+            ring.format = FORMAT;
         }
         slot.failures = 0;
         slot.last_failure = None;
@@ -383,46 +410,68 @@ pub(crate) async fn encrypt_copy(db_path: &Path, target: &Path, key: &MasterKey)
     Ok(())
 }
 
+/// What a login's look at the master key came to (see [`change_key`]).
+pub(crate) enum KeyChange {
+    /// Nothing to change, or not now: another window or command has the data open, or an
+    /// account has not logged in since this version gave slots key pairs (its slot could not
+    /// receive a new key).
+    Kept,
+    /// The key changed: the new one.
+    Changed(MasterKey),
+    /// The change failed before it held (why, in words): the data is as it was, under the old
+    /// key, and the next login tries again.
+    Failed(String),
+}
+
 /// Changes the master key of the laptop whose database is at `db_path` from `old`, when the
-/// ring asks for it and no other process has the database open (else it waits for a later
-/// login). The caller holds the ring's lock. Like the move into the encrypted form, and with the
-/// same [`finish_pending`]: the database is copied under the new key beside the old one
+/// ring asks for it, no other process has the database open, and every slot has a key pair.
+/// The caller holds the ring's lock. Like the move into the encrypted form, and with the same
+/// [`finish_pending`]: the database is copied under the new key beside the old one
 /// (`treem.db.new`), the kept files are sealed anew beside theirs (`.moi-…`), then the ring is
 /// written with the new key sealed to every slot — the moment the change holds —, and the
 /// copies take the old files' places. Killed before the ring is written, the old files stand and
 /// the copies are thrown away at the next login; after, the next login finishes the swap.
-///
-/// Returns the new key and the logins whose slots an older version wrote, without a public key:
-/// the new key cannot reach them, so they are dropped (the officer sets them a new password).
-pub(crate) async fn change_key(db_path: &Path, old: &MasterKey) -> Result<Option<(MasterKey, Vec<String>)>> {
-    let ring = KeyRing::load(db_path)?;
-    if !ring.change_key {
-        return Ok(None);
+pub(crate) async fn change_key(db_path: &Path, old: &MasterKey) -> Result<KeyChange> {
+    let mut ring = KeyRing::load(db_path)?;
+    if !ring.change_key || ring.slots.iter().any(|s| s.public.is_none()) {
+        return Ok(KeyChange::Kept);
     }
-    let Some(_alone) = crate::store::open_alone(db_path)? else { return Ok(None) };
+    let Some(_alone) = crate::store::open_alone(db_path)? else { return Ok(KeyChange::Kept) };
     let new = MasterKey::generate();
     let pending = pending_path(db_path);
-    remove_with_sidecars(&pending, true)?;
-    if !copy_under(db_path, old, &pending, &new).await? {
+    let data_dir = crate::data_dir_of(db_path);
+    let prepared = async {
         remove_with_sidecars(&pending, true)?;
-        return Ok(None);
-    }
-    crate::failpoint::hit_named("key_copied");
-    crate::files::seal_anew(&crate::data_dir_of(db_path), old, &new)?;
-    crate::failpoint::hit_named("key_files_sealed");
-    let mut ring = ring;
-    let mut dropped = Vec::new();
-    for slot in &mut ring.slots {
-        if !slot.seal(&new)? {
-            dropped.push(slot.login.clone());
+        if !copy_under(db_path, old, &pending, &new).await? {
+            return Ok(false);
         }
+        crate::failpoint::hit_named("key_copied");
+        crate::failpoint::disk_full_at("key_files").map_err(|e| Error::file(&data_dir, e))?;
+        crate::files::seal_anew(&data_dir, old, &new)?;
+        crate::failpoint::hit_named("key_files_sealed");
+        Ok::<bool, Error>(true)
+    };
+    let failed = match prepared.await {
+        Ok(true) => None,
+        Ok(false) => Some(None),
+        Err(e) => Some(Some(e.to_string())),
+    };
+    if let Some(why) = failed {
+        // Nothing holds yet: what was prepared goes, the files first (see `finish_pending`).
+        crate::files::settle_sealed_anew(&data_dir, None)?;
+        remove_with_sidecars(&pending, true)?;
+        return Ok(why.map_or(KeyChange::Kept, KeyChange::Failed));
     }
-    ring.slots.retain(|s| s.public.is_some());
+    for slot in &mut ring.slots {
+        slot.seal(&new)?;
+    }
+    ring.format = FORMAT;
     ring.change_key = false;
+    ring.key_changed = true;
     ring.save(db_path)?;
     crate::failpoint::hit_named("key_ring_written");
     finish_pending(db_path, &new).await?;
-    Ok(Some((new, dropped)))
+    Ok(KeyChange::Changed(new))
 }
 
 /// Writes a copy of the database at `db_path` (opened with `key`) to `target`, encrypted with
@@ -572,7 +621,7 @@ mod tests {
             last_failure: None,
             unreported: 0,
         };
-        KeyRing { format: 1, slots: vec![old], change_key: false }.save(&db).unwrap();
+        KeyRing { format: 1, slots: vec![old], ..KeyRing::default() }.save(&db).unwrap();
         assert!(matches!(KeyRing::unlock(&db, "canbo", "sai mật khẩu"), Err(Error::WrongPassword)));
         let (opened, wrong) = KeyRing::unlock(&db, "canbo", password).unwrap();
         assert_eq!((opened.bytes(), wrong), (key.bytes(), 1));

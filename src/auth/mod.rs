@@ -403,17 +403,21 @@ pub async fn log_in(db_path: &Path, login: &str, password: &str) -> Result<(Stor
     if keyring::path_beside(db_path).exists() && !db_path.exists() && !keyring::pending_path(db_path).exists() {
         return Err(Error::NotFound { what: "tệp dữ liệu treem.db bên cạnh tệp khóa treem.keys; hãy chép lại tệp dữ liệu hoặc khôi phục từ bản sao lưu" });
     }
-    let (mut key, failures) = KeyRing::unlock(db_path, &login, password)?;
-    let changed = {
-        let _lock = keyring::lock_ring(db_path)?;
-        keyring::finish_pending(db_path, &key).await?;
-        keyring::change_key(db_path, &key).await?
+    // One hold of the ring's lock from the password to the open database: no other process
+    // changes the key in between.
+    let lock = keyring::lock_ring(db_path)?;
+    let (mut key, failures) = KeyRing::unlock_held(db_path, &login, password)?;
+    keyring::finish_pending(db_path, &key).await?;
+    let unchanged_because = match keyring::change_key(db_path, &key).await? {
+        keyring::KeyChange::Changed(new) => {
+            key = new;
+            None
+        }
+        keyring::KeyChange::Failed(why) => Some(why),
+        keyring::KeyChange::Kept => None,
     };
-    let dropped = changed.map(|(new, dropped)| {
-        key = new;
-        dropped
-    });
     let store = Store::open(db_path, &key).await?;
+    drop(lock);
     let user = sqlx::query_as::<_, User>(&format!("{USER_SELECT} AND u.login = ?"))
         .bind(&login)
         .fetch_optional(store.pool())
@@ -436,14 +440,25 @@ pub async fn log_in(db_path: &Path, login: &str, password: &str) -> Result<(Stor
         return Ok((store, actor));
     }
     let mut w = store.write(&actor, Source::Window).await?;
-    if let Some(dropped) = dropped {
-        w.event("users", &user.id, crate::audit::Event::KeyChanged, serde_json::json!({ "tài khoản cần đặt lại mật khẩu": dropped })).await?;
+    // Written by the first login that can write after the change, whoever made it.
+    let key_changed = KeyRing::load(db_path)?.key_changed();
+    if key_changed {
+        w.event("users", &user.id, crate::audit::Event::KeyChanged, serde_json::json!({})).await?;
+    }
+    if let Some(why) = unchanged_because {
+        w.event("users", &user.id, crate::audit::Event::KeyChangeFailed, serde_json::json!({ "lỗi": why })).await?;
     }
     if failures > 0 {
         w.event("users", &user.id, crate::audit::Event::LoginFailed, serde_json::json!({ "lần": failures })).await?;
     }
     w.event("users", &user.id, crate::audit::Event::Login, serde_json::json!({})).await?;
     w.commit().await?;
+    if key_changed {
+        keyring::update(db_path, |ring| {
+            ring.key_change_written();
+            Ok(())
+        })?;
+    }
     Ok((store, actor))
 }
 

@@ -306,7 +306,7 @@ pub const ASIDE_PREFIX: &str = "truoc-khoi-phuc-";
 pub struct Checked {
     staging: PathBuf,
     /// Removes the prepared folder when the restore is done or abandoned.
-    _in_use: crate::files::InUse,
+    in_use: crate::files::InUse,
     key: MasterKey,
     /// When it was made (UTC, RFC 3339).
     pub made_at: String,
@@ -404,7 +404,7 @@ pub async fn check(path: &Path, opener: Opener<'_>, db_path: &Path) -> Result<Ch
     let in_use = crate::files::mark_in_use(&staging)?;
     std::fs::create_dir_all(&staging).map_err(|e| Error::file(&staging, e))?;
     // From here the prepared folder goes with `Checked`, or is removed on the way out.
-    let mut checked = Checked { staging, _in_use: in_use, key: MasterKey::generate(), made_at: manifest.made_at.clone(), ward_name: String::new(), ward_tag: manifest.ward.clone() };
+    let mut checked = Checked { staging, in_use, key: MasterKey::generate(), made_at: manifest.made_at.clone(), ward_name: String::new(), ward_tag: manifest.ward.clone() };
     for (name, sha) in &manifest.members {
         let mut member = zip.by_name(name).map_err(|_| damaged(&format!("thiếu {name}")))?;
         let max = match name.as_str() {
@@ -585,7 +585,7 @@ fn switched_files(db_path: &Path) -> Vec<(PathBuf, String)> {
 /// note removed. Each step is a rename in the data folder: a restore killed at any step is
 /// finished at the next start ([`finish_interrupted`]); one that fails before the note (a full
 /// disk) leaves the live data as it was.
-pub async fn restore(checked: Checked, db_path: &Path) -> Result<Option<PathBuf>> {
+pub async fn restore(mut checked: Checked, db_path: &Path) -> Result<Option<PathBuf>> {
     let _lock = keyring::lock_ring(db_path)?;
     let data_dir = crate::data_dir_of(db_path);
     let files_dir = checked.staging.join("files");
@@ -616,7 +616,11 @@ pub async fn restore(checked: Checked, db_path: &Path) -> Result<Option<PathBuf>
     crate::failpoint::disk_full_at("restore_note").map_err(|e| Error::file(&data_dir.join(SWITCH_NOTE), e))?;
     crate::files::write_whole(&data_dir.join(SWITCH_NOTE), &note)?;
     crate::failpoint::hit_named("restore_noted");
-    switch_data(db_path, &switch)?;
+    if let Err(e) = switch_data(db_path, &switch) {
+        // The note stands: the next start finishes the switch, with what is still prepared.
+        checked.in_use.keep();
+        return Err(e);
+    }
     // The prepared folder is now empty of what matters; `Checked` removes the rest.
     drop(checked);
     Ok(had_data.then_some(aside))

@@ -969,7 +969,10 @@ fn keep_blob(store: &Store, blob: &Blob, bytes: &[u8]) -> Result<()> {
         return Err(SyncError::Altered.into());
     }
     let target = store.data_dir().join(&blob.path);
-    if !target.exists() {
+    // One already here stays if it opens with this laptop's key (a restore may have left one
+    // sealed under another).
+    let kept = std::fs::read(&target).is_ok_and(|stored| crate::files::unseal(store.key(), &stored).is_ok_and(|plain| plain == bytes));
+    if !kept {
         crate::files::write_whole(&target, &crate::files::seal(store.key(), bytes))?;
     }
     Ok(())

@@ -593,3 +593,23 @@ async fn a_backup_made_before_the_key_changed_restores_with_its_kept_files() {
     all_there(&db, &file_id, &bytes).await;
     assert!(!walk(&aside.join("files")).is_empty(), "the replaced data's own kept files went aside with it");
 }
+
+#[tokio::test]
+async fn a_change_of_key_that_fails_leaves_the_data_as_it_was_and_lets_the_login_in() {
+    let (t, file_id, bytes, copied) = viewer_stopped_after_copying_the_key_ring().await;
+    let db = t.db_path();
+    t.store.close().await;
+    // The disk fills as the kept files are sealed anew: the command still runs, on the old key.
+    let out = treem(&db, &["audit", "verify"], &[("TREEM_DISK_FULL_AT", "key_files")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(old_ring_opens(&db, &copied).await, "the key stayed as it was");
+    assert!(!t.dir.path().join("treem.db.new").exists());
+    // The next login makes the change, and the trail tells both.
+    let (store, officer) = auth::log_in(&db, "canbo", PASSWORD).await.unwrap();
+    let actions: Vec<String> = audit::list(&store, &officer, &audit::AuditFilter::default()).await.unwrap().into_iter().map(|l| l.action).collect();
+    assert!(actions.iter().any(|a| a == "Chưa đổi được khóa mã hóa dữ liệu"), "{actions:?}");
+    assert!(actions.iter().any(|a| a == "Đổi khóa mã hóa dữ liệu"), "{actions:?}");
+    store.close().await;
+    assert!(!old_ring_opens(&db, &copied).await);
+    all_there(&db, &file_id, &bytes).await;
+}

@@ -3,4 +3,4 @@
 /**
  * What happened, for an entry that changes no record.
  */
-export type Event = "login" | "login_failed" | "lock" | "password_changed" | "password_reset" | "export" | "view" | "sync_sent" | "sync_received" | "device_invited" | "backup" | "history_mismatch" | "recovery_code_made" | "key_changed";
+export type Event = "login" | "login_failed" | "lock" | "password_changed" | "password_reset" | "export" | "view" | "sync_sent" | "sync_received" | "device_invited" | "backup" | "history_mismatch" | "recovery_code_made" | "key_changed" | "key_change_failed";
