@@ -606,21 +606,7 @@ mod tests {
         // As the version before key pairs wrote it: the master key itself under the password's key.
         let kek = kek(password, &salt, ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES).unwrap();
         let wrapped = XChaCha20Poly1305::new(kek.as_ref().into()).encrypt(XNonce::from_slice(&nonce), Payload { msg: key.bytes(), aad: &slot_aad("u1", "canbo") }).unwrap();
-        let old = Slot {
-            user_id: "u1".into(),
-            login: "canbo".into(),
-            memory_kib: ARGON2_MEMORY_KIB,
-            passes: ARGON2_PASSES,
-            lanes: ARGON2_LANES,
-            salt: hex::encode(salt),
-            nonce: hex::encode(nonce),
-            wrapped: hex::encode(wrapped),
-            public: None,
-            sealed: None,
-            failures: 0,
-            last_failure: None,
-            unreported: 0,
-        };
+        let old = Slot { nonce: hex::encode(nonce), wrapped: hex::encode(wrapped), public: None, sealed: None, ..Slot::new("u1", "canbo", &salt, &kek, &key).unwrap() };
         KeyRing { format: 1, slots: vec![old], ..KeyRing::default() }.save(&db).unwrap();
         assert!(matches!(KeyRing::unlock(&db, "canbo", "sai mật khẩu"), Err(Error::WrongPassword)));
         let (opened, wrong) = KeyRing::unlock(&db, "canbo", password).unwrap();
