@@ -404,6 +404,30 @@ fn the_window_logs_in_locks_and_unlocks() {
 }
 
 #[test]
+fn stopping_an_account_in_the_window_changes_the_key_once_the_window_is_locked() {
+    let app = app();
+    let viewer = invoke(&app, "user_add", json!({ "login": "xem", "name": "Trần Văn Xem", "role": "viewer", "group_unit_id": null, "password": PASSWORD })).unwrap();
+    let ring = app._dir.path().join("treem.keys");
+    let copied = std::fs::read(&ring).unwrap();
+    invoke(&app, "user_disable", json!({ "user_id": viewer["id"] })).unwrap();
+    // Locking closes the data; the next login changes the key.
+    invoke(&app, "lock", Value::Null).unwrap();
+    invoke(&app, "log_in", json!({ "login": "canbo", "password": PASSWORD })).unwrap();
+    let trail = invoke(&app, "audit", json!({})).unwrap();
+    let actions: Vec<&str> = trail.as_array().unwrap().iter().map(|l| l["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"Đổi khóa mã hóa dữ liệu"), "{actions:?}");
+    assert_eq!(invoke(&app, "plan_tree", Value::Null).unwrap()["plan"]["year"], 2024);
+    // The key ring as it was before the account stopped opens nothing now.
+    invoke(&app, "lock", Value::Null).unwrap();
+    let current = std::fs::read(&ring).unwrap();
+    std::fs::write(&ring, &copied).unwrap();
+    assert!(invoke(&app, "log_in", json!({ "login": "xem", "password": PASSWORD })).is_err());
+    assert!(invoke(&app, "log_in", json!({ "login": "canbo", "password": PASSWORD })).is_err());
+    std::fs::write(&ring, current).unwrap();
+    invoke(&app, "log_in", json!({ "login": "canbo", "password": PASSWORD })).unwrap();
+}
+
+#[test]
 fn a_viewer_reads_but_the_core_refuses_the_rest() {
     let app = app();
     let group = invoke(&app, "units", Value::Null).unwrap().as_array().unwrap().iter().find(|u| u["kind"] == "residential_group").unwrap().clone();
