@@ -203,6 +203,7 @@ pub(crate) fn field_label(column: &str) -> Option<&'static str> {
         "received_on" => "Ngày nhận",
         "summary" => "Trích yếu",
         "parent_authority" => "Cơ quan cấp trên",
+        "backup_recipient" => "Mã khôi phục bản sao lưu (khóa công khai)",
         "place_name" => "Địa danh",
         "text" => "Nội dung",
         "login" => "Tên đăng nhập",
