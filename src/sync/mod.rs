@@ -318,6 +318,10 @@ struct Content {
     files: Vec<Blob>,
     /// The last entry the sender holds of each device's log (see [`witness`]).
     heads: Vec<witness::Head>,
+    /// When the file was made, by the sender's clock (milliseconds), never before its last entry:
+    /// a file delivered late is told from a log cut short by it.
+    #[serde(default)]
+    made: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
@@ -496,6 +500,9 @@ pub async fn export(store: &Store, actor: &Actor, for_device: Option<&str>, ever
     }
     let mut conn = store.pool().acquire().await?;
     let (recipient, mut content) = collect(&mut conn, store, for_device, everything).await?;
+    let last_own: Option<String> = sqlx::query_scalar("SELECT hlc FROM change_log WHERE device_id = ? ORDER BY seq DESC LIMIT 1").bind(store.device_id()).fetch_optional(&mut *conn).await?;
+    let last_own = last_own.as_deref().and_then(hlc::Hlc::decode).map_or(0, |h| h.millis);
+    content.made = chrono::Utc::now().timestamp_millis().max(last_own);
     let mut blobs = Vec::new();
     let sent_up_to = content.knows.clone();
     let kept: Vec<String> = content.entries.iter().filter(|l| l.table_name == "files" && l.op == "insert").map(|l| l.record_id.clone()).collect();
@@ -780,7 +787,7 @@ async fn merge_entries(
         .chain(content.withheld.iter().map(|s| (s.device_id.clone(), s.seq, s.hash.clone())))
         .collect();
     let own = w.store().device_id().to_owned();
-    witness::check(w.conn(), &own, (&sender.id, &sender.name), &carried, &content.heads, &content.knows).await?;
+    witness::check(w.conn(), &own, (&sender.id, &sender.name), &carried, &content.heads, &content.knows, content.made).await?;
     let cut: BTreeSet<(&str, i64)> = content.withheld.iter().filter(|s| s.columns_removed).map(|s| (s.device_id.as_str(), s.seq)).collect();
     // Rows are written parents first; any reference still open is checked when the merge commits.
     sqlx::query("PRAGMA defer_foreign_keys = ON").execute(w.conn()).await?;
@@ -899,7 +906,7 @@ async fn merge_entries(
         }
         note_peer(w, &sender.id, "known", &content.knows).await?;
         let at = w.stamp().to_owned();
-        witness::keep(w.conn(), &sender.id, &content.heads, &at).await?;
+        witness::keep(w.conn(), &sender.id, &content.heads, &at, content.made).await?;
     }
     Ok(Merged { new_entries, records: total, conflicts })
 }

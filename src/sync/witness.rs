@@ -65,21 +65,22 @@ pub(super) async fn check(
     carried: &[(String, i64, String)],
     heads: &[Head],
     knows: &BTreeMap<String, i64>,
+    made: i64,
 ) -> Result<()> {
     // A head for each log the sender holds, at the entry it says it holds: none left out.
     let headed: BTreeMap<&str, i64> = heads.iter().map(|h| (h.device_id.as_str(), h.seq)).collect();
     if heads.len() != headed.len() || knows.iter().any(|(device, seq)| headed.get(device.as_str()) != Some(seq)) || headed.len() != knows.len() {
         return Err(SyncError::Altered.into());
     }
-    // What the sender held before, it still holds: a head behind the one kept from it is a log
-    // cut short there.
+    // What the sender held before, it still holds: a head behind the one kept from a file it made
+    // earlier is a log cut short there (a file made before that one, delivered late, says less).
     for head in heads {
-        let before: Option<i64> = sqlx::query_scalar("SELECT seq FROM witnessed_heads WHERE witness_id = ? AND device_id = ?")
+        let before: Option<(i64, i64)> = sqlx::query_as("SELECT seq, made FROM witnessed_heads WHERE witness_id = ? AND device_id = ?")
             .bind(sender.0)
             .bind(&head.device_id)
             .fetch_optional(&mut *conn)
             .await?;
-        if let Some(before) = before.filter(|b| *b > head.seq) {
+        if let Some((before, _)) = before.filter(|(b, kept_made)| *b > head.seq && made >= *kept_made) {
             let name = super::device_row(conn, &head.device_id).await?.map_or_else(|| head.device_id.clone(), |d| d.name);
             let detail = format!("máy «{}» trước đây đã nhận đến mục {before} của máy «{name}», nay chỉ còn đến mục {}", sender.1, head.seq);
             return Err(SyncError::Rewritten(detail).into());
@@ -112,11 +113,17 @@ pub(super) async fn check(
             return Err(SyncError::Rewritten(detail).into());
         }
     }
-    // The sender holds every entry of its own it ever sent: its head may not be behind what
-    // this laptop received from it.
+    // The sender holds every entry of its own it wrote before making the file: its head may not
+    // be behind one this laptop received that its clock says came earlier.
     if let Some(own_head) = heads.iter().find(|h| h.device_id == sender.0) {
         let received = super::last_held(&mut *conn, sender.0).await?;
-        if received > own_head.seq {
+        let next: Option<String> = sqlx::query_scalar("SELECT hlc FROM change_log WHERE device_id = ? AND seq = ?")
+            .bind(sender.0)
+            .bind(own_head.seq + 1)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let written_before = next.as_deref().and_then(crate::store::hlc::Hlc::decode).is_none_or(|h| h.millis < made);
+        if received > own_head.seq && written_before {
             let detail = format!("máy này đã nhận đến mục {received} của máy «{}», nhưng máy đó nay chỉ còn đến mục {}", sender.1, own_head.seq);
             return Err(SyncError::Rewritten(detail).into());
         }
@@ -127,15 +134,16 @@ pub(super) async fn check(
 /// Keeps the heads `witness` sent that this laptop now holds with the same hash (after the
 /// merge), never moving one back: a head of an entry not here proves nothing yet, and is not
 /// kept, so no sender can plant one.
-pub(super) async fn keep(conn: &mut SqliteConnection, witness: &str, heads: &[Head], at: &str) -> Result<()> {
+pub(super) async fn keep(conn: &mut SqliteConnection, witness: &str, heads: &[Head], at: &str, made: i64) -> Result<()> {
     for head in heads {
         let here = held(conn, &head.device_id, head.seq, head.seq).await?;
         if here.get(&head.seq) != Some(&head.hash) {
             continue;
         }
         sqlx::query(
-            "INSERT INTO witnessed_heads (witness_id, device_id, seq, hash, received_at) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (witness_id, device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, received_at = excluded.received_at
+            "INSERT INTO witnessed_heads (witness_id, device_id, seq, hash, received_at, made) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (witness_id, device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, received_at = excluded.received_at,
+                 made = MAX(witnessed_heads.made, excluded.made)
              WHERE excluded.seq >= witnessed_heads.seq",
         )
         .bind(witness)
@@ -143,6 +151,7 @@ pub(super) async fn keep(conn: &mut SqliteConnection, witness: &str, heads: &[He
         .bind(head.seq)
         .bind(&head.hash)
         .bind(at)
+        .bind(made)
         .execute(&mut *conn)
         .await?;
     }
