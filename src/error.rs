@@ -214,7 +214,7 @@ fn database_message(e: &sqlx::Error) -> String {
             match code & 0xff {
                 5 | 6 => "Cơ sở dữ liệu đang bận vì một thao tác khác đang ghi. Hãy thử lại sau giây lát.".into(),
                 8 => "Không ghi được vào tệp dữ liệu: tệp hoặc thư mục chỉ cho phép đọc.".into(),
-                10 => "Lỗi đọc/ghi ổ đĩa khi truy cập dữ liệu. Hãy kiểm tra ổ đĩa rồi thử lại.".into(),
+                10 => format!("Lỗi đọc/ghi ổ đĩa khi truy cập dữ liệu (mã {code}). Hãy kiểm tra ổ đĩa rồi thử lại."),
                 11 | 26 => "Tệp dữ liệu bị hỏng hoặc không phải dữ liệu của ứng dụng. Hãy khôi phục từ bản sao lưu.".into(),
                 13 => "Ổ đĩa đã đầy, không ghi được dữ liệu. Hãy giải phóng dung lượng rồi thử lại.".into(),
                 14 => "Không mở được tệp dữ liệu. Hãy kiểm tra thư mục dữ liệu còn đó và có quyền ghi.".into(),

@@ -479,15 +479,16 @@ pub(crate) async fn change_key(db_path: &Path, old: &MasterKey) -> Result<KeyCha
 /// The old file is not touched.
 async fn copy_under(db_path: &Path, key: &MasterKey, target: &Path, target_key: &MasterKey) -> Result<bool> {
     crate::store::keep_openssl_at_exit();
-    // In WAL mode every open connection holds a shared lock on the file; the exclusive locking
-    // mode waits for them to go (a store dropped without closing lets go of its connections a
-    // moment later), then keeps others out until the copy is made. The attached copy is created
-    // with the main connection's flags: allow creating.
+    // No store has the file open (the caller holds `open_alone`). A connection can still
+    // linger, idle, a moment after its store went: the normal locking mode keeps the WAL's
+    // shared index true for it. (The exclusive mode would not: it keeps the index in its own
+    // memory and deletes the WAL under the other connection, whose stale index then makes the
+    // next open fail with a short read.) The attached copy is created with the main
+    // connection's flags: allow creating.
     let opened = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(db_path)
         .create_if_missing(true)
         .pragma("key", key.sqlcipher_pragma())
-        .locking_mode(sqlx::sqlite::SqliteLockingMode::Exclusive)
         .busy_timeout(std::time::Duration::from_secs(3))
         .connect()
         .await;

@@ -299,7 +299,16 @@ impl Store {
 
     /// Closes the pool, checkpointing the WAL.
     pub async fn close(self) {
-        self.pool.close().await;
+        // sqlx's close can return while a connection being handed back lands in the idle queue;
+        // left there, it would close later on a thread of its own, holding the file open
+        // meanwhile. Closing again closes it.
+        for _ in 0..200 {
+            self.pool.close().await;
+            if self.pool.size() == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 }
 

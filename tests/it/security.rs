@@ -613,3 +613,21 @@ async fn a_change_of_key_that_fails_leaves_the_data_as_it_was_and_lets_the_login
     assert!(!old_ring_opens(&db, &copied).await);
     all_there(&db, &file_id, &bytes).await;
 }
+
+#[tokio::test]
+async fn a_connection_still_open_after_its_store_closed_breaks_no_change_of_key() {
+    let (t, file_id, bytes, copied) = viewer_stopped_after_copying_the_key_ring().await;
+    let db = t.db_path();
+    // A connection that outlives its store a moment, as one handed back to the pool as it
+    // closed does, with the WAL's shared index mapped.
+    let mut lingering = t.store.pool().acquire().await.unwrap().detach();
+    sqlx::query("SELECT count(*) FROM children").execute(&mut lingering).await.unwrap();
+    t.store.close().await;
+    let failed = treem(&db, &["audit", "verify"], &[("TREEM_DISK_FULL_AT", "key_files")]);
+    assert!(failed.status.success(), "{}", String::from_utf8_lossy(&failed.stderr));
+    let changed = treem(&db, &["audit", "verify"], &[]);
+    assert!(changed.status.success(), "{}", String::from_utf8_lossy(&changed.stderr));
+    sqlx::Connection::close(lingering).await.unwrap();
+    assert!(!old_ring_opens(&db, &copied).await);
+    all_there(&db, &file_id, &bytes).await;
+}
