@@ -13,6 +13,7 @@ use ts_rs::TS;
 use crate::auth::{Actor, Need};
 use crate::signing::{self, Form, Identity};
 use crate::token::{self, TokenCertificate};
+use crate::store::writable::{LimitedWrites, Rule};
 use crate::store::{new_id, stamp, Cols, Source, Store};
 use crate::{files, text, Error, Result};
 
@@ -45,6 +46,23 @@ pub(crate) async fn list_in(pool: &SqlitePool) -> Result<Vec<CertificateInfo>> {
     .fetch_all(pool)
     .await?)
 }
+
+/// What a leader's own laptop may write of certificates: the leader's, brought to the office's
+/// laptop, where documents are signed (a fingerprint recorded at first use included).
+pub(crate) const LEADER_WRITES: LimitedWrites = LimitedWrites {
+    table: "certificates",
+    insert: true,
+    update: true,
+    remove: false,
+    columns: &[
+        ("signer", Rule::Text { required: true, max: 300 }),
+        ("subject", Rule::Text { required: true, max: 300 }),
+        ("not_after", Rule::Instant),
+        ("internal", Rule::Flag),
+        ("fingerprint", Rule::Hex(64)),
+        ("file_id", Rule::Reference),
+    ],
+};
 
 /// Keeps a .p12 after checking that `password` opens it and that it can sign now.
 pub async fn import(store: &Store, actor: &Actor, source: Source, file_name: &str, bytes: &[u8], password: &str) -> Result<CertificateInfo> {

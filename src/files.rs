@@ -62,8 +62,9 @@ impl Upload<'_> {
 /// Largest file kept (a scanned report can be big; a film is not evidence).
 pub(crate) const MAX_BYTES: u64 = 100 * 1024 * 1024;
 
-/// What a collaborator's laptop may write of kept files: a new one (evidence it attached).
-pub(crate) const COLLABORATOR_WRITES: LimitedWrites = LimitedWrites {
+/// What a laptop away from the office may write of kept files: a new one (the evidence a
+/// collaborator attached, the certificate a leader brings).
+pub(crate) const NEW_FILES: LimitedWrites = LimitedWrites {
     table: "files",
     insert: true,
     update: false,

@@ -183,6 +183,8 @@ pub(crate) fn table_label(table: &str) -> &str {
         "children" => "Hồ sơ trẻ em",
         "child_circumstances" => "Nhóm hoàn cảnh đặc biệt",
         "child_consents" => "Sự đồng ý",
+        "calendar_days" => "Ngày trong lịch ngày nghỉ",
+        "calendar_notices" => "Thông báo nghỉ lễ, Tết",
         "change_log" => "Nhật ký",
         other => other,
     }
@@ -228,6 +230,10 @@ pub(crate) fn field_label(column: &str) -> Option<&'static str> {
         "code" => "Nhóm",
         "start_date" => "Từ ngày",
         "end_date" => "Đến ngày",
+        "day" => "Ngày",
+        "kind" => "Loại",
+        "year" => "Năm",
+        "notice" => "Thông báo",
         _ => return None,
     })
 }

@@ -297,6 +297,7 @@ commands! {
     calendar_set(treem::calendar::DayInput) -> treem::calendar::CalendarDay;
     calendar_reset(api::CalendarDayRequest) -> ();
     calendar_fill(api::CalendarYearRequest) -> treem::calendar::CalendarYear;
+    calendar_notice(api::CalendarNoticeRequest) -> treem::calendar::CalendarYear;
     injuries_list(api::InjuriesRequest) -> Vec<treem::injuries::Injury>;
     injury_record(treem::injuries::InjuryInput) -> treem::injuries::Injury;
     injury_report(api::InjuryRequest) -> treem::documents::register::Document;

@@ -538,6 +538,10 @@ fn cases_and_the_holiday_table_through_commands_and_who_may_call_them() {
     assert_eq!(year["weekdays_off"], 12);
     invoke(&app, "calendar_set", json!({ "day": "16/02/2024", "kind": "off", "name": "Nghỉ bù" })).unwrap();
     invoke(&app, "calendar_reset", json!({ "day": "16/02/2024" })).unwrap();
+    // 2027 has no notice yet: expected, until the officer enters it.
+    assert_eq!(invoke(&app, "calendar_year", json!({ "year": 2027 })).unwrap()["expected"], true);
+    let noticed = invoke(&app, "calendar_notice", json!({ "year": 2027, "notice": "Văn bản số 1/VPCP-KGVX ngày 20/11/2026" })).unwrap();
+    assert!(noticed["expected"] == false && noticed["notice_entered"] == true, "{noticed}");
     // The demo's injuries and checks; the statistics as a workbook.
     let injuries = invoke(&app, "injuries_list", json!({ "year": 2024 })).unwrap();
     assert_eq!(injuries.as_array().unwrap().len(), 3);
@@ -568,6 +572,7 @@ fn cases_and_the_holiday_table_through_commands_and_who_may_call_them() {
         ("case_decision", json!({ "id": planned["id"] })),
         ("calendar_set", json!({ "day": "16/02/2024", "kind": "off", "name": "Nghỉ bù" })),
         ("calendar_fill", json!({ "year": 2031 })),
+        ("calendar_notice", json!({ "year": 2027, "notice": "Văn bản số 1/VPCP-KGVX" })),
         ("injury_record", json!({ "child_id": child, "new_child": null, "occurred_on": "01/06/2024", "place": "", "cause": "fall", "outcome": "injured", "description": text, "actions": "" })),
         ("injury_report", json!({ "id": "x" })),
         ("labour_check_record", json!({ "checked_on": "01/06/2024", "kind": "business", "place": text, "team_units": [], "team_people": "", "found": [], "findings": text, "required": "", "follow_up": "", "follow_up_on": "" })),

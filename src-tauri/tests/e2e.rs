@@ -503,6 +503,7 @@ fn a_report_received_and_assessed_shows_its_plan_deadline_and_prints_the_plan_fo
     // Tết Giáp Thìn began on Thursday 08/02/2024: a day only 2024's table holds.
     s.find("[data-testid=calendar-days]", Some("08/02/2024"));
     s.find("h2", Some("Năm 2024"));
+    s.find("[data-testid=calendar-source]", Some("6150/TB-LĐTBXH"));
     s.screenshot("e2e-calendar.png");
     s.close();
     let text = Command::new("pdftotext").arg(&pdf).arg("-").output().expect("pdftotext").stdout;

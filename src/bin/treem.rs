@@ -385,6 +385,28 @@ enum CaseCommand {
 
 #[derive(Subcommand)]
 enum CalendarCommand {
+    /// Các ngày nghỉ, nghỉ hoán đổi, nghỉ bù và ngày làm bù của một năm, với thông báo làm căn cứ
+    Show {
+        /// Năm
+        #[arg(long)]
+        year: i32,
+        /// In dạng JSON
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Ghi thông báo nghỉ lễ, Tết của một năm (để trống để bỏ); năm có thông báo không còn là “dự kiến”
+    Notice {
+        /// Năm
+        #[arg(long)]
+        year: i32,
+        /// Số, ngày và cơ quan ban hành thông báo
+        #[arg(long)]
+        text: String,
+        #[command(flatten)]
+        db: Db,
+    },
     /// Ngày đến hạn sau N ngày làm việc kể từ một ngày, theo lịch ngày nghỉ của phường
     Due {
         /// Ngày bắt đầu (dd/mm/yyyy); không tính chính ngày này
@@ -669,6 +691,28 @@ fn p12_password() -> treem::Result<String> {
     std::env::var("TREEM_P12_PASSWORD").map_err(|_| {
         treem::Error::Invalid(text::InvalidInput::new("password", "Đặt mật khẩu của tệp .p12 vào biến môi trường TREEM_P12_PASSWORD."))
     })
+}
+
+/// A year of the holiday table: the notice it follows (or that it is expected), then its days.
+fn print_calendar_year(year: &treem::calendar::CalendarYear, json: bool) -> treem::Result<()> {
+    if json {
+        print_json(year);
+        return Ok(());
+    }
+    if !year.covered {
+        println!("Chưa có lịch ngày nghỉ năm {}.", year.year);
+        return Ok(());
+    }
+    match (&year.notice, year.expected) {
+        (Some(notice), false) => println!("Lịch ngày nghỉ năm {} theo {notice}.", year.year),
+        _ => println!("Lịch ngày nghỉ năm {} (dự kiến): chưa có thông báo của Chính phủ; các ngày theo Bộ luật Lao động.", year.year),
+    }
+    for d in &year.days {
+        let changed = if d.changed { " — phường đã sửa" } else { "" };
+        println!("  {} {}  {}: {}{changed}", d.weekday, text::format_date(d.day), d.kind.label(), d.name);
+    }
+    println!("Số ngày nghỉ rơi vào ngày thường: {}.", year.weekdays_off);
+    Ok(())
 }
 
 /// Shows the ward's recovery code, the one time it is shown.
@@ -1227,7 +1271,22 @@ async fn run(cli: Cli) -> treem::Result<()> {
             let due = treem::calendar::due(&store, &actor, from, working_days).await;
             store.close().await;
             let due = due?;
-            println!("{} ({})", text::format_date(due), treem::calendar::weekday_name(due));
+            println!("{} ({})", text::format_date(due.day), treem::calendar::weekday_name(due.day));
+            if let Some(note) = due.note {
+                println!("{note}");
+            }
+        }
+        Command::Calendar { command: CalendarCommand::Show { year, json, db } } => {
+            let (store, actor) = db.open().await?;
+            let shown = treem::calendar::year(&store, &actor, year).await;
+            store.close().await;
+            print_calendar_year(&shown?, json)?;
+        }
+        Command::Calendar { command: CalendarCommand::Notice { year, text, db } } => {
+            let (store, actor) = db.open().await?;
+            let shown = treem::calendar::set_notice(&store, &actor, Source::Cli, year, &text).await;
+            store.close().await;
+            print_calendar_year(&shown?, false)?;
         }
         Command::Doc { command: DocCommand::CasePlan { case_id, db, out } } => {
             let (store, actor) = db.open().await?;

@@ -3,11 +3,13 @@
 //!
 //! The holiday table is the built-in calendar of 2024–2030 ([`built_in`]) with the officer's
 //! changes on top (table `calendar_days`, one row per changed day, its id derived from the day
-//! so two laptops that change the same day change one record). The built-in years hold the
-//! days the government announced (2024–2026) and, for later years, the days the Labour Code
-//! gives (Art. 112: 1/1, five days of Tết, Giỗ Tổ Hùng Vương 10/3 lunar, 30/4, 1/5, 2/9 and one
-//! day beside it; a holiday on a weekend is given back on the next working day), marked
-//! "dự kiến" until the officer confirms them. Tết and Giỗ Tổ come from the [lunar] calendar at
+//! so two laptops that change the same day change one record). Each year follows a notice: the
+//! Government Office's letter conveying the Prime Minister's decision on days off ([`NOTICES`]
+//! for the years built in, table `calendar_notices` for a year the officer enters). A year
+//! without a notice holds the days the Labour Code gives (Art. 112: 1/1, five days of Tết, Giỗ
+//! Tổ Hùng Vương 10/3 lunar, 30/4, 1/5, 2/9 and one day beside it; a holiday on a weekend is
+//! given back on the next working day) and is expected ("dự kiến"): the year's page says so, and
+//! so does every deadline counted across it. Tết and Giỗ Tổ come from the [lunar] calendar at
 //! UTC+7. A year outside the table and without any day entered by the officer is a hole: a
 //! deadline that needs it says so instead of guessing.
 
@@ -37,9 +39,20 @@ labelled_enum! {
 /// The years the built-in table covers.
 pub const BUILT_IN_YEARS: std::ops::RangeInclusive<i32> = 2024..=2030;
 
-/// The last year whose days off the government had announced when the table was written;
-/// later years hold the Labour Code's days, marked expected.
-const ANNOUNCED_UNTIL: i32 = 2026;
+/// The notices the built-in years follow, as published (checked against the press reports of
+/// the Government Office's letters; where a letter's number could not be found, it says so).
+pub const NOTICES: &[(i32, &str)] = &[
+    (2024, "Thông báo số 6150/TB-LĐTBXH năm 2023 của Bộ Lao động - Thương binh và Xã hội"),
+    (2025, "Văn bản số 8726/VPCP-KGVX ngày 26/11/2024 của Văn phòng Chính phủ"),
+    (
+        2026,
+        "Văn bản số 12729/VPCP-KGVX ngày 25/12/2025 của Văn phòng Chính phủ (Tết Dương lịch); văn bản của Văn phòng Chính phủ tháng 10/2025 truyền đạt ý kiến của Thủ tướng (Tết Nguyên đán, Quốc khánh; chưa đối chiếu được số hiệu)",
+    ),
+];
+
+fn built_in_notice(year: i32) -> Option<&'static str> {
+    NOTICES.iter().find(|(y, _)| *y == year).map(|(_, n)| *n)
+}
 
 /// One day of the table that is not an ordinary weekday or weekend.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -71,6 +84,12 @@ pub struct CalendarYear {
     pub days: Vec<CalendarDay>,
     /// Days off that fall on weekdays (the count officers check against the announcement).
     pub weekdays_off: u32,
+    /// The notice the year follows: the ward's, else the built-in one.
+    pub notice: Option<String>,
+    /// Whether the notice is one the ward entered.
+    pub notice_entered: bool,
+    /// No notice yet: the Labour Code's days, expected ("dự kiến").
+    pub expected: bool,
 }
 
 /// "Thứ Hai" … "Chủ nhật".
@@ -96,7 +115,7 @@ fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 /// The built-in days of a year (empty outside [`BUILT_IN_YEARS`]): what the government announced
-/// for 2024–2026, the Labour Code's days for later years.
+/// for 2024–2026 ([`NOTICES`]), the Labour Code's days for later years.
 pub fn built_in(year: i32) -> Vec<(NaiveDate, DayKind, String)> {
     if !BUILT_IN_YEARS.contains(&year) {
         return vec![];
@@ -136,10 +155,19 @@ pub fn built_in(year: i32) -> Vec<(NaiveDate, DayKind, String)> {
             span(ymd(2025, 9, 1), ymd(2025, 9, 2), "Quốc khánh");
             days.push((ymd(2025, 4, 26), DayKind::Working, "Làm bù cho thứ Sáu 02/05".to_owned()));
         }
-        // Announced: Tết 14/02–22/02 (the weekdays 16–20/02). The rest by the Labour Code.
+        // Announced: 1/1 (Thursday) with Friday 2/1 off, worked on Saturday 10/1; Tết 14/02–22/02
+        // (the weekdays 16–20/02); 2/9 (Wednesday) with Tuesday 1/9, and Monday 31/8 off, worked
+        // on Saturday 22/8. Giỗ Tổ, 30/4 and 1/5 by the Labour Code: Giỗ Tổ on Sunday 26/4 is
+        // given back on Monday 27/4.
         2026 => {
+            span(ymd(2026, 1, 1), ymd(2026, 1, 1), "Tết Dương lịch");
+            span(ymd(2026, 1, 2), ymd(2026, 1, 2), "Nghỉ hoán đổi (làm bù thứ Bảy 10/01)");
             span(ymd(2026, 2, 14), ymd(2026, 2, 22), TET);
-            days.extend(statutory(year).into_iter().filter(|(_, _, name)| !name.contains(TET)));
+            span(ymd(2026, 8, 31), ymd(2026, 8, 31), "Nghỉ hoán đổi (làm bù thứ Bảy 22/08)");
+            span(ymd(2026, 9, 1), ymd(2026, 9, 2), "Quốc khánh");
+            days.extend(statutory(year).into_iter().filter(|(day, _, _)| day.month() == 4 || day.month() == 5));
+            days.push((ymd(2026, 1, 10), DayKind::Working, "Làm bù cho thứ Sáu 02/01".to_owned()));
+            days.push((ymd(2026, 8, 22), DayKind::Working, "Làm bù cho thứ Hai 31/08".to_owned()));
         }
         _ => days.extend(statutory(year)),
     }
@@ -149,9 +177,8 @@ pub fn built_in(year: i32) -> Vec<(NaiveDate, DayKind, String)> {
 
 /// The Labour Code's days off of a year (Art. 112), with a holiday on a weekend given back on
 /// the next working day; Tết as the last day of the lunar year and the first four of the new
-/// one. Names say "dự kiến" after [`ANNOUNCED_UNTIL`], until the government announces.
+/// one.
 fn statutory(year: i32) -> Vec<(NaiveDate, DayKind, String)> {
-    let expected = if year > ANNOUNCED_UNTIL { " (dự kiến)" } else { "" };
     let tet = lunar::tet(year);
     let national = ymd(year, 9, 2);
     // The day beside 2/9 makes a long weekend where it can.
@@ -171,14 +198,14 @@ fn statutory(year: i32) -> Vec<(NaiveDate, DayKind, String)> {
     let mut out: Vec<(NaiveDate, DayKind, String)> = Vec::new();
     for (day, name) in &holidays {
         let lunar_note = if name.starts_with("Giỗ Tổ") { " (10/3 âm lịch)" } else { "" };
-        out.push((*day, DayKind::Off, format!("{name}{lunar_note}{expected}")));
+        out.push((*day, DayKind::Off, format!("{name}{lunar_note}")));
         if is_weekend(*day) {
             let mut next = *day + Duration::days(1);
             while is_weekend(next) || taken.contains(&next) || given_back.contains(&next) {
                 next += Duration::days(1);
             }
             given_back.insert(next);
-            out.push((next, DayKind::Off, format!("Nghỉ bù {name}{expected}")));
+            out.push((next, DayKind::Off, format!("Nghỉ bù {name}")));
         }
     }
     out
@@ -189,6 +216,10 @@ fn statutory(year: i32) -> Vec<(NaiveDate, DayKind, String)> {
 pub struct Calendar {
     days: BTreeMap<NaiveDate, DayKind>,
     covered: BTreeSet<i32>,
+    /// Covered years without a notice.
+    expected: BTreeSet<i32>,
+    /// The days the officer changed, with their names.
+    changed: BTreeMap<NaiveDate, String>,
 }
 
 impl Calendar {
@@ -197,6 +228,9 @@ impl Calendar {
         let mut c = Calendar::default();
         for year in BUILT_IN_YEARS {
             c.covered.insert(year);
+            if built_in_notice(year).is_none() {
+                c.expected.insert(year);
+            }
             for (day, kind, _) in built_in(year) {
                 c.days.insert(day, kind);
             }
@@ -204,21 +238,45 @@ impl Calendar {
         c
     }
 
-    /// The table of a database: the built-in days and the officer's changes. A year outside
-    /// the built-in ones is covered once its Tết is in the table as days off (filled with
-    /// [`fill_year`], or entered by hand): a single day given back does not make a year's table.
+    /// The table of a database: the built-in days and notices with the officer's on top. A year
+    /// outside the built-in ones is covered once its Tết is in the table as days off (filled
+    /// with [`fill_year`], or entered by hand): a single day given back does not make a year's
+    /// table.
     pub async fn load(pool: &sqlx::SqlitePool) -> Result<Calendar> {
         let mut c = Calendar::built_in();
-        for (day, kind) in changes(pool).await?.into_iter().map(|r| (r.day, r.kind)) {
-            c.days.insert(day, kind);
+        for change in changes(pool).await? {
+            c.days.insert(change.day, change.kind);
+            c.changed.insert(change.day, change.name);
         }
         let years: BTreeSet<i32> = c.days.keys().map(|d| d.year()).filter(|y| !BUILT_IN_YEARS.contains(y)).collect();
         for year in years {
             if c.days.get(&lunar::tet(year)) == Some(&DayKind::Off) {
                 c.covered.insert(year);
+                c.expected.insert(year);
             }
         }
+        for (year, _) in notices(pool).await? {
+            c.expected.remove(&year);
+        }
         Ok(c)
+    }
+
+    /// What a deadline counted `n` working days from `from` to `due` should say of the table:
+    /// that a year it crosses has no notice yet (the day is expected), or that the officer's
+    /// changes moved it, from which day and for which days.
+    pub fn note(&self, from: NaiveDate, n: u32, due: NaiveDate) -> Option<String> {
+        if let Some(year) = (from.year()..=due.year()).find(|y| self.expected.contains(y)) {
+            return Some(format!(
+                "Hạn dự kiến: năm {year} chưa có thông báo nghỉ lễ, Tết của Chính phủ; khi có, hãy nhập thông báo và sửa ngày ở “Lịch ngày nghỉ”."
+            ));
+        }
+        let before = Calendar::built_in().add_working_days(from, n).ok().filter(|d| *d != due)?;
+        let days: Vec<String> = self
+            .changed
+            .range(from.min(before)..=due.max(before))
+            .map(|(day, name)| format!("{} {} ({name})", weekday_name(*day).to_lowercase(), text::format_date(*day)))
+            .collect();
+        Some(format!("Hạn đã dời từ ngày {} theo lịch ngày nghỉ phường đã sửa: {}.", text::format_date(before), days.join("; ")))
     }
 
     /// Whether deadlines can be counted in `year`.
@@ -295,6 +353,11 @@ async fn changes(pool: &sqlx::SqlitePool) -> Result<Vec<Change>> {
     Ok(sqlx::query_as::<_, Change>("SELECT day, kind, name FROM calendar_days WHERE deleted_at IS NULL ORDER BY day").fetch_all(pool).await?)
 }
 
+/// The notices the ward entered, by year.
+async fn notices(pool: &sqlx::SqlitePool) -> Result<BTreeMap<i32, String>> {
+    Ok(sqlx::query_as::<_, (i32, String)>("SELECT year, notice FROM calendar_notices WHERE deleted_at IS NULL").fetch_all(pool).await?.into_iter().collect())
+}
+
 /// A year of the table with its days, built-in and changed.
 pub async fn year(store: &Store, actor: &Actor, year: i32) -> Result<CalendarYear> {
     actor.require(Need::ReadPlan)?;
@@ -311,7 +374,43 @@ pub async fn year(store: &Store, actor: &Actor, year: i32) -> Result<CalendarYea
     }
     let days: Vec<CalendarDay> = days.into_values().collect();
     let weekdays_off = days.iter().filter(|d| d.kind == DayKind::Off && !is_weekend(d.day)).count() as u32;
-    Ok(CalendarYear { year, covered: calendar.covers(year), days, weekdays_off })
+    let entered = notices(store.pool()).await?.remove(&year);
+    let covered = calendar.covers(year);
+    Ok(CalendarYear {
+        year,
+        covered,
+        days,
+        weekdays_off,
+        notice_entered: entered.is_some(),
+        notice: entered.or_else(|| built_in_notice(year).map(str::to_owned)),
+        expected: covered && calendar.expected.contains(&year),
+    })
+}
+
+/// Records the notice a year's days follow ("Văn bản số …/VPCP-KGVX ngày …"), once the officer
+/// has set the days to it: the year is no longer expected. An empty notice takes the ward's
+/// back (the built-in one, if any, stands again).
+pub async fn set_notice(store: &Store, actor: &Actor, source: Source, year: i32, notice: &str) -> Result<CalendarYear> {
+    actor.require(Need::EditPlan)?;
+    if !(1900..=2200).contains(&year) {
+        return Err(InvalidInput::new("year", "Chọn một năm có 4 chữ số, ví dụ 2027.").into());
+    }
+    let id = natural_id("calendar_notice", &[&year.to_string()]);
+    let notice = Some(text::optional("notice", "thông báo nghỉ lễ, Tết", notice, 500)?).filter(|n| !n.is_empty());
+    let mut w = store.write(actor, source).await?;
+    let kept = w.read("calendar_notices", &id, &["id"]).await?.is_some();
+    match (notice, kept) {
+        (Some(notice), true) => {
+            w.update("calendar_notices", &id, Cols::new().set("notice", notice).set("deleted_at", None::<String>)).await?;
+        }
+        (Some(notice), false) => w.insert("calendar_notices", &id, Cols::new().set("year", year).set("notice", notice)).await?,
+        (None, true) => {
+            w.tombstone("calendar_notices", &id).await?;
+        }
+        (None, false) => {}
+    }
+    w.commit().await?;
+    self::year(store, actor, year).await
 }
 
 /// A day the officer sets: off with its name, or worked.
@@ -382,10 +481,21 @@ pub async fn fill_year(store: &Store, actor: &Actor, source: Source, year: i32) 
     self::year(store, actor, year).await
 }
 
+/// A day counted in working days, with what the table says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    /// The day.
+    pub day: NaiveDate,
+    /// Expected (a year without a notice), or moved by the officer's changes ([`Calendar::note`]).
+    pub note: Option<String>,
+}
+
 /// The day `n` working days after `from` under the ward's table (`treem calendar due`).
-pub async fn due(store: &Store, actor: &Actor, from: NaiveDate, n: u32) -> Result<NaiveDate> {
+pub async fn due(store: &Store, actor: &Actor, from: NaiveDate, n: u32) -> Result<Due> {
     actor.require(Need::ReadPlan)?;
-    Calendar::load(store.pool()).await?.add_working_days(from, n)
+    let calendar = Calendar::load(store.pool()).await?;
+    let day = calendar.add_working_days(from, n)?;
+    Ok(Due { day, note: calendar.note(from, n, day) })
 }
 
 #[cfg(test)]
@@ -429,17 +539,43 @@ mod tests {
             let days = built_in(year);
             let off: BTreeSet<NaiveDate> = days.iter().filter(|x| x.1 == DayKind::Off).map(|x| x.0).collect();
             // 11 holidays a year (Art. 112), each falling on a weekend given back: at least 11
-            // weekdays off, more where a swap was announced.
+            // weekdays off, more where swaps were announced (two in 2026).
             let weekdays = off.iter().filter(|x| !is_weekend(**x)).count();
-            assert!((11..=12).contains(&weekdays), "{year}: {weekdays} weekdays off");
+            assert!((11..=13).contains(&weekdays), "{year}: {weekdays} weekdays off");
             assert!(off.contains(&lunar::tet(year)), "{year}: Tết");
             assert!(off.contains(&lunar::gio_to(year)), "{year}: Giỗ Tổ");
             assert!(off.contains(&d(year, 9, 2)) && off.contains(&d(year, 4, 30)) && off.contains(&d(year, 5, 1)));
         }
         // 2026: Giỗ Tổ on Sunday 26/4 is given back on Monday 27/4.
         assert!(built_in(2026).iter().any(|x| x.0 == d(2026, 4, 27) && x.2.starts_with("Nghỉ bù")));
-        // 2027 is expected, not announced.
-        assert!(built_in(2027).iter().all(|x| x.2.contains("dự kiến")));
+        // Years without a notice are expected, not announced.
+        let c = Calendar::built_in();
+        assert!(c.expected.contains(&2027) && !c.expected.contains(&2026));
+        let due = c.add_working_days(d(2026, 12, 28), 5).unwrap();
+        assert!(c.note(d(2026, 12, 28), 5, due).is_some_and(|n| n.contains("năm 2027 chưa có thông báo")));
+        assert_eq!(c.note(d(2026, 3, 2), 5, c.add_working_days(d(2026, 3, 2), 5).unwrap()), None);
+    }
+
+    #[test]
+    fn deadlines_of_2026_cross_new_year_and_national_day_as_announced() {
+        let c = Calendar::built_in();
+        // New Year: Thursday 1/1 and the swapped Friday 2/1 off, Saturday 10/1 worked.
+        assert!(!c.is_working(d(2026, 1, 2)).unwrap());
+        assert!(c.is_working(d(2026, 1, 10)).unwrap());
+        // Received Wednesday 31/12/2025: Monday 5, Tuesday 6, Wednesday 7, Thursday 8, Friday 9/1.
+        assert_eq!(c.add_working_days(d(2025, 12, 31), 5).unwrap(), d(2026, 1, 9));
+        // Received Thursday 8/1: Friday 9, Saturday 10 (worked), Monday 12, Tuesday 13, Wednesday 14.
+        assert_eq!(c.add_working_days(d(2026, 1, 8), 5).unwrap(), d(2026, 1, 14));
+        // National Day: Saturday 22/8 worked; Monday 31/8, Tuesday 1/9 and Wednesday 2/9 off.
+        assert!(c.is_working(d(2026, 8, 22)).unwrap());
+        for day in [d(2026, 8, 31), d(2026, 9, 1), d(2026, 9, 2)] {
+            assert!(!c.is_working(day).unwrap(), "{day} is off");
+        }
+        assert!(c.is_working(d(2026, 9, 3)).unwrap(), "Thursday 3/9 is worked");
+        // Received Thursday 27/8: Friday 28, then Thursday 3, Friday 4, Monday 7, Tuesday 8/9.
+        assert_eq!(c.add_working_days(d(2026, 8, 27), 5).unwrap(), d(2026, 9, 8));
+        // Received Friday 21/8: Saturday 22 (worked), Monday 24 … Thursday 27.
+        assert_eq!(c.add_working_days(d(2026, 8, 21), 5).unwrap(), d(2026, 8, 27));
     }
 
     #[test]

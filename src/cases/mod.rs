@@ -867,7 +867,7 @@ pub fn deadlines(received_at: DateTime<Utc>, steps: &[StepRecord], actions: &[Ca
         };
         let start = calendar::vietnam_day(from);
         let (day, problem) = match cal.add_working_days(start, PLAN_WORKING_DAYS) {
-            Ok(d) => (d, None),
+            Ok(d) => (d, cal.note(start, PLAN_WORKING_DAYS, d)),
             // A hole in the table: count weekends only, and say so.
             Err(e) => (calendar::add_weekdays(start, PLAN_WORKING_DAYS), Some(e.to_string())),
         };

@@ -29,6 +29,7 @@
 //! | `unit_reports` | the deadline and the unit (also `UNIQUE`) |
 //! | `trusted_authorities` | the certificate's SHA-256 fingerprint (also `UNIQUE`) |
 //! | `calendar_days` | the day |
+//! | `calendar_notices` | the year |
 //! | the demo's cases, injuries and checks, with their steps, documents and files | the order the demo writes them in ([`with_seeded_ids`]) |
 //! | `devices` | the laptop's own device id |
 //! | `sync_conflicts` | the record, the field and the two entries' clock readings |

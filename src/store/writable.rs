@@ -60,6 +60,15 @@ pub enum Rule {
     Empty,
     /// A text of hexadecimal digits of this length (a hash).
     Hex(usize),
+    /// True or false (as JSON, or as SQLite keeps it: 1 or 0).
+    Flag,
+    /// An instant in RFC 3339 (`2029-12-07T09:30:00.000000Z`).
+    Instant,
+    /// A JSON text of at most `max` characters (a value as the change log keeps it).
+    Json {
+        /// The most characters.
+        max: usize,
+    },
 }
 
 fn text_ok(s: &str, required: bool, max: usize) -> bool {
@@ -79,6 +88,10 @@ impl Rule {
             (Rule::Integer { min, max }, Value::Number(n)) => n.as_i64().is_some_and(|i| (min..=max).contains(&i)),
             (Rule::Empty, Value::String(s)) => s.is_empty(),
             (Rule::Hex(len), Value::String(s)) => s.len() == len && s.chars().all(|c| c.is_ascii_hexdigit()),
+            (Rule::Flag, Value::Bool(_)) => true,
+            (Rule::Flag, Value::Number(n)) => matches!(n.as_i64(), Some(0 | 1)),
+            (Rule::Instant, Value::String(s)) => s.len() <= 40 && chrono::DateTime::parse_from_rfc3339(s).is_ok(),
+            (Rule::Json { max }, Value::String(s)) => s.chars().count() <= max && serde_json::from_str::<Value>(s).is_ok(),
             (Rule::List { items, max }, Value::String(json)) => match serde_json::from_str::<Value>(json) {
                 Ok(Value::Array(list)) => {
                     list.len() <= items

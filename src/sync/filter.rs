@@ -189,11 +189,18 @@ fn collaborator_writes(table: &str) -> Option<&'static LimitedWrites> {
         let mut all: Vec<&'static LimitedWrites> = Vec::new();
         all.extend(crate::children::COLLABORATOR_WRITES.iter());
         all.extend(crate::plan::COLLABORATOR_WRITES.iter());
-        all.push(&crate::files::COLLABORATOR_WRITES);
+        all.push(&crate::files::NEW_FILES);
         all.push(&crate::campaigns::recipients::COLLABORATOR_WRITES);
         all
     });
     ALL.iter().copied().find(|w| w.table == table)
+}
+
+/// What a leader's own laptop writes: the leader's certificates with their kept files, and the
+/// conflicts its merges find. Numbering, issuing and signing happen on the office's laptop
+/// (`documents::register::office_only`), whose entries are not bounded.
+fn leader_writes(table: &str) -> Option<&'static LimitedWrites> {
+    [&crate::certificates::LEADER_WRITES, &crate::files::NEW_FILES, &super::CONFLICT_WRITES].into_iter().find(|w| w.table == table)
 }
 
 /// What a collaborator's changes are checked against: the residential group of each child, the
@@ -285,16 +292,19 @@ impl Bounds {
         Ok(Bounds { stored, after: f, once_in_group, files })
     }
 
-    /// Why `link`, made on a laptop of `audience`, is beyond what that laptop may change; `None`
-    /// when it is within.
-    pub(crate) fn beyond(&self, audience: &Audience, link: &Link) -> Option<String> {
-        let Audience::Limited { role, group } = audience else { return None };
+    /// Why `link`, made on the laptop of an account of `role` (of residential group `group`), is
+    /// beyond what that laptop may change; `None` when it is within.
+    pub(crate) fn beyond(&self, role: UserRole, group: &Option<String>, link: &Link) -> Option<String> {
         if link.op == "event" {
             return None;
         }
         let table = link.table_name.as_str();
         let id = &link.record_id;
-        let declared = collaborator_writes(table).filter(|_| *role == UserRole::Collaborator);
+        let declared = match role {
+            UserRole::Collaborator => collaborator_writes(table),
+            UserRole::Leader => leader_writes(table),
+            UserRole::Officer | UserRole::Viewer => None,
+        };
         let Some(declared) = declared else {
             return Some(format!("dữ liệu vai trò này không được sửa: bảng {table}, bản ghi {id}"));
         };
@@ -306,6 +316,8 @@ impl Bounds {
         }
         let in_scope = match table {
             "files" => !self.files.contains(id),
+            // A leader's certificates and the conflicts its laptop found are not a group's.
+            "certificates" | "sync_conflicts" => true,
             // A gift already on the laptop.
             "campaign_recipients" => self.within(&self.stored, group, table, id),
             _ => {

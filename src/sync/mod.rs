@@ -33,6 +33,7 @@ use crate::auth::{Actor, Need, UserRole};
 use crate::store::chain::{self, Link, LINK_COLUMNS};
 use crate::store::fold::{self, LogEntry};
 use crate::store::Changes;
+use crate::store::writable::{LimitedWrites, Rule};
 use crate::store::{hlc, natural_id, Cols, Source, Write};
 use crate::{Error, Result, Store};
 use filter::{Audience, Bounds, Seen, Shown};
@@ -230,6 +231,29 @@ impl DeviceRow {
     fn audience(&self) -> Audience {
         Audience::of(self.role, self.group_unit_id.clone())
     }
+
+    /// The role whose rights bound this laptop's own entries; `None` for the office's laptops
+    /// (an officer's, or the one the ward issues documents from, `issuing`), whose entries are
+    /// bounded by nothing but the chain.
+    fn bounded_by(&self, issuing: Option<&str>) -> Option<UserRole> {
+        match self.role {
+            None | Some(UserRole::Officer) => None,
+            Some(UserRole::Leader) if issuing == Some(self.id.as_str()) => None,
+            role => role,
+        }
+    }
+}
+
+/// The laptop the ward numbers and issues documents from, as this laptop knows it.
+async fn issuing_office(conn: &mut sqlx::SqliteConnection) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, Option<String>>("SELECT issuing_device_id FROM ward WHERE deleted_at IS NULL LIMIT 1").fetch_optional(conn).await?.flatten())
+}
+
+/// Whether this laptop passes on other laptops' entries: the office's laptops do; a laptop whose
+/// own entries are bounded sends those only.
+async fn relays(conn: &mut sqlx::SqliteConnection, device_id: &str) -> Result<bool> {
+    let issuing = issuing_office(&mut *conn).await?;
+    Ok(device_row(&mut *conn, device_id).await?.is_none_or(|d| d.bounded_by(issuing.as_deref()).is_none()))
 }
 
 async fn device_row(conn: &mut sqlx::SqliteConnection, id: &str) -> Result<Option<DeviceRow>> {
@@ -372,8 +396,8 @@ async fn peer_state(conn: &mut sqlx::SqliteConnection, peer: &str, measure: &'st
 }
 
 async fn gather(conn: &mut sqlx::SqliteConnection, store: &Store, audience: &Audience, knows: &HashMap<String, i64>) -> Result<Content> {
-    // A limited laptop relays nothing: it sends its own entries only.
-    let only_own = own_audience(conn, store.device_id()).await? != Audience::Full;
+    // A laptop away from the office relays nothing: it sends its own entries only.
+    let only_own = !relays(conn, store.device_id()).await?;
     let devices: Vec<String> = if only_own {
         vec![store.device_id().to_owned()]
     } else {
@@ -767,18 +791,36 @@ async fn merge_entries(
             return Err(beyond("đồng hồ của máy đó chạy sai, nhanh hơn một ngày"));
         }
     }
-    if audience != Audience::Full {
+    let issuing = issuing_office(w.conn()).await?;
+    if let Some(role) = sender.bounded_by(issuing.as_deref()) {
         if content.entries.iter().any(|l| l.device_id != sender.id) {
             return Err(beyond("mang thay đổi của máy khác"));
         }
         if content.entries.iter().any(|l| Some(&l.user_id) != sender.user_id.as_ref()) {
             return Err(beyond("mang thay đổi ghi tên người khác"));
         }
+        // Entries this laptop already holds, the same, were checked when they came (a laptop
+        // sends again what it does not know arrived).
+        let (first, last) = content.entries.iter().fold((i64::MAX, i64::MIN), |(a, b), l| (a.min(l.seq), b.max(l.seq)));
+        let held: BTreeSet<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM change_log WHERE device_id = ? AND seq BETWEEN ? AND ?")
+            .bind(&sender.id)
+            .bind(first)
+            .bind(last)
+            .fetch_all(w.conn())
+            .await?
+            .into_iter()
+            .collect();
         let bounds = Bounds::load(w.conn(), &content.entries).await?;
-        if let Some(what) = content.entries.iter().find_map(|l| bounds.beyond(&audience, l).map(|why| format!("mục {}, {why}", l.seq))) {
+        let beyond_role = content
+            .entries
+            .iter()
+            .filter(|l| !held.contains(&(l.seq, l.hash.clone())))
+            .find_map(|l| bounds.beyond(role, &sender.group_unit_id, l).map(|why| format!("mục {}, {why}", l.seq)));
+        if let Some(what) = beyond_role {
             return Err(beyond(&what));
         }
     }
+    refuse_after_stop(w, sender, content).await?;
     refuse_gaps(w, sender, content).await?;
     let carried: Vec<(String, i64, String)> = content
         .entries
@@ -984,6 +1026,53 @@ fn keep_blob(store: &Store, blob: &Blob, bytes: &[u8]) -> Result<()> {
     }
     Ok(())
 }
+
+/// Refuses a file whose laptop wrote after its account was stopped here: what that laptop did
+/// once the office had stopped the account is not the ward's (entries it carries of other
+/// laptops were taken by a laptop of the office already).
+async fn refuse_after_stop(w: &mut Write<'_>, sender: &DeviceRow, content: &Content) -> Result<()> {
+    let stopped: HashMap<String, (String, String)> =
+        sqlx::query_as::<_, (String, String, String)>("SELECT id, name, disabled_at FROM users WHERE disabled_at IS NOT NULL")
+            .fetch_all(w.conn())
+            .await?
+            .into_iter()
+            .map(|(id, name, at)| (id, (name, at)))
+            .collect();
+    for link in content.entries.iter().filter(|l| l.device_id == sender.id) {
+        let Some((name, at)) = stopped.get(&link.user_id) else { continue };
+        let Ok(stop) = chrono::DateTime::parse_from_rfc3339(at) else { continue };
+        if hlc::Hlc::decode(&link.hlc).is_some_and(|c| c.millis > stop.timestamp_millis()) {
+            let day = crate::vietnam_time(stop.to_utc()).format("%d/%m/%Y %H:%M");
+            return Err(SyncError::BeyondRole {
+                device: sender.name.clone(),
+                what: format!("mục {} được ghi sau khi tài khoản “{name}” bị dừng lúc {day}", link.seq),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// What a leader's own laptop may write of conflicts: those its merges find (the officer
+/// chooses between the values, on the office's laptop).
+pub(crate) const CONFLICT_WRITES: LimitedWrites = LimitedWrites {
+    table: "sync_conflicts",
+    insert: true,
+    update: false,
+    remove: false,
+    columns: &[
+        ("table_name", Rule::Text { required: true, max: 64 }),
+        ("record_id", Rule::Text { required: true, max: 200 }),
+        ("column_name", Rule::Text { required: true, max: 64 }),
+        ("kind", Rule::OneOf(|k| k == "field" || k == "deleted")),
+        ("kept_value", Rule::Json { max: 1_000_000 }),
+        ("kept_device", Rule::Reference),
+        ("kept_hlc", Rule::Text { required: true, max: 120 }),
+        ("other_value", Rule::Json { max: 1_000_000 }),
+        ("other_device", Rule::Reference),
+        ("other_hlc", Rule::Text { required: true, max: 120 }),
+    ],
+};
 
 /// Records a conflict the fold found, unless already kept (by this laptop or another).
 async fn keep_conflict(w: &mut Write<'_>, table: &str, record_id: &str, clash: &fold::Clash) -> Result<bool> {

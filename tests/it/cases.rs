@@ -322,15 +322,17 @@ async fn bad_reports_and_a_removed_child_change_nothing() {
 async fn the_holiday_table_is_edited_and_a_year_missing_from_it_is_named() {
     let t = support::demo().await;
     let (s, o) = (&t.store, &t.officer);
-    assert_eq!(calendar::due(s, o, day(2024, 2, 1), 5).await.unwrap(), day(2024, 2, 15));
+    assert_eq!(calendar::due(s, o, day(2024, 2, 1), 5).await.unwrap().day, day(2024, 2, 15));
     // The ward works Thursday 15/02 off instead (an announced change): the deadline moves.
     let off = DayInput { day: "15/02/2024".into(), kind: DayKind::Off, name: "Nghỉ bù".into() };
     calendar::set_day(s, o, Source::Window, &off).await.unwrap();
-    assert_eq!(calendar::due(s, o, day(2024, 2, 1), 5).await.unwrap(), day(2024, 2, 16));
+    let moved = calendar::due(s, o, day(2024, 2, 1), 5).await.unwrap();
+    assert_eq!(moved.day, day(2024, 2, 16));
+    assert_eq!(moved.note.as_deref(), Some("Hạn đã dời từ ngày 15/02/2024 theo lịch ngày nghỉ phường đã sửa: thứ năm 15/02/2024 (Nghỉ bù)."));
     let year = calendar::year(s, o, 2024).await.unwrap();
     assert!(year.days.iter().any(|d| d.day == day(2024, 2, 15) && d.changed && d.name == "Nghỉ bù"));
     calendar::reset_day(s, o, Source::Window, "15/02/2024").await.unwrap();
-    assert_eq!(calendar::due(s, o, day(2024, 2, 1), 5).await.unwrap(), day(2024, 2, 15));
+    assert_eq!(calendar::due(s, o, day(2024, 2, 1), 5).await.unwrap().day, day(2024, 2, 15));
     assert!(calendar::reset_day(s, o, Source::Window, "15/02/2024").await.is_err(), "nothing left to take back");
 
     // 2031 is not in the table: a deadline in it is refused with the way to fill it.
@@ -346,8 +348,18 @@ async fn the_holiday_table_is_edited_and_a_year_missing_from_it_is_named() {
     assert!(filled.days.iter().any(|d| d.day == day(2031, 1, 2) && d.name == "Nghỉ bù Tết Dương lịch"));
     // 27/12/2030 (Friday): Monday 30, Tuesday 31, then 01/01/2031 and the officer's 02/01 off,
     // Friday 3, Monday 6, Tuesday 7.
-    assert_eq!(calendar::due(s, o, day(2030, 12, 27), 5).await.unwrap(), day(2031, 1, 7));
+    assert_eq!(calendar::due(s, o, day(2030, 12, 27), 5).await.unwrap().day, day(2031, 1, 7));
     assert!(calendar::fill_year(s, o, Source::Window, 2031).await.is_err(), "filled once");
+    // Filled by the Labour Code, the year is expected until the officer enters its notice.
+    assert!(calendar::year(s, o, 2031).await.unwrap().expected);
+    assert!(calendar::due(s, o, day(2031, 3, 5), 5).await.unwrap().note.is_some_and(|n| n.starts_with("Hạn dự kiến: năm 2031")));
+    let noticed = calendar::set_notice(s, o, Source::Window, 2031, "Văn bản số 1234/VPCP-KGVX ngày 20/11/2030 của Văn phòng Chính phủ").await.unwrap();
+    assert!(!noticed.expected && noticed.notice_entered && noticed.notice.as_deref().is_some_and(|n| n.contains("1234/VPCP-KGVX")));
+    assert_eq!(calendar::due(s, o, day(2031, 3, 5), 5).await.unwrap().note, None);
+    // A built-in year shows the notice it follows; an empty notice takes the ward's back.
+    let y2026 = calendar::year(s, o, 2026).await.unwrap();
+    assert!(!y2026.expected && !y2026.notice_entered && y2026.notice.as_deref().is_some_and(|n| n.contains("12729/VPCP-KGVX")));
+    assert!(calendar::set_notice(s, o, Source::Window, 2031, "  ").await.unwrap().expected);
     let (vs, viewer) = t.user("xem", UserRole::Viewer, None).await;
     assert!(matches!(calendar::set_day(&vs, &viewer, Source::Window, &off).await, Err(Error::Forbidden(_))));
 }

@@ -48,6 +48,17 @@ async fn forged(office: &TempStore, ctv: &Laptop, forge: impl AsyncFnOnce(&Lapto
     err
 }
 
+/// The demo ward and the Chairman's own laptop, joined.
+async fn office_and_leader() -> (TempStore, Laptop) {
+    let office = support::demo().await;
+    let (o, oa) = (&office.store, &office.officer);
+    auth::add_user(o, oa, NewUser { login: "chutich", name: "Trần Văn Bình", role: UserRole::Leader, group_unit_id: None, password: PASSWORD }).await.unwrap();
+    let invitation = join::invite(o, oa, "Máy của Chủ tịch", "chutich").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, actor) = join::join(&dir.path().join("treem.db"), &invitation.bytes, &invitation.passphrase, PASSWORD).await.unwrap();
+    (office, Laptop { store, actor, _dir: dir })
+}
+
 async fn a_child_of(store: &Store) -> String {
     sqlx::query_scalar("SELECT id FROM children WHERE deleted_at IS NULL ORDER BY id LIMIT 1").fetch_one(store.pool()).await.unwrap()
 }
@@ -764,4 +775,58 @@ async fn the_same_list_imported_twice_at_once_is_added_once() {
     let refused = [a, b].into_iter().find_map(Result::err).expect("the other is refused");
     assert!(refused.to_string().contains("trùng với trẻ đã có trong sổ"), "{refused}");
     assert_eq!(count().await, before + 300);
+}
+
+#[tokio::test]
+async fn a_leaders_laptop_brings_the_leaders_certificate_but_cannot_replace_the_recovery_key_or_remove_a_child() {
+    let (office, leader) = office_and_leader().await;
+    // The Chairman makes a signing certificate on their laptop: it reaches the office's, where
+    // documents are signed. The laptop's file carries its own entries only.
+    let made = treem::certificates::create_internal(&leader.store, &leader.actor, Source::Window, "Trần Văn Bình", "mat-khau-ky-so").await.unwrap();
+    let (bytes, _) = sync::export(&leader.store, &leader.actor, Some(office.store.device_id()), false).await.unwrap();
+    sync::import(&office.store, &office.officer, &bytes, &mut |_, _| {}).await.expect("the leader's certificate is taken");
+    assert!(treem::certificates::list(&office.store, &office.officer).await.unwrap().iter().any(|c| c.id == made.id));
+    // Written around the core, as someone holding the laptop's key can.
+    let recipient = |store: &Store| {
+        let pool = store.pool().clone();
+        async move { sqlx::query_scalar::<_, Option<String>>("SELECT backup_recipient FROM ward").fetch_one(&pool).await.unwrap() }
+    };
+    let before = recipient(&office.store).await;
+    let child = a_child_of(&leader.store).await;
+    let err = forged(&office, &leader, async |l: &Laptop| {
+        let ward: String = sqlx::query_scalar("SELECT id FROM ward").fetch_one(l.store.pool()).await.unwrap();
+        let mut w = l.store.write(&l.actor, Source::Window).await.unwrap();
+        w.update("ward", &ward, Cols::new().set("backup_recipient", "ab".repeat(32))).await.unwrap();
+        w.tombstone("children", &child).await.unwrap();
+        w.commit().await.unwrap();
+    })
+    .await;
+    let message = err.to_string();
+    assert!(message.contains("vượt quyền") && message.contains("bảng ward") && message.contains("Máy của Chủ tịch"), "{message}");
+    assert_eq!(recipient(&office.store).await, before, "the office's backups stay sealed to its own recovery code");
+}
+
+#[tokio::test]
+async fn a_laptop_that_wrote_after_its_account_was_stopped_is_refused_and_what_it_sent_before_is_kept() {
+    let (office, ctv, _) = office_and_collaborator().await;
+    let child = a_child_of(&ctv.store).await;
+    let edit = async |school: &str| {
+        let mut w = ctv.store.write(&ctv.actor, Source::Window).await.unwrap();
+        w.update("children", &child, Cols::new().set("school", school)).await.unwrap();
+        w.commit().await.unwrap();
+        sync::export(&ctv.store, &ctv.actor, Some(office.store.device_id()), false).await.unwrap().0
+    };
+    let before_stop = edit("Trường Tiểu học Nguyễn Nghiêm").await;
+    let user: String = sqlx::query_scalar("SELECT id FROM users WHERE login = 'ctv1'").fetch_one(office.store.pool()).await.unwrap();
+    auth::disable(&office.store, &office.officer, &user).await.unwrap();
+    // The file made before the stop is taken, whenever it arrives.
+    sync::import(&office.store, &office.officer, &before_stop, &mut |_, _| {}).await.expect("what the laptop did before the stop is the ward's");
+    // The laptop, not yet told, goes on.
+    let after_stop = edit("Trường Tiểu học Trần Phú").await;
+    let counts = support::row_counts(&office.store).await;
+    let err = sync::import(&office.store, &office.officer, &after_stop, &mut |_, _| {}).await.expect_err("refused");
+    assert!(err.to_string().contains("sau khi tài khoản “Lê Thị Mai” bị dừng"), "{err}");
+    assert_eq!(support::row_counts(&office.store).await, counts);
+    let school: Option<String> = sqlx::query_scalar("SELECT school FROM children WHERE id = ?").bind(&child).fetch_one(office.store.pool()).await.unwrap();
+    assert_eq!(school.as_deref(), Some("Trường Tiểu học Nguyễn Nghiêm"));
 }

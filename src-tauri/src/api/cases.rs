@@ -141,6 +141,20 @@ pub async fn calendar_fill(store: &Store, actor: &Actor, req: CalendarYearReques
     calendar::fill_year(store, actor, Source::Window, req.year).await
 }
 
+/// The notice a year of the table follows, as the officer enters it (empty to take it back).
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct CalendarNoticeRequest {
+    /// The year.
+    pub year: i32,
+    /// "Văn bản số …/VPCP-KGVX ngày … của Văn phòng Chính phủ".
+    pub notice: String,
+}
+
+pub async fn calendar_notice(store: &Store, actor: &Actor, req: CalendarNoticeRequest) -> Result<CalendarYear> {
+    calendar::set_notice(store, actor, Source::Window, req.year, &req.notice).await
+}
+
 /// The injuries of a year, or all.
 #[derive(Debug, Deserialize, TS)]
 #[ts(export)]

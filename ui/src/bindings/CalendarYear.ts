@@ -20,4 +20,16 @@ days: Array<CalendarDay>,
 /**
  * Days off that fall on weekdays (the count officers check against the announcement).
  */
-weekdays_off: number, };
+weekdays_off: number, 
+/**
+ * The notice the year follows: the ward's, else the built-in one.
+ */
+notice: string | null, 
+/**
+ * Whether the notice is one the ward entered.
+ */
+notice_entered: boolean, 
+/**
+ * No notice yet: the Labour Code's days, expected ("dự kiến").
+ */
+expected: boolean, };

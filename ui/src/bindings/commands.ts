@@ -31,6 +31,7 @@ import type { Breakdown } from "./Breakdown";
 import type { BreakdownRow } from "./BreakdownRow";
 import type { CalendarDay } from "./CalendarDay";
 import type { CalendarDayRequest } from "./CalendarDayRequest";
+import type { CalendarNoticeRequest } from "./CalendarNoticeRequest";
 import type { CalendarYear } from "./CalendarYear";
 import type { CalendarYearRequest } from "./CalendarYearRequest";
 import type { Campaign } from "./Campaign";
@@ -433,6 +434,7 @@ export const calendarYear = (req: CalendarYearRequest): Promise<CalendarYear> =>
 export const calendarSet = (req: DayInput): Promise<CalendarDay> => call("calendar_set", req);
 export const calendarReset = (req: CalendarDayRequest): Promise<null> => call("calendar_reset", req);
 export const calendarFill = (req: CalendarYearRequest): Promise<CalendarYear> => call("calendar_fill", req);
+export const calendarNotice = (req: CalendarNoticeRequest): Promise<CalendarYear> => call("calendar_notice", req);
 export const injuriesList = (req: InjuriesRequest): Promise<Array<Injury>> => call("injuries_list", req);
 export const injuryRecord = (req: InjuryInput): Promise<Injury> => call("injury_record", req);
 export const injuryReport = (req: InjuryRequest): Promise<Document> => call("injury_report", req);
