@@ -173,6 +173,17 @@ mod tests {
     }
 
     #[test]
+    fn flags_instants_and_json_texts_keep_their_rules() {
+        assert!(Rule::Flag.admits(&json!(true)) && Rule::Flag.admits(&json!(0)));
+        assert!(!Rule::Flag.admits(&json!(2)) && !Rule::Flag.admits(&json!("true")));
+        assert!(Rule::Instant.admits(&json!("2029-12-07T09:30:00.000000Z")));
+        assert!(!Rule::Instant.admits(&json!("07/12/2029")) && !Rule::Instant.admits(&Value::Null));
+        let value = Rule::Json { max: 20 };
+        assert!(value.admits(&json!("\"Nguyễn An\"")) && value.admits(&json!("null")));
+        assert!(!value.admits(&json!("không phải JSON")) && !value.admits(&json!(format!("\"{}\"", "a".repeat(30)))));
+    }
+
+    #[test]
     fn lists_hold_text_only_within_their_bounds() {
         let rule = Rule::List { items: 2, max: 5 };
         assert!(rule.admits(&json!(r#"[{"name":"An","phone":"0905"}]"#)));
