@@ -211,6 +211,9 @@ fn statutory(year: i32) -> Vec<(NaiveDate, DayKind, String)> {
     out
 }
 
+/// The built-in table, made once: every case deadline is compared with it.
+static BUILT_IN: std::sync::LazyLock<Calendar> = std::sync::LazyLock::new(Calendar::make_built_in);
+
 /// The holiday table as deadlines read it: the built-in days with the officer's changes on top.
 #[derive(Debug, Clone, Default)]
 pub struct Calendar {
@@ -225,6 +228,10 @@ pub struct Calendar {
 impl Calendar {
     /// The built-in table alone.
     pub fn built_in() -> Calendar {
+        BUILT_IN.clone()
+    }
+
+    fn make_built_in() -> Calendar {
         let mut c = Calendar::default();
         for year in BUILT_IN_YEARS {
             c.covered.insert(year);
@@ -270,7 +277,10 @@ impl Calendar {
                 "Hạn dự kiến: năm {year} chưa có thông báo nghỉ lễ, Tết của Chính phủ; khi có, hãy nhập thông báo và sửa ngày ở “Lịch ngày nghỉ”."
             ));
         }
-        let before = Calendar::built_in().add_working_days(from, n).ok().filter(|d| *d != due)?;
+        if self.changed.is_empty() {
+            return None;
+        }
+        let before = BUILT_IN.add_working_days(from, n).ok().filter(|d| *d != due)?;
         let days: Vec<String> = self
             .changed
             .range(from.min(before)..=due.max(before))
